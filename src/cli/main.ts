@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+import { registerValidate } from './validate.js';
+import { registerServe } from './serve.js';
+
+const program = new Command('kumo-ts')
+  .description('A mail transfer agent configured by TOML, JSON or YAML files')
+  .version('0.1.0');
+
+registerValidate(program);
+registerServe(program);
+
+program.parseAsync(process.argv).catch((e: Error) => {
+  process.stderr.write(`kumo-ts: ${e.message}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,135 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { BUILTIN_SHAPING } from '../paths.js';
+import type { KumoMain } from './generated/kumo.js';
+import { ConfigError, sortIssues } from './issues.js';
+import type { ConfigIssue } from './issues.js';
+import { compileMain } from './main-settings.js';
+import { Reporter } from './report.js';
+import { validateAgainstSchema } from './schema-validate.js';
+import type { ConfigKind } from './schema-validate.js';
+import { displayName, loadSourceFile } from './source-file.js';
+import type { SourceFile } from './source-file.js';
+import type { Snapshot } from './snapshot.js';
+import { deepFreeze } from './freeze.js';
+import { hashFiles, listWatched } from './watch-set.js';
+import { compileListenerDomains } from './listener-domains.js';
+import { compileEgress } from './egress.js';
+import { compileQueues } from './queues.js';
+import { compileDkim } from '../dkim/config.js';
+import { compileShaping } from '../shaping/compile.js';
+import { createResolver } from '../dns/create.js';
+import type { Resolver } from '../dns/resolver.js';
+
+export const EXTENSIONS = ['toml', 'json', 'yaml', 'yml'] as const;
+type HelperKind = Exclude<ConfigKind, 'kumo' | 'dns_zone'>;
+const HELPER_KINDS: HelperKind[] = ['listener_domains', 'sources', 'queues', 'dkim', 'shaping'];
+
+export interface CompileOptions {
+  /** config root directory */
+  root: string;
+  epoch?: number;
+  /** overrides the resolver the main file configures (tests) */
+  resolver?: Resolver;
+}
+
+export type CompileResult =
+  | { ok: true; snapshot: Snapshot; warnings: ConfigIssue[]; files: string[] }
+  | { ok: false; issues: ConfigIssue[]; files: string[] };
+
+/** Finds `kumo.toml|json|yaml|yml` in the root; exactly one must exist. */
+export function findMainFile(root: string): string[] {
+  return EXTENSIONS.map((e) => join(root, `kumo.${e}`)).filter((p) => existsSync(p));
+}
+
+/**
+ * Compiles every config file under `root` into one frozen snapshot. Never throws for bad
+ * config: every problem is returned, sorted, with file:line:col.
+ */
+export async function compileConfig(opts: CompileOptions): Promise<CompileResult> {
+  const root = resolve(opts.root);
+  const r = new Reporter();
+  const used = new Set<string>();
+  const fail = (): CompileResult => ({ ok: false, issues: sortIssues(r.issues), files: [...used].sort() });
+
+  const mains = findMainFile(root);
+  if (mains.length !== 1) {
+    const name = displayName(join(root, 'kumo.toml'));
+    r.raw({
+      file: mains.length ? displayName(mains[1]) : name, line: 1, col: 1, severity: 'error',
+      code: mains.length ? 'file.ambiguous-main' : 'file.missing-main',
+      message: mains.length
+        ? `more than one main config file in ${displayName(root)}: ${mains.map(displayName).join(', ')}`
+        : `no main config file (kumo.toml, kumo.json or kumo.yaml) in ${displayName(root)}`,
+    });
+    return fail();
+  }
+  const mainFile = load(mains[0], 'kumo');
+  if (!mainFile) return fail();
+  const main = compileMain(mainFile, root, r);
+
+  const files: Record<HelperKind, SourceFile[]> = { listener_domains: [], sources: [], queues: [], dkim: [], shaping: [] };
+  const rawFiles = (mainFile.data as KumoMain).files ?? {};
+  for (const kind of HELPER_KINDS) {
+    const listed = rawFiles[kind];
+    let paths: string[];
+    if (listed !== undefined) {
+      paths = [listed].flat().map((p) => (p === 'builtin' && kind === 'shaping' ? BUILTIN_SHAPING : isAbsolute(p) ? p : resolve(root, p)));
+      for (const [i, p] of paths.entries())
+        if (!existsSync(p)) r.error(mainFile, ['files', kind, ...(Array.isArray(listed) ? [i] : [])], 'file.missing', `files.${kind}: ${displayName(p)} does not exist`);
+    } else {
+      paths = EXTENSIONS.map((e) => join(root, `${kind}.${e}`)).filter((p) => existsSync(p));
+      if (kind === 'shaping') paths.unshift(BUILTIN_SHAPING);
+    }
+    for (const p of paths.filter((p) => existsSync(p))) {
+      const f = load(p, kind);
+      if (f) files[kind].push(f);
+    }
+  }
+
+  const dns = createResolver(main.dns, r);
+  dns.files.forEach((f) => used.add(f));
+  const resolver = opts.resolver ?? dns.resolver;
+
+  const listenerDomains = compileListenerDomains(files.listener_domains, r);
+  const egress = compileEgress(files.sources, r);
+  const queues = compileQueues(files.queues, egress, r);
+  const dkim = compileDkim(files.dkim, root, r);
+  const shaping = await compileShaping(files.shaping, { resolver, egress }, r);
+
+  if (r.errorCount) return fail();
+  const fileList = [...used].sort();
+  const warnings = sortIssues(r.issues.filter((i) => i.severity === 'warning'));
+  const snapshot: Snapshot = deepFreeze({
+    epoch: opts.epoch ?? 1,
+    hash: hashFiles(listWatched(root, main.monitor.globs, fileList)),
+    root,
+    files: fileList,
+    compiledAt: Date.now(),
+    warnings,
+    main,
+    listenerDomains,
+    egress,
+    queues,
+    dkim,
+    shaping,
+  });
+  return { ok: true, snapshot, warnings, files: fileList };
+
+  function load(path: string, kind: ConfigKind): SourceFile | undefined {
+    used.add(path);
+    const res = loadSourceFile(path);
+    if (!res.ok) {
+      r.raw(res.issue);
+      return undefined;
+    }
+    return validateAgainstSchema(kind, res.file, r) ? res.file : undefined;
+  }
+}
+
+/** Like compileConfig but throws ConfigError; for tests and tools. */
+export async function compileOrThrow(opts: CompileOptions): Promise<Snapshot> {
+  const res = await compileConfig(opts);
+  if (!res.ok) throw new ConfigError(res.issues);
+  return res.snapshot;
+}

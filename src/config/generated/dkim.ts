@@ -1,0 +1,8 @@
+/* Generated from schemas/dkim.schema.json by scripts/gen-types.mjs. Do not edit: run npm run gen:types. */
+
+/**
+ * STUB: to be written.
+ */
+export interface STUBDkim {
+
+}

@@ -1,0 +1,81 @@
+import { hostname as osHostname } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import type { KumoMain } from './generated/kumo.js';
+import type { Reporter } from './report.js';
+import type { SourceFile } from './source-file.js';
+import { CidrSet, LOOPBACK_CIDRS, parseDuration, parseHostPort } from './values.js';
+import type { HostPort } from './values.js';
+import { compileListener } from '../smtp/listener-config.js';
+import type { ListenerSettings } from '../smtp/listener-config.js';
+
+export interface MainSettings {
+  readonly file: string;
+  readonly hostname: string;
+  readonly listeners: ReadonlyMap<string, ListenerSettings>;
+  readonly http: { readonly enabled: boolean; readonly listen: HostPort; readonly trustedHosts: CidrSet };
+  readonly spool: { readonly path: string; readonly groupCommitWindowMs: number };
+  readonly logs: { readonly path: string; readonly maxFileSize: number; readonly maxFileAgeMs: number; readonly compress: boolean };
+  readonly dns: {
+    readonly mode: 'system' | 'servers' | 'static';
+    readonly nameServers: readonly string[];
+    readonly zoneFile?: string;
+    readonly timeoutMs: number;
+  };
+  readonly redis?: { readonly url: string };
+  readonly monitor: { readonly globs: readonly string[]; readonly pollIntervalMs: number };
+}
+
+/** Compiles the validated main file. Data paths resolve against the working directory. */
+export function compileMain(file: SourceFile, root: string, r: Reporter): MainSettings {
+  const raw = file.data as KumoMain;
+  const hostname = raw.hostname ?? osHostname();
+  const listeners = new Map<string, ListenerSettings>();
+  const seen = new Map<string, string>();
+  for (const [name, l] of Object.entries(raw.listener ?? {})) {
+    const c = compileListener(file, ['listener', name], name, l, hostname, r);
+    if (!c) continue;
+    const addr = `${c.listen.host}:${c.listen.port}`;
+    if (seen.has(addr)) r.error(file, ['listener', name, 'listen'], 'value.duplicate-listen', `listener "${name}" listens on ${addr}, as listener "${seen.get(addr)}" already does`);
+    seen.set(addr, name);
+    listeners.set(name, c);
+  }
+  const dur = (path: (string | number)[], v: string | number | undefined, dflt: number) =>
+    v === undefined ? dflt : r.parse(file, path, 'value.duration', () => parseDuration(v)) ?? dflt;
+  const http = raw.http ?? {};
+  const dns = raw.dns ?? {};
+  const mode = dns.mode ?? 'system';
+  if (mode === 'static' && !dns.zone_file) r.error(file, ['dns', 'mode'], 'value.dns', 'dns: mode "static" needs zone_file');
+  if (mode === 'servers' && !dns.name_servers?.length) r.error(file, ['dns', 'mode'], 'value.dns', 'dns: mode "servers" needs name_servers');
+  for (const [i, s] of (dns.name_servers ?? []).entries()) r.parse(file, ['dns', 'name_servers', i], 'value.host-port', () => parseHostPort(s, 53));
+  return {
+    file: file.path,
+    hostname,
+    listeners,
+    http: {
+      enabled: http.enabled ?? true,
+      listen: r.parse(file, ['http', 'listen'], 'value.host-port', () => parseHostPort(http.listen ?? '127.0.0.1:8000')) ?? { host: '127.0.0.1', port: 8000 },
+      trustedHosts: r.parse(file, ['http', 'trusted_hosts'], 'value.cidr', () => new CidrSet(http.trusted_hosts ?? LOOPBACK_CIDRS)) ?? new CidrSet(LOOPBACK_CIDRS),
+    },
+    spool: {
+      path: resolve(raw.spool?.path ?? './data/spool'),
+      groupCommitWindowMs: dur(['spool', 'group_commit_window'], raw.spool?.group_commit_window, 2),
+    },
+    logs: {
+      path: resolve(raw.logs?.path ?? './data/logs'),
+      maxFileSize: raw.logs?.max_file_size ?? 100 * 1024 * 1024,
+      maxFileAgeMs: dur(['logs', 'max_file_age'], raw.logs?.max_file_age, 3_600_000),
+      compress: raw.logs?.compress ?? true,
+    },
+    dns: {
+      mode,
+      nameServers: dns.name_servers ?? [],
+      zoneFile: dns.zone_file ? (isAbsolute(dns.zone_file) ? dns.zone_file : resolve(root, dns.zone_file)) : undefined,
+      timeoutMs: dur(['dns', 'timeout'], dns.timeout, 5000),
+    },
+    redis: raw.redis ? { url: raw.redis.url } : undefined,
+    monitor: {
+      globs: raw.monitor?.globs ?? [],
+      pollIntervalMs: dur(['monitor', 'poll_interval'], raw.monitor?.poll_interval, 10_000),
+    },
+  };
+}

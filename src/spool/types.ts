@@ -1,0 +1,46 @@
+/**
+ * The durable spool contract. Reception writes a message once (envelope + body) and replies
+ * 250 only after `put` resolves; the queue updates the small metadata record as delivery
+ * progresses and removes the message when every recipient has a final outcome.
+ * Bodies are never held in RAM by the queue: it keeps only `SpoolMeta`.
+ */
+export interface RecipientState {
+  address: string;
+  /** pending until a final outcome; then the message may be removed once none are pending */
+  status: 'pending' | 'delivered' | 'bounced' | 'expired';
+}
+
+export interface SpoolMeta {
+  /** Spool id, also the X-KumoRef value and the log record id. */
+  id: string;
+  /** Envelope sender; '' for the null reverse-path. */
+  sender: string;
+  recipients: RecipientState[];
+  /** epoch ms */
+  receivedAt: number;
+  size: number;
+  tenant?: string;
+  campaign?: string;
+  /** How it came in: listener name or 'http', peer address, authenticated user. */
+  reception: { protocol: 'ESMTP' | 'SMTP' | 'HTTP'; listener?: string; peer?: string; authUser?: string; tls?: string };
+  /** Delivery state owned by the queue. */
+  attempts: number;
+  /** epoch ms of the next attempt (0 = now) */
+  due: number;
+  /** Queue-owned extras (scheduled queue name, egress source chosen, last response...). */
+  extra?: Record<string, unknown>;
+}
+
+export interface Spool {
+  /** Durably stores a new message; resolves after the write is on disk (group commit). */
+  put(meta: SpoolMeta, body: Buffer): Promise<void>;
+  getBody(id: string): Promise<Buffer | undefined>;
+  getMeta(id: string): Promise<SpoolMeta | undefined>;
+  /** Durably replaces the metadata (retry state survives restarts). */
+  updateMeta(meta: SpoolMeta): Promise<void>;
+  remove(id: string): Promise<void>;
+  /** Every message in the spool, for recovery at start. */
+  scan(): AsyncIterable<SpoolMeta>;
+  count(): Promise<number>;
+  close(): Promise<void>;
+}
