@@ -23,6 +23,26 @@ export interface ServerContext {
   readonly monitor: ConfigMonitor;
   /** subsystems started so far, by name (later ones may use earlier ones) */
   readonly subsystems: ReadonlyMap<string, Subsystem>;
+  /**
+   * Shared runtime objects by name, provided by the subsystem that owns them:
+   * 'spool' (Spool), 'records' (LogWriter), 'intake' (QueueIntake), 'resolver' (() => Resolver).
+   */
+  readonly services: Services;
+}
+
+export class Services {
+  private readonly map = new Map<string, unknown>();
+  provide<T>(name: string, value: T): void {
+    if (this.map.has(name)) throw new Error(`service ${name} provided twice`);
+    this.map.set(name, value);
+  }
+  get<T>(name: string): T {
+    if (!this.map.has(name)) throw new Error(`service ${name} is not available (is its subsystem registered before this one?)`);
+    return this.map.get(name) as T;
+  }
+  has(name: string): boolean {
+    return this.map.has(name);
+  }
 }
 
 export interface ServerOptions {
@@ -50,7 +70,7 @@ export async function runServer(opts: ServerOptions): Promise<void> {
     return;
   }
   const subsystems = new Map<string, Subsystem>();
-  const ctx: ServerContext = { store, log, monitor, subsystems };
+  const ctx: ServerContext = { store, log, monitor, subsystems, services: new Services() };
   await import('./subsystems.js');
   for (const f of factories) {
     const s = f();

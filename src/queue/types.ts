@@ -1,0 +1,9 @@
+import type { SpoolMeta } from '../spool/types.js';
+
+/**
+ * How reception hands a durably spooled message to the queue manager. Called after the
+ * spool write succeeded (and at start for every message found in the spool).
+ */
+export interface QueueIntake {
+  enqueue(meta: SpoolMeta): void;
+}

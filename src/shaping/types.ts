@@ -1,0 +1,67 @@
+import type { Throttle } from '../config/values.js';
+
+/** Outbound TLS policy (KumoMTA names). */
+export type TlsMode = 'Opportunistic' | 'OpportunisticInsecure' | 'Required' | 'RequiredInsecure' | 'Disabled';
+
+/**
+ * The shaping settings in force for one (destination domain, egress source, site): what the
+ * delivery path obeys. Produced by the shaping resolver from the layered shaping files;
+ * keys mirror KumoMTA's shaping keys (milliseconds for durations).
+ */
+export interface EffectiveShaping {
+  readonly connection_limit: number;
+  readonly max_connection_rate?: Throttle;
+  readonly max_message_rate?: Throttle;
+  readonly max_deliveries_per_connection: number;
+  readonly max_ready: number;
+  readonly idle_timeout_ms: number;
+  readonly connect_timeout_ms: number;
+  readonly banner_timeout_ms: number;
+  readonly ehlo_timeout_ms: number;
+  readonly mail_from_timeout_ms: number;
+  readonly rcpt_to_timeout_ms: number;
+  readonly data_timeout_ms: number;
+  readonly data_dot_timeout_ms: number;
+  readonly starttls_timeout_ms: number;
+  readonly enable_tls: TlsMode;
+  readonly consecutive_connection_failures_before_delay: number;
+  /** the matched provider, if any, and its shared limits */
+  readonly provider?: string;
+  readonly provider_connection_limit?: number;
+  readonly provider_max_message_rate?: Throttle;
+  readonly additional_connection_limits: Readonly<Record<string, number>>;
+  readonly additional_message_rate_throttles: Readonly<Record<string, Throttle>>;
+  readonly source_selection_rate?: Throttle;
+}
+
+/** Defaults when no shaping file says otherwise (KumoMTA's defaults). */
+export const DEFAULT_SHAPING: EffectiveShaping = Object.freeze({
+  connection_limit: 32,
+  max_deliveries_per_connection: 1024,
+  max_ready: 1024,
+  idle_timeout_ms: 60_000,
+  connect_timeout_ms: 60_000,
+  banner_timeout_ms: 60_000,
+  ehlo_timeout_ms: 300_000,
+  mail_from_timeout_ms: 300_000,
+  rcpt_to_timeout_ms: 300_000,
+  data_timeout_ms: 300_000,
+  data_dot_timeout_ms: 300_000,
+  starttls_timeout_ms: 5_000,
+  enable_tls: 'Opportunistic',
+  consecutive_connection_failures_before_delay: 100,
+  additional_connection_limits: Object.freeze({}),
+  additional_message_rate_throttles: Object.freeze({}),
+});
+
+/** What the delivery path knows about a destination when it asks for shaping. */
+export interface ShapingQuery {
+  /** destination (routing) domain, lower-case */
+  readonly domain: string;
+  /** MX rollup site name */
+  readonly site: string;
+  /** the MX host names, lower-case, in preference order */
+  readonly mxHosts: readonly string[];
+  /** egress source name */
+  readonly source: string;
+}
