@@ -64,8 +64,23 @@ export async function compileConfig(opts: CompileOptions): Promise<CompileResult
     });
     return fail();
   }
-  const mainFile = load(mains[0], 'kumo');
-  if (!mainFile) return fail();
+  const mainLoaded = loadSourceFile(mains[0]);
+  used.add(mains[0]);
+  if (!mainLoaded.ok) {
+    r.raw(mainLoaded.issue);
+    return fail();
+  }
+  const mainFile = mainLoaded.file;
+  if (!validateAgainstSchema('kumo', mainFile, r)) {
+    // still run the semantic checks so that every error is reported at once; a crash on
+    // data of the wrong shape is expected here (the schema errors already say why)
+    try {
+      compileMain(mainFile, root, r);
+    } catch {
+      /* reported by the schema */
+    }
+    return fail();
+  }
   const main = compileMain(mainFile, root, r);
 
   const files: Record<HelperKind, SourceFile[]> = { listener_domains: [], sources: [], queues: [], dkim: [], shaping: [] };

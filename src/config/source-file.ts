@@ -187,7 +187,7 @@ function yamlFile(name: string, path: string, text: string): SourceFile {
   if (doc.errors.length) {
     const err = doc.errors[0];
     const lp = err.linePos?.[0] ?? { line: 1, col: 1 };
-    throw new SyntaxAt(err.message.split('\n')[0], { line: lp.line, col: lp.col });
+    throw new SyntaxAt(err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''), { line: lp.line, col: lp.col });
   }
   const data = doc.toJS({ maxAliasCount: 1000 }) ?? {};
   const at = (offset: number): Position => {

@@ -1,8 +1,272 @@
 /* Generated from schemas/dkim.schema.json by scripts/gen-types.mjs. Do not edit: run npm run gen:types. */
 
 /**
- * STUB: to be written.
+ * Signature lifetime (x= tag), e.g. "7d"; a bare number means seconds. Default: no expiration.
  */
-export interface STUBDkim {
+export type Duration = (string | number)
+/**
+ * How long a key loaded from Vault is cached (default 5m).
+ */
+export type Duration1 = (string | number)
+/**
+ * Signature lifetime (x= tag), e.g. "7d"; a bare number means seconds. Default: no expiration.
+ */
+export type Duration2 = (string | number)
+/**
+ * Where the private key comes from (a file path, inline key_data, or a Vault KV v2 entry); overrides filename.
+ */
+export type KeySource = (string | {
+/**
+ * The data itself, inline.
+ */
+key_data?: string
+/**
+ * Path of a file holding the data (relative to the config root).
+ */
+path?: string
+/**
+ * Vault KV v2 mount point, e.g. "secret".
+ */
+vault_mount?: string
+/**
+ * Path of the secret under the mount.
+ */
+vault_path?: string
+/**
+ * Field of the secret holding the data (default "key").
+ */
+vault_key?: string
+/**
+ * Vault address; defaults to VAULT_ADDR.
+ */
+vault_address?: string
+/**
+ * Vault token; defaults to VAULT_TOKEN.
+ */
+vault_token?: string
+ttl?: Duration3
+})
+/**
+ * How long a loaded secret is cached (default 5m).
+ */
+export type Duration3 = (string | number)
+/**
+ * How long a key loaded from Vault is cached (default 5m).
+ */
+export type Duration4 = (string | number)
+/**
+ * Signature lifetime (x= tag), e.g. "7d"; a bare number means seconds. Default: no expiration.
+ */
+export type Duration5 = (string | number)
+/**
+ * Where the private key comes from (a file path, inline key_data, or a Vault KV v2 entry); overrides filename.
+ */
+export type KeySource1 = (string | {
+/**
+ * The data itself, inline.
+ */
+key_data?: string
+/**
+ * Path of a file holding the data (relative to the config root).
+ */
+path?: string
+/**
+ * Vault KV v2 mount point, e.g. "secret".
+ */
+vault_mount?: string
+/**
+ * Path of the secret under the mount.
+ */
+vault_path?: string
+/**
+ * Field of the secret holding the data (default "key").
+ */
+vault_key?: string
+/**
+ * Vault address; defaults to VAULT_ADDR.
+ */
+vault_address?: string
+/**
+ * Vault token; defaults to VAULT_TOKEN.
+ */
+vault_token?: string
+ttl?: Duration3
+})
+/**
+ * How long a key loaded from Vault is cached (default 5m).
+ */
+export type Duration6 = (string | number)
 
+/**
+ * DKIM signing policy in the format of KumoMTA's dkim_sign helper: [base] defaults, [domain."example.com"] blocks chosen by the From header's domain (wildcards allowed), and [signature."name"] extra signatures listed in base.additional_signatures.
+ */
+export interface Dkim {
+base?: DkimBase
+/**
+ * Signing blocks keyed by sender domain: "example.com", "*.example.com" or "*".
+ */
+domain?: {
+[k: string]: DkimDomain
+}
+/**
+ * Extra signatures, e.g. an ESP domain, applied when listed in base.additional_signatures.
+ */
+signature?: {
+[k: string]: DkimSignature
+}
+}
+/**
+ * Defaults for every domain and signature block.
+ */
+export interface DkimBase {
+/**
+ * Default selector for blocks that do not set one.
+ */
+selector?: string
+/**
+ * Header fields to sign (h=); defaults to base.headers, then the RFC 6376 §5.4.1 set.
+ */
+headers?: string[]
+/**
+ * Header canonicalization: "relaxed" (default) or "simple".
+ */
+header_canonicalization?: ("relaxed" | "simple")
+/**
+ * Body canonicalization: "relaxed" (default) or "simple".
+ */
+body_canonicalization?: ("relaxed" | "simple")
+/**
+ * List every signed header once more in h= than it occurs, so that adding such a header later breaks the signature.
+ */
+over_sign?: boolean
+expiration?: Duration
+/**
+ * Signing algorithm: "sha256" (rsa-sha256, default) or "ed25519" (ed25519-sha256).
+ */
+algo?: ("sha256" | "ed25519")
+/**
+ * What to do when the key cannot be loaded: "Defer" (default; the message is refused with 451 4.3.0) or "SendUnsigned" (accept it without this signature).
+ */
+on_key_error?: ("Defer" | "SendUnsigned")
+ttl?: Duration1
+/**
+ * Names of [signature."name"] blocks to add to every message (subject to each block's policy).
+ */
+additional_signatures?: string[]
+/**
+ * Directory of key files named <domain>/<selector>.key, relative to the config root (default "dkim").
+ */
+key_dir?: string
+/**
+ * When set, keys come from this Vault KV v2 mount instead of files.
+ */
+vault_mount?: string
+/**
+ * Vault path prefix for keys: <prefix>/<domain>/<selector>.key (default "dkim").
+ */
+vault_path_prefix?: string
+/**
+ * Field of the Vault secret holding the key (default "key").
+ */
+vault_key?: string
+/**
+ * Vault address; defaults to VAULT_ADDR.
+ */
+vault_address?: string
+/**
+ * Vault token; defaults to VAULT_TOKEN.
+ */
+vault_token?: string
+}
+/**
+ * How to sign mail whose From header is in this domain.
+ */
+export interface DkimDomain {
+/**
+ * DKIM selector (s=); defaults to base.selector.
+ */
+selector?: string
+/**
+ * Header fields to sign (h=); defaults to base.headers, then the RFC 6376 §5.4.1 set.
+ */
+headers?: string[]
+/**
+ * Header canonicalization: "relaxed" (default) or "simple".
+ */
+header_canonicalization?: ("relaxed" | "simple")
+/**
+ * Body canonicalization: "relaxed" (default) or "simple".
+ */
+body_canonicalization?: ("relaxed" | "simple")
+/**
+ * List every signed header once more in h= than it occurs, so that adding such a header later breaks the signature.
+ */
+over_sign?: boolean
+expiration?: Duration2
+/**
+ * Signing algorithm: "sha256" (rsa-sha256, default) or "ed25519" (ed25519-sha256).
+ */
+algo?: ("sha256" | "ed25519")
+/**
+ * Private key file (PKCS8 or PKCS1 PEM), relative to the config root; with base.vault_mount, the Vault path of the key. Default: <key_dir>/<domain>/<selector>.key.
+ */
+filename?: string
+key?: KeySource
+/**
+ * What to do when the key cannot be loaded: "Defer" (default; the message is refused with 451 4.3.0) or "SendUnsigned" (accept it without this signature).
+ */
+on_key_error?: ("Defer" | "SendUnsigned")
+ttl?: Duration4
+/**
+ * KumoMTA's DNS-based policy; accepted for compatibility, signing always happens (as in KumoMTA's helper).
+ */
+policy?: ("Always" | "SignAlways" | "TempFailIfNotInDNS" | "SignOnlyIfInDNS")
+}
+/**
+ * An extra signature with its own signing domain.
+ */
+export interface DkimSignature {
+/**
+ * DKIM selector (s=); defaults to base.selector.
+ */
+selector?: string
+/**
+ * Header fields to sign (h=); defaults to base.headers, then the RFC 6376 §5.4.1 set.
+ */
+headers?: string[]
+/**
+ * Header canonicalization: "relaxed" (default) or "simple".
+ */
+header_canonicalization?: ("relaxed" | "simple")
+/**
+ * Body canonicalization: "relaxed" (default) or "simple".
+ */
+body_canonicalization?: ("relaxed" | "simple")
+/**
+ * List every signed header once more in h= than it occurs, so that adding such a header later breaks the signature.
+ */
+over_sign?: boolean
+expiration?: Duration5
+/**
+ * Signing algorithm: "sha256" (rsa-sha256, default) or "ed25519" (ed25519-sha256).
+ */
+algo?: ("sha256" | "ed25519")
+/**
+ * Private key file (PKCS8 or PKCS1 PEM), relative to the config root; with base.vault_mount, the Vault path of the key. Default: <key_dir>/<domain>/<selector>.key.
+ */
+filename?: string
+key?: KeySource1
+/**
+ * What to do when the key cannot be loaded: "Defer" (default; the message is refused with 451 4.3.0) or "SendUnsigned" (accept it without this signature).
+ */
+on_key_error?: ("Defer" | "SendUnsigned")
+ttl?: Duration6
+/**
+ * Signing domain (d=); defaults to the From header's domain.
+ */
+domain?: string
+/**
+ * "Always" (default) adds this signature to every message; "OnlyIfMissingDomainBlock" only when no domain block signed it.
+ */
+policy?: ("Always" | "OnlyIfMissingDomainBlock")
 }

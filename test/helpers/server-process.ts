@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../src/paths.js';
+
+export interface ServerProcess {
+  child: ChildProcess;
+  /** every process-log line parsed as JSON (non-JSON lines as {msg}) */
+  lines: Record<string, unknown>[];
+  waitFor(pred: (l: Record<string, unknown>) => boolean, timeoutMs?: number, what?: string): Promise<Record<string, unknown>>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs `bin/kumo-ts <args>` as a real child process and collects its JSON log lines. */
+export function startKumo(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): ServerProcess {
+  const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'kumo-ts'), ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  const waiters = new Set<() => void>();
+  let buf = '';
+  const onData = (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (!line.trim()) continue;
+      try {
+        lines.push(JSON.parse(line));
+      } catch {
+        lines.push({ msg: line });
+      }
+      for (const w of waiters) w();
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  return {
+    child,
+    lines,
+    waitFor(pred, timeoutMs = 10_000, what = 'log line') {
+      return new Promise((resolve, reject) => {
+        let seen = 0;
+        const check = () => {
+          for (; seen < lines.length; seen++) {
+            if (pred(lines[seen])) {
+              cleanup();
+              resolve(lines[seen]);
+              return;
+            }
+          }
+        };
+        const t = setTimeout(() => {
+          cleanup();
+          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; log:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(t);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+        exited.then(() => {
+          if (waiters.has(check)) {
+            check();
+            if (waiters.has(check)) {
+              cleanup();
+              reject(new Error(`process exited while waiting for ${what}; log:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`));
+            }
+          }
+        });
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(t);
+      return code;
+    },
+  };
+}
