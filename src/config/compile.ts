@@ -11,7 +11,8 @@ import type { ConfigKind } from './schema-validate.js';
 import { displayName, loadSourceFile } from './source-file.js';
 import type { SourceFile } from './source-file.js';
 import type { Snapshot } from './snapshot.js';
-import { deepFreeze } from './freeze.js';
+import { deepFreezeAsync } from './freeze.js';
+import { loadValidated } from './load-async.js';
 import { hashFiles, listWatched } from './watch-set.js';
 import { compileListenerDomains } from './listener-domains.js';
 import { compileEgress } from './egress.js';
@@ -97,7 +98,8 @@ export async function compileConfig(opts: CompileOptions): Promise<CompileResult
       if (kind === 'shaping') paths.unshift(BUILTIN_SHAPING);
     }
     for (const p of paths.filter((p) => existsSync(p))) {
-      const f = load(p, kind);
+      used.add(p);
+      const f = await loadValidated(p, kind, r);
       if (f) files[kind].push(f);
     }
   }
@@ -110,12 +112,12 @@ export async function compileConfig(opts: CompileOptions): Promise<CompileResult
   const egress = compileEgress(files.sources, r);
   const queues = compileQueues(files.queues, egress, r);
   const dkim = compileDkim(files.dkim, root, r);
-  const shaping = await compileShaping(files.shaping, { resolver, egress }, r);
+  const shaping = await compileShaping(files.shaping, { resolver, egress, main: mainFile, root, spoolPath: main.spool.path }, r);
 
   if (r.errorCount) return fail();
   const fileList = [...used].sort();
   const warnings = sortIssues(r.issues.filter((i) => i.severity === 'warning'));
-  const snapshot: Snapshot = deepFreeze({
+  const snapshot: Snapshot = await deepFreezeAsync({
     epoch: opts.epoch ?? 1,
     hash: hashFiles(listWatched(root, main.monitor.globs, fileList)),
     root,
@@ -130,16 +132,6 @@ export async function compileConfig(opts: CompileOptions): Promise<CompileResult
     shaping,
   });
   return { ok: true, snapshot, warnings, files: fileList };
-
-  function load(path: string, kind: ConfigKind): SourceFile | undefined {
-    used.add(path);
-    const res = loadSourceFile(path);
-    if (!res.ok) {
-      r.raw(res.issue);
-      return undefined;
-    }
-    return validateAgainstSchema(kind, res.file, r) ? res.file : undefined;
-  }
 }
 
 /** Like compileConfig but throws ConfigError; for tests and tools. */

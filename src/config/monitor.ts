@@ -47,7 +47,10 @@ export class ConfigMonitor {
     this.watcher = watch([], { ignoreInitial: true, awaitWriteFinish: false, depth: 8 });
     this.watcher.on('all', () => this.trigger());
     this.watcher.on('error', (e) => this.opts.log.warn('config watcher error', { error: String(e) }));
+    const ready = new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
     this.rewatch();
+    // changes made before chokidar's first scan completes would otherwise wait for the poll
+    await Promise.race([ready, new Promise((r) => setTimeout(r, 2000).unref())]);
     this.schedulePoll();
   }
 
