@@ -1,0 +1,38 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ConfigStore } from '../config/store.js';
+
+/**
+ * Prometheus metrics. One registry per process; subsystems add their own metrics to it
+ * through `metricsRegistry()`.
+ */
+const registry = new Registry();
+let started = false;
+
+export function metricsRegistry(): Registry {
+  return registry;
+}
+
+/** Config metrics: the live epoch, whether the last change was rejected, and how often. */
+export function registerConfigMetrics(store: ConfigStore): void {
+  if (started) return;
+  started = true;
+  collectDefaultMetrics({ register: registry, prefix: 'kumo_ts_' });
+  new Gauge({
+    name: 'kumo_ts_config_epoch',
+    help: 'Epoch of the config snapshot in force',
+    registers: [registry],
+    collect() {
+      this.set(store.loaded ? store.current.epoch : 0);
+    },
+  });
+  new Gauge({
+    name: 'kumo_ts_config_rejected',
+    help: '1 while the newest config on disk was rejected and an older epoch keeps serving',
+    registers: [registry],
+    collect() {
+      this.set(store.lastFailure ? 1 : 0);
+    },
+  });
+  const rejected = new Counter({ name: 'kumo_ts_config_rejections_total', help: 'Config changes rejected since start', registers: [registry] });
+  store.on('failure', () => rejected.inc());
+}

@@ -1,0 +1,83 @@
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { registerSubsystem } from '../server.js';
+import type { ServerContext, Subsystem } from '../server.js';
+import type { Snapshot } from '../config/snapshot.js';
+import { formatIssue } from '../config/issues.js';
+import { metricsRegistry, registerConfigMetrics } from './metrics.js';
+
+/**
+ * The HTTP API: liveness, config status, forced re-evaluation and Prometheus metrics.
+ * Loopback-only by default (`[http] trusted_hosts`); later issues add inject and admin routes.
+ */
+class HttpApi implements Subsystem {
+  readonly name = 'http';
+  private app: FastifyInstance | undefined;
+  private bound = '';
+  private ctx!: ServerContext;
+
+  async start(ctx: ServerContext): Promise<void> {
+    this.ctx = ctx;
+    registerConfigMetrics(ctx.store);
+    await this.apply(ctx.store.current);
+  }
+
+  async apply(next: Snapshot): Promise<void> {
+    const http = next.main.http;
+    const want = http.enabled ? `${http.listen.host}:${http.listen.port}` : '';
+    if (want === this.bound) return;
+    await this.app?.close();
+    this.app = undefined;
+    this.bound = '';
+    if (!want) return;
+    const app = this.build();
+    try {
+      await app.listen({ host: http.listen.host, port: http.listen.port });
+      this.app = app;
+      this.bound = want;
+      this.ctx.log.info(`http listening on ${want}`);
+    } catch (e) {
+      this.ctx.log.error(`http: cannot listen on ${want}: ${(e as Error).message}`);
+    }
+  }
+
+  private build(): FastifyInstance {
+    const { store, monitor } = this.ctx;
+    const app = Fastify({ logger: false });
+    app.addHook('onRequest', async (req, reply) => {
+      // trusted_hosts is read per request from the current snapshot
+      if (!store.current.main.http.trustedHosts.has(req.socket.remoteAddress ?? '')) {
+        await reply.code(403).send({ error: 'forbidden', message: `${req.socket.remoteAddress} is not in http.trusted_hosts` });
+      }
+    });
+    app.get('/api/check-liveness/v1', async () => ({ ok: true }));
+    app.get('/api/config/status', async () => {
+      const s = store.current;
+      const f = store.lastFailure;
+      return {
+        epoch: s.epoch,
+        hash: s.hash,
+        files: s.files,
+        compiled_at: new Date(s.compiledAt).toISOString(),
+        warnings: s.warnings.map(formatIssue),
+        rejected: f ? { at: new Date(f.at).toISOString(), errors: f.issues.filter((i) => i.severity === 'error').map(formatIssue) } : null,
+      };
+    });
+    app.post('/api/admin/bump-config-epoch', async () => {
+      await monitor.force();
+      const f = store.lastFailure;
+      return { epoch: store.current.epoch, rejected: f ? f.issues.filter((i) => i.severity === 'error').map(formatIssue) : null };
+    });
+    app.get('/metrics', async (_req, reply) => {
+      reply.header('content-type', metricsRegistry().contentType);
+      return metricsRegistry().metrics();
+    });
+    return app;
+  }
+
+  async stop(): Promise<void> {
+    await this.app?.close();
+  }
+}
+
+registerSubsystem(() => new HttpApi());
