@@ -131,7 +131,8 @@ function tomlIndex(text: string): Map<string, { key: Position; value: Position }
     for (let i = 1; i <= parts.length; i++) {
       const p = [...base, ...parts.slice(0, i)];
       const k = pathKey(p);
-      if (!index.has(k)) index.set(k, { key: pos(kv.key), value: i === parts.length ? pos(kv.value) : pos(kv.key) });
+      const at = pos(kv.key.keys[i - 1]);
+      if (!index.has(k)) index.set(k, { key: at, value: i === parts.length ? pos(kv.value) : at });
     }
     visitValue([...base, ...parts], kv.value);
   };
@@ -140,9 +141,13 @@ function tomlIndex(text: string): Map<string, { key: Position; value: Position }
     if (node.type === 'TOMLKeyValue') visitKv([], node);
     else {
       const base = node.resolvedKey;
+      // each part of [a."b".c] is located at its own key; array-table indices at the part before
+      let part = -1;
       for (let i = 1; i <= base.length; i++) {
+        if (typeof base[i - 1] === 'string') part++;
+        const at = pos(node.key.keys[Math.max(0, Math.min(part, node.key.keys.length - 1))]);
         const k = pathKey(base.slice(0, i));
-        if (!index.has(k) || i === base.length) index.set(k, { key: pos(node.key), value: pos(node) });
+        if (!index.has(k) || i === base.length) index.set(k, { key: at, value: i === base.length ? pos(node) : at });
       }
       node.body.forEach((kv) => visitKv([...base], kv));
     }
