@@ -177,6 +177,10 @@ vault_address?: string
  * Vault token; defaults to VAULT_TOKEN.
  */
 vault_token?: string
+/**
+ * Default domain-block policy (KumoMTA); accepted for compatibility, signing always happens (as in KumoMTA's helper).
+ */
+policy?: ("Always" | "SignAlways" | "TempFailIfNotInDNS" | "SignOnlyIfInDNS")
 }
 /**
  * How to sign mail whose From header is in this domain.
@@ -262,7 +266,7 @@ key?: KeySource1
 on_key_error?: ("Defer" | "SendUnsigned")
 ttl?: Duration6
 /**
- * Signing domain (d=); defaults to the From header's domain.
+ * Signing domain (d=). Omitted: the From header's domain; then a policy "Always" signature is added only to mail whose From domain has a domain block (e.g. an Ed25519 signature next to the block's RSA one).
  */
 domain?: string
 /**
