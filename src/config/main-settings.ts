@@ -20,6 +20,8 @@ export interface MainSettings {
     readonly nameServers: readonly string[];
     readonly zoneFile?: string;
     readonly timeoutMs: number;
+    /** deliver to loopback/unspecified addresses found by MX lookups (tests, labs) */
+    readonly allowLoopbackDestinations: boolean;
   };
   readonly redis?: { readonly url: string };
   readonly monitor: { readonly globs: readonly string[]; readonly pollIntervalMs: number };
@@ -71,6 +73,7 @@ export function compileMain(file: SourceFile, root: string, r: Reporter): MainSe
       nameServers: dns.name_servers ?? [],
       zoneFile: dns.zone_file ? (isAbsolute(dns.zone_file) ? dns.zone_file : resolve(root, dns.zone_file)) : undefined,
       timeoutMs: dur(['dns', 'timeout'], dns.timeout, 5000),
+      allowLoopbackDestinations: dns.allow_loopback_destinations ?? false,
     },
     redis: raw.redis ? { url: raw.redis.url } : undefined,
     monitor: {

@@ -1,16 +1,85 @@
+import { dirname } from 'node:path';
 import type { Reporter } from '../config/report.js';
 import type { KeyPath, SourceFile } from '../config/source-file.js';
-import { CidrSet, LOOPBACK_CIDRS, parseHostPort } from '../config/values.js';
+import { CidrSet, LOOPBACK_CIDRS, parseDuration, parseHostPort } from '../config/values.js';
 import type { HostPort } from '../config/values.js';
-import type { Listener as RawListener } from '../config/generated/kumo.js';
+import type { Listener as RawListener, TlsIdentity as RawIdentity } from '../config/generated/kumo.js';
+import { compileKeySource } from '../keys/key-source.js';
+import type { KeySourceSpec } from '../keys/key-source.js';
+import type { IdentitySpec } from '../tls/cert-store.js';
+import { checkIdentitySourcesSync, checkCredentialsSync } from './listener-checks.js';
+
+export interface ListenerTlsSettings {
+  readonly default: IdentitySpec;
+  /** lower-cased server name or "*.suffix" → certificate */
+  readonly sni: ReadonlyMap<string, IdentitySpec>;
+  readonly implicit: boolean;
+  readonly expiryWarningMs: number;
+}
+
+export interface ListenerAuthSettings {
+  readonly credentials: KeySourceSpec;
+  readonly maxFailures: number;
+  readonly failureWindowMs: number;
+  /** authenticated sessions may relay anywhere */
+  readonly relay: boolean;
+}
+
+export interface TraceHeaderSettings {
+  readonly received: boolean;
+  readonly supplemental: boolean;
+  readonly headerName: string;
+}
 
 /** A listener as compiled into the snapshot. */
 export interface ListenerSettings {
   readonly name: string;
   readonly listen: HostPort;
+  /** `listen` as written in the config ("127.0.0.1:2525"), a key for per-listener listener_domains */
+  readonly listenSpec: string;
   readonly hostname: string;
   readonly banner: string;
   readonly relayHosts: CidrSet;
+  readonly maxRecipientsPerMessage: number;
+  readonly maxMessagesPerConnection: number;
+  readonly maxMessageSize: number;
+  readonly maxConnections: number;
+  readonly clientTimeoutMs: number;
+  readonly reverseLookup: boolean;
+  readonly tls?: ListenerTlsSettings;
+  readonly auth?: ListenerAuthSettings;
+  readonly traceHeaders: TraceHeaderSettings;
+  /** peers whose connections start with a PROXY header (v1 or v2) */
+  readonly proxyProtocolFrom?: CidrSet;
+  readonly deferredSpool: boolean;
+}
+
+export const LISTENER_DEFAULTS = Object.freeze({
+  maxRecipientsPerMessage: 1024,
+  maxMessagesPerConnection: 10_000,
+  maxMessageSize: 20 * 1024 * 1024,
+  maxConnections: 1000,
+  clientTimeoutMs: 60_000,
+  expiryWarningMs: 14 * 86_400_000,
+  maxAuthFailures: 5,
+  authFailureWindowMs: 10 * 60_000,
+  supplementalHeader: 'X-KumoRef',
+});
+
+const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+
+/** 20971520, "20MB", "512 KB", "1GiB" (powers of 1024) → bytes. */
+export function parseByteSize(v: string | number): number {
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`invalid size ${v}: must be a positive number of bytes`);
+    return v;
+  }
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(v);
+  const unit = m ? SIZE_UNITS[(m[2] || 'b').toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new Error(`invalid size "${v}" (expected e.g. 20971520, "512KB", "20MB" or "1GB")`);
+  const n = Math.floor(Number(m[1]) * unit);
+  if (n < 1) throw new Error(`invalid size "${v}": must be at least 1 byte`);
+  return n;
 }
 
 export function compileListener(
@@ -21,9 +90,87 @@ export function compileListener(
   nodeHostname: string,
   r: Reporter,
 ): ListenerSettings | undefined {
-  const listen = r.parse(file, [...path, 'listen'], 'value.host-port', () => parseHostPort(raw.listen));
-  const relayHosts = r.parse(file, [...path, 'relay_hosts'], 'value.cidr', () => new CidrSet(raw.relay_hosts ?? LOOPBACK_CIDRS));
-  if (!listen || !relayHosts) return undefined;
+  // the main file always sits in the config root; key files resolve against it
+  const root = dirname(file.path);
+  const at = (...k: (string | number)[]) => [...path, ...k];
+  const listen = r.parse(file, at('listen'), 'value.host-port', () => parseHostPort(raw.listen));
+  const relayHosts = r.parse(file, at('relay_hosts'), 'value.cidr', () => new CidrSet(raw.relay_hosts ?? LOOPBACK_CIDRS));
+  const proxyFrom = raw.proxy_protocol_from === undefined ? undefined : r.parse(file, at('proxy_protocol_from'), 'value.cidr', () => new CidrSet(raw.proxy_protocol_from!));
+  const dur = (k: string, v: string | number | undefined, dflt: number) =>
+    v === undefined ? dflt : (r.parse(file, at(...k.split('.')), 'value.duration', () => parseDuration(v)) ?? dflt);
+  const maxMessageSize = raw.max_message_size === undefined ? LISTENER_DEFAULTS.maxMessageSize
+    : (r.parse(file, at('max_message_size'), 'value.size', () => parseByteSize(raw.max_message_size!)) ?? LISTENER_DEFAULTS.maxMessageSize);
+  const clientTimeoutMs = dur('client_timeout', raw.client_timeout, LISTENER_DEFAULTS.clientTimeoutMs);
+  if (clientTimeoutMs < 1000) r.error(file, at('client_timeout'), 'value.duration', `listener "${name}": client_timeout must be at least 1s`);
+
+  let tls: ListenerTlsSettings | undefined;
+  if (raw.tls) {
+    const t = raw.tls;
+    const identity = (raw2: RawIdentity, p: KeyPath): IdentitySpec | undefined => {
+      const certificate = compileKeySource(file, [...p, 'certificate'], raw2.certificate, root, r);
+      const privateKey = raw2.private_key === undefined ? undefined : compileKeySource(file, [...p, 'private_key'], raw2.private_key, root, r);
+      if (!certificate || (raw2.private_key !== undefined && !privateKey)) return undefined;
+      const spec: IdentitySpec = privateKey ? { certificate, privateKey } : { certificate };
+      const problem = checkIdentitySourcesSync(spec);
+      if (problem) (problem.severity === 'error' ? r.error : r.warn).call(r, file, [...p, 'certificate'], problem.code, `listener "${name}" TLS: ${problem.message}`, 'value');
+      return spec;
+    };
+    const dflt = identity({ certificate: t.certificate, private_key: t.private_key }, at('tls'));
+    const sni = new Map<string, IdentitySpec>();
+    for (const [host, id] of Object.entries(t.sni ?? {})) {
+      const h = host.toLowerCase().replace(/\.$/, '');
+      if (!/^(\*\.)?([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?\.)*[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?$/.test(h)) {
+        r.error(file, at('tls', 'sni', host), 'value.hostname', `listener "${name}" TLS: SNI name "${host}" is not a host name or "*.suffix"`, 'key');
+        continue;
+      }
+      const spec = identity(id, at('tls', 'sni', host));
+      if (spec) sni.set(h, spec);
+    }
+    if (dflt)
+      tls = { default: dflt, sni, implicit: t.implicit ?? false, expiryWarningMs: dur('tls.expiry_warning', t.expiry_warning, LISTENER_DEFAULTS.expiryWarningMs) };
+  }
+
+  let auth: ListenerAuthSettings | undefined;
+  if (raw.auth) {
+    const a = raw.auth;
+    if (!raw.tls) r.error(file, at('auth'), 'value.auth-needs-tls', `listener "${name}": auth needs tls (AUTH is only offered over TLS)`, 'key');
+    const credentials = compileKeySource(file, at('auth', 'credentials'), a.credentials, root, r);
+    if (credentials) {
+      const problem = checkCredentialsSync(credentials);
+      if (problem) (problem.severity === 'error' ? r.error : r.warn).call(r, file, at('auth', 'credentials'), problem.code, `listener "${name}" auth: ${problem.message}`, 'value');
+      auth = {
+        credentials,
+        maxFailures: a.max_failures ?? LISTENER_DEFAULTS.maxAuthFailures,
+        failureWindowMs: dur('auth.failure_window', a.failure_window, LISTENER_DEFAULTS.authFailureWindowMs),
+        relay: a.relay ?? true,
+      };
+    }
+  }
+
+  const th = raw.trace_headers ?? {};
+  if (!listen || !relayHosts || (raw.proxy_protocol_from !== undefined && !proxyFrom)) return undefined;
   const hostname = raw.hostname ?? nodeHostname;
-  return { name, listen, hostname, banner: raw.banner ?? `${hostname} ESMTP kumo-ts`, relayHosts };
+  return {
+    name,
+    listen,
+    listenSpec: raw.listen,
+    hostname,
+    banner: raw.banner ?? 'kumo-ts',
+    relayHosts,
+    maxRecipientsPerMessage: raw.max_recipients_per_message ?? LISTENER_DEFAULTS.maxRecipientsPerMessage,
+    maxMessagesPerConnection: raw.max_messages_per_connection ?? LISTENER_DEFAULTS.maxMessagesPerConnection,
+    maxMessageSize,
+    maxConnections: raw.max_connections ?? LISTENER_DEFAULTS.maxConnections,
+    clientTimeoutMs,
+    reverseLookup: raw.reverse_lookup ?? false,
+    tls,
+    auth,
+    traceHeaders: {
+      received: th.received_header ?? true,
+      supplemental: th.supplemental_header ?? true,
+      headerName: th.header_name ?? LISTENER_DEFAULTS.supplementalHeader,
+    },
+    proxyProtocolFrom: proxyFrom,
+    deferredSpool: raw.deferred_spool ?? false,
+  };
 }

@@ -31,12 +31,21 @@ export interface SpoolMeta {
   extra?: Record<string, unknown>;
 }
 
+export interface SpoolPutOptions {
+  /**
+   * Keep the message in RAM only (a listener's opt-in `deferred_spool`): it reaches the disk at
+   * its first `updateMeta` (the queue records a transient failure) and is lost if the process
+   * dies before that. `scan()` does not see it.
+   */
+  deferred?: boolean;
+}
+
 export interface Spool {
   /** Durably stores a new message; resolves after the write is on disk (group commit). */
-  put(meta: SpoolMeta, body: Buffer): Promise<void>;
+  put(meta: SpoolMeta, body: Buffer, opts?: SpoolPutOptions): Promise<void>;
   getBody(id: string): Promise<Buffer | undefined>;
   getMeta(id: string): Promise<SpoolMeta | undefined>;
-  /** Durably replaces the metadata (retry state survives restarts). */
+  /** Durably replaces the metadata (retry state survives restarts); persists a deferred message. */
   updateMeta(meta: SpoolMeta): Promise<void>;
   remove(id: string): Promise<void>;
   /** Every message in the spool, for recovery at start. */

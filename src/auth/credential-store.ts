@@ -1,0 +1,88 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { loadKey } from '../keys/key-source.js';
+import type { KeySourceSpec } from '../keys/key-source.js';
+import type { Logger } from '../logging/logger.js';
+import { FileWatch } from '../tls/file-watch.js';
+import { parseCredentials } from './credentials.js';
+import { verifyPassword } from './password-hash.js';
+
+const CACHE_TTL_MS = 10 * 60_000;
+const CACHE_MAX = 10_000;
+const NON_FILE_RELOAD_MS = 5 * 60_000;
+// verified against when the user is unknown, so that the answer takes as long as for a known one
+const DUMMY_HASH = '$scrypt$ln=15,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+/**
+ * The AUTH users of a listener, loaded from a key source (usually a file, which is watched and
+ * reloaded when it changes). Successful verifications are remembered for a few minutes under
+ * an HMAC with a per-process key, so a client that logs in on every connection does not cost a
+ * scrypt/bcrypt run each time; the memory is cleared whenever the file changes.
+ */
+export class CredentialStore {
+  private users: ReadonlyMap<string, string> = new Map();
+  private readonly cache = new Map<string, number>();
+  private readonly cacheKey = randomBytes(32);
+  private watch: FileWatch | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private loaded = false;
+
+  constructor(
+    readonly name: string,
+    readonly spec: KeySourceSpec,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.reload();
+    if (this.spec.kind === 'file') this.watch = new FileWatch([this.spec.path], () => void this.reload());
+    else {
+      this.timer = setInterval(() => void this.reload(), NON_FILE_RELOAD_MS);
+      this.timer.unref();
+    }
+  }
+
+  get userCount(): number {
+    return this.users.size;
+  }
+
+  async reload(): Promise<void> {
+    try {
+      const text = (await loadKey(this.spec)).toString('utf8');
+      const { users, problems, warnings } = parseCredentials(text, this.spec.kind === 'file' ? this.spec.path : this.spec.describe);
+      for (const p of problems) this.log.error(`listener ${this.name} AUTH credentials: ${p}`);
+      for (const w of warnings) this.log.warn(`listener ${this.name} AUTH credentials: ${w}`);
+      this.users = users;
+      this.cache.clear();
+      this.log.info(`listener ${this.name} AUTH credentials ${this.loaded ? 'reloaded' : 'loaded'}`, { users: users.size, source: this.spec.describe });
+      this.loaded = true;
+    } catch (e) {
+      // keep the users we have; with none loaded every AUTH fails
+      this.log.error(`listener ${this.name} AUTH credentials cannot be loaded: ${(e as Error).message}`, { source: this.spec.describe });
+    }
+  }
+
+  /** True when `password` is the user's. Never throws. */
+  async verify(user: string, password: string): Promise<boolean> {
+    const hash = this.users.get(user);
+    const k = createHmac('sha256', this.cacheKey).update(user).update('\0').update(password).digest('base64');
+    const exp = this.cache.get(k);
+    if (hash && exp !== undefined && exp > Date.now()) return true;
+    let ok = false;
+    try {
+      ok = await verifyPassword(password, hash ?? DUMMY_HASH);
+    } catch (e) {
+      this.log.error(`listener ${this.name} AUTH: the hash of "${user}" cannot be used: ${(e as Error).message}`);
+    }
+    if (!hash || this.users.get(user) !== hash) return false;
+    if (ok) {
+      if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(k, Date.now() + CACHE_TTL_MS);
+    }
+    return ok;
+  }
+
+  close(): void {
+    this.watch?.close();
+    clearInterval(this.timer);
+  }
+}

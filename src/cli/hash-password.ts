@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { hashPassword } from '../auth/password-hash.js';
+
+/** Reads one line from stdin (the password), without echo when stdin is a terminal. */
+async function readPassword(prompt: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    let data = '';
+    for await (const chunk of stdin) data += chunk;
+    return data.replace(/\r?\n$/, '');
+  }
+  process.stderr.write(prompt);
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  return new Promise((resolve, reject) => {
+    let pw = '';
+    const onData = (s: string) => {
+      for (const ch of s) {
+        if (ch === '\r' || ch === '\n') {
+          stdin.setRawMode(false);
+          stdin.pause();
+          stdin.removeListener('data', onData);
+          process.stderr.write('\n');
+          return resolve(pw);
+        }
+        if (ch === '\u0003') {
+          stdin.setRawMode(false);
+          return reject(new Error('interrupted'));
+        }
+        if (ch === '\u007f') pw = pw.slice(0, -1);
+        else pw += ch;
+      }
+    };
+    stdin.on('data', onData);
+    stdin.resume();
+  });
+}
+
+export function registerHashPassword(program: Command): void {
+  program
+    .command('hash-password')
+    .description('Hash a password for a listener\'s AUTH credentials file (reads it from stdin); prints "user:hash" when a user is given')
+    .argument('[user]', 'user name to print in front of the hash')
+    .option('--bcrypt', 'bcrypt instead of scrypt')
+    .option('--cost <n>', 'scrypt: log2 N (default 15); bcrypt: rounds (default 12)')
+    .action(async (user: string | undefined, opts: { bcrypt?: boolean; cost?: string }) => {
+      if (user !== undefined && /[:\s]/.test(user)) throw new Error('a user name cannot contain ":" or white space');
+      const pw = await readPassword('Password: ');
+      if (!pw) throw new Error('empty password');
+      const hash = await hashPassword(pw, { kind: opts.bcrypt ? 'bcrypt' : 'scrypt', cost: opts.cost !== undefined ? Number(opts.cost) : undefined });
+      process.stdout.write(`${user !== undefined ? `${user}:` : ''}${hash}\n`);
+    });
+}

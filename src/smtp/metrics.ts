@@ -1,0 +1,45 @@
+import { Counter, Gauge } from 'prom-client';
+import { metricsRegistry } from '../http/metrics.js';
+import { certificateExpiries } from '../tls/cert-store.js';
+
+/** Inbound SMTP metrics, registered once in the process-wide registry served at /metrics. */
+const registers = [metricsRegistry()];
+
+export const receivedMessages = new Counter({
+  name: 'kumo_ts_smtp_received_total',
+  help: 'Messages accepted (250) by an SMTP listener',
+  labelNames: ['listener'] as const,
+  registers,
+});
+
+export const rejectedReplies = new Counter({
+  name: 'kumo_ts_smtp_rejections_total',
+  help: 'Error replies (4xx/5xx) sent by an SMTP listener, by reply code',
+  labelNames: ['listener', 'code'] as const,
+  registers,
+});
+
+/** Live listeners register here so that the gauge can count their connections at scrape time. */
+export const liveListeners = new Set<{ readonly name: string; readonly connectionCount: number }>();
+
+new Gauge({
+  name: 'kumo_ts_smtp_connections',
+  help: 'Open client connections per SMTP listener',
+  labelNames: ['listener'] as const,
+  registers,
+  collect() {
+    this.reset();
+    for (const l of liveListeners) this.inc({ listener: l.name }, l.connectionCount);
+  },
+});
+
+new Gauge({
+  name: 'kumo_ts_tls_certificate_not_after_seconds',
+  help: 'Expiry (notAfter, unix seconds) of each certificate an SMTP listener serves',
+  labelNames: ['listener', 'name', 'sha256'] as const,
+  registers,
+  collect() {
+    this.reset();
+    for (const e of certificateExpiries()) this.set({ listener: e.store, name: e.name, sha256: e.fingerprint256 }, Math.floor(e.notAfter / 1000));
+  },
+});

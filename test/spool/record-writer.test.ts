@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { after, describe, test } from 'node:test';
+import { RecordWriter } from '../../src/logging/record-writer.js';
+import type { LogRecord } from '../../src/logging/types.js';
+
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function dir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'kumo-logs-'));
+  dirs.push(d);
+  return d;
+}
+
+const rec = (i: number): LogRecord => ({
+  type: 'Reception', id: `id${i}`, sender: 's@example.org', recipient: 'r@example.net',
+  response: { code: 250, content: 'OK' }, timestamp: Date.now() / 1000,
+});
+
+function readAll(d: string): LogRecord[] {
+  const out: LogRecord[] = [];
+  for (const f of readdirSync(d).sort()) {
+    const buf = readFileSync(join(d, f));
+    const text = f.endsWith('.gz') ? gunzipSync(buf).toString() : buf.toString();
+    for (const l of text.split('\n')) if (l) out.push(JSON.parse(l) as LogRecord);
+  }
+  return out;
+}
+
+describe('log record writer', () => {
+  test('buffers JSON lines and flushes them promptly', async () => {
+    const d = dir();
+    const w = new RecordWriter({ settings: () => ({ path: d, maxFileSize: 1 << 20, maxFileAgeMs: 3_600_000, compress: true }), flushIntervalMs: 20 });
+    w.write(rec(1));
+    await new Promise((r) => setTimeout(r, 100));
+    const files = readdirSync(d);
+    assert.equal(files.length, 1);
+    assert.match(files[0]!, /^\d{8}-\d{6}\.\d{3}\.jsonl$/);
+    assert.equal(JSON.parse(readFileSync(join(d, files[0]!), 'utf8')).id, 'id1');
+    await w.close();
+    assert.deepEqual(readdirSync(d).map((f) => f.endsWith('.jsonl.gz')), [true], 'closed file compressed');
+  });
+
+  test('rotates by size and gzips rotated files; nothing is lost', async () => {
+    const d = dir();
+    const w = new RecordWriter({ settings: () => ({ path: d, maxFileSize: 2000, maxFileAgeMs: 3_600_000, compress: true }), flushIntervalMs: 1, flushBytes: 500 });
+    for (let i = 0; i < 200; i++) {
+      w.write(rec(i));
+      if (i % 10 === 0) await w.flush();
+    }
+    await w.close();
+    const files = readdirSync(d);
+    assert.ok(files.length > 3, `rotated into ${files.length} files`);
+    assert.ok(files.every((f) => f.endsWith('.jsonl.gz')));
+    assert.deepEqual(readAll(d).map((r) => r.id), Array.from({ length: 200 }, (_, i) => `id${i}`));
+  });
+
+  test('rotates by age, and compresses files a crashed run left behind', async () => {
+    const d = dir();
+    writeFileSync(join(d, '20200101-000000.000.jsonl'), JSON.stringify(rec(0)) + '\n');
+    const w = new RecordWriter({ settings: () => ({ path: d, maxFileSize: 1 << 20, maxFileAgeMs: 50, compress: true }), flushIntervalMs: 1 });
+    w.write(rec(1));
+    await w.flush();
+    await new Promise((r) => setTimeout(r, 80));
+    w.write(rec(2));
+    await w.close();
+    const files = readdirSync(d).sort();
+    assert.equal(files.length, 3);
+    assert.ok(files.every((f) => f.endsWith('.gz')), files.join(','));
+    assert.deepEqual(readAll(d).map((r) => r.id), ['id0', 'id1', 'id2']);
+  });
+});

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { generate } from 'selfsigned';
+import { fileKeySource } from '../../src/keys/key-source.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { CertificateStore } from '../../src/tls/cert-store.js';
+import { buildTlsIdentity, TlsIdentityError } from '../../src/tls/identity.js';
+import { makeCert, tempDir } from '../smtp/helpers.js';
+
+describe('TLS identities', () => {
+  test('a valid pair builds a TLS 1.2+ context; errors have stable codes', async () => {
+    const [a, b] = await Promise.all([makeCert('a.test'), makeCert('b.test')]);
+    const id = buildTlsIdentity(a.cert, a.key);
+    assert.equal(id.fingerprint256, a.fingerprint256);
+    assert.deepEqual(id.dnsNames, ['a.test']);
+    assert.equal(buildTlsIdentity(a.cert + a.key, undefined).fingerprint256, a.fingerprint256, 'combined PEM');
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        assert.ok(e instanceof TlsIdentityError);
+        return e.code;
+      }
+      return 'no error';
+    };
+    assert.equal(code(() => buildTlsIdentity(a.cert, b.key)), 'tls.key-mismatch');
+    assert.equal(code(() => buildTlsIdentity('hello', a.key)), 'tls.no-certificate');
+    assert.equal(code(() => buildTlsIdentity('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----', a.key)), 'tls.bad-certificate');
+    assert.equal(code(() => buildTlsIdentity(a.cert, undefined)), 'tls.no-key');
+    assert.equal(code(() => buildTlsIdentity(a.cert, '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----')), 'tls.bad-key');
+  });
+
+  test('a certificate close to expiry is warned about (configurable window)', async () => {
+    const r = await generate([{ name: 'commonName', value: 'soon.test' }], {
+      keySize: 2048,
+      notBeforeDate: new Date(Date.now() - 86_400_000),
+      notAfterDate: new Date(Date.now() + 5 * 86_400_000),
+    });
+    const dir = tempDir('kumo-tls-');
+    writeFileSync(join(dir, 'c.pem'), r.cert);
+    writeFileSync(join(dir, 'k.pem'), r.private);
+    const lines: string[] = [];
+    const log = createLogger({ out: (l) => lines.push(l) });
+    const spec = { default: { certificate: fileKeySource(join(dir, 'c.pem')), privateKey: fileKeySource(join(dir, 'k.pem')) }, sni: new Map() };
+    const quiet = new CertificateStore('quiet', { ...spec, expiryWarningMs: 86_400_000 }, log);
+    await quiet.start();
+    assert.equal(lines.filter((l) => l.includes('expires in')).length, 0);
+    const warned = new CertificateStore('warned', { ...spec, expiryWarningMs: 14 * 86_400_000 }, log);
+    await warned.start();
+    const w = lines.filter((l) => l.includes('expires in'));
+    assert.equal(w.length, 1);
+    assert.match(w[0]!, /"level":"warn".*expires in 4 days/);
+    assert.ok(Math.abs(warned.expiries()[0]!.notAfter - (Date.now() + 5 * 86_400_000)) < 120_000);
+    quiet.close();
+    warned.close();
+  });
+});
