@@ -3,7 +3,8 @@ import type { FSWatcher } from 'chokidar';
 import { compileConfig } from './compile.js';
 import type { Resolver } from '../dns/resolver.js';
 import type { ConfigStore } from './store.js';
-import { dirsOf, hashFiles, listWatched } from './watch-set.js';
+import { CONFIG_EXT, SKIP_DIRS, dirsOf, hashFiles, listWatched } from './watch-set.js';
+import { basename } from 'node:path';
 import type { Logger } from '../logging/logger.js';
 import { formatIssue } from './issues.js';
 
@@ -44,7 +45,18 @@ export class ConfigMonitor {
       const f = this.opts.store.lastFailure;
       throw new Error(`invalid config in ${this.opts.root}:\n${f?.issues.map(formatIssue).join('\n') ?? ''}`);
     }
-    this.watcher = watch([], { ignoreInitial: true, awaitWriteFinish: false, depth: 8 });
+    this.watcher = watch([], {
+      ignoreInitial: true,
+      awaitWriteFinish: false,
+      depth: 8,
+      // only config files and the files the last compile read; a spool or log directory that
+      // lives under the config root must not turn every write into a config check
+      ignored: (path, stats) => {
+        if (SKIP_DIRS.has(basename(path))) return true;
+        if (!stats?.isFile()) return false;
+        return !CONFIG_EXT.test(path) && !this.extraFiles.includes(path);
+      },
+    });
     this.watcher.on('all', () => this.trigger());
     this.watcher.on('error', (e) => this.opts.log.warn('config watcher error', { error: String(e) }));
     const ready = new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));

@@ -4,7 +4,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import micromatch from 'micromatch';
 
 export const CONFIG_GLOB = '**/*.{toml,json,yaml,yml}';
-const SKIP_DIRS = new Set(['node_modules', '.git', 'data', 'dist']);
+export const SKIP_DIRS = new Set(['node_modules', '.git', 'data', 'dist']);
+export const CONFIG_EXT = /\.(toml|json|ya?ml)$/i;
 
 function walk(dir: string, out: string[], depth = 0): void {
   if (depth > 8) return;
