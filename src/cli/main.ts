@@ -8,6 +8,10 @@ const program = new Command('kumo-ts')
 
 registerValidate(program);
 registerServe(program);
+(await import('./sink.js')).registerSink(program);
+(await import('./dkim-keygen.js')).registerDkimKeygen(program);
+(await import('./explain.js')).registerExplain(program);
+(await import('./hash-password.js')).registerHashPassword(program);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`kumo-ts: ${e.message}\n`);

@@ -1,4 +1,4 @@
-import type { Throttle } from '../config/values.js';
+import type { CidrSet, Throttle } from '../config/values.js';
 
 /** Outbound TLS policy (KumoMTA names). */
 export type TlsMode = 'Opportunistic' | 'OpportunisticInsecure' | 'Required' | 'RequiredInsecure' | 'Disabled';
@@ -32,6 +32,30 @@ export interface EffectiveShaping {
   readonly additional_connection_limits: Readonly<Record<string, number>>;
   readonly additional_message_rate_throttles: Readonly<Record<string, Throttle>>;
   readonly source_selection_rate?: Throttle;
+  // ---- added by the shaping work (issue 5); optional so existing literals stay valid ----
+  /** every matching provider, in load order (`provider` is the first) */
+  readonly providers?: readonly string[];
+  readonly additional_source_selection_rates?: Readonly<Record<string, Throttle>>;
+  /** which connection limits were written `local:N` (kept in process even with Redis):
+   * 'connection_limit', 'provider_connection_limit' or an additional_connection_limits name */
+  readonly local_limits?: readonly string[];
+  readonly smtp_port?: number;
+  readonly enable_mta_sts?: boolean;
+  readonly enable_dane?: boolean;
+  readonly rset_timeout_ms?: number;
+  readonly auth_timeout_ms?: number;
+  readonly tls_handshake_timeout_ms?: number;
+  readonly system_shutdown_timeout_ms?: number;
+  /** remember a site's failed TLS handshake this long (Opportunistic modes then skip STARTTLS) */
+  readonly remember_broken_tls_ms?: number;
+  readonly max_recipients_per_batch?: number;
+  readonly reconnect_strategy?: 'TerminateSession' | 'ReconnectSameHost' | 'ConnectNextHost';
+  readonly ehlo_domain?: string;
+  /** only when a shaping block sets them (the delivery path applies its own default policy) */
+  readonly prohibited_hosts?: CidrSet;
+  readonly skip_hosts?: CidrSet;
+  /** every effective parameter by shaping key (parsed values: Throttle, LimitSpec, ms, CidrSet...) */
+  readonly params?: Readonly<Record<string, unknown>>;
 }
 
 /** Defaults when no shaping file says otherwise (KumoMTA's defaults). */
@@ -52,6 +76,14 @@ export const DEFAULT_SHAPING: EffectiveShaping = Object.freeze({
   consecutive_connection_failures_before_delay: 100,
   additional_connection_limits: Object.freeze({}),
   additional_message_rate_throttles: Object.freeze({}),
+  additional_source_selection_rates: Object.freeze({}),
+  smtp_port: 25,
+  enable_mta_sts: true,
+  enable_dane: false,
+  rset_timeout_ms: 5_000,
+  auth_timeout_ms: 60_000,
+  max_recipients_per_batch: 100,
+  reconnect_strategy: 'ConnectNextHost',
 });
 
 /** What the delivery path knows about a destination when it asks for shaping. */

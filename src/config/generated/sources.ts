@@ -1,8 +1,93 @@
 /* Generated from schemas/sources.schema.json by scripts/gen-types.mjs. Do not edit: run npm run gen:types. */
 
 /**
- * STUB: to be written.
+ * HAProxy to connect through ("host:port"); the PROXY protocol v2 header asks it to use ha_proxy_source_address. Requires ha_proxy_source_address.
  */
-export interface STUBSources {
+export type HostPort = string
+/**
+ * SOCKS5 proxy to connect through ("host:port").
+ */
+export type HostPort1 = string
+/**
+ * Accepted for compatibility with KumoMTA (a source cache TTL); kumo-ts re-reads sources on every config change, so it is ignored.
+ */
+export type Duration = (string | number)
+/**
+ * How long the source is skipped.
+ */
+export type Duration1 = (string | number)
 
+/**
+ * Egress sources and pools in KumoMTA's sources.toml format. Several files merge in order (later keys win). Without any, the pool "unspecified" holds the source "unspecified" (the kernel picks the local address).
+ */
+export interface Sources {
+/**
+ * Egress sources by name. The name appears in log records and in shaping's sources."name" blocks.
+ */
+source?: {
+[k: string]: Source
+}
+/**
+ * Egress pools by name: each maps source names to their entry ([pool."name"."source"], weight default 1). Queues pick a pool with egress_pool.
+ */
+pool?: {
+[k: string]: Pool
+}
+}
+/**
+ * One egress source: where outbound connections come from.
+ */
+export interface Source {
+/**
+ * Accepted for compatibility with KumoMTA's make_egress_source; must equal the table name if given.
+ */
+name?: string
+/**
+ * Local IP address to bind outbound connections to. Omit to let the kernel choose.
+ */
+source_address?: string
+/**
+ * Name sent with EHLO from this source (default: the node hostname).
+ */
+ehlo_domain?: string
+/**
+ * Connect to this port instead of 25 (or the port of an mx_list entry). Useful when egress addresses are mapped by port, and for labs and tests with several receivers on one host.
+ */
+remote_port?: number
+ha_proxy_server?: HostPort
+/**
+ * The source address HAProxy should use for connections of this source (an IP address of the HAProxy host).
+ */
+ha_proxy_source_address?: string
+socks5_proxy_server?: HostPort1
+/**
+ * The address the SOCKS5 proxy sends from, for log records. Standard SOCKS5 cannot ask the proxy for a source address, so the proxy must be set up to use it. Requires socks5_proxy_server.
+ */
+socks5_proxy_source_address?: string
+ttl?: Duration
+/**
+ * Skip this source in pool selection for a while after binding to source_address fails with EADDRNOTAVAIL (the address is not configured on this host).
+ */
+suspend_when_unplumbed?: {
+duration: Duration1
+/**
+ * Only "Immediate" (the default) is supported: one failure suspends the source.
+ */
+trigger?: "Immediate"
+}
+}
+/**
+ * The sources of one pool, by source name.
+ */
+export interface Pool {
+[k: string]: PoolEntry
+}
+/**
+ * One source of a pool.
+ */
+export interface PoolEntry {
+/**
+ * Relative share of the pool's traffic (default 1; 0 takes the source out of rotation). Selection is smooth weighted round robin.
+ */
+weight?: number
 }

@@ -1,0 +1,278 @@
+import type { EgressSource } from '../config/egress.js';
+import type { Route } from '../dns/route.js';
+import type { Logger } from '../logging/logger.js';
+import type { Job } from '../queue/job.js';
+import type { Lease, PathInfo, ShapingGate } from '../shaping/gate.js';
+import type { EffectiveShaping, ShapingQuery } from '../shaping/types.js';
+import { ConnectError, openSession } from './smtp-client.js';
+import type { SmtpSession } from './smtp-client.js';
+
+/** What a ready queue needs from the queue manager. */
+export interface ReadyQueueHost {
+  readonly stopping: boolean;
+  readonly gate: ShapingGate;
+  readonly log: Logger;
+  /** current egress source definition (from the current snapshot) */
+  source(name: string): EgressSource;
+  /** EHLO name when the source has none */
+  hostname(): string;
+  /** current effective shaping for this path */
+  shaping(q: ShapingQuery): EffectiveShaping;
+  /** sends one job on an open session and records the outcomes */
+  deliver(job: Job, session: SmtpSession, rq: ReadyQueue): Promise<void>;
+  /** no connection could be made for this job */
+  connectFailed(job: Job, err: ConnectError, rq: ReadyQueue): void;
+}
+
+/** FIFO with O(1) shift. */
+class Fifo<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(x: T): void {
+    this.items.push(x);
+  }
+  unshift(x: T): void {
+    if (this.head > 0) this.items[--this.head] = x;
+    else this.items.unshift(x);
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const x = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return x;
+  }
+  drain(): T[] {
+    const out = this.items.slice(this.head) as T[];
+    this.items = [];
+    this.head = 0;
+    return out;
+  }
+}
+
+/** Roughly how many queued messages justify one more connection. */
+const MESSAGES_PER_CONNECTION = 8;
+
+/**
+ * The messages ready to go from one egress source to one site (`source->site`), and the
+ * connections that carry them. Connections are opened as the backlog grows, up to the
+ * shaping connection_limit and only with a lease from the shaping gate; each sends up to
+ * max_deliveries_per_connection messages, then waits idle_timeout for more before QUIT.
+ */
+export class ReadyQueue {
+  private readonly jobs = new Fifo<Job>();
+  private readonly idle: ((job: Job | undefined) => void)[] = [];
+  private readonly sessions = new Set<SmtpSession>();
+  private workers = 0;
+  private opening = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private consecutiveFailures = 0;
+  private readonly abort = new AbortController();
+  private drained: (() => void) | undefined;
+
+  /** the latest route seen for this site (hosts and addresses to connect to) */
+  route: Route;
+  /** the routing domain that created the queue (shaping is looked up for it) */
+  readonly domain: string;
+
+  constructor(
+    readonly key: string,
+    readonly source: string,
+    readonly site: string,
+    domain: string,
+    route: Route,
+    private readonly host: ReadyQueueHost,
+  ) {
+    this.domain = domain;
+    this.route = route;
+  }
+
+  get query(): ShapingQuery {
+    return { domain: this.domain, site: this.site, mxHosts: this.route.mxHosts, source: this.source };
+  }
+
+  path(job: Job): PathInfo {
+    return { ...this.query, tenant: job.meta.tenant, campaign: job.meta.campaign };
+  }
+
+  get size(): number {
+    return this.jobs.length;
+  }
+
+  get connections(): number {
+    return this.workers;
+  }
+
+  get busy(): boolean {
+    return this.workers > 0 || this.opening > 0 || this.jobs.length > 0;
+  }
+
+  push(job: Job): void {
+    job.state = 'ready';
+    const waiter = this.idle.shift();
+    if (waiter) waiter(job);
+    else {
+      this.jobs.push(job);
+      this.kick();
+    }
+  }
+
+  /** Opens connections while the backlog justifies them and shaping allows. */
+  kick(): void {
+    if (this.host.stopping || this.retryTimer || !this.jobs.length) return;
+    const s = this.host.shaping(this.query);
+    const want = Math.min(s.connection_limit, Math.max(1, Math.ceil(this.jobs.length / MESSAGES_PER_CONNECTION)));
+    if (this.workers + this.opening >= want) return;
+    this.opening++;
+    this.host.gate.acquireConnection(this.query, s).then(
+      (res) => {
+        this.opening--;
+        if ('waitMs' in res) {
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = undefined;
+            this.kick();
+          }, Math.max(10, res.waitMs));
+          return;
+        }
+        if (this.host.stopping || !this.jobs.length) {
+          res.release();
+          this.checkDrained();
+          return;
+        }
+        this.workers++;
+        void this.run(res, s);
+        this.kick();
+      },
+      (e: unknown) => {
+        this.opening--;
+        this.host.log.error('shaping gate failed to grant a connection', { queue: this.key, error: String(e) });
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          this.kick();
+        }, 1000);
+      },
+    );
+  }
+
+  /** One connection: open, send while there is work, QUIT. */
+  private async run(lease: Lease, s: EffectiveShaping): Promise<void> {
+    let session: SmtpSession | undefined;
+    try {
+      try {
+        session = await openSession({ route: this.route, source: this.host.source(this.source), hostname: this.host.hostname(), shaping: s, signal: this.abort.signal });
+      } catch (e) {
+        this.onConnectFailure(e instanceof ConnectError ? e : new ConnectError({ code: 451, enhanced: '4.4.2', text: `kumo-ts: ${String(e)}`, internal: true }, undefined));
+        return;
+      }
+      this.consecutiveFailures = 0;
+      this.sessions.add(session);
+      let sent = 0;
+      while (!this.host.stopping && session.usable && sent < s.max_deliveries_per_connection) {
+        const job = this.jobs.shift() ?? (await this.waitForJob(s.idle_timeout_ms));
+        if (!job) break;
+        if (this.host.stopping) {
+          this.jobs.unshift(job);
+          break;
+        }
+        if (!(await this.throttle(job))) break;
+        job.state = 'sending';
+        await this.host.deliver(job, session, this);
+        sent++;
+      }
+    } catch (e) {
+      this.host.log.error('delivery connection failed', { queue: this.key, error: String((e as Error).stack ?? e) });
+    } finally {
+      if (session) {
+        this.sessions.delete(session);
+        await session.quit(); // the lease outlives the connection, never the reverse
+      }
+      lease.release();
+      this.workers--;
+      this.kick();
+      this.checkDrained();
+    }
+  }
+
+  /** Waits out automation suspensions and message-rate throttles; false (job put back) if suspended or stopping. */
+  private async throttle(job: Job): Promise<boolean> {
+    for (;;) {
+      // an automation rule may have suspended this path since the job was queued here
+      const until = this.host.gate.suspendedUntil(this.path(job));
+      if (until !== undefined && until > Date.now()) {
+        this.jobs.unshift(job);
+        return false;
+      }
+      const delay = await this.host.gate.messageDelay(this.query, this.host.shaping(this.query));
+      if (delay <= 0) return true;
+      await new Promise((r) => setTimeout(r, Math.min(delay, 5_000)));
+      if (this.host.stopping) {
+        this.jobs.unshift(job);
+        return false;
+      }
+    }
+  }
+
+  private onConnectFailure(err: ConnectError): void {
+    this.consecutiveFailures++;
+    const s = this.host.shaping(this.query);
+    // the failure is the outcome of an attempt for the next message; after too many in a row
+    // every queued message gets it (KumoMTA's consecutive_connection_failures_before_delay)
+    const n = this.consecutiveFailures >= s.consecutive_connection_failures_before_delay ? this.jobs.length : 1;
+    for (let i = 0; i < n; i++) {
+      const job = this.jobs.shift();
+      if (!job) break;
+      this.host.connectFailed(job, err, this);
+    }
+  }
+
+  private waitForJob(ms: number): Promise<Job | undefined> {
+    return new Promise((resolve) => {
+      const waiter = (job: Job | undefined) => {
+        clearTimeout(t);
+        resolve(job);
+      };
+      const t = setTimeout(() => {
+        const i = this.idle.indexOf(waiter);
+        if (i >= 0) this.idle.splice(i, 1);
+        resolve(undefined);
+      }, ms);
+      this.idle.push(waiter);
+    });
+  }
+
+  /** Stops opening connections and wakes idle ones (they QUIT). Jobs stay queued. */
+  stop(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    for (const w of this.idle.splice(0)) w(undefined);
+    return new Promise((resolve) => {
+      this.drained = resolve;
+      this.checkDrained();
+    });
+  }
+
+  /** Drops every connection now (shutdown deadline); sends in flight end with an internal failure. */
+  destroy(): void {
+    this.abort.abort();
+    for (const s of this.sessions) s.destroy();
+  }
+
+  /** Jobs that were queued here and never handed to a connection. */
+  takeAll(): Job[] {
+    return this.jobs.drain();
+  }
+
+  private checkDrained(): void {
+    if (this.drained && this.workers === 0 && this.opening === 0) {
+      const d = this.drained;
+      this.drained = undefined;
+      d();
+    }
+  }
+}

@@ -1,0 +1,478 @@
+import type { ConfigStore } from '../config/store.js';
+import type { Snapshot } from '../config/snapshot.js';
+import { UNSPECIFIED } from '../config/egress.js';
+import type { EgressSource } from '../config/egress.js';
+import { queueParams } from '../config/queues.js';
+import type { QueueParams } from '../config/queues.js';
+import { Reporter } from '../config/report.js';
+import { createResolver } from '../dns/create.js';
+import type { Resolver } from '../dns/resolver.js';
+import { RouteCache } from '../dns/route-cache.js';
+import { RouteError } from '../dns/route.js';
+import type { Route } from '../dns/route.js';
+import { SourceSelector } from '../egress/selector.js';
+import type { Logger } from '../logging/logger.js';
+import type { LogWriter, RecordType } from '../logging/types.js';
+import type { ShapingGate } from '../shaping/gate.js';
+import { resolveShaping } from '../shaping/resolve.js';
+import { DEFAULT_SHAPING } from '../shaping/types.js';
+import type { EffectiveShaping, ShapingQuery } from '../shaping/types.js';
+import type { Spool, SpoolMeta } from '../spool/types.js';
+import { ReadyQueue } from '../delivery/ready-queue.js';
+import type { ReadyQueueHost } from '../delivery/ready-queue.js';
+import { disposition } from '../delivery/response.js';
+import type { SmtpReply } from '../delivery/response.js';
+import { internalReply } from '../delivery/smtp-client.js';
+import type { ConnectError, SmtpSession } from '../delivery/smtp-client.js';
+import { maildirReplies } from '../delivery/maildir.js';
+import { raceDeadline, firstReply } from './util.js';
+import { buildJobs, hasPending, pendingRecipients, storeRetryState } from './job.js';
+import type { Job } from './job.js';
+import { queueName } from './naming.js';
+import { outcomeRecord } from './records.js';
+import type { AttemptContext } from './records.js';
+import { retryDelay } from './retry.js';
+import { TimerHeap } from './timer-heap.js';
+import { RateHold } from './rate-hold.js';
+import type { QueueIntake } from './types.js';
+
+export interface QueueManagerDeps {
+  readonly store: ConfigStore;
+  readonly spool: Spool;
+  readonly records: LogWriter;
+  readonly gate: ShapingGate;
+  readonly log: Logger;
+  /** overrides the resolver the config describes (tests) */
+  readonly resolver?: Resolver;
+}
+
+interface Message {
+  readonly meta: SpoolMeta;
+  readonly jobs: Job[];
+}
+
+/** Counters for tests, metrics and the shutdown report. */
+export interface QueueStats {
+  messages: number;
+  scheduled: number;
+  ready: number;
+  delivered: number;
+  bounced: number;
+  transient: number;
+  expired: number;
+}
+
+/**
+ * The scheduled and ready queues. Holds only SpoolMeta in RAM (bodies are read from the
+ * spool when a connection is about to send), drives every retry from one timer heap, and
+ * makes every decision from the config snapshot current at that moment.
+ */
+export class QueueManager implements QueueIntake, ReadyQueueHost {
+  readonly gate: ShapingGate;
+  readonly log: Logger;
+  private readonly timers = new TimerHeap<{ job: Job; gen: number }>((items) => this.onDue(items));
+  private readonly messages = new Map<string, Message>();
+  private readonly ready = new Map<string, ReadyQueue>();
+  private readonly selector = new SourceSelector();
+  private readonly routes = new RouteCache();
+  private readonly writes = new Map<string, Promise<void>>();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly rateHold = new RateHold<Job>(
+    (queue, job) => this.queueRateDelay(queue, job),
+    (job) => this.track(this.promote(job, true)),
+  );
+  private resolverFor: { epoch: number; resolver: Resolver } | undefined;
+  private sweeper: NodeJS.Timeout;
+  private aborting = false;
+  stopping = false;
+  readonly stats: QueueStats = { messages: 0, scheduled: 0, ready: 0, delivered: 0, bounced: 0, transient: 0, expired: 0 };
+
+  constructor(private readonly deps: QueueManagerDeps) {
+    this.gate = deps.gate;
+    this.log = deps.log;
+    this.sweeper = setInterval(() => this.sweep(), 30_000);
+    this.sweeper.unref();
+  }
+
+  // ---------- intake ----------
+
+  /** Takes ownership of a durably spooled message and schedules its delivery. */
+  enqueue(meta: SpoolMeta): void {
+    if (this.stopping || this.messages.has(meta.id)) return;
+    const jobs = buildJobs(meta);
+    if (!jobs.length) {
+      // nothing pending (finished before a crash, removal lost): finish it now
+      this.persist(meta, 'remove');
+      return;
+    }
+    this.messages.set(meta.id, { meta, jobs });
+    this.stats.messages++;
+    for (const job of jobs) this.schedule(job, job.due);
+  }
+
+  /** Number of messages held (for tests and metrics). */
+  get size(): number {
+    return this.messages.size;
+  }
+
+  private schedule(job: Job, due: number): void {
+    job.due = due;
+    job.gen++;
+    job.state = 'scheduled';
+    if (due <= Date.now()) this.track(this.promote(job));
+    else this.timers.add({ job, gen: job.gen }, due);
+  }
+
+  private onDue(items: { job: Job; gen: number }[]): void {
+    for (const { job, gen } of items) if (job.gen === gen && job.state === 'scheduled') this.track(this.promote(job));
+  }
+
+  // ---------- scheduled -> ready ----------
+
+  private async promote(job: Job, rateChecked = false): Promise<void> {
+    if (this.stopping) return;
+    job.state = 'routing';
+    const snap = this.deps.store.current;
+    const meta = job.meta;
+    const params = queueParams(snap.queues, job.domain, meta.tenant, meta.campaign);
+    job.queue = queueName({ domain: job.domain, tenant: meta.tenant, campaign: meta.campaign, routingDomain: params.routingDomain });
+    const ctx: AttemptContext = { queue: job.queue, pool: params.egressPool, attempts: job.attempts };
+
+    if (Date.now() >= meta.receivedAt + params.maxAgeMs) {
+      this.expire(job, internalReply(`message expired: older than max_age (${Math.round(params.maxAgeMs / 1000)}s)`, 'QUEUE', 551, '5.4.7'), ctx);
+      return;
+    }
+    if (params.maxMessageRate && !rateChecked && !(await this.rateHold.admit(job.queue, job))) return;
+    return this.route(job, snap, params, ctx);
+  }
+
+  /** The scheduled queue's own max_message_rate, counted by the shaping gate under a queue key. */
+  private queueRateDelay(queue: string, job: Job): Promise<number> {
+    const meta = job.meta;
+    const rate = queueParams(this.deps.store.current.queues, job.domain, meta.tenant, meta.campaign).maxMessageRate;
+    if (!rate) return Promise.resolve(0);
+    const q: ShapingQuery = { domain: queue, site: `queue:${queue}`, mxHosts: [], source: '' };
+    return this.gate.messageDelay(q, { ...DEFAULT_SHAPING, max_message_rate: rate });
+  }
+
+  /** Route, egress source, ready queue (or maildir). */
+  private async route(job: Job, snap: Snapshot, params: QueueParams, ctx: AttemptContext): Promise<void> {
+    if (this.stopping) return;
+    const meta = job.meta;
+    if (params.protocol.kind === 'maildir') return this.deliverMaildir(job, params, ctx);
+
+    const routingDomain = params.routingDomain ?? job.domain;
+    let route: Route;
+    try {
+      route = await this.routes.get(this.resolver(snap), snap.epoch, routingDomain, {
+        mxList: params.protocol.mxList,
+        allowLoopback: snap.main.dns.allowLoopbackDestinations,
+      });
+    } catch (e) {
+      if (!(e instanceof RouteError)) throw e;
+      const reply: SmtpReply = { code: e.code, enhanced: e.enhanced, text: `kumo-ts: ${e.message}`, command: 'DNS', internal: true };
+      this.outcome(job, new Map(pendingRecipients(job).map((r) => [r, reply])), ctx, params, e.permanent ? 'bounce' : 'transient');
+      return;
+    }
+    if (this.stopping) return;
+
+    const source = await this.pickSource(snap, params.egressPool, routingDomain, route);
+    if (this.stopping) return;
+    if (typeof source !== 'string') {
+      if (source.retryAt) return this.schedule(job, source.retryAt);
+      const reply = internalReply(`egress pool "${params.egressPool}" has no usable source`, 'QUEUE', 451, '4.3.0');
+      this.outcome(job, new Map(pendingRecipients(job).map((r) => [r, reply])), { ...ctx, site: route.site }, params, 'transient');
+      return;
+    }
+    const key = `${source}->${route.site}`;
+    let rq = this.ready.get(key);
+    if (!rq) {
+      rq = new ReadyQueue(key, source, route.site, routingDomain, route, this);
+      this.ready.set(key, rq);
+    } else rq.route = route;
+    const path = rq.path(job);
+    const until = this.gate.suspendedUntil(path);
+    if (until !== undefined && until > Date.now()) return this.schedule(job, until);
+    const bounce = this.gate.bounceReason?.(path);
+    if (bounce !== undefined) {
+      // shaping automation (Bounce / BounceTenant / BounceCampaign) in force for this path
+      const reply = internalReply(`bounced by shaping automation: ${bounce}`, 'QUEUE', 550, '5.7.1');
+      const c = { ...ctx, site: route.site, source };
+      const now = Date.now();
+      for (const rcpt of pendingRecipients(job)) {
+        const st = meta.recipients.find((r) => r.address === rcpt && r.status === 'pending')!;
+        st.status = 'bounced';
+        this.stats.bounced++;
+        this.record('AdminBounce', meta, rcpt, reply, c, now);
+      }
+      return this.finishJob(job);
+    }
+    rq.push(job);
+  }
+
+  /**
+   * The egress source for a message: the pool's next source by weighted round robin that the
+   * shaping gate lets us select now (source_selection_rate, IP warm-up); the next one if not.
+   * When none can be used: when to try again, if known.
+   */
+  private async pickSource(snap: Snapshot, pool: string, domain: string, route: Route): Promise<string | { retryAt?: number }> {
+    const entries = snap.egress.pools.get(pool)?.entries.length ?? 0;
+    for (let i = 0; i < entries; i++) {
+      const source = this.selector.pick(snap.egress, pool);
+      if (!source) break;
+      if (!this.gate.trySelectSource) return source;
+      const q: ShapingQuery = { domain, site: route.site, mxHosts: route.mxHosts, source };
+      if (await this.gate.trySelectSource(q, this.shaping(q))) return source;
+    }
+    if (!snap.egress.pools.has(pool)) return {};
+    const resume = this.selector.poolResumesAt(snap.egress, pool);
+    // suspended sources: when the first comes back; selection rates: try again a little later
+    return { retryAt: resume ?? Date.now() + 5_000 + Math.floor(Math.random() * 5_000) };
+  }
+
+  // ---------- ReadyQueueHost ----------
+
+  source(name: string): EgressSource {
+    const snap = this.deps.store.current;
+    return snap.egress.sources.get(name) ?? snap.egress.sources.get(UNSPECIFIED)!;
+  }
+
+  hostname(): string {
+    return this.deps.store.current.main.hostname;
+  }
+
+  shaping(q: ShapingQuery): EffectiveShaping {
+    return resolveShaping(this.deps.store.current, q);
+  }
+
+  async deliver(job: Job, session: SmtpSession, rq: ReadyQueue): Promise<void> {
+    const meta = job.meta;
+    const rcpts = pendingRecipients(job);
+    const snap = this.deps.store.current;
+    const params = queueParams(snap.queues, job.domain, meta.tenant, meta.campaign);
+    if (!rcpts.length) return this.finishJob(job);
+    const body = await this.loadBody(job, rcpts, { queue: job.queue, site: rq.site, source: rq.source, pool: params.egressPool, attempts: job.attempts }, params);
+    if (!body) return;
+    job.attempts++;
+    const replies = await session.send(meta.sender, rcpts, body);
+    if (this.aborting && !session.usable && [...replies.values()].every((r) => r.internal)) {
+      // cut off by the shutdown deadline: outcome unknown, the message stays spooled as it was
+      job.attempts--;
+      return;
+    }
+    const ctx: AttemptContext = { queue: job.queue, site: rq.site, source: rq.source, pool: params.egressPool, peer: session.peer, tls: session.tls, attempts: job.attempts };
+    const path = rq.path(job);
+    const seen = new Set<SmtpReply>();
+    for (const r of replies.values()) {
+      if (seen.has(r)) continue;
+      seen.add(r);
+      this.gate.onResponse(path, { code: r.code, enhanced: r.enhanced, text: r.text, internal: r.internal });
+    }
+    this.outcome(job, replies, ctx, params);
+  }
+
+  connectFailed(job: Job, err: ConnectError, rq: ReadyQueue): void {
+    if (this.stopping) return; // shutting down: not an attempt, the message stays spooled
+    const meta = job.meta;
+    const snap = this.deps.store.current;
+    const params = queueParams(snap.queues, job.domain, meta.tenant, meta.campaign);
+    if (err.unplumbed) {
+      const ms = this.source(rq.source).suspendWhenUnplumbedMs;
+      if (ms) this.selector.suspend(rq.source, Date.now() + ms);
+    }
+    job.attempts++;
+    this.gate.onResponse(rq.path(job), { code: err.reply.code, enhanced: err.reply.enhanced, text: err.reply.text, internal: err.reply.internal });
+    const ctx: AttemptContext = { queue: job.queue, site: rq.site, source: rq.source, pool: params.egressPool, peer: err.peer, attempts: job.attempts };
+    this.outcome(job, new Map(pendingRecipients(job).map((r) => [r, err.reply])), ctx, params, 'transient');
+  }
+
+  // ---------- outcomes ----------
+
+  /**
+   * Applies one attempt's replies: 2xx → Delivery, 5xx → Bounce, anything else →
+   * TransientFailure and a retry (or Expiration when the retry would come after max_age).
+   * `force` treats every reply as a bounce or as transient (routing failures).
+   */
+  private outcome(job: Job, replies: Map<string, SmtpReply>, ctx: AttemptContext, params: QueueParams, force?: 'bounce' | 'transient'): void {
+    const meta = job.meta;
+    const now = Date.now();
+    const transient: [string, SmtpReply][] = [];
+    for (const [rcpt, reply] of replies) {
+      const d = force === 'bounce' ? 'permanent' : force === 'transient' ? 'transient' : disposition(reply);
+      const state = meta.recipients.find((r) => r.address === rcpt && r.status === 'pending');
+      if (!state) continue;
+      if (d === 'delivered') {
+        state.status = 'delivered';
+        this.stats.delivered++;
+        this.record('Delivery', meta, rcpt, reply, ctx, now);
+      } else if (d === 'permanent') {
+        state.status = 'bounced';
+        this.stats.bounced++;
+        this.record('Bounce', meta, rcpt, reply, ctx, now);
+      } else transient.push([rcpt, reply]);
+    }
+    if (transient.length) {
+      const failures = Math.max(job.attempts, 1);
+      const next = now + retryDelay(failures, params.retryIntervalMs, params.maxRetryIntervalMs);
+      const expires = meta.receivedAt + params.maxAgeMs;
+      for (const [rcpt, reply] of transient) {
+        this.stats.transient++;
+        this.record('TransientFailure', meta, rcpt, reply, ctx, now);
+      }
+      if (next >= expires) {
+        const why = internalReply(`message expired: next attempt would be after max_age (${Math.round(params.maxAgeMs / 1000)}s); last reply: ${firstReply(transient)}`, 'QUEUE', 551, '5.4.7');
+        for (const [rcpt] of transient) this.expireRecipient(meta, rcpt, why, ctx, now);
+      } else {
+        job.state = 'scheduled';
+        job.due = next;
+        this.finishAttempt(job);
+        this.schedule(job, next);
+        return;
+      }
+    }
+    this.finishJob(job);
+  }
+
+  private expire(job: Job, reply: SmtpReply, ctx: AttemptContext): void {
+    const now = Date.now();
+    for (const rcpt of pendingRecipients(job)) this.expireRecipient(job.meta, rcpt, reply, ctx, now);
+    this.finishJob(job);
+  }
+
+  private expireRecipient(meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now: number): void {
+    const state = meta.recipients.find((r) => r.address === rcpt && r.status === 'pending');
+    if (!state) return;
+    state.status = 'expired';
+    this.stats.expired++;
+    this.record('Expiration', meta, rcpt, reply, ctx, now);
+  }
+
+  /** The job has no pending recipients left: remove the message once none of its jobs has. */
+  private finishJob(job: Job): void {
+    job.state = 'done';
+    job.gen++;
+    this.finishAttempt(job);
+  }
+
+  /** Persists the message after an attempt: removed when nothing is pending, else its new state. */
+  private finishAttempt(job: Job): void {
+    const msg = this.messages.get(job.meta.id);
+    if (!msg) return;
+    if (!hasPending(msg.meta)) {
+      this.forget(msg.meta.id);
+      this.persist(msg.meta, 'remove');
+      return;
+    }
+    for (const j of msg.jobs) if (j.state !== 'done' && !pendingRecipients(j).length) j.state = 'done';
+    storeRetryState(msg.meta, msg.jobs);
+    this.persist(msg.meta, 'update');
+  }
+
+  private forget(id: string): void {
+    if (this.messages.delete(id)) this.stats.messages--;
+  }
+
+  private record(type: RecordType, meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now: number): void {
+    try {
+      this.deps.records.write(outcomeRecord(type, meta, rcpt, reply, ctx, now));
+    } catch (e) {
+      this.log.error('writing a log record failed', { id: meta.id, type, error: String(e) });
+    }
+  }
+
+  /** Spool writes of one message happen in order (the last state wins). */
+  private persist(meta: SpoolMeta, op: 'update' | 'remove'): void {
+    const id = meta.id;
+    const prev = this.writes.get(id) ?? Promise.resolve();
+    const next = prev
+      .then(() => (op === 'remove' ? this.deps.spool.remove(id) : this.deps.spool.updateMeta(meta)))
+      .catch((e: unknown) => this.log.error(`spool ${op} failed`, { id, error: String(e) }));
+    this.writes.set(id, next);
+    void next.then(() => {
+      if (this.writes.get(id) === next) this.writes.delete(id);
+    });
+  }
+
+  // ---------- maildir ----------
+
+  private async deliverMaildir(job: Job, params: QueueParams, ctx: AttemptContext): Promise<void> {
+    if (params.protocol.kind !== 'maildir') return;
+    const meta = job.meta;
+    const rcpts = pendingRecipients(job);
+    job.state = 'sending';
+    const c = { ...ctx, site: 'maildir' };
+    const body = await this.loadBody(job, rcpts, c, params);
+    if (!body) return;
+    job.attempts++;
+    const replies = await maildirReplies(params.protocol, rcpts, body, {
+      domain: job.domain, queue: job.queue, tenant: meta.tenant, campaign: meta.campaign, routing_domain: params.routingDomain,
+    });
+    this.outcome(job, replies, { ...c, attempts: job.attempts }, params);
+  }
+
+  /**
+   * The body of a job's message from the spool. Undefined when there is none: a read error
+   * counts as a transient failure (retried), a missing body drops the message from the queue.
+   */
+  private async loadBody(job: Job, rcpts: string[], ctx: AttemptContext, params: QueueParams): Promise<Buffer | undefined> {
+    try {
+      const body = await this.deps.spool.getBody(job.meta.id);
+      if (!body) {
+        this.log.warn('message body missing from the spool; dropping it from the queue', { id: job.meta.id });
+        this.forget(job.meta.id);
+      }
+      return body;
+    } catch (e) {
+      if (this.stopping) return undefined;
+      job.attempts++;
+      const reply = internalReply(`reading the message from the spool failed: ${(e as Error).message}`, 'SPOOL', 451, '4.3.0');
+      this.outcome(job, new Map(rcpts.map((r) => [r, reply])), { ...ctx, attempts: job.attempts }, params, 'transient');
+      return undefined;
+    }
+  }
+
+  // ---------- helpers ----------
+
+  private resolver(snap: Snapshot): Resolver {
+    if (this.deps.resolver) return this.deps.resolver;
+    if (this.resolverFor?.epoch !== snap.epoch) this.resolverFor = { epoch: snap.epoch, resolver: createResolver(snap.main.dns, new Reporter()).resolver };
+    return this.resolverFor.resolver;
+  }
+
+  private track(p: Promise<unknown>): void {
+    const t = p.catch((e: unknown) => this.log.error('queue processing failed', { error: String((e as Error).stack ?? e) }));
+    this.inflight.add(t);
+    void t.then(() => this.inflight.delete(t));
+  }
+
+  private sweep(): void {
+    for (const [k, rq] of this.ready) if (!rq.busy) this.ready.delete(k);
+  }
+
+  /** Ready queues by `source->site` (read-only use: admin, tests). */
+  readyQueues(): ReadonlyMap<string, ReadyQueue> {
+    return this.ready;
+  }
+
+  /**
+   * Stops intake and scheduling, lets connections finish the message in flight (until
+   * `deadline` minus a margin, then drops them: those messages stay spooled unchanged),
+   * and waits for the spool writes. Messages not yet sent stay in the spool for the restart.
+   */
+  async stop(deadline: number): Promise<void> {
+    this.stopping = true;
+    this.timers.stop();
+    this.rateHold.stop();
+    clearInterval(this.sweeper);
+    const margin = 1_500;
+    const stops = [...this.ready.values()].map((rq) => rq.stop());
+    const graceful = await raceDeadline(Promise.all(stops), deadline - margin);
+    if (!graceful) {
+      this.aborting = true;
+      for (const rq of this.ready.values()) rq.destroy();
+      await raceDeadline(Promise.all(stops), deadline - margin / 2);
+    }
+    await raceDeadline(Promise.all([...this.inflight]), deadline - margin / 2);
+    await raceDeadline(Promise.all([...this.writes.values()]), deadline - 200);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Holds the messages of scheduled queues that are over their `max_message_rate`, in arrival
+ * order, with one timer per held queue: when it fires, messages are released one by one while
+ * the rate allows. Without it every delayed message would wake up on its own and ask again.
+ */
+export class RateHold<T> {
+  private readonly held = new Map<string, { jobs: T[]; timer?: NodeJS.Timeout }>();
+  private stopped = false;
+
+  constructor(
+    /** 0 when one more message of `key` may go now, else the ms to wait (takes a unit when 0) */
+    private readonly take: (key: string, item: T) => Promise<number>,
+    /** a held item may go now */
+    private readonly release: (item: T) => void,
+  ) {}
+
+  /** true if `item` may go now; false when it is held (and will be released later). */
+  async admit(key: string, item: T): Promise<boolean> {
+    const h = this.held.get(key);
+    if (h) {
+      h.jobs.push(item);
+      return false;
+    }
+    const wait = await this.take(key, item);
+    if (wait <= 0) return true;
+    const again = this.held.get(key);
+    if (again) again.jobs.push(item);
+    else {
+      this.held.set(key, { jobs: [item] });
+      this.arm(key, wait);
+    }
+    return false;
+  }
+
+  /** Items held right now (metrics, tests). */
+  get size(): number {
+    let n = 0;
+    for (const h of this.held.values()) n += h.jobs.length;
+    return n;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const h of this.held.values()) clearTimeout(h.timer);
+    this.held.clear();
+  }
+
+  private arm(key: string, wait: number): void {
+    const h = this.held.get(key);
+    if (!h || this.stopped) return;
+    h.timer = setTimeout(() => void this.drain(key), Math.max(1, wait));
+  }
+
+  private async drain(key: string): Promise<void> {
+    const h = this.held.get(key);
+    if (!h) return;
+    while (h.jobs.length && !this.stopped) {
+      const wait = await this.take(key, h.jobs[0]);
+      if (wait > 0) return this.arm(key, wait);
+      this.release(h.jobs.shift()!);
+    }
+    if (this.held.get(key) === h && !h.jobs.length) this.held.delete(key);
+  }
+}

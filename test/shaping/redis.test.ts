@@ -1,0 +1,136 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseThrottle } from '../../src/config/values.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { ShapingGateImpl } from '../../src/shaping/gate.js';
+import type { Lease } from '../../src/shaping/gate.js';
+import { RedisLimits } from '../../src/shaping/redis-limits.js';
+import { DEFAULT_SHAPING } from '../../src/shaping/types.js';
+import type { EffectiveShaping, ShapingQuery } from '../../src/shaping/types.js';
+import { freePort, HAVE_REDIS, startRedis } from './redis-server.js';
+import type { RedisProcess } from './redis-server.js';
+
+const skip = !HAVE_REDIS && 'redis-server is not installed';
+const q = (site: string, source = 'ip-1'): ShapingQuery => ({ domain: 'd.example', site, mxHosts: [site], source });
+const shaping = (o: Partial<EffectiveShaping>): EffectiveShaping => ({ ...DEFAULT_SHAPING, ...o });
+const isLease = (x: Lease | { waitMs: number }): x is Lease => 'release' in x;
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await sleep(20);
+  }
+}
+
+describe('Redis-shared throttles and connection limits', { skip }, () => {
+  let redis: RedisProcess;
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({ out: (l) => lines.push(JSON.parse(l)) });
+  const closers: (() => Promise<void>)[] = [];
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    for (const c of closers.reverse()) await c();
+    await redis?.stop();
+  });
+  /** A "node": its own gate and Redis connection. */
+  async function node(opts: { leaseTtlMs?: number; renewEveryMs?: number; url?: string } = {}): Promise<ShapingGateImpl> {
+    const g = new ShapingGateImpl(undefined, log, { redisUrl: opts.url ?? redis.url, redis: { leaseTtlMs: opts.leaseTtlMs }, renewEveryMs: opts.renewEveryMs });
+    closers.push(() => g.close());
+    if (!opts.url) await until(() => g.redis!.available);
+    return g;
+  }
+
+  test('GCRA in Lua: "10/s" gives a burst of 10 then spaces units 100 ms apart, across nodes', async () => {
+    const a = await node();
+    const b = await node();
+    const t = parseThrottle('10/s');
+    const s = shaping({ max_message_rate: t });
+    let ok = 0;
+    for (let i = 0; i < 10; i++) if ((await (i % 2 ? a : b).messageDelay(q('gcra.site'), s)) === 0) ok++;
+    assert.equal(ok, 10);
+    const wait = await a.messageDelay(q('gcra.site'), s);
+    assert.ok(wait > 0 && wait <= 100, `wait ${wait}`);
+    assert.ok((await b.messageDelay(q('gcra.site'), s)) > 0, 'the other node sees the same throttle');
+    await sleep(wait + 20);
+    assert.equal(await b.messageDelay(q('gcra.site'), s), 0);
+  });
+
+  test('two nodes share connection_limit = 2 through leases', async () => {
+    const a = await node();
+    const b = await node();
+    const s = shaping({ connection_limit: 2 });
+    const l1 = await a.acquireConnection(q('shared.site'), s);
+    const l2 = await b.acquireConnection(q('shared.site'), s);
+    assert.ok(isLease(l1) && isLease(l2));
+    assert.ok(!isLease(await a.acquireConnection(q('shared.site'), s)));
+    assert.ok(!isLease(await b.acquireConnection(q('shared.site'), s)));
+    assert.equal(await a.redis!.count('path:ip-1->shared.site'), 2);
+    l1.release();
+    await until(() => true, 10);
+    await sleep(50);
+    assert.ok(isLease(await b.acquireConnection(q('shared.site'), s)));
+  });
+
+  test('local: limits stay in process even with Redis', async () => {
+    const a = await node();
+    const b = await node();
+    const s = shaping({ connection_limit: 1, local_limits: ['connection_limit'] });
+    assert.ok(isLease(await a.acquireConnection(q('local.site'), s)));
+    assert.ok(isLease(await b.acquireConnection(q('local.site'), s)), 'each node has its own local limit');
+    assert.ok(!isLease(await a.acquireConnection(q('local.site'), s)));
+    const t = shaping({ max_message_rate: parseThrottle('local:1/min') });
+    assert.equal(await a.messageDelay(q('local.site'), t), 0);
+    assert.equal(await b.messageDelay(q('local.site'), t), 0);
+    assert.ok((await a.messageDelay(q('local.site'), t)) > 0);
+  });
+
+  test('a lease of a node that stops renewing lapses after its TTL; a renewed one does not', async () => {
+    const direct = new RedisLimits(redis.url, log, { leaseTtlMs: 400 });
+    closers.push(() => direct.close());
+    await until(() => direct.available);
+    assert.equal(await direct.acquire([{ key: 'ttl.site', limit: 1 }], 'dead-node-lease'), true);
+    assert.equal(await direct.acquire([{ key: 'ttl.site', limit: 1 }], 'other'), false);
+    await sleep(600);
+    assert.equal(await direct.acquire([{ key: 'ttl.site', limit: 1 }], 'other'), true, 'the unrenewed lease lapsed');
+
+    const a = await node({ leaseTtlMs: 400, renewEveryMs: 100 });
+    const b = await node({ leaseTtlMs: 400, renewEveryMs: 100 });
+    const s = shaping({ connection_limit: 1 });
+    const held = await a.acquireConnection(q('renew.site'), s);
+    assert.ok(isLease(held));
+    await sleep(1000);
+    assert.ok(!isLease(await b.acquireConnection(q('renew.site'), s)), 'renewed while in use');
+    held.release();
+    await sleep(50);
+    assert.ok(isLease(await b.acquireConnection(q('renew.site'), s)));
+  });
+
+  test('Redis down: the node falls back to local limits and says so; Redis back: shared again', async () => {
+    const port = await freePort();
+    const g = await node({ url: `redis://127.0.0.1:${port}` });
+    const s = shaping({ connection_limit: 1 });
+    await until(() => lines.some((l) => l.msg === 'shaping: Redis unavailable; using local (per-node) limits until it is back' && String(l.redis).endsWith(`:${port}`)));
+    const l1 = await g.acquireConnection(q('down.site'), s);
+    assert.ok(isLease(l1), 'local fallback still hands out connections');
+    assert.ok(!isLease(await g.acquireConnection(q('down.site'), s)), 'and still enforces the limit locally');
+    assert.equal(await g.messageDelay(q('down.site'), shaping({ max_message_rate: parseThrottle('1/min') })), 0);
+
+    const r2 = await startRedis(port);
+    closers.push(() => r2.stop());
+    await until(() => g.redis!.available, 8000);
+    assert.ok(lines.some((l) => String(l.msg).startsWith('shaping: Redis is reachable again') || String(l.msg).startsWith('shaping: throttles and connection limits are shared through Redis')));
+    // the fallback lease is released locally; new ones are taken in Redis
+    l1.release();
+    const l2 = await g.acquireConnection(q('down.site'), s);
+    assert.ok(isLease(l2));
+    assert.equal(await g.redis!.count('path:ip-1->down.site'), 1);
+
+    await r2.stop();
+    await until(() => !g.redis!.available);
+    assert.ok(isLease(await g.acquireConnection(q('down2.site'), s)), 'falls back again when Redis goes away mid-run');
+  });
+});
