@@ -22,6 +22,8 @@ export interface ReadyQueueHost {
   deliver(job: Job, session: SmtpSession, rq: ReadyQueue): Promise<void>;
   /** no connection could be made for this job */
   connectFailed(job: Job, err: ConnectError, rq: ReadyQueue): void;
+  /** back to the scheduled queue until `due` (not an attempt: suspensions) */
+  reschedule(job: Job, due: number): void;
 }
 
 /** FIFO with O(1) shift. */
@@ -180,7 +182,9 @@ export class ReadyQueue {
           this.jobs.unshift(job);
           break;
         }
-        if (!(await this.throttle(job))) break;
+        const go = await this.throttle(job);
+        if (go === 'skip') continue;
+        if (go === 'stop') break;
         job.state = 'sending';
         await this.host.deliver(job, session, this);
         sent++;
@@ -199,21 +203,25 @@ export class ReadyQueue {
     }
   }
 
-  /** Waits out automation suspensions and message-rate throttles; false (job put back) if suspended or stopping. */
-  private async throttle(job: Job): Promise<boolean> {
+  /**
+   * Before each message: an automation rule may have suspended its path (or its tenant or
+   * campaign) since it was queued here — then it goes back to its scheduled queue until the
+   * suspension ends ('skip': the connection carries on with the next message); message-rate
+   * throttles are waited out ('stop' with the job put back if shutting down meanwhile).
+   */
+  private async throttle(job: Job): Promise<'go' | 'skip' | 'stop'> {
     for (;;) {
-      // an automation rule may have suspended this path since the job was queued here
       const until = this.host.gate.suspendedUntil(this.path(job));
       if (until !== undefined && until > Date.now()) {
-        this.jobs.unshift(job);
-        return false;
+        this.host.reschedule(job, until);
+        return 'skip';
       }
       const delay = await this.host.gate.messageDelay(this.query, this.host.shaping(this.query));
-      if (delay <= 0) return true;
+      if (delay <= 0) return 'go';
       await new Promise((r) => setTimeout(r, Math.min(delay, 5_000)));
       if (this.host.stopping) {
         this.jobs.unshift(job);
-        return false;
+        return 'stop';
       }
     }
   }

@@ -256,7 +256,11 @@ export class SmtpSession {
   quit(): Promise<void> {
     const closed = new Promise<void>((resolve) => {
       if ((this.conn as unknown as { _destroyed?: boolean })._destroyed) return resolve();
-      const t = setTimeout(resolve, 5_000);
+      // a server that never answers QUIT: close it ourselves
+      const t = setTimeout(() => {
+        this.conn.close();
+        resolve();
+      }, 5_000);
       this.conn.once('end', () => {
         clearTimeout(t);
         resolve();

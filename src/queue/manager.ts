@@ -12,7 +12,7 @@ import { RouteError } from '../dns/route.js';
 import type { Route } from '../dns/route.js';
 import { SourceSelector } from '../egress/selector.js';
 import type { Logger } from '../logging/logger.js';
-import type { LogWriter, RecordType } from '../logging/types.js';
+import type { LogWriter } from '../logging/types.js';
 import type { ShapingGate } from '../shaping/gate.js';
 import { resolveShaping } from '../shaping/resolve.js';
 import { DEFAULT_SHAPING } from '../shaping/types.js';
@@ -29,7 +29,8 @@ import { raceDeadline, firstReply } from './util.js';
 import { buildJobs, hasPending, pendingRecipients, storeRetryState } from './job.js';
 import type { Job } from './job.js';
 import { queueName } from './naming.js';
-import { outcomeRecord } from './records.js';
+import { OutcomeRecorder } from './outcome.js';
+import type { QueueStats } from './outcome.js';
 import type { AttemptContext } from './records.js';
 import { retryDelay } from './retry.js';
 import { TimerHeap } from './timer-heap.js';
@@ -49,17 +50,6 @@ export interface QueueManagerDeps {
 interface Message {
   readonly meta: SpoolMeta;
   readonly jobs: Job[];
-}
-
-/** Counters for tests, metrics and the shutdown report. */
-export interface QueueStats {
-  messages: number;
-  scheduled: number;
-  ready: number;
-  delivered: number;
-  bounced: number;
-  transient: number;
-  expired: number;
 }
 
 /**
@@ -85,11 +75,12 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   private sweeper: NodeJS.Timeout;
   private aborting = false;
   stopping = false;
-  readonly stats: QueueStats = { messages: 0, scheduled: 0, ready: 0, delivered: 0, bounced: 0, transient: 0, expired: 0 };
+  private readonly outcomes: OutcomeRecorder;
 
   constructor(private readonly deps: QueueManagerDeps) {
     this.gate = deps.gate;
     this.log = deps.log;
+    this.outcomes = new OutcomeRecorder(deps.records, deps.log);
     this.sweeper = setInterval(() => this.sweep(), 30_000);
     this.sweeper.unref();
   }
@@ -106,8 +97,13 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
       return;
     }
     this.messages.set(meta.id, { meta, jobs });
-    this.stats.messages++;
+    this.outcomes.stats.messages++;
     for (const job of jobs) this.schedule(job, job.due);
+  }
+
+  /** Outcome counters since start (tests, metrics, the shutdown log line). */
+  get stats(): Readonly<QueueStats> {
+    return this.outcomes.stats;
   }
 
   /** Number of messages held (for tests and metrics). */
@@ -199,12 +195,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
       const reply = internalReply(`bounced by shaping automation: ${bounce}`, 'QUEUE', 550, '5.7.1');
       const c = { ...ctx, site: route.site, source };
       const now = Date.now();
-      for (const rcpt of pendingRecipients(job)) {
-        const st = meta.recipients.find((r) => r.address === rcpt && r.status === 'pending')!;
-        st.status = 'bounced';
-        this.stats.bounced++;
-        this.record('AdminBounce', meta, rcpt, reply, c, now);
-      }
+      for (const rcpt of pendingRecipients(job)) this.outcomes.final('AdminBounce', meta, rcpt, reply, c, now);
       return this.finishJob(job);
     }
     rq.push(job);
@@ -271,6 +262,11 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     this.outcome(job, replies, ctx, params);
   }
 
+  reschedule(job: Job, due: number): void {
+    if (this.stopping) return;
+    this.schedule(job, due);
+  }
+
   connectFailed(job: Job, err: ConnectError, rq: ReadyQueue): void {
     if (this.stopping) return; // shutting down: not an attempt, the message stays spooled
     const meta = job.meta;
@@ -299,29 +295,18 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     const transient: [string, SmtpReply][] = [];
     for (const [rcpt, reply] of replies) {
       const d = force === 'bounce' ? 'permanent' : force === 'transient' ? 'transient' : disposition(reply);
-      const state = meta.recipients.find((r) => r.address === rcpt && r.status === 'pending');
-      if (!state) continue;
-      if (d === 'delivered') {
-        state.status = 'delivered';
-        this.stats.delivered++;
-        this.record('Delivery', meta, rcpt, reply, ctx, now);
-      } else if (d === 'permanent') {
-        state.status = 'bounced';
-        this.stats.bounced++;
-        this.record('Bounce', meta, rcpt, reply, ctx, now);
-      } else transient.push([rcpt, reply]);
+      if (d === 'delivered') this.outcomes.final('Delivery', meta, rcpt, reply, ctx, now);
+      else if (d === 'permanent') this.outcomes.final('Bounce', meta, rcpt, reply, ctx, now);
+      else if (meta.recipients.some((r) => r.address === rcpt && r.status === 'pending')) transient.push([rcpt, reply]);
     }
     if (transient.length) {
       const failures = Math.max(job.attempts, 1);
       const next = now + retryDelay(failures, params.retryIntervalMs, params.maxRetryIntervalMs);
       const expires = meta.receivedAt + params.maxAgeMs;
-      for (const [rcpt, reply] of transient) {
-        this.stats.transient++;
-        this.record('TransientFailure', meta, rcpt, reply, ctx, now);
-      }
+      for (const [rcpt, reply] of transient) this.outcomes.transient(meta, rcpt, reply, ctx, now);
       if (next >= expires) {
         const why = internalReply(`message expired: next attempt would be after max_age (${Math.round(params.maxAgeMs / 1000)}s); last reply: ${firstReply(transient)}`, 'QUEUE', 551, '5.4.7');
-        for (const [rcpt] of transient) this.expireRecipient(meta, rcpt, why, ctx, now);
+        for (const [rcpt] of transient) this.outcomes.final('Expiration', meta, rcpt, why, ctx, now);
       } else {
         job.state = 'scheduled';
         job.due = next;
@@ -335,16 +320,8 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
 
   private expire(job: Job, reply: SmtpReply, ctx: AttemptContext): void {
     const now = Date.now();
-    for (const rcpt of pendingRecipients(job)) this.expireRecipient(job.meta, rcpt, reply, ctx, now);
+    for (const rcpt of pendingRecipients(job)) this.outcomes.final('Expiration', job.meta, rcpt, reply, ctx, now);
     this.finishJob(job);
-  }
-
-  private expireRecipient(meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now: number): void {
-    const state = meta.recipients.find((r) => r.address === rcpt && r.status === 'pending');
-    if (!state) return;
-    state.status = 'expired';
-    this.stats.expired++;
-    this.record('Expiration', meta, rcpt, reply, ctx, now);
   }
 
   /** The job has no pending recipients left: remove the message once none of its jobs has. */
@@ -369,15 +346,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   }
 
   private forget(id: string): void {
-    if (this.messages.delete(id)) this.stats.messages--;
-  }
-
-  private record(type: RecordType, meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now: number): void {
-    try {
-      this.deps.records.write(outcomeRecord(type, meta, rcpt, reply, ctx, now));
-    } catch (e) {
-      this.log.error('writing a log record failed', { id: meta.id, type, error: String(e) });
-    }
+    if (this.messages.delete(id)) this.outcomes.stats.messages--;
   }
 
   /** Spool writes of one message happen in order (the last state wins). */

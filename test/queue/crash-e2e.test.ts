@@ -18,7 +18,7 @@ a = ["127.0.0.2"]
 test('kill -9 during delivery, restart: every accepted message is delivered at least once', { timeout: 120_000 }, async (t) => {
   const got: SinkMessage[] = [];
   // a slightly slow receiver so that deliveries are in flight when the process dies
-  const [sink] = await sinksOnOnePort(['127.0.0.2'], () => ({ onMessage: (m) => got.push(m), dataDelayMs: 5 }));
+  const [sink] = await sinksOnOnePort(['127.0.0.2'], () => ({ onMessage: (m) => got.push(m), dataDelayMs: 20 }));
   cleanups.push(() => sink.close());
   const smtpPort = await freePort();
   const lab = labConfig({ smtpPort, sinkPort: sink.port, zone: ZONE });

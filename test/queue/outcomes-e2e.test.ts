@@ -195,3 +195,24 @@ test("a scheduled queue's max_message_rate spreads its messages out (held in ord
   const span = times[11] - times[0];
   assert.ok(span >= 1500 && span < 6000, `12 messages at 4/s took ${span} ms`);
 });
+
+test('TLS details of the delivery are in its log record (enable_tls from shaping.toml)', { timeout: 60_000 }, async () => {
+  const { generate } = await import('selfsigned');
+  const pems = await generate([{ name: 'commonName', value: 'mx.sink.test' }], { keySize: 2048, algorithm: 'sha256' });
+  const [sink] = await sinksOnOnePort(['127.0.0.2'], () => ({ starttls: true, cert: pems.cert, key: pems.private }));
+  cleanups.push(() => sink.close());
+  const smtpPort = await freePort();
+  const lab = labConfig({ smtpPort, sinkPort: sink.port, zone: '["tls.test"]\nmx = ["10 mx.sink.test"]\n["mx.sink.test"]\na = ["127.0.0.2"]\n' });
+  cleanups.push(lab.cleanup);
+  // a self-signed lab certificate: verification would fail (and Opportunistic does not fall back)
+  lab.write('config/shaping.toml', '["tls.test"]\nenable_tls = "OpportunisticInsecure"\n');
+  const kumo = await startLabServer(lab.dir);
+  cleanups.push(() => kumo.stop());
+  assert.equal((await inject(smtpPort, [{ from: 'a@kumo.test', to: ['x@tls.test'], data: tagged(1) }], 1)).size, 1);
+  const logs = join(lab.dir, 'logs');
+  await waitUntil(() => readRecords(logs).some((r) => r.type === 'Delivery'), 20_000, 'delivery');
+  const d = readRecords(logs).find((r) => r.type === 'Delivery')!;
+  assert.match(d.tls_protocol_version ?? '', /^TLSv1\.[23]$/);
+  assert.ok(d.tls_cipher);
+  assert.deepEqual(d.tls_peer_subject_name, ['mx.sink.test']);
+});

@@ -1,0 +1,53 @@
+import type { Logger } from '../logging/logger.js';
+import type { LogWriter, RecordType } from '../logging/types.js';
+import type { RecipientState, SpoolMeta } from '../spool/types.js';
+import type { SmtpReply } from '../delivery/response.js';
+import { outcomeRecord } from './records.js';
+import type { AttemptContext } from './records.js';
+
+/** Counters for tests, metrics and the shutdown report. */
+export interface QueueStats {
+  messages: number;
+  delivered: number;
+  bounced: number;
+  transient: number;
+  expired: number;
+}
+
+const FINAL: Record<'Delivery' | 'Bounce' | 'AdminBounce' | 'Expiration', { status: RecipientState['status']; stat: keyof QueueStats }> = {
+  Delivery: { status: 'delivered', stat: 'delivered' },
+  Bounce: { status: 'bounced', stat: 'bounced' },
+  AdminBounce: { status: 'bounced', stat: 'bounced' },
+  Expiration: { status: 'expired', stat: 'expired' },
+};
+
+/** Marks recipient outcomes in the message's meta and writes their log records. */
+export class OutcomeRecorder {
+  readonly stats: QueueStats = { messages: 0, delivered: 0, bounced: 0, transient: 0, expired: 0 };
+
+  constructor(private readonly records: LogWriter, private readonly log: Logger) {}
+
+  /** A final outcome for a still-pending recipient; false if it was not pending. */
+  final(type: keyof typeof FINAL, meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now = Date.now()): boolean {
+    const state = meta.recipients.find((r) => r.address === rcpt && r.status === 'pending');
+    if (!state) return false;
+    state.status = FINAL[type].status;
+    this.stats[FINAL[type].stat]++;
+    this.write(type, meta, rcpt, reply, ctx, now);
+    return true;
+  }
+
+  /** A transient failure (the recipient stays pending). */
+  transient(meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now = Date.now()): void {
+    this.stats.transient++;
+    this.write('TransientFailure', meta, rcpt, reply, ctx, now);
+  }
+
+  private write(type: RecordType, meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now: number): void {
+    try {
+      this.records.write(outcomeRecord(type, meta, rcpt, reply, ctx, now));
+    } catch (e) {
+      this.log.error('writing a log record failed', { id: meta.id, type, error: String(e) });
+    }
+  }
+}
