@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerValidate } from './validate.js';
 import { registerServe } from './serve.js';
+import { registerReload } from './reload.js';
 
 const program = new Command('kumo-ts')
   .description('A mail transfer agent configured by TOML, JSON or YAML files')
@@ -8,6 +9,7 @@ const program = new Command('kumo-ts')
 
 registerValidate(program);
 registerServe(program);
+registerReload(program);
 (await import('./sink.js')).registerSink(program);
 (await import('./dkim-keygen.js')).registerDkimKeygen(program);
 (await import('./explain.js')).registerExplain(program);

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { tempTree } from '../helpers/tmp.js';
 import { startKumo } from '../helpers/server-process.js';
 import { freePort } from '../helpers/ports.js';
+import { spawnSync } from 'node:child_process';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 
 test('HTTP API: liveness, config status with a visible rejection, forced epoch bump, metrics, trusted hosts', async (t) => {
   const tree = tempTree();
@@ -46,9 +48,15 @@ test('HTTP API: liveness, config status with a visible rejection, forced epoch b
     assert.equal(r.epoch, 3);
   });
 
+  await t.test('kumo-ts reload asks the running server for a new epoch', async () => {
+    const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'kumo-ts'), 'reload', '--config', join(tree.dir, 'cfg')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'epoch 4 live');
+  });
+
   await t.test('clients outside trusted_hosts get 403', async () => {
     writeFileSync(join(tree.dir, 'cfg/kumo.toml'), main('trusted_hosts = ["10.0.0.0/8"]\n'));
-    await srv.waitFor((l) => l.msg === 'config epoch 4 live', 3_000, 'epoch 4');
+    await srv.waitFor((l) => l.msg === 'config epoch 5 live', 3_000, 'epoch 5');
     const r = await fetch(`${base}/api/check-liveness/v1`);
     assert.equal(r.status, 403);
   });
