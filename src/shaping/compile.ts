@@ -4,19 +4,19 @@ import type { KumoMain } from '../config/generated/kumo.js';
 import type { DomainBlock, ProviderBlock as RawProvider, ShapingFile, SourceBlock } from '../config/generated/shaping.js';
 import type { Reporter } from '../config/report.js';
 import type { KeyPath, SourceFile } from '../config/source-file.js';
+import { parseThrottle } from '../config/values.js';
 import { yieldIfBusy } from '../config/yield.js';
 import type { Resolver } from '../dns/resolver.js';
 import { DnsError } from '../dns/resolver.js';
 import { resolveMxSite } from '../dns/mx-site.js';
 import type { MxSite } from '../dns/mx-site.js';
 import { compileKeySource } from '../keys/key-source.js';
-import type { AutomationRule, CheckLevel, Layer, Origin, ProviderBlock, ProviderMatch, Setting, ShapingBlock, ShapingChecks, ShapingConfig, SiteBlock } from './model.js';
+import type { AutomationRule, CheckLevel, Origin, ProviderBlock, ProviderMatch, Setting, ShapingBlock, ShapingChecks, ShapingConfig, SiteBlock } from './model.js';
 import { DEFAULT_CHECKS, ShapingSources } from './model.js';
 import { parseLimit, parseMapEntry, parseParamValue } from './param-values.js';
 import { BLOCK_KEYS, MAP_PARAMS, PARAMS, PROVIDER_KEYS } from './params.js';
 import { matchProviders } from './provider-match.js';
 import { compileRules } from './rules.js';
-import { parseThrottle } from '../config/values.js';
 
 export type { ShapingConfig } from './model.js';
 
@@ -360,4 +360,3 @@ export function providerLimitName(provider: string, source: string, what: 'limit
   return `shaping-provider-${provider}-${source}-${what}`;
 }
 
-export type { Layer };

@@ -7,7 +7,7 @@ import { PACKAGE_ROOT } from '../../src/paths.js';
 import { startSink } from '../../src/sink/sink.js';
 import type { Sink, SinkMessage } from '../../src/sink/sink.js';
 import type { ServerProcess } from '../helpers/server-process.js';
-import { freePort, inject, labConfig, seqOf, startLabServer, tagged, waitUntil } from '../queue/lab.js';
+import { freePort, inject, labConfig, readRecords, seqOf, startLabServer, tagged, waitUntil } from '../queue/lab.js';
 import type { Outgoing } from '../queue/lab.js';
 
 /**
@@ -28,6 +28,10 @@ a = ["127.0.0.3"]
 mx = ["10 mx.open.test"]
 ["mx.open.test"]
 a = ["127.0.0.4"]
+["bnc.test"]
+mx = ["10 mx.bnc.test"]
+["mx.bnc.test"]
+a = ["127.0.0.2"]
 `;
 
 const SHAPING = `
@@ -52,6 +56,12 @@ connection_limit = 1
 regex = "please pause"
 action = "Suspend"
 duration = "1h"
+
+["bnc.test"]
+[["bnc.test".automation]]
+regex = "bounce me please"
+action = "Bounce"
+duration = "1h"
 `;
 
 describe('automation on the delivery path', { timeout: 120_000 }, () => {
@@ -60,6 +70,7 @@ describe('automation on the delivery path', { timeout: 120_000 }, () => {
   let kumo: ServerProcess;
   let smtpPort: number;
   let configDir: string;
+  let logsDir: string;
   const sinks: Sink[] = [];
 
   before(async () => {
@@ -81,6 +92,7 @@ describe('automation on the delivery path', { timeout: 120_000 }, () => {
     const lab = labConfig({ smtpPort, sinkPort: sinks[0].port, zone: ZONE });
     lab.write('config/shaping.toml', SHAPING);
     configDir = join(lab.dir, 'config');
+    logsDir = join(lab.dir, 'logs');
     cleanups.push(lab.cleanup);
     kumo = await startLabServer(lab.dir);
     cleanups.push(() => kumo.stop());
@@ -139,5 +151,18 @@ describe('automation on the delivery path', { timeout: 120_000 }, () => {
     await waitUntil(() => delivered(200, 210).length === 10, 10_000, 'the ten before');
     await sleep(3000);
     assert.equal(delivered(220, 225).length, 0, 'none of the messages behind the matching reply went out');
+  });
+
+  test('a Bounce rule bounces the next messages of the path instead of delivering them', async () => {
+    await inject(smtpPort, [msg('550-bounce-me-please@bnc.test', 300)], 1);
+    await kumo.waitFor((l) => l.msg === 'shaping automation: rule fired' && l.action === 'Bounce', 10_000, 'the Bounce rule to fire');
+    await inject(smtpPort, [msg('ok@bnc.test', 301)], 1);
+    const outcome = () => readRecords(logsDir).filter((r) => r.recipient === 'ok@bnc.test' && r.type !== 'Reception');
+    await waitUntil(() => outcome().length > 0, 10_000, 'an outcome record for ok@bnc.test');
+    const rec = outcome();
+    assert.deepEqual(rec.map((r) => r.type), ['AdminBounce']);
+    assert.match(rec[0].response.content, /bounced by shaping automation: .*550 bounce me please/);
+    await sleep(500);
+    assert.equal(delivered(301, 302).length, 0);
   });
 });
