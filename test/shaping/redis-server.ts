@@ -1,20 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 
 /** true when a redis-server binary is on PATH (tests using it skip cleanly otherwise). */
 export const HAVE_REDIS = spawnSync('redis-server', ['--version']).status === 0;
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../helpers/ports.js';
+export { freePort };
 
 export interface RedisProcess {
   port: number;

@@ -2,7 +2,7 @@
 // in-process harness (store + spool + records + SmtpService) driven by real config files.
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer, connect as netConnect } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -45,17 +45,8 @@ export function writeFiles(root: string, files: Record<string, string>): void {
   }
 }
 
-/** A port that was free a moment ago (bind 0, close). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+import { freePort } from '../helpers/ports.js';
+export { freePort };
 
 export interface Reply {
   code: number;
