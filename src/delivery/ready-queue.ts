@@ -77,6 +77,7 @@ export class ReadyQueue {
   private consecutiveFailures = 0;
   private readonly abort = new AbortController();
   private drained: (() => void) | undefined;
+  private maxSeen = 0;
 
   /** the latest route seen for this site (hosts and addresses to connect to) */
   route: Route;
@@ -115,14 +116,29 @@ export class ReadyQueue {
     return this.workers > 0 || this.opening > 0 || this.jobs.length > 0;
   }
 
-  push(job: Job): void {
-    job.state = 'ready';
+  /** The most messages this queue has held at once since it was created (metrics, tests). */
+  get peak(): number {
+    return this.maxSeen;
+  }
+
+  /**
+   * Queues `job` unless the queue already holds `max_ready` messages (read from the current
+   * shaping now, never cached): then false and the caller sends it back to its scheduled queue.
+   * An idle connection takes the job directly (it never sits in the queue).
+   */
+  offer(job: Job): boolean {
     const waiter = this.idle.shift();
-    if (waiter) waiter(job);
-    else {
-      this.jobs.push(job);
-      this.kick();
+    if (waiter) {
+      job.state = 'ready';
+      waiter(job);
+      return true;
     }
+    if (this.jobs.length >= this.host.shaping(this.query).max_ready) return false;
+    job.state = 'ready';
+    this.jobs.push(job);
+    if (this.jobs.length > this.maxSeen) this.maxSeen = this.jobs.length;
+    this.kick();
+    return true;
   }
 
   /** Opens connections while the backlog justifies them and shaping allows. */

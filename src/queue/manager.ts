@@ -35,6 +35,7 @@ import type { AttemptContext } from './records.js';
 import { retryDelay } from './retry.js';
 import { TimerHeap } from './timer-heap.js';
 import { RateHold } from './rate-hold.js';
+import { delayedReadyFull, liveReadyQueues } from './metrics.js';
 import type { QueueIntake } from './types.js';
 
 export interface QueueManagerDeps {
@@ -46,6 +47,9 @@ export interface QueueManagerDeps {
   /** overrides the resolver the config describes (tests) */
   readonly resolver?: Resolver;
 }
+
+/** Base delay before a message whose ready queue was full is tried again (jittered up to 2x). */
+const READY_FULL_DELAY_MS = 1_000;
 
 interface Message {
   readonly meta: SpoolMeta;
@@ -83,7 +87,10 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     this.outcomes = new OutcomeRecorder(deps.records, deps.log);
     this.sweeper = setInterval(() => this.sweep(), 30_000);
     this.sweeper.unref();
+    liveReadyQueues.add(this.readyView);
   }
+
+  private readonly readyView = () => this.ready.values();
 
   // ---------- intake ----------
 
@@ -198,7 +205,23 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
       for (const rcpt of pendingRecipients(job)) this.outcomes.final('AdminBounce', meta, rcpt, reply, c, now);
       return this.finishJob(job);
     }
-    rq.push(job);
+    if (!rq.offer(job)) this.readyFull(job, rq, { ...ctx, site: route.site, source });
+  }
+
+  /**
+   * The job's ready queue already holds max_ready messages: it goes back to its scheduled
+   * queue for a short jittered while, with a TransientFailure record (KumoMTA's "too many
+   * messages in the ready queue"; internal, so automation rules ignore it unless
+   * match_internal). Not a delivery attempt: the attempt counter and the retry backoff are
+   * left alone, and the spool is not rewritten (its state has not changed).
+   */
+  private readyFull(job: Job, rq: ReadyQueue, ctx: AttemptContext): void {
+    const reply = internalReply('too many messages in the ready queue', 'QUEUE', 451, '4.4.5');
+    const now = Date.now();
+    for (const rcpt of pendingRecipients(job)) this.outcomes.transient(job.meta, rcpt, reply, ctx, now);
+    this.gate.onResponse(rq.path(job), { code: reply.code, enhanced: reply.enhanced, text: reply.text, internal: true });
+    delayedReadyFull.inc({ queue: job.queue });
+    this.schedule(job, now + READY_FULL_DELAY_MS + Math.floor(Math.random() * READY_FULL_DELAY_MS));
   }
 
   /**
@@ -430,6 +453,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
    */
   async stop(deadline: number): Promise<void> {
     this.stopping = true;
+    liveReadyQueues.delete(this.readyView);
     this.timers.stop();
     this.rateHold.stop();
     clearInterval(this.sweeper);

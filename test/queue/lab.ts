@@ -48,6 +48,8 @@ export interface LabFiles {
   sources?: string;
   /** extra TOML for kumo.toml */
   main?: string;
+  /** serve the HTTP API (metrics) on 127.0.0.1:httpPort; off when absent */
+  httpPort?: number;
 }
 
 export function labConfig(f: LabFiles): ReturnType<typeof tempTree> {
@@ -57,7 +59,7 @@ hostname = "kumo.lab.test"
 [listener.smtp]
 listen = "127.0.0.1:${f.smtpPort}"
 [http]
-enabled = false
+${f.httpPort ? `enabled = true\nlisten = "127.0.0.1:${f.httpPort}"` : 'enabled = false'}
 [spool]
 path = ${JSON.stringify(join(lab.dir, 'spool'))}
 [logs]
