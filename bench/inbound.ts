@@ -7,13 +7,12 @@
 //   node dist/bench/inbound.js                         # starts bin/kumo-ts serve itself
 //   node dist/bench/inbound.js --port 2525 [--host H]  # against a running server
 //   options: --messages 20000 --concurrency 20 --size 2048
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { freePort, startServe } from './_serve.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -22,14 +21,6 @@ const CONCURRENCY = Number(args.get('concurrency') ?? 20);
 const SIZE = Number(args.get('size') ?? 2048);
 const HOST = args.get('host') ?? '127.0.0.1';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** Starts `kumo-ts serve` on a temp config: durable spool, a queue that holds the messages. */
 async function startServer(): Promise<{ port: number; stop: () => Promise<void> }> {
@@ -55,22 +46,7 @@ max_messages_per_connection = 100000
   writeFileSync(join(conf, 'zone.toml'), '');
   // the scheduled queue releases 1 message per hour: the bench measures reception only
   writeFileSync(join(conf, 'queues.toml'), `[queue.default]\nmax_message_rate = "1/h"\nmx_list = ["[127.0.0.1]:9"]\n`);
-  const bin = fileURLToPath(new URL('../../bin/kumo-ts', import.meta.url));
-  const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), bin, 'serve', '-c', conf], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KUMO_TS_LOG_LEVEL: 'warn' } });
-  let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  const t0 = Date.now();
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      }).once('error', () => resolve(false));
-    });
-    if (up) break;
-    if (child.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`server did not start:\n${err}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const child = await startServe({ conf, cwd: root, port, cpuProfDir: process.env.BENCH_CPU_PROF });
   return {
     port,
     stop: async () => {

@@ -8,11 +8,11 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { BIN, freePort, startServe } from './_serve.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -20,16 +20,7 @@ const MESSAGES = Number(args.get('messages') ?? 20_000);
 const SESSIONS = Number(args.get('sessions') ?? 20);
 const SIZE = Number(args.get('size') ?? 2048);
 const PROFILE = args.get('profile');
-const BIN = fileURLToPath(new URL('../../bin/kumo-ts', import.meta.url));
 
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
-}
 
 /** CPU seconds used so far by a process (user + system), from /proc. */
 function cpuSeconds(pid: number | undefined): number {
@@ -117,22 +108,7 @@ max_messages_per_connection = 100000
   // a local receiver: allow more than the builtin defaults for internet destinations
   // (10 connections, 100 messages per connection, 100 new connections a minute)
   writeFileSync(join(conf, 'shaping.toml'), '["bench.test"]\nconnection_limit = 20\nmax_deliveries_per_connection = 100000\nmax_connection_rate = "100/s"\n');
-  const node = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE)}`] : [];
-  const child = spawn(process.execPath, [...node, BIN, 'serve', '-c', conf], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KUMO_TS_LOG_LEVEL: 'warn' } });
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const t0 = Date.now();
-  for (;;) {
-    const up = await new Promise<boolean>((res) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        res(true);
-      }).once('error', () => res(false));
-    });
-    if (up) break;
-    if (child.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`kumo-ts did not start:\n${err}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const child = await startServe({ conf, cwd: root, port, cpuProfDir: PROFILE });
   return { child, port, root };
 }
 

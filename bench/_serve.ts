@@ -1,0 +1,44 @@
+// Shared by the benches: a free port, and `kumo-ts serve` started as a child process and
+// waited for until its SMTP port accepts connections.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { connect, createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/kumo-ts', import.meta.url));
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** Runs `kumo-ts serve -c conf` in `cwd` and resolves once `port` accepts connections. */
+export async function startServe(opts: { conf: string; cwd: string; port: number; cpuProfDir?: string }): Promise<ChildProcess> {
+  const node = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(opts.cpuProfDir)}`] : [];
+  const child = spawn(process.execPath, [...node, BIN, 'serve', '-c', opts.conf], {
+    cwd: opts.cwd,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, KUMO_TS_LOG_LEVEL: 'warn' },
+  });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const t0 = Date.now();
+  for (;;) {
+    const up = await new Promise<boolean>((res) => {
+      const s = connect(opts.port, '127.0.0.1', () => {
+        s.destroy();
+        res(true);
+      }).once('error', () => res(false));
+    });
+    if (up) return child;
+    if (child.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`kumo-ts did not start:\n${err}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
