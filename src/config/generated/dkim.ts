@@ -1,19 +1,7 @@
 /* Generated from schemas/dkim.schema.json by scripts/gen-types.mjs. Do not edit: run npm run gen:types. */
 
 /**
- * Signature lifetime (x= tag), e.g. "7d"; a bare number means seconds. Default: no expiration.
- */
-export type Duration = (string | number)
-/**
- * How long a key loaded from Vault is cached (default 5m).
- */
-export type Duration1 = (string | number)
-/**
- * Signature lifetime (x= tag), e.g. "7d"; a bare number means seconds. Default: no expiration.
- */
-export type Duration2 = (string | number)
-/**
- * Where the private key comes from (a file path, inline key_data, or a Vault KV v2 entry); overrides filename.
+ * Where a secret (TLS key or certificate, DKIM key, AUTH credentials) comes from: a file path, inline data, or a HashiCorp Vault KV v2 entry.
  */
 export type KeySource = (string | {
 /**
@@ -44,58 +32,11 @@ vault_address?: string
  * Vault token; defaults to VAULT_TOKEN.
  */
 vault_token?: string
-ttl?: Duration3
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+ttl?: (string | number)
 })
-/**
- * How long a loaded secret is cached (default 5m).
- */
-export type Duration3 = (string | number)
-/**
- * How long a key loaded from Vault is cached (default 5m).
- */
-export type Duration4 = (string | number)
-/**
- * Signature lifetime (x= tag), e.g. "7d"; a bare number means seconds. Default: no expiration.
- */
-export type Duration5 = (string | number)
-/**
- * Where the private key comes from (a file path, inline key_data, or a Vault KV v2 entry); overrides filename.
- */
-export type KeySource1 = (string | {
-/**
- * The data itself, inline.
- */
-key_data?: string
-/**
- * Path of a file holding the data (relative to the config root).
- */
-path?: string
-/**
- * Vault KV v2 mount point, e.g. "secret".
- */
-vault_mount?: string
-/**
- * Path of the secret under the mount.
- */
-vault_path?: string
-/**
- * Field of the secret holding the data (default "key").
- */
-vault_key?: string
-/**
- * Vault address; defaults to VAULT_ADDR.
- */
-vault_address?: string
-/**
- * Vault token; defaults to VAULT_TOKEN.
- */
-vault_token?: string
-ttl?: Duration3
-})
-/**
- * How long a key loaded from Vault is cached (default 5m).
- */
-export type Duration6 = (string | number)
 
 /**
  * DKIM signing policy in the format of KumoMTA's dkim_sign helper: [base] defaults, [domain."example.com"] blocks chosen by the From header's domain (wildcards allowed), and [signature."name"] extra signatures listed in base.additional_signatures.
@@ -139,7 +80,10 @@ body_canonicalization?: ("relaxed" | "simple")
  * List every signed header once more in h= than it occurs, so that adding such a header later breaks the signature.
  */
 over_sign?: boolean
-expiration?: Duration
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+expiration?: (string | number)
 /**
  * Signing algorithm: "sha256" (rsa-sha256, default) or "ed25519" (ed25519-sha256).
  */
@@ -148,7 +92,10 @@ algo?: ("sha256" | "ed25519")
  * What to do when the key cannot be loaded: "Defer" (default; the message is refused with 451 4.3.0) or "SendUnsigned" (accept it without this signature).
  */
 on_key_error?: ("Defer" | "SendUnsigned")
-ttl?: Duration1
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+ttl?: (string | number)
 /**
  * Names of [signature."name"] blocks to add to every message (subject to each block's policy).
  */
@@ -206,7 +153,10 @@ body_canonicalization?: ("relaxed" | "simple")
  * List every signed header once more in h= than it occurs, so that adding such a header later breaks the signature.
  */
 over_sign?: boolean
-expiration?: Duration2
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+expiration?: (string | number)
 /**
  * Signing algorithm: "sha256" (rsa-sha256, default) or "ed25519" (ed25519-sha256).
  */
@@ -220,7 +170,10 @@ key?: KeySource
  * What to do when the key cannot be loaded: "Defer" (default; the message is refused with 451 4.3.0) or "SendUnsigned" (accept it without this signature).
  */
 on_key_error?: ("Defer" | "SendUnsigned")
-ttl?: Duration4
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+ttl?: (string | number)
 /**
  * KumoMTA's DNS-based policy; accepted for compatibility, signing always happens (as in KumoMTA's helper).
  */
@@ -250,7 +203,10 @@ body_canonicalization?: ("relaxed" | "simple")
  * List every signed header once more in h= than it occurs, so that adding such a header later breaks the signature.
  */
 over_sign?: boolean
-expiration?: Duration5
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+expiration?: (string | number)
 /**
  * Signing algorithm: "sha256" (rsa-sha256, default) or "ed25519" (ed25519-sha256).
  */
@@ -259,12 +215,15 @@ algo?: ("sha256" | "ed25519")
  * Private key file (PKCS8 or PKCS1 PEM), relative to the config root; with base.vault_mount, the Vault path of the key. Default: <key_dir>/<domain>/<selector>.key.
  */
 filename?: string
-key?: KeySource1
+key?: KeySource
 /**
  * What to do when the key cannot be loaded: "Defer" (default; the message is refused with 451 4.3.0) or "SendUnsigned" (accept it without this signature).
  */
 on_key_error?: ("Defer" | "SendUnsigned")
-ttl?: Duration6
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+ttl?: (string | number)
 /**
  * Signing domain (d=). Omitted: the From header's domain; then a policy "Always" signature is added only to mail whose From domain has a domain block (e.g. an Ed25519 signature next to the block's RSA one).
  */

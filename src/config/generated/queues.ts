@@ -1,22 +1,6 @@
 /* Generated from schemas/queues.schema.json by scripts/gen-types.mjs. Do not edit: run npm run gen:types. */
 
 /**
- * Delay before the first retry after a transient failure; it doubles on each further failure, with jitter (default "20m").
- */
-export type Duration = (string | number)
-/**
- * Upper bound of the delay between attempts (default: none).
- */
-export type Duration1 = (string | number)
-/**
- * How long a message may stay queued; when the next attempt would come later, it expires (Expiration log record). Default "7 days".
- */
-export type Duration2 = (string | number)
-/**
- * Rate at which messages of this scheduled queue move to their ready queue, e.g. "100/min".
- */
-export type Throttle = string
-/**
  * A smarthost: "host", "host:port", "[ip]" or "[ip]:port", or {name, addr, port}.
  */
 export type MxEntry = (string | {
@@ -54,22 +38,6 @@ port?: number
  * Settings for a destination domain ("example.com", "*.example.com" or "default"); sub-tables are tenants.
  */
 export type DomainQueue = (DomainQueueSettings & DomainQueueTables)
-/**
- * Delay before the first retry after a transient failure; it doubles on each further failure, with jitter (default "20m").
- */
-export type Duration3 = (string | number)
-/**
- * Upper bound of the delay between attempts (default: none).
- */
-export type Duration4 = (string | number)
-/**
- * How long a message may stay queued; when the next attempt would come later, it expires (Expiration log record). Default "7 days".
- */
-export type Duration5 = (string | number)
-/**
- * Rate at which messages of this scheduled queue move to their ready queue, e.g. "100/min".
- */
-export type Throttle1 = string
 /**
  * A smarthost: "host", "host:port", "[ip]" or "[ip]:port", or {name, addr, port}.
  */
@@ -112,22 +80,6 @@ port?: number
  */
 export type TenantQueue = (TenantQueueSettings & TenantQueueTables)
 /**
- * Delay before the first retry after a transient failure; it doubles on each further failure, with jitter (default "20m").
- */
-export type Duration6 = (string | number)
-/**
- * Upper bound of the delay between attempts (default: none).
- */
-export type Duration7 = (string | number)
-/**
- * How long a message may stay queued; when the next attempt would come later, it expires (Expiration log record). Default "7 days".
- */
-export type Duration8 = (string | number)
-/**
- * Rate at which messages of this scheduled queue move to their ready queue, e.g. "100/min".
- */
-export type Throttle2 = string
-/**
  * A smarthost: "host", "host:port", "[ip]" or "[ip]:port", or {name, addr, port}.
  */
 export type MxEntry4 = (string | {
@@ -161,22 +113,6 @@ addr?: string
  */
 port?: number
 })
-/**
- * Delay before the first retry after a transient failure; it doubles on each further failure, with jitter (default "20m").
- */
-export type Duration9 = (string | number)
-/**
- * Upper bound of the delay between attempts (default: none).
- */
-export type Duration10 = (string | number)
-/**
- * How long a message may stay queued; when the next attempt would come later, it expires (Expiration log record). Default "7 days".
- */
-export type Duration11 = (string | number)
-/**
- * Rate at which messages of this scheduled queue move to their ready queue, e.g. "100/min".
- */
-export type Throttle3 = string
 /**
  * A smarthost: "host", "host:port", "[ip]" or "[ip]:port", or {name, addr, port}.
  */
@@ -257,10 +193,22 @@ export interface Tenant {
  * Egress pool (sources.toml) the traffic is sent from (default "unspecified": one source, the kernel picks the address).
  */
 egress_pool?: string
-retry_interval?: Duration
-max_retry_interval?: Duration1
-max_age?: Duration2
-max_message_rate?: Throttle
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+retry_interval?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+max_retry_interval?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+max_age?: (string | number)
+/**
+ * A rate "[local:]N/[k]period[,max_burst=B]" with period s, m, h or d, e.g. "100/min", "10/5m", "1,000/h". local: keeps it in this process even in cluster mode.
+ */
+max_message_rate?: string
 /**
  * Route by the MX records of this domain instead of the recipient domain; the scheduled queue name gets "!routing_domain".
  */
@@ -313,10 +261,22 @@ export interface DomainQueueSettings {
  * Egress pool (sources.toml) the traffic is sent from (default "unspecified": one source, the kernel picks the address).
  */
 egress_pool?: string
-retry_interval?: Duration3
-max_retry_interval?: Duration4
-max_age?: Duration5
-max_message_rate?: Throttle1
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+retry_interval?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+max_retry_interval?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+max_age?: (string | number)
+/**
+ * A rate "[local:]N/[k]period[,max_burst=B]" with period s, m, h or d, e.g. "100/min", "10/5m", "1,000/h". local: keeps it in this process even in cluster mode.
+ */
+max_message_rate?: string
 /**
  * Route by the MX records of this domain instead of the recipient domain; the scheduled queue name gets "!routing_domain".
  */
@@ -372,10 +332,22 @@ export interface TenantQueueSettings {
  * Egress pool (sources.toml) the traffic is sent from (default "unspecified": one source, the kernel picks the address).
  */
 egress_pool?: string
-retry_interval?: Duration6
-max_retry_interval?: Duration7
-max_age?: Duration8
-max_message_rate?: Throttle2
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+retry_interval?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+max_retry_interval?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+max_age?: (string | number)
+/**
+ * A rate "[local:]N/[k]period[,max_burst=B]" with period s, m, h or d, e.g. "100/min", "10/5m", "1,000/h". local: keeps it in this process even in cluster mode.
+ */
+max_message_rate?: string
 /**
  * Route by the MX records of this domain instead of the recipient domain; the scheduled queue name gets "!routing_domain".
  */
@@ -434,10 +406,22 @@ export interface CampaignQueue {
  * Egress pool (sources.toml) the traffic is sent from (default "unspecified": one source, the kernel picks the address).
  */
 egress_pool?: string
-retry_interval?: Duration9
-max_retry_interval?: Duration10
-max_age?: Duration11
-max_message_rate?: Throttle3
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+retry_interval?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+max_retry_interval?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+max_age?: (string | number)
+/**
+ * A rate "[local:]N/[k]period[,max_burst=B]" with period s, m, h or d, e.g. "100/min", "10/5m", "1,000/h". local: keeps it in this process even in cluster mode.
+ */
+max_message_rate?: string
 /**
  * Route by the MX records of this domain instead of the recipient domain; the scheduled queue name gets "!routing_domain".
  */

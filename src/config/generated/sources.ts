@@ -1,23 +1,6 @@
 /* Generated from schemas/sources.schema.json by scripts/gen-types.mjs. Do not edit: run npm run gen:types. */
 
 /**
- * HAProxy to connect through ("host:port"); the PROXY protocol v2 header asks it to use ha_proxy_source_address. Requires ha_proxy_source_address.
- */
-export type HostPort = string
-/**
- * SOCKS5 proxy to connect through ("host:port").
- */
-export type HostPort1 = string
-/**
- * Accepted for compatibility with KumoMTA (a source cache TTL); kumo-ts re-reads sources on every config change, so it is ignored.
- */
-export type Duration = (string | number)
-/**
- * How long the source is skipped.
- */
-export type Duration1 = (string | number)
-
-/**
  * Egress sources and pools in KumoMTA's sources.toml format. Several files merge in order (later keys win). Without any, the pool "unspecified" holds the source "unspecified" (the kernel picks the local address).
  */
 export interface Sources {
@@ -54,22 +37,34 @@ ehlo_domain?: string
  * Connect to this port instead of 25 (or the port of an mx_list entry). Useful when egress addresses are mapped by port, and for labs and tests with several receivers on one host.
  */
 remote_port?: number
-ha_proxy_server?: HostPort
+/**
+ * An address and port: "127.0.0.1:2525", "[::1]:25" or "mx.example.com:25".
+ */
+ha_proxy_server?: string
 /**
  * The source address HAProxy should use for connections of this source (an IP address of the HAProxy host).
  */
 ha_proxy_source_address?: string
-socks5_proxy_server?: HostPort1
+/**
+ * An address and port: "127.0.0.1:2525", "[::1]:25" or "mx.example.com:25".
+ */
+socks5_proxy_server?: string
 /**
  * The address the SOCKS5 proxy sends from, for log records. Standard SOCKS5 cannot ask the proxy for a source address, so the proxy must be set up to use it. Requires socks5_proxy_server.
  */
 socks5_proxy_source_address?: string
-ttl?: Duration
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+ttl?: (string | number)
 /**
  * Skip this source in pool selection for a while after binding to source_address fails with EADDRNOTAVAIL (the address is not configured on this host).
  */
 suspend_when_unplumbed?: {
-duration: Duration1
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+duration: (string | number)
 /**
  * Only "Immediate" (the default) is supported: one failure suspends the source.
  */
