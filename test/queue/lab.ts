@@ -2,7 +2,6 @@
 // on 127.0.0.x sharing one port (MX delivery goes to the source's remote_port), a kumo-ts child
 // process, an SMTP injector and a log-record reader.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
@@ -12,17 +11,10 @@ import type { LogRecord } from '../../src/logging/types.js';
 import { startKumo } from '../helpers/server-process.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { tempTree } from '../helpers/tmp.js';
+import { freePort } from '../helpers/ports.js';
+import type { SinkMessage } from '../../src/sink/sink.js';
 
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+export { freePort };
 
 /** Sinks on each of `hosts`, all on the same port (tries a few ports if one is taken). */
 export async function sinksOnOnePort(hosts: string[], opts: (host: string) => SinkOptions = () => ({})): Promise<Sink[]> {
@@ -163,4 +155,44 @@ export async function waitUntil(pred: () => boolean, timeoutMs: number, what: st
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * A lab under load, shared by the crash and shutdown tests: one sink for `domain` answering
+ * DATA after `dataDelayMs`, kumo-ts serving, and `count` messages being injected over 8
+ * sessions. `cleanups` collects what the caller's `after` must undo.
+ */
+export async function loadLab(domain: string, opts: { count: number; dataDelayMs: number; cleanups: (() => unknown)[] }) {
+  const got: SinkMessage[] = [];
+  const [sink] = await sinksOnOnePort(['127.0.0.2'], () => ({ onMessage: (m) => got.push(m), dataDelayMs: opts.dataDelayMs }));
+  opts.cleanups.push(() => sink.close());
+  const smtpPort = await freePort();
+  const zone = `\n["${domain}"]\nmx = ["10 mx.sink.test"]\n["mx.sink.test"]\na = ["127.0.0.2"]\n`;
+  const lab = labConfig({ smtpPort, sinkPort: sink.port, zone });
+  opts.cleanups.push(lab.cleanup);
+  const state = { kumo: await startLabServer(lab.dir) };
+  opts.cleanups.push(() => state.kumo.stop('SIGKILL'));
+  const msgs = Array.from({ length: opts.count }, (_, i) => ({ from: 'sender@kumo.test', to: [`u${i}@${domain}`], data: tagged(i) }));
+  const injecting = inject(smtpPort, msgs, 8, { stopOnError: true });
+  const seen = () => new Set(got.map((m) => seqOf(m.data)));
+  return {
+    got,
+    injecting,
+    seen,
+    get kumo() {
+      return state.kumo;
+    },
+    async restart() {
+      state.kumo = await startLabServer(lab.dir);
+    },
+    /** waits until every accepted message has reached the sink */
+    allDelivered(accepted: Set<number>, timeoutMs: number) {
+      return waitUntil(() => {
+        const s = seen();
+        return [...accepted].every((i) => s.has(i));
+      }, timeoutMs, 'every accepted message delivered after the restart').catch((e: Error) => {
+        throw new Error(`${e.message}; delivered ${seen().size}/${accepted.size}; kumo log:\n${state.kumo.lines.slice(-20).map((l) => JSON.stringify(l)).join('\n')}`);
+      });
+    },
+  };
 }
