@@ -20,11 +20,11 @@ export function freePort(): Promise<number> {
 }
 
 /** Runs `kumo-ts serve -c conf` in `cwd` and resolves once `port` accepts connections. */
-export async function startServe(opts: { conf: string; cwd: string; port: number; cpuProfDir?: string }): Promise<ChildProcess> {
-  const node = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(opts.cpuProfDir)}`] : [];
+export async function startServe(opts: { conf: string; cwd: string; port: number; cpuProfDir?: string; nodeArgs?: string[] }): Promise<ChildProcess> {
+  const node = [...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(opts.cpuProfDir)}`] : []), ...(opts.nodeArgs ?? [])];
   const child = spawn(process.execPath, [...node, BIN, 'serve', '-c', opts.conf], {
     cwd: opts.cwd,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', opts.nodeArgs?.length ? 'inherit' : 'ignore', 'pipe'],
     env: { ...process.env, KUMO_TS_LOG_LEVEL: 'warn' },
   });
   let err = '';

@@ -34,7 +34,7 @@ for (let i = 0; i < SOURCES; i++) sources.push(`[source."ip-${i}"]`, `source_add
 sources.push('[pool."main"]');
 for (let i = 0; i < SOURCES; i++) sources.push(`[pool."main"."ip-${i}"]`, `weight = ${(i % 3) + 1}`);
 
-writeFileSync(join(dir, 'kumo.toml'), '[http]\nenabled = false\n[monitor]\npoll_interval = "1h"\n[files]\nshaping = ["shaping.toml"]\n');
+writeFileSync(join(dir, 'kumo.toml'), '[server]\nsmtp = false\n[http]\nenabled = false\n[monitor]\npoll_interval = "1h"\n[files]\nshaping = ["shaping.toml"]\n');
 writeFileSync(join(dir, 'sources.toml'), sources.join('\n'));
 writeFileSync(join(dir, 'shaping.toml'), shapingFile(0));
 

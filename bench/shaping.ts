@@ -29,7 +29,7 @@ for (let i = 0; i < DOMAINS; i++) {
 for (let i = 0; i < 200; i++) zone[`g${i}.example`] = { mx: ['5 aspmx.l.google.com', '10 alt1.aspmx.l.google.com'] };
 writeFileSync(join(dir, 'shaping.toml'), lines.join('\n'));
 // the built-in file (providers for the big mailbox providers) is layered first
-writeFileSync(join(dir, 'kumo.toml'), '[http]\nenabled = false\n[files]\nshaping = ["builtin", "shaping.toml"]\n');
+writeFileSync(join(dir, 'kumo.toml'), '[server]\nsmtp = false\n[http]\nenabled = false\n[files]\nshaping = ["builtin", "shaping.toml"]\n');
 const resolver = new StaticResolver(zone);
 
 let maxStall = 0;

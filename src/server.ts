@@ -45,6 +45,15 @@ export class Services {
   }
 }
 
+/** A subsystem could not start; the process must exit non-zero (`serve` prints the reason). */
+export class StartupError extends Error {
+  readonly code = 'STARTUP_FAILED';
+  constructor(readonly subsystem: string, cause: Error) {
+    super(cause.message, { cause });
+    this.name = 'StartupError';
+  }
+}
+
 export interface ServerOptions {
   configDir: string;
   log?: Logger;
@@ -56,6 +65,14 @@ const factories: SubsystemFactory[] = [];
 export function registerSubsystem(f: SubsystemFactory): void {
   factories.push(f);
 }
+
+/**
+ * The graceful stop: every subsystem must be done by SHUTDOWN_BUDGET_MS after the signal;
+ * delivery gets its own shorter drain (DELIVERY_DRAIN_MS in queue/manager.ts) inside it so that spool and records
+ * keep time to flush. Past SHUTDOWN_HARD_LIMIT_MS the process exits regardless.
+ */
+export const SHUTDOWN_BUDGET_MS = 8_000;
+const SHUTDOWN_HARD_LIMIT_MS = 9_500;
 
 export async function runServer(opts: ServerOptions): Promise<void> {
   const log = opts.log ?? createLogger();
@@ -74,7 +91,16 @@ export async function runServer(opts: ServerOptions): Promise<void> {
   await import('./subsystems.js');
   for (const f of factories) {
     const s = f();
-    await s.start(ctx);
+    try {
+      await s.start(ctx);
+    } catch (e) {
+      // a start failure (spool locked by another process, a listener that cannot bind...) is
+      // fatal: undo what started, newest first, and let the caller exit non-zero
+      log.error(`${s.name}: cannot start: ${(e as Error).message}`, { code: (e as { code?: string }).code });
+      await monitor.stop().catch(() => undefined);
+      for (const t of [s, ...[...subsystems.values()].reverse()]) await t.stop(Date.now() + 2_000).catch(() => undefined);
+      throw new StartupError(s.name, e as Error);
+    }
     subsystems.set(s.name, s);
   }
   store.on('snapshot', (next, prev) => {
@@ -87,17 +113,25 @@ export async function runServer(opts: ServerOptions): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    const deadline = Date.now() + 9_000;
-    log.info(`${signal}: shutting down`);
+    const t0 = Date.now();
+    const deadline = t0 + SHUTDOWN_BUDGET_MS;
+    log.info(`${signal}: shutting down`, { budget_ms: SHUTDOWN_BUDGET_MS });
+    let current = 'config monitor';
+    // supervisors (docker stop, many unit files) SIGKILL after 10 s: exit first, saying what hung
+    setTimeout(() => {
+      log.error(`shutdown: ${current} did not stop within ${SHUTDOWN_HARD_LIMIT_MS} ms; exiting anyway (spooled messages are safe on disk)`);
+      process.exit(1);
+    }, SHUTDOWN_HARD_LIMIT_MS).unref();
     await monitor.stop();
     for (const s of [...subsystems.values()].reverse()) {
+      current = s.name;
       try {
         await s.stop(deadline);
       } catch (e) {
         log.error(`${s.name}: stop failed`, { error: String(e) });
       }
     }
-    log.info('stopped');
+    log.info('stopped', { ms: Date.now() - t0 });
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger.js';
 import { FileWatch } from '../tls/file-watch.js';
 import { parseCredentials } from './credentials.js';
 import { verifyPassword } from './password-hash.js';
+import { credentialRejections } from './metrics.js';
 
 const CACHE_TTL_MS = 10 * 60_000;
 const CACHE_MAX = 10_000;
@@ -16,7 +17,9 @@ const DUMMY_HASH = '$scrypt$ln=15,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAA
  * The AUTH users of a listener, loaded from a key source (usually a file, which is watched and
  * reloaded when it changes). Successful verifications are remembered for a few minutes under
  * an HMAC with a per-process key, so a client that logs in on every connection does not cost a
- * scrypt/bcrypt run each time; the memory is cleared whenever the file changes.
+ * scrypt/bcrypt run each time; the memory is cleared whenever the file changes. A reload whose
+ * content has any refused line, or no user at all, is rejected as a whole: the users loaded
+ * before stay (the first load takes the valid lines, there is nothing older to keep).
  */
 export class CredentialStore {
   private users: ReadonlyMap<string, string> = new Map();
@@ -48,8 +51,18 @@ export class CredentialStore {
   async reload(): Promise<void> {
     try {
       const text = (await loadKey(this.spec)).toString('utf8');
-      const { users, problems, warnings } = parseCredentials(text, this.spec.kind === 'file' ? this.spec.path : this.spec.describe);
+      const source = this.spec.kind === 'file' ? this.spec.path : this.spec.describe;
+      const { users, problems, warnings } = parseCredentials(text, source);
       for (const p of problems) this.log.error(`listener ${this.name} AUTH credentials: ${p}`);
+      if (this.loaded && (problems.length || !users.size)) {
+        // a garbled or half-written replacement must not lock every user out (as certificates do)
+        if (!problems.length) this.log.error(`listener ${this.name} AUTH credentials: ${source}: no "username:hash" line`);
+        this.log.error(`listener ${this.name} AUTH credentials: new content REJECTED, the previous users stay`, {
+          users: this.users.size, problems: problems.length, source: this.spec.describe,
+        });
+        credentialRejections.inc({ listener: this.name });
+        return;
+      }
       for (const w of warnings) this.log.warn(`listener ${this.name} AUTH credentials: ${w}`);
       this.users = users;
       this.cache.clear();

@@ -1,20 +1,39 @@
-import { hostname as osHostname } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
+import { hostname as osHostname, totalmem } from 'node:os';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import type { KumoMain } from './generated/kumo.js';
 import type { Reporter } from './report.js';
 import type { SourceFile } from './source-file.js';
 import { CidrSet, LOOPBACK_CIDRS, parseDuration, parseHostPort } from './values.js';
 import type { HostPort } from './values.js';
-import { compileListener } from '../smtp/listener-config.js';
+import { compileListener, parseByteSize } from '../smtp/listener-config.js';
 import type { ListenerSettings } from '../smtp/listener-config.js';
+import type { PerRecordKey } from '../logging/record-policy.js';
 
 export interface MainSettings {
   readonly file: string;
   readonly hostname: string;
+  readonly server: {
+    /** this node receives SMTP: at least one listener is required */
+    readonly smtp: boolean;
+    /** budget of message bytes held in memory while being received */
+    readonly maxInflightBytes: number;
+  };
   readonly listeners: ReadonlyMap<string, ListenerSettings>;
-  readonly http: { readonly enabled: boolean; readonly listen: HostPort; readonly trustedHosts: CidrSet };
+  readonly http: {
+    readonly enabled: boolean;
+    readonly listen: HostPort;
+    readonly trustedHosts: CidrSet;
+    /** extra names accepted in the Host header (lower case, no port) */
+    readonly allowedHostnames: readonly string[];
+  };
   readonly spool: { readonly path: string; readonly groupCommitWindowMs: number };
-  readonly logs: { readonly path: string; readonly maxFileSize: number; readonly maxFileAgeMs: number; readonly compress: boolean };
+  readonly logs: {
+    readonly path: string; readonly maxFileSize: number; readonly maxFileAgeMs: number; readonly compress: boolean;
+    /** `[logs] headers`: header names (or `X-*` prefixes) captured into every record of a message */
+    readonly headers: readonly string[];
+    /** `[logs.per_record.<Type>] enable` (src/logging/record-policy.ts) */
+    readonly perRecord: ReadonlyMap<PerRecordKey, boolean>;
+  };
   readonly dns: {
     readonly mode: 'system' | 'servers' | 'static';
     readonly nameServers: readonly string[];
@@ -33,8 +52,10 @@ export function compileMain(file: SourceFile, root: string, r: Reporter): MainSe
   const hostname = raw.hostname ?? osHostname();
   const listeners = new Map<string, ListenerSettings>();
   const seen = new Map<string, string>();
+  // generated listener certificates live next to the spool (a mistyped path was reported by the schema)
+  const dataDir = dirname(resolve(typeof raw.spool?.path === 'string' ? raw.spool.path : './data/spool'));
   for (const [name, l] of Object.entries(raw.listener ?? {})) {
-    const c = compileListener(file, ['listener', name], name, l, hostname, r);
+    const c = compileListener(file, ['listener', name], name, l, hostname, r, dataDir);
     if (!c) continue;
     const addr = `${c.listen.host}:${c.listen.port}`;
     if (seen.has(addr)) r.error(file, ['listener', name, 'listen'], 'value.duplicate-listen', `listener "${name}" listens on ${addr}, as listener "${seen.get(addr)}" already does`);
@@ -49,14 +70,32 @@ export function compileMain(file: SourceFile, root: string, r: Reporter): MainSe
   if (mode === 'static' && !dns.zone_file) r.error(file, ['dns', 'mode'], 'value.dns', 'dns: mode "static" needs zone_file');
   if (mode === 'servers' && !dns.name_servers?.length) r.error(file, ['dns', 'mode'], 'value.dns', 'dns: mode "servers" needs name_servers');
   for (const [i, s] of (dns.name_servers ?? []).entries()) r.parse(file, ['dns', 'name_servers', i], 'value.host-port', () => parseHostPort(s, 53));
+  const server = raw.server ?? {};
+  // an empty or gutted main file must not go live as a node without SMTP (issue 9)
+  if ((server.smtp ?? true) && Object.keys(raw.listener ?? {}).length === 0) {
+    const at = server.smtp === true ? ['server', 'smtp'] : ['listener'];
+    r.error(file, at, 'config.no-listeners',
+      'no SMTP listener: add a [listener.NAME] with listen = "host:port", or set [server] smtp = false to run only the HTTP API and the queue');
+  }
+  const inflightDefault = Math.floor(totalmem() / 4);
   return {
     file: file.path,
     hostname,
+    server: {
+      smtp: server.smtp ?? true,
+      maxInflightBytes: server.max_inflight_bytes === undefined ? inflightDefault
+        : (r.parse(file, ['server', 'max_inflight_bytes'], 'value.size', () => parseByteSize(server.max_inflight_bytes!)) ?? inflightDefault),
+    },
     listeners,
     http: {
       enabled: http.enabled ?? true,
       listen: r.parse(file, ['http', 'listen'], 'value.host-port', () => parseHostPort(http.listen ?? '127.0.0.1:8000')) ?? { host: '127.0.0.1', port: 8000 },
       trustedHosts: r.parse(file, ['http', 'trusted_hosts'], 'value.cidr', () => new CidrSet(http.trusted_hosts ?? LOOPBACK_CIDRS)) ?? new CidrSet(LOOPBACK_CIDRS),
+      allowedHostnames: (http.allowed_hostnames ?? []).flatMap((h, i) => {
+        if (/^[A-Za-z0-9.-]+$/.test(h) || /^\[[0-9A-Fa-f:.]+\]$/.test(h)) return [h.toLowerCase().replace(/\.$/, '')];
+        r.error(file, ['http', 'allowed_hostnames', i], 'value.hostname', `http.allowed_hostnames[${i}]: "${h}" is not a host name (no port, no scheme, no wildcard)`);
+        return [];
+      }),
     },
     spool: {
       path: resolve(raw.spool?.path ?? './data/spool'),
@@ -67,6 +106,8 @@ export function compileMain(file: SourceFile, root: string, r: Reporter): MainSe
       maxFileSize: raw.logs?.max_file_size ?? 100 * 1024 * 1024,
       maxFileAgeMs: dur(['logs', 'max_file_age'], raw.logs?.max_file_age, 3_600_000),
       compress: raw.logs?.compress ?? true,
+      headers: raw.logs?.headers ?? [],
+      perRecord: new Map(Object.entries(raw.logs?.per_record ?? {}).flatMap(([k, v]) => (v?.enable !== undefined ? [[k as PerRecordKey, v.enable] as const] : []))),
     },
     dns: {
       mode,

@@ -4,6 +4,8 @@ import type { Logger } from '../logging/logger.js';
 import type { Job } from '../queue/job.js';
 import type { Lease, PathInfo, ShapingGate } from '../shaping/gate.js';
 import type { EffectiveShaping, ShapingQuery } from '../shaping/types.js';
+import { pinPorts, shapingQueryFor } from './ready-queue-name.js';
+import type { ReadyQueueIdentity } from './ready-queue-name.js';
 import { ConnectError, openSession } from './smtp-client.js';
 import type { SmtpSession } from './smtp-client.js';
 
@@ -24,6 +26,17 @@ export interface ReadyQueueHost {
   connectFailed(job: Job, err: ConnectError, rq: ReadyQueue): void;
   /** back to the scheduled queue until `due` (not an attempt: suspensions) */
   reschedule(job: Job, due: number): void;
+  /**
+   * Whether `job` still belongs to this queue under the current config (its TLS mode, ports
+   * and site unchanged since it was queued); if not it is routed again before it is sent.
+   */
+  belongs(job: Job, rq: ReadyQueue): boolean;
+  /**
+   * This queue has work but no connection, and the shaping gate refused one: another queue of
+   * the same source → site (another TLS mode, another MX set) may close an idle connection so
+   * the site's connection_limit is not held by idle connections.
+   */
+  starved(rq: ReadyQueue): void;
 }
 
 /** FIFO with O(1) shift. */
@@ -62,10 +75,13 @@ class Fifo<T> {
 const MESSAGES_PER_CONNECTION = 8;
 
 /**
- * The messages ready to go from one egress source to one site (`source->site`), and the
- * connections that carry them. Connections are opened as the backlog grows, up to the
- * shaping connection_limit and only with a lease from the shaping gate; each sends up to
- * max_deliveries_per_connection messages, then waits idle_timeout for more before QUIT.
+ * The messages ready to go from one egress source to one site (`source->site@smtp_client`,
+ * see ready-queue-name.ts), and the connections that carry them. The identity is fixed at
+ * creation: destination ports and TLS mode never change, and the route only refreshes to a
+ * newer lookup of the same hosts (another domain's job cannot redirect the queue).
+ * Connections are opened as the backlog grows, up to the shaping connection_limit and only
+ * with a lease from the shaping gate; each sends up to max_deliveries_per_connection
+ * messages, then waits idle_timeout for more before QUIT.
  */
 export class ReadyQueue {
   private readonly jobs = new Fifo<Job>();
@@ -79,25 +95,41 @@ export class ReadyQueue {
   private drained: (() => void) | undefined;
   private maxSeen = 0;
 
-  /** the latest route seen for this site (hosts and addresses to connect to) */
-  route: Route;
+  private current: Route;
   /** the routing domain that created the queue (shaping is looked up for it) */
   readonly domain: string;
+  /** the queue name (metrics, logs) */
+  readonly key: string;
+  readonly source: string;
+  readonly site: string;
+  readonly query: ShapingQuery;
 
   constructor(
-    readonly key: string,
-    readonly source: string,
-    readonly site: string,
+    readonly id: ReadyQueueIdentity,
     domain: string,
     route: Route,
     private readonly host: ReadyQueueHost,
   ) {
     this.domain = domain;
-    this.route = route;
+    this.key = id.name;
+    this.source = id.source;
+    this.site = id.site;
+    this.current = pinPorts(route, id.port);
+    this.query = shapingQueryFor(domain, id, route.mxHosts, id.source);
   }
 
-  get query(): ShapingQuery {
-    return { domain: this.domain, site: this.site, mxHosts: this.route.mxHosts, source: this.source };
+  /** hosts and addresses to connect to, ports pinned */
+  get route(): Route {
+    return this.current;
+  }
+
+  /**
+   * A route seen for this queue's identity (same site, MX hosts, ports, TLS mode): only the
+   * addresses can differ; the freshest lookup wins, so a domain's stale cached route never
+   * replaces a newer one.
+   */
+  adopt(route: Route): void {
+    if ((route.resolvedAt ?? 0) > (this.current.resolvedAt ?? 0)) this.current = pinPorts(route, this.id.port);
   }
 
   path(job: Job): PathInfo {
@@ -152,6 +184,7 @@ export class ReadyQueue {
       (res) => {
         this.opening--;
         if ('waitMs' in res) {
+          if (this.workers === 0 && this.jobs.length) this.host.starved(this);
           this.retryTimer = setTimeout(() => {
             this.retryTimer = undefined;
             this.kick();
@@ -183,7 +216,9 @@ export class ReadyQueue {
     let session: SmtpSession | undefined;
     try {
       try {
-        session = await openSession({ route: this.route, source: this.host.source(this.source), hostname: this.host.hostname(), shaping: s, signal: this.abort.signal });
+        // the queue's own TLS mode: every job here was routed with it (and rechecked before sending)
+        const shaping = s.enable_tls === this.id.tls ? s : { ...s, enable_tls: this.id.tls };
+        session = await openSession({ route: this.current, source: this.host.source(this.source), hostname: this.host.hostname(), shaping, signal: this.abort.signal });
       } catch (e) {
         this.onConnectFailure(e instanceof ConnectError ? e : new ConnectError({ code: 451, enhanced: '4.4.2', text: `kumo-ts: ${String(e)}`, internal: true }, undefined));
         return;
@@ -226,6 +261,11 @@ export class ReadyQueue {
    * throttles are waited out ('stop' with the job put back if shutting down meanwhile).
    */
   private async throttle(job: Job): Promise<'go' | 'skip' | 'stop'> {
+    if (!this.host.belongs(job, this)) {
+      // the config changed under it (TLS mode, smarthosts, ports): route it again
+      this.host.reschedule(job, Date.now());
+      return 'skip';
+    }
     for (;;) {
       const until = this.host.gate.suspendedUntil(this.path(job));
       if (until !== undefined && until > Date.now()) {
@@ -253,6 +293,14 @@ export class ReadyQueue {
       if (!job) break;
       this.host.connectFailed(job, err, this);
     }
+  }
+
+  /** Ends one idle connection (it QUITs and frees its lease); false when none is idle. */
+  releaseIdle(): boolean {
+    const waiter = this.idle.shift();
+    if (!waiter) return false;
+    waiter(undefined);
+    return true;
   }
 
   private waitForJob(ms: number): Promise<Job | undefined> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -8,6 +9,7 @@ import type { EffectiveShaping, TlsMode } from '../shaping/types.js';
 import { connectViaHaProxy, connectViaSocks5 } from './proxy.js';
 import { parseReply } from './response.js';
 import type { SmtpReply } from './response.js';
+import { wireEnvelope } from './smtputf8.js';
 
 export interface TlsInfo {
   readonly cipher: string | null;
@@ -161,6 +163,8 @@ export type SendResult = Map<string, SmtpReply>;
 /** An open SMTP session: sends messages one after another (MAIL/RCPT/DATA pipelined). */
 export class SmtpSession {
   tls: TlsInfo | undefined;
+  /** KumoMTA's outbound session_id: the same in every record of messages sent on this session */
+  readonly id = randomUUID();
   private broken = false;
   private pending: ((err: NodemailerError) => void) | undefined;
 
@@ -173,6 +177,18 @@ export class SmtpSession {
     conn.on('end', () => {
       this.broken = true;
     });
+  }
+
+  /** Whether the server's EHLO listed this extension (e.g. "SMTPUTF8"). */
+  offers(extension: string): boolean {
+    const ext = (this.conn as unknown as { _supportedExtensions?: string[] })._supportedExtensions ?? [];
+    return ext.includes(extension.toUpperCase());
+  }
+
+  /** The local end of the TCP connection (to the proxy, when one is used), for log records. */
+  get local(): { address: string; port: number } | undefined {
+    const sock = (this.conn as unknown as { _socket?: Socket })._socket;
+    return sock?.localAddress ? { address: sock.localAddress, port: sock.localPort ?? 0 } : undefined;
   }
 
   /** false once the connection is closed or in an unknown state. */
@@ -195,23 +211,35 @@ export class SmtpSession {
    * Sends one message to `to`. Never throws: every recipient gets a reply — the server's to
    * RCPT TO or to the end of DATA, or an internal 451 when the connection failed.
    */
-  async send(from: string, to: readonly string[], body: Buffer): Promise<SendResult> {
+  async send(from: string, to: readonly string[], body: Buffer, opts: { smtputf8?: boolean } = {}): Promise<SendResult> {
     const out: SendResult = new Map();
     if (!this.usable) {
       for (const r of to) out.set(r, internalReply('connection lost before MAIL FROM', 'MAIL FROM'));
       return out;
     }
+    // RFC 6531 §3.4: mail that needs SMTPUTF8 (a non-ASCII address, or received with SMTPUTF8)
+    // never goes to a server without it: a permanent failure (bounce) instead of a downgrade.
+    // nodemailer adds the SMTPUTF8 parameter itself to a non-ASCII MAIL FROM.
+    const env = wireEnvelope(from, to);
+    if ((env.needsSmtpUtf8 || opts.smtputf8) && !this.offers('SMTPUTF8')) {
+      const reply = internalReply(`${this.peer.name} does not offer SMTPUTF8, which this message needs (RFC 6531)`, 'MAIL FROM', 550, '5.6.7');
+      for (const r of to) out.set(r, reply);
+      return out;
+    }
     const res = await new Promise<{ err?: NodemailerError; info?: SendInfo }>((resolve) => {
       // destroy() resolves it too: nodemailer's close() forgets the send in flight
       this.pending = (err) => resolve({ err });
-      this.conn.send({ from, to: [...to], size: body.length } as never, body, (err: Error | null, info?: unknown) =>
+      this.conn.send({ from: env.from, to: [...env.to], size: body.length } as never, body, (err: Error | null, info?: unknown) =>
         resolve({ err: err ?? undefined, info: info as SendInfo | undefined }),
       );
     });
     this.pending = undefined;
+    // replies name recipients as sent (A-label domains): back to the caller's spelling
+    const back = (r: string) => env.original.get(r) ?? r;
+    if (env.original.size && res.info) res.info.accepted = res.info.accepted.map(back);
     const envelope = (this.conn as unknown as { _envelope?: { rejectedErrors?: NodemailerError[] } })._envelope;
     const setRejected = (errs: NodemailerError[] | undefined) => {
-      for (const e of errs ?? []) if (e.recipient && e.response) out.set(e.recipient, parseReply(e.response, 'RCPT TO'));
+      for (const e of errs ?? []) if (e.recipient && e.response) out.set(back(e.recipient), parseReply(e.response, 'RCPT TO'));
     };
     if (res.info) {
       const ok = parseReply(res.info.response, 'DATA');

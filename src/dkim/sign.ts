@@ -3,8 +3,8 @@ import { KeySourceError } from '../keys/key-source.js';
 import type { DkimSigningParams } from './config.js';
 import { fromHeaderDomain } from './from-domain.js';
 import { keySourceFor, loadPrivateKey } from './keys.js';
-import { checkKeyType, createSignatures, splitMessage } from './signer.js';
-import type { SignatureRequest } from './signer.js';
+import { checkKeyType, createSignatures, splitMessage, splitParts } from './signer.js';
+import type { MessageParts, SignatureRequest } from './signer.js';
 
 /**
  * What reception does with a message: prepend `headers` (complete, CRLF-terminated
@@ -23,15 +23,16 @@ interface Job {
 }
 
 /**
- * Signs `message` (header + body, after the trace headers) as the snapshot's dkim config says:
+ * Signs `message` (header + body, after the trace headers; one buffer or its two parts) as the snapshot's dkim config says:
  * the From domain's block, then base.additional_signatures in order. A key that cannot be loaded
  * defers the message unless that block says `on_key_error = "SendUnsigned"`. Never throws.
  */
-export async function signAtReception(snapshot: Snapshot, message: Buffer, now = new Date()): Promise<DkimOutcome> {
+export async function signAtReception(snapshot: Snapshot, message: Buffer | MessageParts, now = new Date()): Promise<DkimOutcome> {
   const cfg = snapshot.dkim;
   if (!cfg?.enabled) return { action: 'unsigned' };
   try {
-    const msg = splitMessage(message);
+    // reception passes the parts it holds apart: the body is hashed where it lies, not copied
+    const msg = Buffer.isBuffer(message) ? splitMessage(message) : splitParts(message);
     const fromDomain = fromHeaderDomain(msg.parsed);
     const skipped: string[] = [];
     const requests: SignatureRequest[] = [];

@@ -27,6 +27,17 @@ export interface SplitMessage {
   readonly parsed: ParsedHeader[];
 }
 
+/** A message given as its header (without the blank line) and its body, never concatenated. */
+export interface MessageParts {
+  readonly header: Buffer;
+  readonly body: Buffer;
+}
+
+/** The parts of a message that reception holds apart (new header fields + the untouched body). */
+export function splitParts(parts: MessageParts): SplitMessage {
+  return { header: parts.header, body: parts.body, parsed: parts.header.length ? parseHeaders(parts.header).parsed : [] };
+}
+
 /** Splits a message at the first empty line (CRLF or bare LF) and parses its header fields. */
 export function splitMessage(message: Buffer): SplitMessage {
   let end = -1;

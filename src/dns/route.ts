@@ -15,8 +15,16 @@ export interface RouteHost {
 
 /** Where the mail for a domain goes. */
 export interface Route {
-  /** MX rollup site name (the ready queue is `source->site`) */
+  /** MX rollup name of the destination hosts (for an mx_list route, of the smarthost names) */
   readonly site: string;
+  /**
+   * mx_list routes: the smarthosts as configured, ports included (`[127.0.0.1]:2526,mx.b.test`);
+   * part of the ready queue identity (site `mx_list:<label>`), so routes that differ only in a
+   * port never share a queue or a connection
+   */
+  readonly mxListLabel?: string;
+  /** when the lookup behind this route finished (ms): a ready queue keeps the freshest */
+  readonly resolvedAt?: number;
   /** host names in preference order */
   readonly mxHosts: readonly string[];
   readonly hosts: readonly RouteHost[];
@@ -78,7 +86,7 @@ export async function resolveRoute(resolver: Resolver, domain: string, opts: Rou
       throw new RouteError(false, 451, '4.4.4', `no address for any smarthost of ${domain}: ${opts.mxList.map((e) => e.name).join(', ')}`);
     }
     const names = opts.mxList.map((e) => e.name);
-    return { site: factorNames(names), mxHosts: names, hosts: usable, explicit: true };
+    return { site: factorNames(names), mxListLabel: mxListLabel(opts.mxList), mxHosts: names, hosts: usable, explicit: true, resolvedAt: Date.now() };
   }
 
   let mx;
@@ -114,7 +122,20 @@ export async function resolveRoute(resolver: Resolver, domain: string, opts: Rou
       throw new RouteError(true, 550, '5.4.4', `the MX hosts of ${domain} (${mx.mxHosts.join(', ')}) resolve only to prohibited loopback/unspecified addresses`);
     throw new RouteError(false, 451, '4.4.4', `no address for any MX host of ${domain} (${mx.mxHosts.join(', ')})`);
   }
-  return { site: mx.site, mxHosts: mx.mxHosts, hosts, explicit: false };
+  return { site: mx.site, mxHosts: mx.mxHosts, hosts, explicit: false, resolvedAt: Date.now() };
+}
+
+/**
+ * The configured smarthosts as one stable string: `name`, `[ip]` for address literals,
+ * `name[ip]` when an address overrides the name, then `:port` when one is given.
+ */
+export function mxListLabel(list: readonly MxListEntry[]): string {
+  return list
+    .map((e) => {
+      const host = e.addr === undefined ? e.name : e.addr === e.name ? `[${e.addr}]` : `${e.name}[${e.addr}]`;
+      return e.port === undefined ? host : `${host}:${e.port}`;
+    })
+    .join(',');
 }
 
 /** A then AAAA addresses of a host (or the literal itself); NODATA/NXDOMAIN give none. */

@@ -5,10 +5,12 @@ import type { ServerContext, Subsystem } from '../server.js';
 import type { Snapshot } from '../config/snapshot.js';
 import { formatIssue } from '../config/issues.js';
 import { metricsRegistry, registerConfigMetrics } from './metrics.js';
+import { installBrowserGuard } from './browser-guard.js';
 
 /**
  * The HTTP API: liveness, config status, forced re-evaluation and Prometheus metrics.
- * Loopback-only by default (`[http] trusted_hosts`); later issues add inject and admin routes.
+ * Loopback-only by default (`[http] trusted_hosts`); browser requests (DNS rebinding, cross-site
+ * forms) are refused by the checks in browser-guard.ts.
  */
 class HttpApi implements Subsystem {
   readonly name = 'http';
@@ -47,9 +49,10 @@ class HttpApi implements Subsystem {
     app.addHook('onRequest', async (req, reply) => {
       // trusted_hosts is read per request from the current snapshot
       if (!store.current.main.http.trustedHosts.has(req.socket.remoteAddress ?? '')) {
-        await reply.code(403).send({ error: 'forbidden', message: `${req.socket.remoteAddress} is not in http.trusted_hosts` });
+        return reply.code(403).send({ error: 'forbidden', message: `${req.socket.remoteAddress} is not in http.trusted_hosts` });
       }
     });
+    installBrowserGuard(app, () => store.current.main.http);
     app.get('/api/check-liveness/v1', async () => ({ ok: true }));
     app.get('/api/config/status', async () => {
       const s = store.current;

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Logger } from './logger.js';
+import { recordEnabled } from './record-policy.js';
+import type { PerRecordKey } from './record-policy.js';
 import type { LogRecord, LogWriter } from './types.js';
 
 /** Where and how records are written; read afresh at every rotation decision. */
@@ -13,6 +15,8 @@ export interface RecordLogSettings {
   readonly maxFileSize: number;
   readonly maxFileAgeMs: number;
   readonly compress: boolean;
+  /** `[logs.per_record.<Type>] enable = false` drops that type (record-policy.ts) */
+  readonly perRecord?: ReadonlyMap<PerRecordKey, boolean>;
 }
 
 export interface RecordWriterOptions {
@@ -22,9 +26,27 @@ export interface RecordWriterOptions {
   flushIntervalMs?: number;
   /** flush at once when this many bytes are buffered (default 256 KB) */
   flushBytes?: number;
+  /** while the file cannot be written, keep at most this many bytes of records to retry (default 64 MB) */
+  maxPendingBytes?: number;
 }
 
 const ACTIVE_SUFFIX = '.jsonl';
+const ERROR_LOG_INTERVAL_MS = 30_000;
+const RETRY_MS = 1_000;
+
+interface Waiter {
+  seq: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+export class RecordWriteError extends Error {
+  readonly code = 'RECORDS_WRITE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RecordWriteError';
+  }
+}
 
 /**
  * Log records as JSON lines (DESIGN §5). Lines are buffered and appended in one write per
@@ -32,6 +54,12 @@ const ACTIVE_SUFFIX = '.jsonl';
  * by their creation time (`YYYYMMDD-HHMMSS.mmm.jsonl`), rotated by size and age, and rotated
  * files are gzip-compressed in the background. Files left uncompressed by a crash are
  * compressed at the next start.
+ *
+ * Durability: `writeDurable` / `durable()` resolve once the records are fdatasync'd. Like the
+ * spool's group commit, one sync loop serves every waiter: while a sync runs, new waiters
+ * gather and share the next one, so N concurrent sessions pay for about one fdatasync.
+ * A failed append keeps the unwritten bytes and retries them (to the same file first, so a
+ * line cut by a full disk is completed, not torn).
  */
 export class RecordWriter implements LogWriter {
   private buf: string[] = [];
@@ -42,8 +70,21 @@ export class RecordWriter implements LogWriter {
   private readonly compressions = new Set<Promise<void>>();
   private closed = false;
   private readonly ageTimer: NodeJS.Timeout;
-  /** records written since start (metrics, tests) */
+  /** bytes of a failed append not yet in the current file (written first next time) */
+  private unwritten: Buffer | undefined;
+  /** records (by sequence number = `written`) appended to a file, and fdatasync'd */
+  private appendedSeq = 0;
+  private syncedSeq = 0;
+  private waiters: Waiter[] = [];
+  private syncing = false;
+  private lastError: unknown;
+  private errorLog = { at: 0, suppressed: 0 };
+  /** records written since start (metrics, tests); also the sequence number of the last one */
   written = 0;
+  /** records dropped because the file could not be written for too long */
+  dropped = 0;
+  /** fdatasync rounds of the durable path (each serves every waiter gathered meanwhile) */
+  syncs = 0;
 
   constructor(private readonly opts: RecordWriterOptions) {
     const s = opts.settings();
@@ -57,7 +98,7 @@ export class RecordWriter implements LogWriter {
     // an idle file is rotated by age too, not only at the next write
     this.ageTimer = setInterval(() => {
       const f = this.file;
-      if (f && Date.now() - f.openedAt >= this.opts.settings().maxFileAgeMs) this.chain = this.chain.then(() => this.closeCurrent()).catch(() => undefined);
+      if (f && !this.unwritten && Date.now() - f.openedAt >= this.opts.settings().maxFileAgeMs) this.chain = this.chain.then(() => this.closeCurrent()).catch((e) => this.failed(e));
     }, Math.min(10_000, Math.max(1000, s.maxFileAgeMs)));
     this.ageTimer.unref();
   }
@@ -67,6 +108,7 @@ export class RecordWriter implements LogWriter {
       this.opts.log?.warn('log record written after close; dropped', { type: record.type, id: record.id });
       return;
     }
+    if (!recordEnabled(this.opts.settings().perRecord, record.type)) return;
     const line = JSON.stringify(record) + '\n';
     this.buf.push(line);
     this.bufBytes += line.length;
@@ -78,17 +120,35 @@ export class RecordWriter implements LogWriter {
     }
   }
 
+  writeDurable(record: LogRecord): Promise<void> {
+    if (this.closed) return Promise.reject(new RecordWriteError('the log record writer is closed'));
+    this.write(record);
+    return this.durable();
+  }
+
+  durable(): Promise<void> {
+    const seq = this.written;
+    if (seq <= this.syncedSeq) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ seq, resolve, reject });
+      if (!this.syncing) {
+        this.syncing = true;
+        // records written in this same turn join the first sync
+        setImmediate(() => void this.syncLoop());
+      }
+    });
+  }
+
   /** Resolves when every record written so far is in the file (not fsynced). */
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.buf.length) {
+    if (this.buf.length || this.unwritten) {
       const data = this.buf.join('');
+      const upto = this.written;
       this.buf = [];
       this.bufBytes = 0;
-      this.chain = this.chain.then(() => this.append(data)).catch((e) => {
-        this.opts.log?.error('writing log records failed', { error: String(e) });
-      });
+      this.chain = this.chain.then(() => this.append(data, upto)).catch((e) => this.failed(e));
     }
     return this.chain;
   }
@@ -98,21 +158,26 @@ export class RecordWriter implements LogWriter {
     await this.flush();
     this.closed = true;
     clearInterval(this.ageTimer);
+    clearTimeout(this.timer);
     await this.chain;
     if (this.file) {
       const f = this.file;
       this.file = undefined;
+      await f.fh.datasync().catch((e) => this.failed(e));
       await f.fh.close();
       if (f.size === 0) await unlink(f.path).catch(() => undefined);
       else if (this.opts.settings().compress) this.compressLater(f.path);
     }
+    if (this.unwritten) this.opts.log?.error('log records lost at close: the log file could not be written', { bytes: this.unwritten.length });
+    if (this.appendedSeq > this.syncedSeq) this.syncedSeq = this.appendedSeq;
+    this.settle(this.written, this.appendedSeq >= this.written ? undefined : new RecordWriteError('log records could not be written before close'));
     await Promise.all([...this.compressions]);
   }
 
   /** Rotates now (tests, admin). */
   async rotate(): Promise<void> {
     await this.flush();
-    this.chain = this.chain.then(() => this.closeCurrent());
+    this.chain = this.chain.then(() => this.closeCurrent()).catch((e) => this.failed(e));
     await this.chain;
   }
 
@@ -121,14 +186,101 @@ export class RecordWriter implements LogWriter {
     return this.file?.path;
   }
 
-  private async append(data: string): Promise<void> {
+  /** One group commit per turn of the loop, for every waiter gathered meanwhile. */
+  private async syncLoop(): Promise<void> {
+    try {
+      while (this.waiters.length) {
+        const upto = this.written;
+        await this.flush();
+        let err: unknown;
+        if (this.appendedSeq < upto) err = this.lastError ?? new Error('log records not written');
+        else {
+          this.syncs++;
+          const sync = this.chain.then(() => this.file?.fh.datasync());
+          this.chain = sync.catch((e) => this.failed(e));
+          try {
+            await sync;
+            this.syncedSeq = Math.max(this.syncedSeq, upto);
+          } catch (e) {
+            err = e;
+          }
+        }
+        this.settle(upto, err === undefined ? undefined : new RecordWriteError(`log records not on disk: ${(err as Error).message ?? err}`, { cause: err }));
+      }
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  /** Resolves (or rejects) the waiters for records up to `upto`. */
+  private settle(upto: number, err: Error | undefined): void {
+    const rest: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (w.seq > upto) rest.push(w);
+      else if (err) w.reject(err);
+      else w.resolve();
+    }
+    this.waiters = rest;
+  }
+
+  private async append(data: string, upto: number): Promise<void> {
     const s = this.opts.settings();
-    const f = this.file;
-    if (f && (f.dir !== s.path || f.size >= s.maxFileSize || Date.now() - f.openedAt >= s.maxFileAgeMs)) await this.closeCurrent();
-    if (!this.file) await this.openNew(s.path);
+    let bytes = Buffer.from(data);
+    if (this.unwritten) {
+      // the file still owes the rest of a cut line: no rotation until it is written
+      const max = this.opts.maxPendingBytes ?? 64 * 1024 * 1024;
+      if (this.unwritten.length + bytes.length > max) {
+        const lines = data.split('\n').length - 1;
+        this.dropped += lines;
+        this.opts.log?.error('log records dropped: the log file cannot be written and the retry buffer is full', { records: lines, dropped_total: this.dropped });
+        bytes = Buffer.alloc(0);
+      }
+      bytes = Buffer.concat([this.unwritten, bytes]);
+      this.unwritten = undefined;
+    } else {
+      const f = this.file;
+      if (f && (f.dir !== s.path || f.size >= s.maxFileSize || Date.now() - f.openedAt >= s.maxFileAgeMs)) await this.closeCurrent();
+    }
+    if (!this.file) {
+      try {
+        await this.openNew(s.path);
+      } catch (e) {
+        this.unwritten = bytes;
+        throw e;
+      }
+    }
     const cur = this.file!;
-    await cur.fh.write(data);
-    cur.size += Buffer.byteLength(data);
+    let off = 0;
+    try {
+      // a full disk writes part of the buffer, then fails: keep exactly the rest
+      while (off < bytes.length) off += (await cur.fh.write(bytes, off, bytes.length - off)).bytesWritten;
+    } catch (e) {
+      cur.size += off;
+      this.unwritten = bytes.subarray(off);
+      throw e;
+    }
+    cur.size += bytes.length;
+    this.appendedSeq = upto;
+    if (this.lastError !== undefined) {
+      this.lastError = undefined;
+      this.opts.log?.info('log records written again');
+    }
+  }
+
+  /** An append or sync failed: logged at most once per interval; buffered bytes are retried. */
+  private failed(e: unknown): void {
+    this.lastError = e;
+    const now = Date.now();
+    if (now - this.errorLog.at >= ERROR_LOG_INTERVAL_MS) {
+      this.opts.log?.error('writing log records failed; retrying', {
+        error: String(e), pending_bytes: this.unwritten?.length ?? 0, suppressed: this.errorLog.suppressed,
+      });
+      this.errorLog = { at: now, suppressed: 0 };
+    } else this.errorLog.suppressed++;
+    if (this.unwritten && !this.closed && !this.timer) {
+      this.timer = setTimeout(() => void this.flush(), RETRY_MS);
+      this.timer.unref();
+    }
   }
 
   private async openNew(dir: string): Promise<void> {
@@ -140,12 +292,15 @@ export class RecordWriter implements LogWriter {
     for (let i = 1; await exists(path); i++) path = join(dir, `${base}-${i}${ACTIVE_SUFFIX}`);
     const fh = await open(path, 'a');
     this.file = { fh, path, dir, size: 0, openedAt: now.getTime() };
+    await syncDir(dir);
   }
 
   private async closeCurrent(): Promise<void> {
     const f = this.file;
     if (!f) return;
     this.file = undefined;
+    // records appended to it may be covered by a durable() barrier that syncs only the next file
+    await f.fh.datasync().catch((e) => this.failed(e));
     await f.fh.close();
     if (f.size === 0) await unlink(f.path).catch(() => undefined);
     else if (this.opts.settings().compress) this.compressLater(f.path);
@@ -159,12 +314,26 @@ export class RecordWriter implements LogWriter {
   }
 }
 
-/** `x.jsonl` → `x.jsonl.gz` (written to a temp name first, so a crash never leaves a truncated .gz). */
+/** `x.jsonl` → `x.jsonl.gz` (written to a temp name and synced first, so a crash never leaves a truncated .gz). */
 export async function gzipFile(path: string): Promise<void> {
   const tmp = `${path}.gz.tmp`;
-  await pipeline(createReadStream(path), createGzip(), createWriteStream(tmp));
+  await pipeline(createReadStream(path), createGzip(), createWriteStream(tmp, { flush: true }));
   await rename(tmp, `${path}.gz`);
   await unlink(path);
+}
+
+/** Makes a new directory entry durable (best effort: not every file system syncs directories). */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const d = await open(dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  } catch {
+    // ignored: the file itself is still synced
+  }
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -18,7 +18,11 @@ import { resolveShaping } from '../shaping/resolve.js';
 import { DEFAULT_SHAPING } from '../shaping/types.js';
 import type { EffectiveShaping, ShapingQuery } from '../shaping/types.js';
 import type { Spool, SpoolMeta } from '../spool/types.js';
+import { SpoolStateWriter } from '../spool/write-retry.js';
 import { ReadyQueue } from '../delivery/ready-queue.js';
+import { readyQueueIdentity, shapingQueryFor, siteIdentity } from '../delivery/ready-queue-name.js';
+import type { SiteIdentity } from '../delivery/ready-queue-name.js';
+import { mxListLabel } from '../dns/route.js';
 import type { ReadyQueueHost } from '../delivery/ready-queue.js';
 import { disposition } from '../delivery/response.js';
 import type { SmtpReply } from '../delivery/response.js';
@@ -32,6 +36,8 @@ import { queueName } from './naming.js';
 import { OutcomeRecorder } from './outcome.js';
 import type { QueueStats } from './outcome.js';
 import type { AttemptContext } from './records.js';
+import { smtpAttemptFacts } from './records.js';
+import { nodeIdFor } from '../logging/node-id.js';
 import { retryDelay } from './retry.js';
 import { TimerHeap } from './timer-heap.js';
 import { RateHold } from './rate-hold.js';
@@ -56,6 +62,11 @@ interface Message {
   readonly jobs: Job[];
 }
 
+/** Longest the stop lets in-flight sends finish before dropping their connections. */
+export const DELIVERY_DRAIN_MS = 5_000;
+/** Kept free at the end of the stop for spool writes and log records to flush. */
+const FLUSH_RESERVE_MS = 1_500;
+
 /**
  * The scheduled and ready queues. Holds only SpoolMeta in RAM (bodies are read from the
  * spool when a connection is about to send), drives every retry from one timer heap, and
@@ -67,6 +78,8 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   private readonly timers = new TimerHeap<{ job: Job; gen: number }>((items) => this.onDue(items));
   private readonly messages = new Map<string, Message>();
   private readonly ready = new Map<string, ReadyQueue>();
+  /** ready queues by source → site: they share the site's connection limit */
+  private readonly siblings = new Map<string, Set<ReadyQueue>>();
   private readonly selector = new SourceSelector();
   private readonly routes = new RouteCache();
   private readonly writes = new Map<string, Promise<void>>();
@@ -80,11 +93,13 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   private aborting = false;
   stopping = false;
   private readonly outcomes: OutcomeRecorder;
+  private readonly spoolWrites: SpoolStateWriter;
 
   constructor(private readonly deps: QueueManagerDeps) {
     this.gate = deps.gate;
     this.log = deps.log;
-    this.outcomes = new OutcomeRecorder(deps.records, deps.log);
+    this.outcomes = new OutcomeRecorder(deps.records, deps.log, () => nodeIdFor(deps.store.current.main.spool.path));
+    this.spoolWrites = new SpoolStateWriter({ spool: deps.spool, log: deps.log, stopping: () => this.stopping });
     this.sweeper = setInterval(() => this.sweep(), 30_000);
     this.sweeper.unref();
     liveReadyQueues.add(this.readyView);
@@ -179,20 +194,27 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     }
     if (this.stopping) return;
 
-    const source = await this.pickSource(snap, params.egressPool, routingDomain, route);
+    const site = siteIdentity(snap.shaping, routingDomain, route);
+    const source = await this.pickSource(snap, params.egressPool, routingDomain, route, site);
     if (this.stopping) return;
     if (typeof source !== 'string') {
       if (source.retryAt) return this.schedule(job, source.retryAt);
       const reply = internalReply(`egress pool "${params.egressPool}" has no usable source`, 'QUEUE', 451, '4.3.0');
-      this.outcome(job, new Map(pendingRecipients(job).map((r) => [r, reply])), { ...ctx, site: route.site }, params, 'transient');
+      this.outcome(job, new Map(pendingRecipients(job).map((r) => [r, reply])), { ...ctx, site: site.site }, params, 'transient');
       return;
     }
-    const key = `${source}->${route.site}`;
-    let rq = this.ready.get(key);
+    // everything that makes the destination distinct is in the identity (site, MX hosts,
+    // ports, TLS mode): a queue's connections only carry mail that would make the same connection
+    const id = readyQueueIdentity(snap, source, routingDomain, route);
+    let rq = this.ready.get(id.key);
     if (!rq) {
-      rq = new ReadyQueue(key, source, route.site, routingDomain, route, this);
-      this.ready.set(key, rq);
-    } else rq.route = route;
+      rq = new ReadyQueue(id, routingDomain, route, this);
+      this.ready.set(id.key, rq);
+      const sk = siblingKey(rq);
+      let set = this.siblings.get(sk);
+      if (!set) this.siblings.set(sk, (set = new Set()));
+      set.add(rq);
+    } else rq.adopt(route);
     const path = rq.path(job);
     const until = this.gate.suspendedUntil(path);
     if (until !== undefined && until > Date.now()) return this.schedule(job, until);
@@ -200,12 +222,12 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     if (bounce !== undefined) {
       // shaping automation (Bounce / BounceTenant / BounceCampaign) in force for this path
       const reply = internalReply(`bounced by shaping automation: ${bounce}`, 'QUEUE', 550, '5.7.1');
-      const c = { ...ctx, site: route.site, source };
+      const c = { ...ctx, site: rq.site, source };
       const now = Date.now();
       for (const rcpt of pendingRecipients(job)) this.outcomes.final('AdminBounce', meta, rcpt, reply, c, now);
       return this.finishJob(job);
     }
-    if (!rq.offer(job)) this.readyFull(job, rq, { ...ctx, site: route.site, source });
+    if (!rq.offer(job)) this.readyFull(job, rq, { ...ctx, site: rq.site, source });
   }
 
   /**
@@ -229,13 +251,13 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
    * shaping gate lets us select now (source_selection_rate, IP warm-up); the next one if not.
    * When none can be used: when to try again, if known.
    */
-  private async pickSource(snap: Snapshot, pool: string, domain: string, route: Route): Promise<string | { retryAt?: number }> {
+  private async pickSource(snap: Snapshot, pool: string, domain: string, route: Route, site: SiteIdentity): Promise<string | { retryAt?: number }> {
     const entries = snap.egress.pools.get(pool)?.entries.length ?? 0;
     for (let i = 0; i < entries; i++) {
       const source = this.selector.pick(snap.egress, pool);
       if (!source) break;
       if (!this.gate.trySelectSource) return source;
-      const q: ShapingQuery = { domain, site: route.site, mxHosts: route.mxHosts, source };
+      const q = shapingQueryFor(domain, site, route.mxHosts, source);
       if (await this.gate.trySelectSource(q, this.shaping(q))) return source;
     }
     if (!snap.egress.pools.has(pool)) return {};
@@ -268,13 +290,13 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     const body = await this.loadBody(job, rcpts, { queue: job.queue, site: rq.site, source: rq.source, pool: params.egressPool, attempts: job.attempts }, params);
     if (!body) return;
     job.attempts++;
-    const replies = await session.send(meta.sender, rcpts, body);
+    const replies = await session.send(meta.sender, rcpts, body, { smtputf8: meta.extra?.smtputf8 === true });
     if (this.aborting && !session.usable && [...replies.values()].every((r) => r.internal)) {
       // cut off by the shutdown deadline: outcome unknown, the message stays spooled as it was
       job.attempts--;
       return;
     }
-    const ctx: AttemptContext = { queue: job.queue, site: rq.site, source: rq.source, pool: params.egressPool, peer: session.peer, tls: session.tls, attempts: job.attempts };
+    const ctx: AttemptContext = { queue: job.queue, site: rq.site, source: rq.source, pool: params.egressPool, peer: session.peer, tls: session.tls, attempts: job.attempts, ...smtpAttemptFacts(session, this.source(rq.source), this.shaping(rq.query)) };
     const path = rq.path(job);
     const seen = new Set<SmtpReply>();
     for (const r of replies.values()) {
@@ -290,6 +312,20 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     this.schedule(job, due);
   }
 
+  starved(rq: ReadyQueue): void {
+    for (const other of this.siblings.get(siblingKey(rq)) ?? []) if (other !== rq && other.releaseIdle()) return;
+  }
+
+  belongs(job: Job, rq: ReadyQueue): boolean {
+    const snap = this.deps.store.current;
+    const params = queueParams(snap.queues, job.domain, job.meta.tenant, job.meta.campaign);
+    if (params.protocol.kind !== 'smtp') return false;
+    const mx = params.protocol.mxList;
+    if ((mx?.length ? mxListLabel(mx) : undefined) !== rq.route.mxListLabel) return false;
+    // the DNS answer behind an MX route is not asked again per message: the queue's stands
+    return readyQueueIdentity(snap, rq.source, params.routingDomain ?? job.domain, rq.route).key === rq.id.key;
+  }
+
   connectFailed(job: Job, err: ConnectError, rq: ReadyQueue): void {
     if (this.stopping) return; // shutting down: not an attempt, the message stays spooled
     const meta = job.meta;
@@ -301,7 +337,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     }
     job.attempts++;
     this.gate.onResponse(rq.path(job), { code: err.reply.code, enhanced: err.reply.enhanced, text: err.reply.text, internal: err.reply.internal });
-    const ctx: AttemptContext = { queue: job.queue, site: rq.site, source: rq.source, pool: params.egressPool, peer: err.peer, attempts: job.attempts };
+    const ctx: AttemptContext = { queue: job.queue, site: rq.site, source: rq.source, pool: params.egressPool, peer: err.peer, attempts: job.attempts, ...smtpAttemptFacts(undefined, this.source(rq.source), this.shaping(rq.query)) };
     this.outcome(job, new Map(pendingRecipients(job).map((r) => [r, err.reply])), ctx, params, 'transient');
   }
 
@@ -372,13 +408,15 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     if (this.messages.delete(id)) this.outcomes.stats.messages--;
   }
 
-  /** Spool writes of one message happen in order (the last state wins). */
+  /**
+   * Spool writes of one message happen in order (the last state wins) and are retried until
+   * they succeed (disk full: nothing is lost). Each waits until the log records written so
+   * far (this attempt's outcomes) are on disk: a Delivery record is never behind the spool
+   * removal (or the "delivered" mark) of its recipient.
+   */
   private persist(meta: SpoolMeta, op: 'update' | 'remove'): void {
     const id = meta.id;
-    const prev = this.writes.get(id) ?? Promise.resolve();
-    const next = prev
-      .then(() => (op === 'remove' ? this.deps.spool.remove(id) : this.deps.spool.updateMeta(meta)))
-      .catch((e: unknown) => this.log.error(`spool ${op} failed`, { id, error: String(e) }));
+    const next = this.spoolWrites.submit(meta, op, () => this.deps.records.durable());
     this.writes.set(id, next);
     void next.then(() => {
       if (this.writes.get(id) === next) this.writes.delete(id);
@@ -438,18 +476,27 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   }
 
   private sweep(): void {
-    for (const [k, rq] of this.ready) if (!rq.busy) this.ready.delete(k);
+    for (const [k, rq] of this.ready) {
+      if (rq.busy) continue;
+      this.ready.delete(k);
+      const sk = siblingKey(rq);
+      const set = this.siblings.get(sk);
+      set?.delete(rq);
+      if (set && !set.size) this.siblings.delete(sk);
+    }
   }
 
-  /** Ready queues by `source->site` (read-only use: admin, tests). */
+  /** Ready queues by identity key (see ready-queue-name.ts; read-only use: admin, tests). */
   readyQueues(): ReadonlyMap<string, ReadyQueue> {
     return this.ready;
   }
 
   /**
-   * Stops intake and scheduling, lets connections finish the message in flight (until
-   * `deadline` minus a margin, then drops them: those messages stay spooled unchanged),
-   * and waits for the spool writes. Messages not yet sent stay in the spool for the restart.
+   * Stops intake and scheduling, lets connections finish the message in flight for at most
+   * DELIVERY_DRAIN_MS (and never past `deadline` minus the time the spool and records need),
+   * then drops them: those messages stay spooled unchanged, as do messages not yet sent, for
+   * the restart. Then waits for the spool writes. A receiver that never answers DATA thus
+   * costs the stop a bounded few seconds, whatever the process-wide deadline.
    */
   async stop(deadline: number): Promise<void> {
     this.stopping = true;
@@ -457,15 +504,25 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     this.timers.stop();
     this.rateHold.stop();
     clearInterval(this.sweeper);
-    const margin = 1_500;
+    const t0 = Date.now();
+    const drainUntil = Math.min(t0 + DELIVERY_DRAIN_MS, deadline - FLUSH_RESERVE_MS);
     const stops = [...this.ready.values()].map((rq) => rq.stop());
-    const graceful = await raceDeadline(Promise.all(stops), deadline - margin);
+    const graceful = await raceDeadline(Promise.all(stops), drainUntil);
     if (!graceful) {
       this.aborting = true;
+      const sending = [...this.ready.values()].reduce((n, rq) => n + (rq.busy ? 1 : 0), 0);
+      this.log.warn(`queue: delivery drain budget of ${Math.max(0, drainUntil - t0)} ms used up; dropping the connections still sending (their messages stay spooled unchanged)`, {
+        ready_queues_busy: sending,
+      });
       for (const rq of this.ready.values()) rq.destroy();
-      await raceDeadline(Promise.all(stops), deadline - margin / 2);
+      // a dropped send settles at once (internal failure); the bound only guards a stuck one
+      await raceDeadline(Promise.all(stops), Math.min(Date.now() + 1_000, deadline - FLUSH_RESERVE_MS / 2));
     }
-    await raceDeadline(Promise.all([...this.inflight]), deadline - margin / 2);
+    await raceDeadline(Promise.all([...this.inflight]), Math.min(Date.now() + 1_000, deadline - FLUSH_RESERVE_MS / 2));
     await raceDeadline(Promise.all([...this.writes.values()]), deadline - 200);
   }
+}
+
+function siblingKey(rq: ReadyQueue): string {
+  return `${rq.source}\u0000${rq.site}`;
 }

@@ -53,7 +53,7 @@ export function resolvePath(shaping: ShapingConfig, q: ShapingQuery, automation:
     c = { automation, version, map: new Map() };
     caches.set(shaping, c);
   }
-  const key = `${q.source}\u0000${q.site}\u0000${q.domain}\u0000${q.mxHosts.join(',')}`;
+  const key = `${q.source}\u0000${q.site}\u0000${q.domain}\u0000${q.mxHosts.join(',')}\u0000${q.mxSite ?? ''}`;
   let hit = c.map.get(key);
   if (!hit) {
     hit = computePath(shaping, q, automation);
@@ -91,7 +91,8 @@ function computePath(shaping: ShapingConfig, q: ShapingQuery, automation: Automa
     applyProviderImplied(p, q.source, merged, providers[0] === p);
   }
 
-  const site = shaping.bySite.get(q.site);
+  // the site block by MX rollup, also when the path is its own site (mx_rollup = false, mx_list)
+  const site = shaping.bySite.get(q.mxSite ?? q.site);
   const exact = shaping.byDomain.get(domain);
   if (site) {
     apply(site.params, site.label);

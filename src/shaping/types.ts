@@ -90,8 +90,11 @@ export const DEFAULT_SHAPING: EffectiveShaping = Object.freeze({
 export interface ShapingQuery {
   /** destination (routing) domain, lower-case */
   readonly domain: string;
-  /** MX rollup site name */
+  /** the site: MX rollup site name, or the domain itself for an `mx_rollup = false` domain, or
+   * `mx_list:...` for a smarthost route (limits, suspensions and overrides are per source × site) */
   readonly site: string;
+  /** the MX rollup name that site-scoped shaping blocks are looked up by, when `site` is not it */
+  readonly mxSite?: string;
   /** the MX host names, lower-case, in preference order */
   readonly mxHosts: readonly string[];
   /** egress source name */

@@ -4,9 +4,10 @@ import type { KeyPath, SourceFile } from '../config/source-file.js';
 import { CidrSet, LOOPBACK_CIDRS, parseDuration, parseHostPort } from '../config/values.js';
 import type { HostPort } from '../config/values.js';
 import type { Listener as RawListener, TlsIdentity as RawIdentity } from '../config/generated/kumo.js';
-import { compileKeySource } from '../keys/key-source.js';
+import { compileKeySource, fileKeySource } from '../keys/key-source.js';
 import type { KeySourceSpec } from '../keys/key-source.js';
 import type { IdentitySpec } from '../tls/cert-store.js';
+import { selfSignedPath } from '../tls/self-signed.js';
 import { checkIdentitySourcesSync, checkCredentialsSync } from './listener-checks.js';
 
 export interface ListenerTlsSettings {
@@ -15,6 +16,8 @@ export interface ListenerTlsSettings {
   readonly sni: ReadonlyMap<string, IdentitySpec>;
   readonly implicit: boolean;
   readonly expiryWarningMs: number;
+  /** no tls block: `default` is the self-signed certificate generated at this path (src/tls/self-signed.ts) */
+  readonly generated?: { readonly path: string; readonly hostname: string };
 }
 
 export interface ListenerAuthSettings {
@@ -52,6 +55,18 @@ export interface ListenerSettings {
   /** peers whose connections start with a PROXY header (v1 or v2) */
   readonly proxyProtocolFrom?: CidrSet;
   readonly deferredSpool: boolean;
+  /** concurrent connections from one client address (IPv6: per /64) */
+  readonly maxConnectionsPerIp: number;
+  /** deadline for one command line, from its first byte */
+  readonly commandTimeoutMs: number;
+  /** deadline for the whole DATA phase, 354 to the final dot */
+  readonly dataTimeoutMs: number;
+  /** minimum average DATA rate (bytes/s) after the first 30 s; 0 = off */
+  readonly minDataRate: number;
+  /** greet pause; clients talking before the 220 are rejected (0 = greet at once) */
+  readonly earlyTalkerDelayMs: number;
+  readonly bareNewline: 'Normalize' | 'Reject';
+  readonly longLines: 'Wrap' | 'Reject';
 }
 
 export const LISTENER_DEFAULTS = Object.freeze({
@@ -64,6 +79,11 @@ export const LISTENER_DEFAULTS = Object.freeze({
   maxAuthFailures: 5,
   authFailureWindowMs: 10 * 60_000,
   supplementalHeader: 'X-KumoRef',
+  maxConnectionsPerIp: 50,
+  commandTimeoutMs: 5 * 60_000,
+  dataTimeoutMs: 10 * 60_000,
+  minDataRate: 1024,
+  earlyTalkerDelayMs: 0,
 });
 
 const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
@@ -89,6 +109,8 @@ export function compileListener(
   raw: RawListener,
   nodeHostname: string,
   r: Reporter,
+  /** where generated listener certificates are kept (the spool's parent); none: no default STARTTLS */
+  dataDir?: string,
 ): ListenerSettings | undefined {
   // the main file always sits in the config root; key files resolve against it
   const root = dirname(file.path);
@@ -128,12 +150,21 @@ export function compileListener(
     }
     if (dflt)
       tls = { default: dflt, sni, implicit: t.implicit ?? false, expiryWarningMs: dur('tls.expiry_warning', t.expiry_warning, LISTENER_DEFAULTS.expiryWarningMs) };
+    if (raw.starttls === false)
+      r.error(file, at('starttls'), 'value.starttls-with-tls', `listener "${name}": starttls = false conflicts with its tls block (remove one of them)`, 'key');
+  } else if ((raw.starttls ?? true) && dataDir) {
+    // STARTTLS by default, as KumoMTA does: a certificate generated for the listener's name
+    const host = raw.hostname ?? nodeHostname;
+    const path = selfSignedPath(dataDir, host);
+    tls = { default: { certificate: fileKeySource(path) }, sni: new Map(), implicit: false, expiryWarningMs: LISTENER_DEFAULTS.expiryWarningMs, generated: { path, hostname: host } };
   }
 
   let auth: ListenerAuthSettings | undefined;
   if (raw.auth) {
     const a = raw.auth;
-    if (!raw.tls) r.error(file, at('auth'), 'value.auth-needs-tls', `listener "${name}": auth needs tls (AUTH is only offered over TLS)`, 'key');
+    if (!tls && !raw.tls) r.error(file, at('auth'), 'value.auth-needs-tls', `listener "${name}": auth needs TLS (AUTH is only offered over TLS), and this listener has ${raw.starttls === false ? 'starttls = false' : 'none'}`, 'key');
+    else if (tls?.generated)
+      r.warn(file, at('auth'), 'value.auth-self-signed', `listener "${name}": AUTH is offered after STARTTLS with the generated self-signed certificate, which clients cannot verify; configure tls with a real certificate before users submit mail here`, 'key');
     const credentials = compileKeySource(file, at('auth', 'credentials'), a.credentials, root, r);
     if (credentials) {
       const problem = checkCredentialsSync(credentials);
@@ -172,5 +203,13 @@ export function compileListener(
     },
     proxyProtocolFrom: proxyFrom,
     deferredSpool: raw.deferred_spool ?? false,
+    maxConnectionsPerIp: raw.max_connections_per_ip ?? LISTENER_DEFAULTS.maxConnectionsPerIp,
+    commandTimeoutMs: dur('command_timeout', raw.command_timeout, LISTENER_DEFAULTS.commandTimeoutMs),
+    dataTimeoutMs: dur('data_timeout', raw.data_timeout, LISTENER_DEFAULTS.dataTimeoutMs),
+    minDataRate: raw.min_data_rate === undefined ? LISTENER_DEFAULTS.minDataRate
+      : raw.min_data_rate === 0 ? 0 : (r.parse(file, at('min_data_rate'), 'value.size', () => parseByteSize(raw.min_data_rate!)) ?? LISTENER_DEFAULTS.minDataRate),
+    earlyTalkerDelayMs: dur('early_talker_delay', raw.early_talker_delay, LISTENER_DEFAULTS.earlyTalkerDelayMs),
+    bareNewline: raw.bare_newline ?? 'Normalize',
+    longLines: raw.long_lines ?? 'Wrap',
   };
 }

@@ -14,8 +14,13 @@ import type { ListenerSettings } from './listener-config.js';
 import { readProxyHeader } from './proxy-protocol.js';
 import type { ReceptionDeps } from './reception.js';
 import { liveListeners } from './metrics.js';
+import { clientKey } from '../net/client-key.js';
+import { IpConnections } from './ip-connections.js';
+import { Refusals } from './refusals.js';
 import { SmtpSessions, endpointKey } from './session.js';
 import './smtp-server-patch.js';
+import './data-gate.js';
+import type { GatedServer } from './data-gate.js';
 import type { HookedServer } from './smtp-server-patch.js';
 
 export { endpointKey } from './session.js';
@@ -53,6 +58,11 @@ export class SmtpListener {
   private readonly sessions: SmtpSessions;
   /** accepted sockets not yet handed to smtp-server (PROXY header, implicit TLS handshake) */
   private readonly pending = new Set<Socket>();
+  /** open connections per client address (max_connections_per_ip) */
+  private readonly perIp = new IpConnections();
+  /** sockets handed to smtp-server only to be told 421 (over max_connections_per_ip) */
+  private readonly overLimit = new WeakSet<Socket>();
+  private readonly refusals: Refusals;
   private certs: CertificateStore | undefined;
   private creds: CredentialStore | undefined;
   /** the process is shutting down (read by the session callbacks) */
@@ -66,6 +76,7 @@ export class SmtpListener {
     readonly deps: ListenerDeps,
   ) {
     const log = deps.log;
+    this.refusals = new Refusals(settings.name, log);
     const listener = this; // eslint-disable-line @typescript-eslint/no-this-alias
     const sessions = (this.sessions = new SmtpSessions({
       name: settings.name,
@@ -117,6 +128,13 @@ export class SmtpListener {
     } as unknown as Map<string, SecureContext>;
     for (const k of ['key', 'cert', 'ca', 'pfx'] as const) delete (this.smtp.options as unknown as Record<string, unknown>)[k];
     (this.smtp as unknown as HookedServer).kumoOnReply = (conn, code, data) => sessions.onReply(conn, code, data);
+    (this.smtp as unknown as HookedServer).kumo = {
+      admit: (conn) => (this.overLimit.has(conn._socket) ? { code: 421, text: '4.7.0 too many connections from your address' } : undefined),
+      greetDelayMs: () => this.currentSettings().earlyTalkerDelayMs,
+      commandTimeoutMs: (conn) => (sessions.byId.get(conn.id)?.settings ?? this.currentSettings()).commandTimeoutMs,
+      refused: (conn, reason) => this.refusals.note(reason, clientKey(conn.remoteAddress)),
+    };
+    (this.smtp as unknown as GatedServer).kumoDataGate = (conn) => sessions.dataGate(conn);
     this.smtp.on('error', (e: Error & { meta?: { remoteAddress?: string } }) =>
       log.debug('smtp connection error', { listener: this.name, error: e.message, peer: e.meta?.remoteAddress }));
     this.net = createServer({ noDelay: true }, (socket) => void this.accept(socket));
@@ -284,9 +302,11 @@ export class SmtpListener {
       this.checkDrained();
     };
     socket.once('close', gone);
+    let over = false;
     const handOver = (sock: Socket, remote: { remoteAddress?: string; remotePort?: number }) => {
       socket.removeListener('close', gone);
       this.pending.delete(socket);
+      if (over) this.overLimit.add(sock); // smtp-server answers 421 and closes (see admit)
       this.smtp.connect(sock, remote);
     };
     const peer = socket.remoteAddress ?? '';
@@ -300,6 +320,15 @@ export class SmtpListener {
         socket.destroy();
         return;
       }
+    }
+    // counted by the real client address: the PROXY header's when there is one
+    const slot = this.perIp.acquire(remote.remoteAddress ?? peer, s.maxConnectionsPerIp);
+    if (slot.release) {
+      if (socket.closed) slot.release();
+      else socket.once('close', slot.release);
+    } else {
+      over = true;
+      this.refusals.note('per_ip_limit', slot.key, { limit: s.maxConnectionsPerIp });
     }
     if (s.tls?.implicit) {
       const certs = this.certs;

@@ -19,6 +19,21 @@ export const rejectedReplies = new Counter({
   registers,
 });
 
+export const dataTimeouts = new Counter({
+  name: 'kumo_ts_smtp_data_timeouts_total',
+  help: 'Sessions disconnected with 421 4.4.2 during DATA: past data_timeout (reason="deadline") or below min_data_rate (reason="rate")',
+  labelNames: ['listener', 'reason'] as const,
+  registers,
+});
+
+/** Connections refused or cut by a listener's connection policy (per-IP cap, early talker, command deadline, bad UTF-8). */
+export const refusedConnections = new Counter({
+  name: 'kumo_ts_smtp_refused_total',
+  help: 'Connections or commands refused by an SMTP listener\'s connection policy, by reason',
+  labelNames: ['listener', 'reason'] as const,
+  registers,
+});
+
 /** Live listeners register here so that the gauge can count their connections at scrape time. */
 export const liveListeners = new Set<{ readonly name: string; readonly connectionCount: number }>();
 

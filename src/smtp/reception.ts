@@ -2,13 +2,23 @@ import type { ConfigStore } from '../config/store.js';
 import { signAtReception } from '../dkim/sign.js';
 import type { Logger } from '../logging/logger.js';
 import type { LogRecord, LogWriter } from '../logging/types.js';
+import { captureHeaders } from '../logging/header-capture.js';
+import { nodeIdFor } from '../logging/node-id.js';
+import { capturedOf, logRecord, messageMeta, writeRecords } from '../logging/record-fields.js';
+import type { Snapshot } from '../config/snapshot.js';
+import { queueParams } from '../config/queues.js';
+import { domainOf as queueDomainOf } from '../queue/job.js';
+import { queueName } from '../queue/naming.js';
 import type { QueueIntake } from '../queue/types.js';
+import { SpoolError } from '../spool/errors.js';
 import { newSpoolId } from '../spool/spool-id.js';
 import type { Spool, SpoolMeta } from '../spool/types.js';
+import type { MessageBuffer } from './data-buffer.js';
 import type { ListenerSettings } from './listener-config.js';
-import { takeHeaders } from './message-headers.js';
-import { parseReport } from './reports.js';
-import { domainOf } from './relay-policy.js';
+import { headerEnd, takeHeaders } from './message-headers.js';
+import { oobResponse, parseReport } from './reports.js';
+import type { ArfReport } from './arf-report.js';
+import { spoolWrites } from './spool-write-gate.js';
 import { receivedHeader, supplementalHeader } from './trace-headers.js';
 
 export interface ReceptionDeps {
@@ -22,7 +32,15 @@ export interface ReceptionDeps {
 
 /** A message whose DATA has been read, with the envelope and session facts reception needs. */
 export interface IncomingMessage {
+  /** the message as received; with `buffer`, no longer valid once receiveMessage returns */
   readonly data: Buffer;
+  /** length of the header block including its blank line, when DATA reading found it */
+  readonly headerLength?: number;
+  /**
+   * the buffer `data` lies in, with room in front: the new header (trace headers, DKIM-Signature,
+   * removed tenant/campaign fields) is written there in place, and the body is never copied
+   */
+  readonly buffer?: MessageBuffer;
   readonly sender: string;
   /** recipients to spool and relay */
   readonly recipients: readonly string[];
@@ -37,7 +55,11 @@ export interface IncomingMessage {
   /** Received "with" keyword: SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA */
   readonly transmission: string;
   /** a recipient domain logs OOB bounces / ARF reports (listener_domains log_oob / log_arf) */
-  readonly reports?: { readonly oob: boolean; readonly arf: boolean };
+  readonly reports?: { readonly oob: boolean; readonly arf: boolean; /** recipients whose domain has log_arf */ readonly arfRecipients?: readonly string[] };
+  /** MAIL FROM carried SMTPUTF8 (RFC 6531): never relayed to a server without it */
+  readonly smtputf8?: boolean;
+  /** the inbound session's UUID (KumoMTA's session_id; src/logging/session-id.ts) */
+  readonly sessionId?: string;
 }
 
 export type ReceptionResult = { ok: true; id: string; reply: string } | { ok: false; code: number; reply: string };
@@ -57,7 +79,11 @@ export async function receiveMessage(deps: ReceptionDeps, m: IncomingMessage): P
   const wanted: { name: string; remove: boolean }[] = [];
   if (q.tenantHeader) wanted.push({ name: q.tenantHeader, remove: q.removeTenantHeader ?? true });
   if (q.campaignHeader) wanted.push({ name: q.campaignHeader, remove: q.removeCampaignHeader ?? true });
-  const taken = takeHeaders(m.data, wanted);
+  // the header is edited apart from the body: new header bytes + the body as received
+  const headLength = m.headerLength ?? headerEnd(m.data);
+  const body = m.data.subarray(headLength);
+  const received = m.data.subarray(0, headLength);
+  const taken = takeHeaders(received, wanted);
   const tenant = (q.tenantHeader && taken.values.get(q.tenantHeader.toLowerCase())) || q.defaultTenant || undefined;
   const campaign = (q.campaignHeader && taken.values.get(q.campaignHeader.toLowerCase())) || undefined;
   const allowed = tenant !== undefined ? q.tenants?.get(tenant)?.requireAuthz : undefined;
@@ -75,23 +101,23 @@ export async function receiveMessage(deps: ReceptionDeps, m: IncomingMessage): P
       date: new Date(receivedAt),
     });
   if (th.supplemental) trace += supplementalHeader(th.headerName, id);
-  let message = trace ? Buffer.concat([Buffer.from(trace, 'latin1'), taken.message]) : taken.message;
+  let head = trace ? Buffer.concat([Buffer.from(trace, 'latin1'), taken.message]) : taken.message;
 
-  // DKIM
-  const dkim = await signAtReception(snapshot, message);
+  // DKIM: the header without its blank line, and the body where it lies
+  const dkim = await signAtReception(snapshot, { header: withoutBlankLine(head), body });
   if (dkim.action === 'defer') {
     deps.log.warn('message deferred at reception: DKIM signing not possible', { id, reason: dkim.reason, listener: m.listener.name });
     return { ok: false, code: 451, reply: '4.3.0 temporary failure, please try again later' };
   }
   for (const s of dkim.skipped ?? []) deps.log.warn(`sent unsigned: ${s}`, { id });
-  if (dkim.action === 'signed') message = Buffer.concat([Buffer.from(dkim.headers, 'latin1'), message]);
+  if (dkim.action === 'signed') head = Buffer.concat([Buffer.from(dkim.headers, 'latin1'), head]);
 
   const meta: SpoolMeta = {
     id,
     sender: m.sender,
     recipients: m.recipients.map((address) => ({ address, status: 'pending' as const })),
     receivedAt,
-    size: message.length,
+    size: head.length + body.length,
     ...(tenant !== undefined ? { tenant } : {}),
     ...(campaign !== undefined ? { campaign } : {}),
     reception: {
@@ -103,15 +129,29 @@ export async function receiveMessage(deps: ReceptionDeps, m: IncomingMessage): P
     },
     attempts: 0,
     due: 0,
-    ...(m.peer.helo ? { extra: { helo: m.peer.helo } } : {}),
+    ...(m.peer.helo || m.smtputf8 ? { extra: { ...(m.peer.helo ? { helo: m.peer.helo } : {}), ...(m.smtputf8 ? { smtputf8: true } : {}) } } : {}),
   };
 
+  // [logs] headers: captured from the header as spooled, kept with the message for every record
+  const captured = captureHeaders(head, snapshot.main.logs.headers);
+  if (captured) meta.extra = { ...meta.extra, headers: captured };
+  // report records read the message as received: before its header is rewritten in place
+  const reports = deps.records && (m.reports?.oob || m.reports?.arf) ? reportRecords(m, meta, snapshot) : [];
+  const message = m.buffer ? m.buffer.replaceHead(headLength, head)
+    : head === received ? m.data : Buffer.concat([head, body]);
+
   if (meta.recipients.length) {
+    // large bodies reach lmdb a few at a time: it holds a copy of each until its commit
+    const done = m.listener.deferredSpool ? () => undefined : await spoolWrites.acquire(message.length);
     try {
       await deps.spool.put(meta, message, { deferred: m.listener.deferredSpool });
     } catch (e) {
+      // a full or failing spool is logged by the spool's health, once per interval, not per message
+      if (e instanceof SpoolError) return { ok: false, code: 451, reply: '4.3.0 spool unavailable, please try again later' };
       deps.log.error('spool write failed; message refused with 451', { id, error: (e as Error).message });
       return { ok: false, code: 451, reply: '4.3.0 temporary failure, please try again later' };
+    } finally {
+      done();
     }
     const intake = deps.intake();
     if (intake) {
@@ -125,87 +165,105 @@ export async function receiveMessage(deps: ReceptionDeps, m: IncomingMessage): P
   }
 
   const reply = `2.0.0 OK id=${id}`;
-  deps.records?.write(receptionRecord(m, meta, reply));
-  if (deps.records && (m.reports?.oob || m.reports?.arf)) for (const r of reportRecords(m, meta)) deps.records.write(r);
+  // on disk before the 250 (group-synced); a log disk failure is logged by the writer and the
+  // record retried: the message is spooled, so it is still accepted rather than duplicated
+  if (deps.records) await writeRecords(deps.records, receptionRecord(m, meta, snapshot, reports), !!meta.recipients.length && !m.listener.deferredSpool).catch(() => undefined);
   return { ok: true, id, reply };
 }
 
-/** OOB / Feedback records for a report accepted for a log_oob / log_arf domain. */
-function reportRecords(m: IncomingMessage, meta: SpoolMeta): LogRecord[] {
+/** The header block without the blank line that ends it (what a DKIM signer calls the header). */
+function withoutBlankLine(head: Buffer): Buffer {
+  const n = head.length;
+  if (n >= 2 && head[n - 2] === 0x0d && head[n - 1] === 0x0a && (n === 2 || head[n - 3] === 0x0a)) return head.subarray(0, n - 2);
+  if (n >= 1 && head[n - 1] === 0x0a && (n === 1 || head[n - 2] === 0x0a)) return head.subarray(0, n - 1);
+  return head;
+}
+
+/**
+ * The records of a report accepted for a log_oob / log_arf domain, as KumoMTA writes them:
+ * an ARF report is logged as a Feedback record (the parsed report in `feedback_report`) instead
+ * of the Reception record of each log_arf recipient; an RFC 3464 report adds one OOB record per
+ * recipient the report says `failed`. Read from the message as received (before its header is
+ * rewritten in place).
+ */
+function reportRecords(m: IncomingMessage, meta: SpoolMeta, snapshot: Snapshot): LogRecord[] {
   const report = parseReport(m.data, [...new Set([m.listener.traceHeaders.headerName, 'X-KumoRef'])]);
   if (!report) return [];
-  const base = {
-    sender: m.sender,
-    site: '',
-    size: m.data.length,
-    peer_address: { name: m.peer.helo ?? '', addr: m.peer.ip },
-    timestamp: Date.now() / 1000,
-    created: meta.receivedAt / 1000,
-    reception_protocol: m.transmission,
-  };
-  if (report.kind === 'delivery-status' && m.reports?.oob) {
-    return report.recipients.map((r) => {
-      const code = /^([245]\d\d)\b/.exec(r.diagnostic ?? '')?.[1];
-      const st = /^([245])\.(\d{1,3})\.(\d{1,3})$/.exec(r.status ?? '');
-      return {
-        type: 'OOB' as const,
-        id: report.originalId ?? meta.id,
-        recipient: r.recipient,
-        ...base,
-        response: {
-          code: code ? Number(code) : st?.[1] === '5' || r.action === 'failed' ? 550 : 450,
-          enhanced_code: st ? { class: Number(st[1]), subject: Number(st[2]), detail: Number(st[3]) } : null,
-          content: r.diagnostic ?? '',
-          command: null,
-        },
-        meta: { listener: m.listener.name, report_id: meta.id, action: r.action, reporting_mta: report.reportingMta, remote_mta: r.remoteMta },
-      };
-    });
-  }
+  const nodeid = nodeIdFor(snapshot.main.spool.path);
   if (report.kind === 'feedback-report' && m.reports?.arf) {
-    return [{
-      type: 'Feedback',
-      id: report.originalId ?? meta.id,
-      recipient: report.fields['original-rcpt-to'] ?? '',
-      ...base,
-      response: { code: 200, enhanced_code: null, content: report.feedbackType ?? '', command: null },
-      meta: { listener: m.listener.name, report_id: meta.id, feedback: report.fields },
-    }];
+    const arfRecipients = m.reports.arfRecipients ?? [...m.recipients, ...m.reportOnly];
+    return arfRecipients.map((r) => receptionFields(m, meta, snapshot, r, 'Feedback', nodeid, report.arf));
   }
-  return [];
+  if (report.kind !== 'delivery-status' || !m.reports?.oob) return [];
+  // the report is addressed to the original message's envelope sender
+  const sender = m.recipients[0] ?? m.reportOnly[0] ?? '';
+  const queue = receptionQueue(snapshot, sender, meta);
+  const now = Date.now();
+  return report.recipients.filter((r) => r.action === 'failed').map((r) => {
+    const { code, content } = oobResponse(r);
+    const st = /^([245])\.(\d{1,3})\.(\d{1,3})$/.exec(r.status ?? '');
+    return logRecord({
+      type: 'OOB',
+      id: meta.id,
+      sender,
+      recipient: r.recipient,
+      queue,
+      site: '',
+      size: 0,
+      response: { code, enhanced_code: st ? { class: Number(st[1]), subject: Number(st[2]), detail: Number(st[3]) } : null, content, command: null },
+      peer: { name: report.reportingMta ?? '', addr: m.peer.ip },
+      at: r.lastAttempt ?? now,
+      created: meta.receivedAt,
+      attempts: 0,
+      nodeid,
+      meta: { ...messageMeta(meta), ...(report.originalId ? { original_id: report.originalId } : {}) },
+      headers: capturedOf(meta),
+      receptionProtocol: 'ESMTP',
+      sessionId: m.sessionId,
+    });
+  });
 }
 
-function queueName(domain: string, tenant?: string, campaign?: string): string {
-  return `${campaign !== undefined ? `${campaign}:` : ''}${tenant !== undefined ? `${tenant}@` : ''}${domain}`;
+/** The scheduled queue a recipient's message joins (what the queue manager names it). */
+function receptionQueue(snapshot: Snapshot, rcpt: string, meta: SpoolMeta): string {
+  const domain = queueDomainOf(rcpt);
+  const params = queueParams(snapshot.queues, domain, meta.tenant, meta.campaign);
+  return queueName({ domain, tenant: meta.tenant, campaign: meta.campaign, routingDomain: params.routingDomain });
 }
 
-function receptionRecord(m: IncomingMessage, meta: SpoolMeta, reply: string): LogRecord {
-  const all = [...m.recipients, ...m.reportOnly];
-  return {
-    type: 'Reception',
+function receptionFields(m: IncomingMessage, meta: SpoolMeta, snapshot: Snapshot, rcpt: string, type: 'Reception' | 'Feedback', nodeid: string, feedback?: ArfReport): LogRecord {
+  return logRecord({
+    type,
     id: meta.id,
     sender: meta.sender,
-    recipient: all.length === 1 ? all[0]! : all,
-    queue: all.length === 1 ? queueName(domainOf(all[0]!), meta.tenant, meta.campaign) : undefined,
+    recipient: rcpt,
+    queue: receptionQueue(snapshot, rcpt, meta),
     site: '',
     size: meta.size,
-    response: { code: 250, enhanced_code: { class: 2, subject: 0, detail: 0 }, content: reply.replace(/^2\.0\.0 /, ''), command: null },
-    peer_address: { name: m.peer.helo ?? '', addr: m.peer.ip },
-    timestamp: meta.receivedAt / 1000,
-    created: meta.receivedAt / 1000,
-    num_attempts: 0,
-    egress_pool: null,
-    egress_source: null,
-    tls_cipher: m.tls?.cipher ?? null,
-    tls_protocol_version: m.tls?.version ?? null,
-    reception_protocol: m.transmission,
-    tenant: meta.tenant ?? null,
-    campaign: meta.campaign ?? null,
-    meta: {
-      listener: m.listener.name,
-      ...(m.authUser !== undefined ? { authz_id: m.authUser } : {}),
-      ...(m.reportOnly.length ? { report_only: m.reportOnly } : {}),
-      ...(m.listener.deferredSpool ? { deferred_spool: true } : {}),
-    },
-  };
+    // KumoMTA logs its reception reply as a bare 250
+    response: { code: 250, enhanced_code: null, content: '', command: null },
+    peer: { name: m.peer.helo ?? '', addr: m.peer.ip },
+    at: meta.receivedAt,
+    created: meta.receivedAt,
+    attempts: 0,
+    nodeid,
+    feedback: feedback ?? null,
+    // recipients accepted only to log a report (not relayed)
+    meta: { ...messageMeta(meta), ...(m.reportOnly.length ? { report_only: m.reportOnly } : {}) },
+    headers: capturedOf(meta),
+    receptionProtocol: 'ESMTP',
+    tls: m.tls ? { cipher: m.tls.cipher, protocol: m.tls.version } : undefined,
+    sessionId: m.sessionId,
+  });
+}
+
+/**
+ * One Reception record per recipient, each with its own queue (a Feedback record from
+ * `reports` takes the place of a log_arf recipient's), then the report's OOB records.
+ */
+function receptionRecord(m: IncomingMessage, meta: SpoolMeta, snapshot: Snapshot, reports: readonly LogRecord[]): LogRecord[] {
+  const nodeid = nodeIdFor(snapshot.main.spool.path);
+  const feedback = new Map(reports.filter((r) => r.type === 'Feedback').map((r) => [r.recipient as string, r]));
+  const out = [...m.recipients, ...m.reportOnly].map((r) => feedback.get(r) ?? receptionFields(m, meta, snapshot, r, 'Reception', nodeid));
+  return [...out, ...reports.filter((r) => r.type !== 'Feedback')];
 }

@@ -1,13 +1,22 @@
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { CredentialStore } from '../auth/credential-store.js';
 import { FailureLimiter } from '../auth/failure-limit.js';
-import type { LogRecord } from '../logging/types.js';
+import { nodeIdFor } from '../logging/node-id.js';
+import { logRecord, logResponse } from '../logging/record-fields.js';
+import { sessionUuid } from '../logging/session-id.js';
+import { DataDeadline } from './data-deadline.js';
+import { declaredSize, expireData, overBudget, refusalReply, reserveForData } from './data-phase.js';
+import { DataReader } from './data-reader.js';
+import type { ReceivedData } from './data-reader.js';
+import { inflightBudget } from './inflight-budget.js';
+import type { Reservation } from './inflight-budget.js';
 import type { ListenerSettings } from './listener-config.js';
 import type { ListenerDeps } from './listener.js';
 import { receivedMessages, rejectedReplies } from './metrics.js';
 import { receiveMessage } from './reception.js';
 import { decideRelay, domainOf } from './relay-policy.js';
 import type { RelayDecision } from './relay-policy.js';
+import { commandLineOf } from './smtp-server-patch.js';
 import type { SMTPConnection } from './smtp-server-patch.js';
 
 /** What the session callbacks need from their listener. */
@@ -37,6 +46,8 @@ export interface SessionState {
   /** the command a rejection we are about to send refers to (for the Rejection record) */
   pendingCommand?: string;
   pendingRecipient?: string;
+  /** in-flight budget taken at the DATA command (data-gate.ts), handed to onData */
+  reservation?: Reservation;
 }
 
 export class SmtpReplyError extends Error {
@@ -45,7 +56,11 @@ export class SmtpReplyError extends Error {
   }
 }
 
-const ENHANCED = /^([245])\.(\d{1,3})\.(\d{1,3})(?: |$)/;
+/** The command line being handled has a byte outside ASCII (the address as sent, not as decoded). */
+function nonAsciiLine(session: SMTPServerSession): boolean {
+  const line = commandLineOf(session);
+  return !!line && line.some((b) => b >= 0x80);
+}
 
 /** "ip:port" as KumoMTA names a listener endpoint ("[::1]:25" for IPv6). */
 export function endpointKey(ip: string, port: number): string {
@@ -92,19 +107,19 @@ export class SmtpSessions {
     const creds = this.host.credentials();
     if (!st || !a || !creds || !session.secure) return cb(new SmtpReplyError(530, '5.7.0 Must issue a STARTTLS command first'));
     st.pendingCommand = `AUTH ${auth.method}`;
+    const user = auth.username ?? '';
     if (this.limiter.blocked(st.peer, a.maxFailures, a.failureWindowMs))
       return cb(new SmtpReplyError(421, '4.7.0 too many failed authentication attempts, try again later'));
-    const user = auth.username ?? '';
     // PLAIN with an authorization identity different from the login: no proxy authorization
     const authzOk = auth.method !== 'PLAIN' || !auth.authzid || !auth.authcid || auth.authzid === auth.authcid;
     const ok = authzOk && !!user && (await creds.verify(user, auth.password ?? ''));
     if (ok) {
-      this.limiter.succeed(st.peer);
+      this.limiter.succeed(st.peer, user);
       st.authUser = user;
       st.pendingCommand = undefined;
       return cb(null, { user });
     }
-    const n = this.limiter.fail(st.peer, a.failureWindowMs);
+    const n = this.limiter.fail(st.peer, user, a.failureWindowMs);
     this.host.deps.log.info(`listener ${this.host.name}: AUTH ${auth.method} failed`, { peer: st.peer, user, failures: n });
     cb(null, { message: '5.7.8 authentication credentials invalid', responseCode: 535 });
   }
@@ -113,6 +128,14 @@ export class SmtpSessions {
     const st = this.byId.get(session.id);
     if (!st) return cb(new SmtpReplyError(421, '4.3.0 session state lost'));
     st.decisions.clear();
+    // RFC 6531: a non-ASCII address only with SMTPUTF8 (the flag is per transaction: a refused
+    // MAIL with it must not leave it set for the next one)
+    const utf8 = !!address.args && (address.args as Record<string, unknown>).SMTPUTF8 === true;
+    session.envelope.smtpUtf8 = utf8;
+    if (!utf8 && nonAsciiLine(session)) {
+      st.pendingCommand = `MAIL FROM:<${address.address}>`;
+      return cb(new SmtpReplyError(553, '5.6.7 Must declare SMTPUTF8 to send unicode address'));
+    }
     if (st.messages >= st.settings.maxMessagesPerConnection) {
       st.pendingCommand = `MAIL FROM:<${address.address}>`;
       return cb(new SmtpReplyError(421, `4.7.0 ${st.settings.hostname} too many messages on this connection`));
@@ -129,6 +152,7 @@ export class SmtpSessions {
       st.pendingRecipient = address.address;
       cb(new SmtpReplyError(code, text));
     };
+    if (!session.envelope.smtpUtf8 && nonAsciiLine(session)) return reject(553, '5.6.7 Must declare SMTPUTF8 to send unicode address');
     if (session.envelope.rcptTo.length >= st.settings.maxRecipientsPerMessage) return reject(451, '4.5.3 too many recipients');
     const snapshot = this.host.deps.store.current;
     const mailFrom = session.envelope.mailFrom;
@@ -147,6 +171,24 @@ export class SmtpSessions {
     cb();
   }
 
+  /** Before the 354 (data-gate.ts): the in-flight byte budget must have room for the message. */
+  dataGate(conn: SMTPConnection): { code: number; text: string } | void {
+    const st = this.byId.get(conn.id);
+    if (!st) return;
+    st.reservation?.release();
+    const r = reserveForData(st, conn.session, this.host.deps.store.current.main.server.maxInflightBytes, this.host.name, this.host.deps.log);
+    if ('code' in r) {
+      st.pendingCommand = 'DATA';
+      return r;
+    }
+    st.reservation = r;
+  }
+
+  /**
+   * DATA: the message is read into one buffer, normalised on the way (bare CR/LF, long lines)
+   * within the in-flight budget and the DATA deadlines, then handed to reception; the budget is
+   * released once it is spooled or refused.
+   */
   onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb: (err?: Error | null, message?: string) => void): void {
     const st = this.byId.get(session.id);
     if (!st) {
@@ -154,21 +196,43 @@ export class SmtpSessions {
       return cb(new SmtpReplyError(451, '4.3.0 session state lost'));
     }
     st.busy = true;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
+    const s = st.settings;
+    const log = this.host.deps.log;
+    const declared = declaredSize(session);
+    const limit = () => this.host.deps.store.current.main.server.maxInflightBytes;
+    const reader = new DataReader({
+      bareNewline: s.bareNewline,
+      longLines: s.longLines,
+      expected: Math.min(declared ?? s.maxMessageSize, s.maxMessageSize),
+      limit,
+      reservation: st.reservation ?? inflightBudget.reservation(),
+      onOverBudget: () => overBudget(this.host.name, log, st, limit()),
+    });
+    st.reservation = undefined;
+    let over = false; // the client went away, or a deadline closed the connection
+    const deadline = new DataDeadline(s.dataTimeoutMs, s.minDataRate, (why, ms, bytes) => {
+      over = true;
+      st.busy = false;
+      reader.release();
+      st.pendingCommand = 'DATA';
+      expireData(this.host.connection(session.id), st, this.host.name, log, why, ms, bytes);
+    });
     stream.on('data', (c: Buffer) => {
-      if (stream.sizeExceeded) return;
-      chunks.push(c);
-      size += c.length;
+      deadline.add(c.length);
+      if (stream.sizeExceeded) reader.refuse('too-big');
+      else reader.write(c);
     });
     stream.once('error', () => {
-      failed = true; // client went away mid-message: nothing to spool, nobody to answer
+      over = true; // client went away mid-message: nothing to spool, nobody to answer
+      deadline.stop();
+      reader.release();
       st.busy = false;
     });
     stream.once('end', () => {
-      if (failed) return;
+      deadline.stop();
+      if (over) return;
       const finish = (err: Error | null, reply?: string) => {
+        reader.release();
         st.busy = false;
         cb(err, reply);
         if (st.closeAfterReply) {
@@ -176,30 +240,35 @@ export class SmtpSessions {
           setImmediate(() => conn?.send(421, `4.3.2 ${st.settings.hostname} shutting down`));
         }
       };
-      if (stream.sizeExceeded) return finish(new SmtpReplyError(552, '5.3.4 message too big'));
+      const got = stream.sizeExceeded ? 'too-big' as const : reader.finish();
       st.pendingCommand = 'DATA';
-      void this.receive(st, session, Buffer.concat(chunks, size)).then(
+      if (typeof got === 'string') {
+        const r = refusalReply(got);
+        return finish(new SmtpReplyError(r.code, r.text));
+      }
+      void this.receive(st, session, got).then(
         (r) => {
           if (r.ok) receivedMessages.inc({ listener: this.host.name });
           return r.ok ? finish(null, r.reply) : finish(new SmtpReplyError(r.code, r.reply));
         },
         (e: Error) => {
-          this.host.deps.log.error(`listener ${this.host.name}: reception failed`, { error: e.stack ?? String(e) });
+          log.error(`listener ${this.host.name}: reception failed`, { error: e.stack ?? String(e) });
           finish(new SmtpReplyError(451, '4.3.0 temporary failure, please try again later'));
         },
       );
     });
   }
 
-  private receive(st: SessionState, session: SMTPServerSession, data: Buffer) {
+  private receive(st: SessionState, session: SMTPServerSession, got: ReceivedData) {
     const relay: string[] = [];
     const reportOnly: string[] = [];
-    const reports = { oob: false, arf: false };
+    const reports = { oob: false, arf: false, arfRecipients: [] as string[] };
     for (const r of session.envelope.rcptTo) {
       const d = st.decisions.get(r.address);
       if (!d) continue;
       reports.oob ||= d.logOob !== 'Ignore';
       reports.arf ||= d.logArf !== 'Ignore';
+      if (d.logArf !== 'Ignore') reports.arfRecipients.push(r.address);
       if (d.relay || d.logOob === 'LogThenRelay' || d.logArf === 'LogThenRelay') relay.push(r.address);
       else reportOnly.push(r.address);
     }
@@ -207,7 +276,9 @@ export class SmtpSessions {
     const ptr = session.clientHostname && !session.clientHostname.startsWith('[') ? session.clientHostname : undefined;
     const helo = session.hostNameAppearsAs || undefined;
     return receiveMessage(this.host.deps.reception, {
-      data,
+      data: got.data,
+      headerLength: got.headerLength,
+      buffer: got.buffer,
       sender: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
       recipients: relay,
       reportOnly,
@@ -218,6 +289,8 @@ export class SmtpSessions {
       protocol: session.openingCommand === 'HELO' ? 'SMTP' : 'ESMTP',
       transmission: session.transmissionType || 'ESMTP',
       ...(reports.oob || reports.arf ? { reports } : {}),
+      ...(session.envelope.smtpUtf8 ? { smtputf8: true } : {}),
+      sessionId: sessionUuid(session.id),
     });
   }
 
@@ -250,27 +323,29 @@ export class SmtpSessions {
       st.pendingRecipient = undefined;
     }
     if (!records) return;
-    const m = ENHANCED.exec(text);
     const session = conn.session;
     const tls = session?.tlsOptions || undefined;
-    const rec: LogRecord = {
+    const now = Date.now();
+    // KumoMTA's Rejection record: no message yet (id '', size 0, queue ''), the reply with its
+    // enhanced code, the command it answered and the recipient concerned
+    records.write(logRecord({
       type: 'Rejection',
-      id: conn.id,
+      id: '',
       sender: session?.envelope?.mailFrom ? session.envelope.mailFrom.address : '',
       recipient,
-      response: {
-        code,
-        enhanced_code: m ? { class: Number(m[1]), subject: Number(m[2]), detail: Number(m[3]) } : null,
-        content: m ? text.slice(m[0].length).trim() : text,
-        command,
-      },
-      peer_address: { name: (session?.hostNameAppearsAs as string | false) || '', addr: st?.peer ?? conn.remoteAddress },
-      timestamp: Date.now() / 1000,
-      tls_cipher: tls ? tls.standardName || tls.name : null,
-      tls_protocol_version: tls ? tls.version : null,
-      reception_protocol: session?.transmissionType || 'ESMTP',
+      queue: '',
+      site: '',
+      size: 0,
+      response: logResponse(code, text, command),
+      peer: { name: (session?.hostNameAppearsAs as string | false) || '', addr: st?.peer ?? conn.remoteAddress },
+      at: now,
+      created: now,
+      attempts: 0,
+      nodeid: nodeIdFor(this.host.deps.store.current.main.spool.path),
       meta: { listener: this.host.name, ...(st?.authUser !== undefined ? { authz_id: st.authUser } : {}) },
-    };
-    records.write(rec);
+      receptionProtocol: 'ESMTP',
+      tls: tls ? { cipher: tls.standardName || tls.name, protocol: tls.version } : undefined,
+      sessionId: sessionUuid(conn.id),
+    }));
   }
 }

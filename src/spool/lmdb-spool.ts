@@ -2,7 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import { open } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
+import type { Logger } from '../logging/logger.js';
+import { SpoolError } from './errors.js';
+import { SpoolHealth } from './health.js';
+import { liveSpools, spoolWriteFailures } from './metrics.js';
 import type { Spool, SpoolMeta, SpoolPutOptions } from './types.js';
+
+export { SpoolError } from './errors.js';
 
 export interface LmdbSpoolOptions {
   /** directory of the lmdb environment (created if missing) */
@@ -13,20 +19,20 @@ export interface LmdbSpoolOptions {
    * either way, so concurrent sessions share fsyncs without any delay.
    */
   commitDelayMs?: number;
-}
-
-export class SpoolError extends Error {
-  constructor(readonly code: 'SPOOL_CLOSED' | 'SPOOL_WRITE' | 'SPOOL_OPEN', message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SpoolError';
-  }
+  /** process log for the health changes (failures are summed up once per `healthLogIntervalMs`) */
+  log?: Logger;
+  /** while unhealthy, how often a probe write checks whether the spool can write again (ms, default 1000) */
+  probeIntervalMs?: number;
+  /** while unhealthy, at most one log line per this many ms (default 60 s) */
+  healthLogIntervalMs?: number;
 }
 
 type Flushable = Promise<unknown> & { flushed?: Promise<unknown> };
 
 /**
  * The durable spool: one lmdb environment with two databases, `meta` (SpoolMeta, msgpack) and
- * `body` (raw bytes), so that scanning and updating the queue state never touches bodies.
+ * `body` (raw bytes), so that scanning and updating the queue state never touches bodies
+ * (and a third, `probe`, for the health probe's writes).
  *
  * Durability and group commit: lmdb-js batches every write issued in the same event-loop turn
  * (and every write issued while the previous commit is still running) into one transaction
@@ -34,18 +40,33 @@ type Flushable = Promise<unknown> & { flushed?: Promise<unknown> };
  * runs after it became visible, overlapping the next transaction; `separateFlushed` gives each
  * write a second promise for that fsync. `put` resolves only after it: the message is on
  * disk, and N concurrent sessions pay for about one fsync. `noSync` is never used.
+ *
+ * A write that fails (disk full, I/O error) makes the spool unhealthy (`health`): new
+ * messages are then refused at once with SPOOL_UNAVAILABLE (reception answers 451) instead
+ * of joining, and failing, the transactions that carry the queue's state updates and
+ * removals, which free space. A probe write checks every `probeIntervalMs` whether the spool
+ * can write again; its first success makes the spool healthy.
  */
 export class LmdbSpool implements Spool {
   private closed = false;
   /** deferred_spool messages: RAM only until their first updateMeta */
   private readonly deferred = new Map<string, { meta: SpoolMeta; body: Buffer }>();
+  readonly health: SpoolHealth;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probing = false;
+  private probeBytes = MIN_PROBE_BYTES;
 
   private constructor(
     readonly path: string,
     private readonly root: RootDatabase,
     private readonly metaDb: Database<SpoolMeta, string>,
     private readonly bodyDb: Database<Buffer, string>,
-  ) {}
+    private readonly probeDb: Database<Buffer, string>,
+    private readonly opts: LmdbSpoolOptions,
+  ) {
+    this.health = new SpoolHealth(path, { log: opts.log, logIntervalMs: opts.healthLogIntervalMs });
+    liveSpools.add(this.health);
+  }
 
   static open(opts: LmdbSpoolOptions): LmdbSpool {
     try {
@@ -60,7 +81,14 @@ export class LmdbSpool implements Spool {
       });
       const metaDb = root.openDB<SpoolMeta, string>({ name: 'meta', encoding: 'msgpack' });
       const bodyDb = root.openDB<Buffer, string>({ name: 'body', encoding: 'binary' });
-      return new LmdbSpool(opts.path, root, metaDb, bodyDb);
+      const probeDb = root.openDB<Buffer, string>({ name: 'probe', encoding: 'binary' });
+      // lmdb-js starts each event-turn batch with an internal write whose promise it drops;
+      // when that transaction fails (disk full) the promise rejects with nobody listening, an
+      // unhandled rejection. The batch starts right after the 'beforecommit' callbacks, so a
+      // microtask queued from one finds that promise as `committed` and handles it.
+      const ignore = () => undefined;
+      root.on('beforecommit', () => queueMicrotask(() => void root.committed.then(ignore, ignore)));
+      return new LmdbSpool(opts.path, root, metaDb, bodyDb, probeDb, opts);
     } catch (e) {
       throw new SpoolError('SPOOL_OPEN', `cannot open the spool at ${opts.path}: ${(e as Error).message}`, { cause: e });
     }
@@ -72,10 +100,21 @@ export class LmdbSpool implements Spool {
       this.deferred.set(meta.id, { meta, body });
       return;
     }
+    if (!this.health.healthy) {
+      this.health.maybeLogStill();
+      throw new SpoolError('SPOOL_UNAVAILABLE', `the spool cannot write (for ${Math.round(this.health.forMs / 1000)}s)`);
+    }
     // both writes in the same turn: they land in the same lmdb transaction
     const b = this.bodyDb.put(meta.id, body) as Flushable;
     const m = this.metaDb.put(meta.id, meta) as Flushable;
-    await this.durable(m, b);
+    try {
+      await this.durable(m, b);
+    } catch (e) {
+      // the probe writes as much as this message needed, so that it tells when one would fit
+      this.probeBytes = Math.min(MAX_PROBE_BYTES, Math.max(MIN_PROBE_BYTES, body.length));
+      throw e;
+    }
+    this.health.succeeded();
   }
 
   async getBody(id: string): Promise<Buffer | undefined> {
@@ -149,23 +188,103 @@ export class LmdbSpool implements Spool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.probeTimer);
+    liveSpools.delete(this.health);
     try {
-      await this.root.flushed;
+      // lmdb never resolves the flush of a failed commit: do not hang the shutdown on it
+      await withinMs(Promise.resolve(this.root.flushed), FLUSH_TIMEOUT_MS / 6);
     } finally {
       await this.root.close();
     }
   }
 
+  /**
+   * Resolves once every write is committed and flushed. Each write's commit promise and its
+   * `flushed` promise get a handler here (Promise.all stops at the first rejection and would
+   * leave the others unhandled), and so does the commitError lmdb attaches to a failed commit.
+   */
   private async durable(...writes: Flushable[]): Promise<void> {
+    const flushes = writes.flatMap((w) => (w.flushed && w.flushed !== w ? [w.flushed] : []));
+    for (const f of flushes) f.catch(() => undefined);
+    const failed = (await Promise.allSettled(writes)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      const e = failed.reason as Error & { commitError?: Promise<unknown> };
+      const detail = e.commitError ? await settledReason(e.commitError) : undefined;
+      const message = detail ? `${e.message}: ${detail}` : String(e.message ?? e);
+      this.writeFailed(message);
+      throw new SpoolError('SPOOL_WRITE', `spool write failed: ${message}`, { cause: e });
+    }
+    // lmdb resolves `flushed` only when the sync succeeded: one that never comes is a failure
+    if (flushes.length && !(await withinMs(Promise.all(flushes), FLUSH_TIMEOUT_MS))) {
+      this.writeFailed(`the commit was not flushed to disk within ${FLUSH_TIMEOUT_MS / 1000}s`);
+      throw new SpoolError('SPOOL_WRITE', `spool write failed: not flushed to disk within ${FLUSH_TIMEOUT_MS / 1000}s`);
+    }
+  }
+
+  private writeFailed(message: string): void {
+    spoolWriteFailures.inc();
+    this.health.failed(message);
+    if (!this.health.healthy) this.scheduleProbe();
+  }
+
+  /** While unhealthy: a message-sized write, then its removal, tells whether the spool can write again. */
+  private scheduleProbe(): void {
+    if (this.probeTimer || this.probing || this.closed) return;
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      void this.probe();
+    }, this.opts.probeIntervalMs ?? 1000);
+    this.probeTimer.unref();
+  }
+
+  private async probe(): Promise<void> {
+    if (this.closed || this.health.healthy) return;
+    this.probing = true;
     try {
-      await Promise.all(writes);
-      await Promise.all(writes.map((w) => w.flushed ?? w));
-    } catch (e) {
-      throw new SpoolError('SPOOL_WRITE', `spool write failed: ${(e as Error).message}`, { cause: e });
+      await this.durable(this.probeDb.put('probe', Buffer.alloc(this.probeBytes, 0x2e)) as Flushable);
+      await this.durable(this.probeDb.remove('probe') as Flushable);
+      this.health.succeeded();
+    } catch {
+      // counted and logged by durable(); try again later
+    } finally {
+      this.probing = false;
+      if (!this.health.healthy) this.scheduleProbe();
     }
   }
 
   private assertOpen(): void {
     if (this.closed) throw new SpoolError('SPOOL_CLOSED', 'the spool is closed');
   }
+}
+
+const FLUSH_TIMEOUT_MS = 30_000;
+
+/** True when `p` settles within `ms`. */
+async function withinMs(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const done = await Promise.race([
+    p.then(() => true, () => true),
+    new Promise<false>((r) => {
+      timer = setTimeout(() => r(false), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  return done;
+}
+
+/** Probe sizes: as large as the last message that failed, within these bounds. */
+const MIN_PROBE_BYTES = 64 * 1024;
+const MAX_PROBE_BYTES = 16 * 1024 * 1024;
+
+/** The reason of a promise that is already rejected (or rejects in this turn); undefined otherwise. */
+async function settledReason(p: Promise<unknown>): Promise<string | undefined> {
+  let reason: string | undefined;
+  const handled = p.then(
+    () => undefined,
+    (e: unknown) => {
+      reason = e instanceof Error ? e.message : String(e);
+    },
+  );
+  await Promise.race([handled, new Promise((r) => setImmediate(r))]);
+  return reason;
 }

@@ -8,7 +8,7 @@ import { tempTree } from '../helpers/tmp.js';
  * Semantic checks beyond the schema, in each format: a bad throttle and dangling cross-file
  * references (pool → source, queue → pool), each at the exact FILE:LINE:COL.
  */
-const MAIN = '[dns]\nmode = "static"\nzone_file = "zone.toml"\n';
+const MAIN = '[server]\nsmtp = false\n[dns]\nmode = "static"\nzone_file = "zone.toml"\n';
 type Fmt = 'toml' | 'json' | 'yaml';
 const sources: Record<Fmt, string> = {
   toml: '[source."ip-1"]\nsource_address = "127.0.0.1"\n\n[pool."main"."ip-1"]\nweight = 2\n\n[pool."main"."ip-9"]\n',

@@ -4,7 +4,7 @@ import { compileConfig, compileOrThrow } from '../../src/config/compile.js';
 import { SourceSelector } from '../../src/egress/selector.js';
 import { tempTree } from '../helpers/tmp.js';
 
-const MAIN = `[spool]\npath = "./spool"\n[dns]\nmode = "static"\nzone_file = "zone.toml"\n`;
+const MAIN = `[server]\nsmtp = false\n[spool]\npath = "./spool"\n[dns]\nmode = "static"\nzone_file = "zone.toml"\n`;
 
 test('sources.toml in KumoMTA format compiles to sources and weighted pools', async () => {
   const t = tempTree({

@@ -11,7 +11,7 @@ import { PACKAGE_ROOT } from '../../src/paths.js';
 test('HTTP API: liveness, config status with a visible rejection, forced epoch bump, metrics, trusted hosts', async (t) => {
   const tree = tempTree();
   const port = await freePort();
-  const main = (extra = '') => `[http]\nlisten = "127.0.0.1:${port}"\n${extra}[spool]\npath = "${tree.dir}/data/spool"\n[logs]\npath = "${tree.dir}/data/logs"\n[dns]\nmode = "static"\nzone_file = "zone.toml"\n`;
+  const main = (extra = '') => `[server]\nsmtp = false\n[http]\nlisten = "127.0.0.1:${port}"\n${extra}[spool]\npath = "${tree.dir}/data/spool"\n[logs]\npath = "${tree.dir}/data/logs"\n[dns]\nmode = "static"\nzone_file = "zone.toml"\n`;
   tree.write('cfg/zone.toml', '');
   tree.write('cfg/kumo.toml', main());
   const srv = startKumo(['serve', '--config', join(tree.dir, 'cfg')], { cwd: tree.dir });

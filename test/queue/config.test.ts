@@ -4,7 +4,7 @@ import { compileConfig, compileOrThrow } from '../../src/config/compile.js';
 import { queueParams } from '../../src/config/queues.js';
 import { tempTree } from '../helpers/tmp.js';
 
-const MAIN = `[spool]\npath = "./spool"\n[dns]\nmode = "static"\nzone_file = "zone.toml"\n`;
+const MAIN = `[server]\nsmtp = false\n[spool]\npath = "./spool"\n[dns]\nmode = "static"\nzone_file = "zone.toml"\n`;
 const SOURCES = '[source.s1]\n[source.s2]\n[pool."pool-0".s1]\n[pool."pool-1".s2]\n[pool.tpool.s1]\n[pool.foo.s1]\n[pool.bar.s2]\n';
 
 test("queues.toml in KumoMTA's format: headers, tenants, domain/tenant/campaign layering", async () => {

@@ -31,7 +31,7 @@ describe('kumo-ts explain', () => {
   let t: ReturnType<typeof tempTree>;
   before(() => {
     t = tempTree({
-      'config/kumo.toml': '[files]\nshaping = ["shaping.toml"]\n[dns]\nmode = "static"\nzone_file = "zone.yaml"\n[spool]\npath = "../data/spool"\n',
+      'config/kumo.toml': '[server]\nsmtp = false\n[files]\nshaping = ["shaping.toml"]\n[dns]\nmode = "static"\nzone_file = "zone.yaml"\n[spool]\npath = "../data/spool"\n',
       'config/shaping.toml': SHAPING,
       'config/zone.yaml': [
         'yahoo.com: { mx: ["1 mta5.am0.yahoodns.net", "1 mta6.am0.yahoodns.net"] }',
@@ -48,7 +48,9 @@ describe('kumo-ts explain', () => {
     assert.equal(r.status, 0, r.stderr);
     const file = join(t.dir, 'config', 'shaping.toml');
     const line = (name: string) => r.stdout.split('\n').find((l) => l.trimStart().startsWith(name + ' '))?.replace(/\s+/g, ' ').trim();
-    assert.match(r.stdout, /^foo\.com via egress source "IP-1"\n {2}site: {6}\(mta5\|mta6\)\.am0\.yahoodns\.net/);
+    // mx_rollup = false: the domain is its own site (its own ready queue and limits); the site block still applies
+    assert.match(r.stdout, /^foo\.com via egress source "IP-1"\n {2}site: {6}foo\.com {2}\(own site \(mx_rollup = false\), MX rollup \(mta5\|mta6\)\.am0\.yahoodns\.net; MX: /);
+    assert.match(r.stdout, /\n {2}ready q: {3}IP-1->foo\.com@smtp_client\n/);
     assert.match(r.stdout, /layers: {4}default → site \(mta5\|mta6\)\.am0\.yahoodns\.net \("yahoo\.com"\) → "foo\.com" → "foo\.com" source "IP-1"/);
     assert.equal(line('connection_limit'), `connection_limit 3 ${file}:11 "foo.com"`);
     assert.equal(line('max_deliveries_per_connection'), `max_deliveries_per_connection 5 ${file}:14 "foo.com" source "IP-1"`);
@@ -63,6 +65,7 @@ describe('kumo-ts explain', () => {
     const j = JSON.parse(r.stdout);
     assert.deepEqual(j.providers, ['google']);
     assert.equal(j.site, 'alt1?.aspmx.l.google.com');
+    assert.equal(j.readyQueue, 'unspecified->alt1?.aspmx.l.google.com@smtp_client;tls=Required');
     const pcl = j.values.find((v: { name: string }) => v.name === 'provider_connection_limit');
     assert.equal(pcl.value, '5');
     assert.equal(pcl.line, 18);

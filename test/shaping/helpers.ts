@@ -18,7 +18,7 @@ export function cleanupTrees(): void {
 export async function compileShapingFiles(shaping: Record<string, string>, zone: StaticZone = {}, mainExtra = ''): Promise<CompileResult & { dir: string }> {
   const names = Object.keys(shaping);
   const files: Record<string, string> = {
-    'kumo.toml': `${mainExtra}\n[files]\nshaping = [${names.map((n) => JSON.stringify(n)).join(', ')}]\n`,
+    'kumo.toml': `${mainExtra}\n[server]\nsmtp = false\n[files]\nshaping = [${names.map((n) => JSON.stringify(n)).join(', ')}]\n`,
   };
   for (const [n, text] of Object.entries(shaping)) if (n !== 'builtin' && !n.startsWith('/')) files[n] = text;
   const t = tempTree(files, 'kumo-ts-shaping-');

@@ -19,6 +19,10 @@ auth = { credentials = "users.txt" }
 
 [listener.plain]
 listen = "127.0.0.1:${await freePort()}"
+
+[listener.nostarttls]
+listen = "127.0.0.1:${await freePort()}"
+starttls = false
 `,
       'cert.pem': c.cert,
       'key.pem': c.key,
@@ -45,8 +49,18 @@ listen = "127.0.0.1:${await freePort()}"
     await c.quit();
   });
 
-  test('a listener without tls offers neither STARTTLS nor AUTH', async () => {
+  test('a listener without tls offers STARTTLS (generated certificate) but no AUTH', async () => {
     const c = await SmtpClient.connect(h.port('plain'));
+    const caps = await c.hello();
+    assert.ok(caps.includes('STARTTLS'), caps.join(','));
+    assert.ok(!caps.some((l) => l.startsWith('AUTH')));
+    const tlsCaps = await c.starttls();
+    assert.ok(!tlsCaps.some((l) => l.startsWith('AUTH')), `no AUTH when none is configured: ${tlsCaps.join(',')}`);
+    await c.quit();
+  });
+
+  test('a listener with starttls = false offers neither STARTTLS nor AUTH', async () => {
+    const c = await SmtpClient.connect(h.port('nostarttls'));
     const caps = await c.hello();
     assert.ok(!caps.includes('STARTTLS'));
     assert.ok(!caps.some((l) => l.startsWith('AUTH')));

@@ -67,14 +67,16 @@ export class SmtpClient {
     this.attach(socket);
   }
 
-  static async connect(port: number, opts: { tls?: boolean; servername?: string; host?: string; preamble?: Buffer } = {}): Promise<SmtpClient> {
+  static async connect(port: number, opts: { tls?: boolean; servername?: string; host?: string; preamble?: Buffer; localAddress?: string } = {}): Promise<SmtpClient> {
     const host = opts.host ?? '127.0.0.1';
     const socket = await new Promise<Socket | TLSSocket>((resolve, reject) => {
       if (opts.tls) {
-        const s = tlsConnect({ host, port, rejectUnauthorized: false, servername: opts.servername ?? 'localhost' }, () => resolve(s));
+        // tls.connect hands socket options such as localAddress to net.connect (not in its typings)
+        const tcp = { localAddress: opts.localAddress } as Record<string, unknown>;
+        const s = tlsConnect({ host, port, ...tcp, rejectUnauthorized: false, servername: opts.servername ?? 'localhost' }, () => resolve(s));
         s.once('error', reject);
       } else {
-        const s = netConnect({ host, port }, () => resolve(s));
+        const s = netConnect({ host, port, localAddress: opts.localAddress }, () => resolve(s));
         s.once('error', reject);
       }
     });

@@ -46,7 +46,7 @@ log_oob = false
     assert.equal(q('a.example.com').logOob, 'LogThenRelay');
     assert.equal(q('a.example.com').relay, false, '"*.example.com" has no relay_to');
     assert.equal(q('www.example.com').logOob, 'Ignore', 'the exact block wins over the wildcard');
-    assert.equal(q('other.test').logArf, 'LogThenDrop', '"*" is the default');
+    assert.equal(q('other.test').logArf, 'LogThenRelay', '"*" is the default (true is KumoMTA\'s "LogThenRelay")');
     assert.equal(q('other.test').accept, true);
     assert.equal(q('a.example.com', ['127.0.0.1:25']).logOob, 'Ignore', 'per-listener block');
     assert.equal(q('a.example.com', ['127.0.0.1:2525']).logOob, 'LogThenRelay');
@@ -54,7 +54,7 @@ log_oob = false
 
   test('the same block in two files merges key by key, later winning', async () => {
     const res = await compile({
-      'kumo.toml': BASE_MAIN + '\n[files]\nlistener_domains = ["a.toml", "b.json"]\n',
+      'kumo.toml': BASE_MAIN + '\n[server]\nsmtp = false\n[files]\nlistener_domains = ["a.toml", "b.json"]\n',
       'a.toml': '["example.com"]\nrelay_to = true\nrelay_from = ["10.0.0.0/8"]\n',
       'b.json': JSON.stringify({ 'example.com': { relay_to: false } }),
     });
@@ -82,6 +82,7 @@ log_oob = false
       'kumo.toml': `${BASE_MAIN}
 [listener.a]
 listen = "127.0.0.1:2526"
+starttls = false
 auth = { credentials = "users.txt" }
 
 [listener.b]

@@ -1,6 +1,10 @@
 /* Generated from schemas/kumo.schema.json by scripts/gen-types.mjs. Do not edit: run npm run gen:types. */
 
 /**
+ * A size in bytes: an integer, or a string such as "512KB", "20MB" or "1GB" (powers of 1024).
+ */
+export type ByteSize = (number | string)
+/**
  * One path or a list of paths.
  */
 export type PathList = (string | string[])
@@ -8,10 +12,6 @@ export type PathList = (string | string[])
  * A list of networks in CIDR notation.
  */
 export type CidrList = string[]
-/**
- * A size in bytes: an integer, or a string such as "512KB", "20MB" or "1GB" (powers of 1024).
- */
-export type ByteSize = (number | string)
 /**
  * Where a secret (TLS key or certificate, DKIM key, AUTH credentials) comes from: a file path, inline data, or a HashiCorp Vault KV v2 entry.
  */
@@ -63,6 +63,16 @@ export interface KumoMain {
  */
 hostname?: string
 /**
+ * Process-wide settings.
+ */
+server?: {
+/**
+ * Whether this node receives SMTP. Default true: a main file without any [listener.NAME] is then an error, so an empty or gutted kumo.toml never goes live; set false to run only the HTTP API and the queue.
+ */
+smtp?: boolean
+max_inflight_bytes?: ByteSize
+}
+/**
  * Helper files, relative to the config root. Each kind takes one path or a list. Without an entry, <kind>.toml/.json/.yaml in the config root is used if present.
  */
 files?: {
@@ -91,6 +101,10 @@ trusted_hosts?: CidrList
  * Set false to run without the HTTP API (default true).
  */
 enabled?: boolean
+/**
+ * Host names (without port) accepted in the Host header of API requests, besides loopback names (localhost, 127.x.x.x, [::1]) and the listen address; other Host values get 421, which defeats DNS rebinding from a browser. With a wildcard listen address (0.0.0.0 or ::) any IP literal is accepted too.
+ */
+allowed_hostnames?: string[]
 }
 /**
  * The durable message spool.
@@ -125,6 +139,25 @@ max_file_age?: (string | number)
  * Gzip rotated log files (default true).
  */
 compress?: boolean
+/**
+ * Message headers every record of a message carries under `headers` (KumoMTA's configure_local_logs headers), e.g. ["Subject", "Message-ID", "X-*"]; a trailing * matches a prefix. Captured at reception and kept with the message in the spool (default none).
+ */
+headers?: string[]
+/**
+ * Per record type settings (KumoMTA's per_record), e.g. [logs.per_record.TransientFailure] enable = false; `Any` applies to every type not listed.
+ */
+per_record?: {
+Reception?: LogPerRecord
+Delivery?: LogPerRecord
+TransientFailure?: LogPerRecord
+Bounce?: LogPerRecord
+Expiration?: LogPerRecord
+AdminBounce?: LogPerRecord
+OOB?: LogPerRecord
+Feedback?: LogPerRecord
+Rejection?: LogPerRecord
+Any?: LogPerRecord
+}
 }
 /**
  * How DNS lookups are made.
@@ -226,6 +259,10 @@ client_timeout?: (string | number)
  */
 reverse_lookup?: boolean
 tls?: ListenerTls
+/**
+ * Offer STARTTLS (default true). false, only without a tls block: plain SMTP only, no STARTTLS and no AUTH (e.g. a loopback port for clients that cannot skip verifying the generated certificate).
+ */
+starttls?: boolean
 auth?: ListenerAuth
 trace_headers?: TraceHeaders
 proxy_protocol_from?: CidrList
@@ -233,6 +270,31 @@ proxy_protocol_from?: CidrList
  * RISK: keep accepted messages in RAM only until their first transient delivery failure (faster, but a crash or kill loses every message not yet delivered or deferred although it got 250). Default false: every message is on disk before 250.
  */
 deferred_spool?: boolean
+/**
+ * Concurrent connections from one client address (IPv6 counted per /64); more get 421 4.7.0 and a Rejection record (default 50, as Postfix's anvil).
+ */
+max_connections_per_ip?: number
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+command_timeout?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+data_timeout?: (string | number)
+min_data_rate?: ByteSize
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+early_talker_delay?: (string | number)
+/**
+ * A bare CR or bare LF inside DATA: "Normalize" (default) turns each into CRLF once, at reception, before DKIM signing, so that what is signed is what is sent; "Reject" refuses the message with 550 5.6.0 (as Postfix's smtpd_forbid_bare_newline).
+ */
+bare_newline?: ("Normalize" | "Reject")
+/**
+ * A line of more than 998 octets inside DATA (RFC 5322 §2.1.1): "Wrap" (default) breaks it at reception, before DKIM signing (header lines are folded at white space where possible), so no peer ever receives or splits it; "Reject" refuses the message with 550 5.6.0.
+ */
+long_lines?: ("Wrap" | "Reject")
 }
 /**
  * Inbound TLS (minimum TLS 1.2).
@@ -268,7 +330,7 @@ private_key?: KeySource
 export interface ListenerAuth {
 credentials: KeySource
 /**
- * Failed AUTH attempts allowed per client IP within failure_window; further attempts get 421 4.7.0 until the window passes (default 5).
+ * Failed AUTH attempts allowed per client address (IPv6: per /64) within failure_window, whatever the usernames; further attempts get 421 4.7.0 until the window passes. A successful login clears only that username's failures (default 5).
  */
 max_failures?: number
 /**
@@ -296,4 +358,13 @@ supplemental_header?: boolean
  * Name of the supplemental header (default "X-KumoRef"). Its value is base64 JSON {"_@_":"\\_o<  \\_o<  \\_o<","id":"<spool id>"}.
  */
 header_name?: string
+}
+/**
+ * Settings for one record type.
+ */
+export interface LogPerRecord {
+/**
+ * Write records of this type (default true).
+ */
+enable?: boolean
 }

@@ -1,0 +1,128 @@
+import { isIP } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { HostPort } from '../config/values.js';
+
+/**
+ * Defences of the HTTP API against browsers (a page the operator has open elsewhere):
+ *
+ * - DNS rebinding: an attacker's name re-pointed at 127.0.0.1 makes the browser send
+ *   `Host: evil.example` to us, so only loopback names, the listen address and the names in
+ *   `[http] allowed_hostnames` are served (421 otherwise);
+ * - cross-origin "simple" requests: a browser sends a POST without a CORS preflight only with
+ *   a text/plain, form or multipart body, so a POST body must be `application/json` (415);
+ * - cross-site requests: a request whose Origin is not our own is refused (403);
+ * - CORS: no Access-Control-Allow-* header is ever sent, so a preflight never succeeds.
+ */
+export interface HostPolicy {
+  readonly listen: HostPort;
+  readonly allowedHostnames: readonly string[];
+}
+
+export type HostVerdict = { ok: true } | { ok: false; host: string };
+
+/** The host part of a Host header value (lower case, brackets kept for IPv6, port removed). */
+export function hostOf(header: string): string | undefined {
+  const v = header.trim().toLowerCase();
+  if (v.startsWith('[')) {
+    const end = v.indexOf(']');
+    if (end < 0) return undefined;
+    const rest = v.slice(end + 1);
+    if (rest && !/^:\d{1,5}$/.test(rest)) return undefined;
+    return v.slice(0, end + 1);
+  }
+  const m = /^([a-z0-9._-]+)(?::\d{1,5})?$/.exec(v);
+  return m ? m[1]!.replace(/\.$/, '') : undefined;
+}
+
+const bare = (h: string) => (h.startsWith('[') ? h.slice(1, -1) : h);
+
+function isLoopbackName(h: string): boolean {
+  const b = bare(h);
+  if (b === 'localhost' || b.endsWith('.localhost')) return true;
+  if (isIP(b) === 4) return b.startsWith('127.');
+  if (isIP(b) === 6) return b === '::1' || /^::ffff:127\./.test(b);
+  return false;
+}
+
+/** Whether a request's Host header names this API (see the module comment). */
+export function checkHost(header: string | undefined, policy: HostPolicy): HostVerdict {
+  // HTTP/1.0 clients may omit it; browsers never do
+  if (header === undefined) return { ok: true };
+  const h = hostOf(header);
+  if (!h) return { ok: false, host: header };
+  if (isLoopbackName(h)) return { ok: true };
+  const listen = policy.listen.host.toLowerCase();
+  const b = bare(h);
+  if (b === bare(listen)) return { ok: true };
+  // bound to every address: any of the machine's IP literals may be used (a rebinding
+  // attack always carries the attacker's host name, never an IP literal)
+  if ((listen === '0.0.0.0' || listen === '::' || listen === '[::]') && isIP(b)) return { ok: true };
+  if (policy.allowedHostnames.some((n) => n === h || bare(n) === b)) return { ok: true };
+  return { ok: false, host: h };
+}
+
+/** The media type of a Content-Type header, lower case without parameters. */
+function mediaType(v: string | undefined): string | undefined {
+  return v?.split(';')[0]!.trim().toLowerCase() || undefined;
+}
+
+function hasBody(headers: Record<string, string | string[] | undefined>): boolean {
+  if (headers['transfer-encoding'] !== undefined) return true;
+  const len = headers['content-length'];
+  return len !== undefined && Number(len) > 0;
+}
+
+/**
+ * Installs the checks on `app` (after the trusted_hosts check, which runs first because it is
+ * registered first). `policy` is read per request so that a new snapshot applies at once.
+ */
+export function installBrowserGuard(app: FastifyInstance, policy: () => HostPolicy): void {
+  app.addHook('onRequest', async (req, reply) => {
+    const v = checkHost(req.headers.host, policy());
+    if (!v.ok) {
+      return reply.code(421).send({
+        error: 'misdirected-host',
+        message: `Host "${v.host}" is not served here (DNS rebinding protection): use a loopback name or the listen address, or add the name to [http] allowed_hostnames`,
+      });
+    }
+    // browsers send Origin on every cross-origin request except simple GETs; no page is served
+    // here, so only our own origin can be legitimate (a POST without a body is otherwise a
+    // "simple" request that a page anywhere could send to 127.0.0.1)
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin.toLowerCase() !== `http://${String(req.headers.host ?? '').toLowerCase()}`) {
+      return reply.code(403).send({ error: 'cross-origin', message: `requests from the web origin ${origin} are refused` });
+    }
+    if (req.method === 'OPTIONS') {
+      // no CORS: a preflight gets no Access-Control-Allow-*, so the browser blocks the request
+      return reply.code(405).header('allow', 'GET, HEAD, POST').send({ error: 'method-not-allowed', message: 'CORS is not supported by this API' });
+    }
+    if (req.method === 'GET' || req.method === 'HEAD') return;
+    const type = mediaType(req.headers['content-type']);
+    // a body, or any declared type, must be JSON: text/plain and forms are what a browser
+    // may send cross-origin without a preflight
+    if ((hasBody(req.headers) || type !== undefined) && type !== 'application/json') {
+      return reply.code(415).send({
+        error: 'unsupported-media-type',
+        message: `${req.method} ${req.url}: the body must be application/json${type ? `, not ${type}` : ''}`,
+      });
+    }
+  });
+  // only JSON bodies are ever parsed; an empty one (POST without arguments) is no body
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (!text.trim()) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      const err = new Error(`the body is not valid JSON: ${(e as Error).message}`) as Error & { statusCode: number };
+      err.statusCode = 400;
+      done(err, undefined);
+    }
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    for (const h of Object.keys(reply.getHeaders())) if (h.toLowerCase().startsWith('access-control-')) reply.removeHeader(h);
+    reply.header('x-content-type-options', 'nosniff');
+    return payload;
+  });
+}

@@ -1,0 +1,32 @@
+import { clientKey } from '../net/client-key.js';
+
+/**
+ * Open connections per client key (IPv4 address, IPv6 /64; see clientKey), for a listener's
+ * max_connections_per_ip. `acquire` counts a connection if the key is under the cap; the
+ * caller gives it back with the returned release function, once, when the connection closes.
+ */
+export class IpConnections {
+  private readonly open = new Map<string, number>();
+
+  acquire(ip: string, max: number): { key: string; release?: () => void } {
+    const key = clientKey(ip);
+    const n = this.open.get(key) ?? 0;
+    if (n >= max) return { key };
+    this.open.set(key, n + 1);
+    let done = false;
+    return {
+      key,
+      release: () => {
+        if (done) return;
+        done = true;
+        const left = (this.open.get(key) ?? 1) - 1;
+        if (left > 0) this.open.set(key, left);
+        else this.open.delete(key);
+      },
+    };
+  }
+
+  count(ip: string): number {
+    return this.open.get(clientKey(ip)) ?? 0;
+  }
+}

@@ -1,0 +1,129 @@
+// DATA normalisation (bare CR/LF, lines over 998 octets) as the bytes arrive, in any chunking.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { MessageBuffer } from '../../src/smtp/data-buffer.js';
+import { DataNormalizer, MAX_LINE } from '../../src/smtp/data-normalize.js';
+import type { NormalizeOptions } from '../../src/smtp/data-normalize.js';
+
+const NORMAL: NormalizeOptions = { bareNewline: 'Normalize', longLines: 'Wrap' };
+
+/** Feeds `input` in chunks of `size` bytes (0 = one chunk). */
+function run(input: Buffer | string, opts: NormalizeOptions = NORMAL, size = 0) {
+  const buf = Buffer.isBuffer(input) ? input : Buffer.from(input, 'latin1');
+  const n = new DataNormalizer(new MessageBuffer(buf.length), opts);
+  const step = size || buf.length || 1;
+  for (let i = 0; i < buf.length; i += step) n.write(buf.subarray(i, i + step));
+  n.end();
+  return { out: n.out.view().toString('latin1'), headerLength: n.headerLength, violation: n.violation };
+}
+
+function assertWellFormed(s: string): void {
+  assert.doesNotMatch(s, /\r(?!\n)|(?<!\r)\n/, 'only CRLF line ends');
+  for (const line of s.split('\r\n')) assert.ok(line.length <= MAX_LINE, `a line of ${line.length} octets`);
+}
+
+describe('DataNormalizer: line endings', () => {
+  test('bare CR and bare LF become CRLF, in the header and the body; CRLF stays', () => {
+    const r = run('Subject: a\rX-A: b\n\r\nline one\rline two\nline three\r\n\r\r\n');
+    assert.equal(r.out, 'Subject: a\r\nX-A: b\r\n\r\nline one\r\nline two\r\nline three\r\n\r\n\r\n');
+    assert.equal(r.headerLength, 'Subject: a\r\nX-A: b\r\n\r\n'.length);
+    assert.equal(r.violation, undefined);
+  });
+
+  test('a blank line made of a bare LF ends the header', () => {
+    const r = run('A: 1\n\nbody\n');
+    assert.equal(r.out, 'A: 1\r\n\r\nbody\r\n');
+    assert.equal(r.headerLength, 8);
+  });
+
+  test('a message that starts with its blank line has an empty header; one without a body is all header', () => {
+    assert.equal(run('\r\nbody\r\n').headerLength, 2);
+    const r = run('A: 1\r\nB: 2\r\n');
+    assert.equal(r.headerLength, r.out.length);
+  });
+
+  test('the same output whatever the chunking, a CR/LF split across chunks included', () => {
+    const input = 'From: a@b\r\nSubject: x\ry\n\r\n' + 'one\r\ntwo\rthree\nfour\r\r\n\n\r'.repeat(20) + 'end\r\n';
+    const whole = run(input);
+    for (const size of [1, 2, 3, 5, 7, 64]) assert.deepEqual(run(input, NORMAL, size), whole, `chunks of ${size}`);
+    assertWellFormed(whole.out);
+  });
+
+  test('"Reject" marks a bare CR or bare LF anywhere, and CRLF-only text passes', () => {
+    const reject: NormalizeOptions = { bareNewline: 'Reject', longLines: 'Wrap' };
+    assert.equal(run('A: 1\r\n\r\nbody\nmore\r\n', reject).violation, 'bare-newline');
+    assert.equal(run('A: 1\r\n\r\nbody\rmore\r\n', reject).violation, 'bare-newline');
+    assert.equal(run('A: 1\n\r\nbody\r\n', reject).violation, 'bare-newline');
+    assert.equal(run('A: 1\r\n\r\nbody\r', reject).violation, 'bare-newline', 'a CR at the very end');
+    assert.equal(run('A: 1\r\n\r\nbody\r\nmore\r\n', reject, 3).violation, undefined);
+  });
+});
+
+describe('DataNormalizer: lines over 998 octets', () => {
+  test('a long body line is broken with CRLF at 998 octets; its bytes are kept in order', () => {
+    const long = 'x'.repeat(2500);
+    const r = run(`A: 1\r\n\r\n${long}\r\nshort\r\n`);
+    assert.equal(r.out, `A: 1\r\n\r\n${'x'.repeat(998)}\r\n${'x'.repeat(998)}\r\n${'x'.repeat(504)}\r\nshort\r\n`);
+    for (const size of [1, 13, 997, 998, 999]) assert.equal(run(`A: 1\r\n\r\n${long}\r\nshort\r\n`, NORMAL, size).out, r.out);
+  });
+
+  test('a line of exactly 998 octets is left alone', () => {
+    const line = 'y'.repeat(998);
+    assert.equal(run(`A: 1\r\n\r\n${line}\r\n`).out, `A: 1\r\n\r\n${line}\r\n`);
+  });
+
+  test('a long header line is folded at its last white space before the limit', () => {
+    const words = Array.from({ length: 300 }, (_, i) => `word${i}`).join(' ');
+    const r = run(`Subject: ${words}\r\nTo: a@b\r\n\r\nbody\r\n`);
+    assertWellFormed(r.out);
+    const head = r.out.slice(0, r.headerLength);
+    // unfolding (CRLF before white space removed) gives the original field back
+    assert.equal(head.replace(/\r\n(?=[ \t])/g, ''), `Subject: ${words}\r\nTo: a@b\r\n\r\n`);
+    assert.ok(head.split('\r\n').slice(1, -3).every((l) => l.startsWith(' ')), 'continuation lines start with white space');
+    assert.ok(r.out.endsWith('\r\n\r\nbody\r\n'));
+  });
+
+  test('a header line without white space is hard-broken with CRLF SP', () => {
+    const token = 'z'.repeat(2100);
+    const r = run(`X-Token:${token}\r\n\r\nbody\r\n`);
+    assertWellFormed(r.out);
+    const lines = r.out.slice(0, r.headerLength).split('\r\n');
+    assert.equal(lines[0]!.length, 998);
+    assert.ok(lines[1]!.startsWith(' z'));
+    assert.equal(lines.join('').replace(/ /g, '').length, `X-Token:${token}`.length);
+  });
+
+  test('"Reject" marks a line over 998 octets, in the header or the body', () => {
+    const reject: NormalizeOptions = { bareNewline: 'Normalize', longLines: 'Reject' };
+    assert.equal(run(`A: 1\r\n\r\n${'x'.repeat(999)}\r\n`, reject).violation, 'long-line');
+    assert.equal(run(`A: ${'x'.repeat(996)}\r\n\r\nbody\r\n`, reject).violation, 'long-line');
+    assert.equal(run(`A: ${'x'.repeat(995)}\r\n\r\n${'x'.repeat(998)}\r\n`, reject).violation, undefined);
+  });
+
+  test('random input, random chunking: CRLF only, no line over 998, and chunking changes nothing', () => {
+    let seed = 42;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const alphabet = ['a', 'b', ' ', '\t', '\r', '\n', '\r\n', '.', 'x'.repeat(600)];
+    for (let k = 0; k < 40; k++) {
+      let s = '';
+      while (s.length < 6000) s += alphabet[rnd(alphabet.length)];
+      const whole = run(s);
+      assertWellFormed(whole.out);
+      assert.deepEqual(run(s, NORMAL, 1 + rnd(300)), whole);
+    }
+  });
+});
+
+describe('MessageBuffer', () => {
+  test('grows past its expected size and prepends a new header in place or in a new buffer', () => {
+    const b = new MessageBuffer(10);
+    const text = Buffer.from('Subject: s\r\n\r\n' + 'body '.repeat(50_000));
+    for (let i = 0; i < text.length; i += 4096) b.append(text, i, Math.min(text.length, i + 4096));
+    assert.deepEqual(b.view(), text);
+    const head = Buffer.from('Received: x\r\nSubject: s\r\n\r\n');
+    const out = b.replaceHead(14, head);
+    assert.equal(out.toString(), head.toString() + 'body '.repeat(50_000));
+    const big = Buffer.alloc(100_000, 'h');
+    assert.equal(b.replaceHead(head.length, big).subarray(0, 100_000).toString(), big.toString());
+  });
+});

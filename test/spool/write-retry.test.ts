@@ -1,0 +1,93 @@
+// The queue's spool writes (state updates, removals) are retried while the spool cannot write,
+// not lost. A real lmdb spool on a real tmpfs that fills up; skipped when it cannot mount one.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { createLogger } from '../../src/logging/logger.js';
+import { LmdbSpool } from '../../src/spool/lmdb-spool.js';
+import type { SpoolMeta } from '../../src/spool/types.js';
+import { SpoolStateWriter } from '../../src/spool/write-retry.js';
+
+const cleanups: (() => unknown)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) {
+    try {
+      await c();
+    } catch {
+      // keep going
+    }
+  }
+});
+
+const meta = (id: string): SpoolMeta => ({
+  id, sender: 's@example.org', recipients: [{ address: 'r@example.net', status: 'pending' }],
+  receivedAt: Date.now(), size: 1, reception: { protocol: 'ESMTP' }, attempts: 0, due: 0,
+});
+
+test('updates and removals that fail on a full spool are retried until they succeed', { timeout: 60_000 }, async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'kumo-write-retry-'));
+  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+  const mnt = join(root, 'mnt');
+  mkdirSync(mnt);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mnt], { stdio: 'pipe' });
+  } catch (e) {
+    t.skip(`cannot mount a tmpfs (needs root): ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`);
+    return;
+  }
+  cleanups.push(() => execFileSync('umount', ['-l', mnt], { stdio: 'pipe' }));
+  const lines: string[] = [];
+  const log = createLogger({ level: 'debug', out: (l) => lines.push(l) });
+  const spool = LmdbSpool.open({ path: join(mnt, 'spool'), log, probeIntervalMs: 200 });
+  cleanups.push(() => spool.close());
+
+  await spool.put(meta('a'), Buffer.from('body a'));
+  await spool.put(meta('b'), Buffer.from('body b'));
+  // fill it up
+  const body = Buffer.alloc(256 * 1024, 0x61);
+  for (let i = 0; i < 100; i++) {
+    try {
+      await spool.put(meta(`fill${i}`), body);
+    } catch {
+      break;
+    }
+  }
+  assert.equal(spool.health.healthy, false, 'the spool is full');
+
+  const writer = new SpoolStateWriter({ spool, log, minDelayMs: 50, maxDelayMs: 200 });
+  // state updates too large for what is left fail: they must not be lost
+  const big = 'x'.repeat(3 * 1024 * 1024);
+  const a = meta('a');
+  a.attempts = 3;
+  a.extra = { big };
+  const doneA = writer.submit(a, 'update');
+  const b = meta('b');
+  b.extra = { big };
+  void writer.submit(b, 'update');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await spool.getMeta('a'))?.attempts, 0, 'the update has not reached the disk yet');
+  assert.ok(writer.failing >= 1, 'a failed write waits for its retry');
+  const doneB = writer.submit(b, 'remove'); // the newest state replaces the failed update
+
+  execFileSync('mount', ['-o', 'remount,size=64m', mnt], { stdio: 'pipe' });
+  // the retry timers do not hold the event loop open (a server has its sockets for that)
+  const keepalive = setInterval(() => undefined, 1000);
+  await Promise.all([doneA, doneB]);
+  clearInterval(keepalive);
+  const gotA = await spool.getMeta('a');
+  assert.equal(gotA?.attempts, 3, 'the update was retried and is on disk');
+  assert.equal((gotA?.extra as { big?: string } | undefined)?.big?.length, big.length);
+  assert.equal(await spool.getMeta('b'), undefined, 'the removal was retried and is on disk');
+  assert.equal(writer.pending, 0);
+  assert.equal(writer.failing, 0);
+  // the spool found by itself that it can write again
+  const t0 = Date.now();
+  while (!spool.health.healthy && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(spool.health.healthy, true);
+  await spool.put(meta('c'), body);
+  const msgs = lines.map((l) => JSON.parse(l).msg as string);
+  assert.equal(msgs.filter((m) => m.startsWith('spool cannot write')).length, 1, 'the outage is logged once');
+});
