@@ -2,25 +2,30 @@ import type { Command } from 'commander';
 import { compileConfig } from '../config/compile.js';
 import { formatIssue } from '../config/issues.js';
 import { Reporter } from '../config/report.js';
+import { UNSPECIFIED } from '../config/egress.js';
 import { createResolver } from '../dns/create.js';
-import { resolveMxSite } from '../dns/mx-site.js';
-import { DnsError } from '../dns/resolver.js';
 import { AutomationState } from '../shaping/automation-state.js';
 import { explainShaping, formatExplanation } from '../shaping/explain.js';
 import { configDir } from './config-dir.js';
+import { explainRoute, formatRoute } from './explain-route.js';
 
-/** `kumo-ts explain DOMAIN [--source NAME]`: the effective shaping and where each value came from. */
+/**
+ * `kumo-ts explain DOMAIN`: the whole route of a message to DOMAIN (scheduled queue, egress
+ * pool and source, MX hosts and site, ready queue, port) and the effective traffic shaping
+ * with the file:line that set each value. Values kumo-ts parses but does not act on yet are
+ * marked "(not acted on yet)".
+ */
 export function registerExplain(program: Command): void {
   program
     .command('explain')
-    .description('Show the effective traffic shaping for a destination domain, with the file:line that set each value')
+    .description('Show the route of mail to a domain (queue, pool, source, MX hosts, site, port) and its effective traffic shaping, with the file:line that set each value')
     .argument('<domain>', 'destination domain')
-    .option('-s, --source <name>', 'egress source name', 'unspecified')
+    .option('-s, --source <name>', 'egress source to explain (default: the first pick of the queue\'s egress pool)')
     .option('-c, --config <dir>', 'config root (default ./config or $KUMO_TS_CONFIG)')
-    .option('--tenant <name>', 'tenant (for tenant suspensions)')
-    .option('--campaign <name>', 'campaign (for campaign suspensions)')
+    .option('--tenant <name>', 'tenant (default: default_tenant of queues.toml)')
+    .option('--campaign <name>', 'campaign')
     .option('--json', 'print JSON')
-    .action(async (domain: string, opts: { source: string; config?: string; json?: boolean; tenant?: string; campaign?: string }) => {
+    .action(async (domain: string, opts: { source?: string; config?: string; json?: boolean; tenant?: string; campaign?: string }) => {
       const { dir } = configDir(opts.config);
       const res = await compileConfig({ root: dir });
       if (!res.ok) {
@@ -29,26 +34,28 @@ export function registerExplain(program: Command): void {
         return;
       }
       const snap = res.snapshot;
-      const d = domain.toLowerCase().replace(/\.$/, '');
       const { resolver } = createResolver(snap.main.dns, new Reporter());
-      let site = d;
-      let mxHosts: readonly string[] = [];
-      let note: string | undefined;
-      try {
-        const mx = await resolveMxSite(resolver, d);
-        site = mx.site;
-        mxHosts = mx.mxHosts;
-        if (mx.nullMx) note = 'null MX: the domain accepts no mail';
-        else if (mx.implicit) note = 'no MX records: the domain itself is its mail host';
-      } catch (e) {
-        note = `MX lookup failed (${e instanceof DnsError ? e.code : (e as Error).message}); the site is shown as the domain`;
-      }
+      const route = await explainRoute(snap, resolver, { domain, tenant: opts.tenant, campaign: opts.campaign, source: opts.source });
       const automation = AutomationState.load(snap.shaping.automationStatePath, undefined, Date.now(), { readOnly: true });
-      const ex = explainShaping(snap, { domain: d, site, mxHosts, source: opts.source, tenant: opts.tenant, campaign: opts.campaign }, automation);
+      const ex = explainShaping(
+        snap,
+        {
+          domain: route.routingDomain,
+          site: route.site,
+          ...(route.mxSite !== undefined ? { mxSite: route.mxSite } : {}),
+          mxHosts: route.mxHosts,
+          source: route.source?.name ?? UNSPECIFIED,
+          tenant: route.tenant,
+          campaign: opts.campaign,
+        },
+        automation,
+      );
+      const shaping = route.readyQueue !== undefined ? { ...ex, readyQueue: route.readyQueue } : ex;
       if (opts.json) {
-        const { effective, ...rest } = ex;
-        process.stdout.write(JSON.stringify({ ...rest, ...(note ? { note } : {}), effective: { ...effective, params: undefined } }, jsonReplacer, 2) + '\n');
-      } else process.stdout.write(formatExplanation(ex, note));
+        const { effective, ...rest } = shaping;
+        const out = { ...rest, ...(route.note ? { note: route.note } : {}), route, effective: { ...effective, params: undefined } };
+        process.stdout.write(JSON.stringify(out, jsonReplacer, 2) + '\n');
+      } else process.stdout.write(formatExplanation(shaping, route.note, formatRoute(route)));
     });
 }
 

@@ -14,6 +14,7 @@ registerReload(program);
 (await import('./dkim-keygen.js')).registerDkimKeygen(program);
 (await import('./explain.js')).registerExplain(program);
 (await import('./hash-password.js')).registerHashPassword(program);
+(await import('./tail.js')).registerTail(program);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`kumo-ts: ${e.message}\n`);

@@ -11,7 +11,8 @@ export function registerSink(program: Command): void {
     .option('-m, --maildir <dir>', 'store accepted messages in this maildir (tmp -> new)')
     .option('-s, --stats-interval <duration>', 'print the counters this often, e.g. "5s"')
     .option('--json', 'print the listening address and the counters as JSON lines on stdout')
-    .option('--starttls', 'offer STARTTLS (with --tls-cert/--tls-key, or a built-in self-signed certificate)')
+    .option('--starttls', 'offer STARTTLS (with --tls-cert/--tls-key, or a self-signed certificate generated at start; ' +
+      'a kumo-ts relaying to it needs enable_tls = "OpportunisticInsecure")')
     .option('--tls-cert <file>', 'PEM certificate for STARTTLS')
     .option('--tls-key <file>', 'PEM private key for STARTTLS')
     .action(async (opts: { listen: string; maildir?: string; statsInterval?: string; json?: boolean; starttls?: boolean; tlsCert?: string; tlsKey?: string }) => {

@@ -18,6 +18,11 @@ import { compileListenerDomains } from './listener-domains.js';
 import { compileEgress } from './egress.js';
 import { compileQueues } from './queues.js';
 import { compileDkim } from '../dkim/config.js';
+import type { DkimKeyCheck } from '../dkim/config.js';
+import { compileBestEffort, listedHelperFiles } from './compile-best-effort.js';
+import type { HelperFiles } from './compile-best-effort.js';
+import { testLoadSecrets } from './test-load.js';
+import type { MainSettings } from './main-settings.js';
 import { compileShaping } from '../shaping/compile.js';
 import { createResolver } from '../dns/create.js';
 import type { Resolver } from '../dns/resolver.js';
@@ -32,6 +37,8 @@ export interface CompileOptions {
   epoch?: number;
   /** overrides the resolver the main file configures (tests) */
   resolver?: Resolver;
+  /** `kumo-ts validate`: also load and parse every DKIM key and listener certificate (src/config/test-load.ts) */
+  testLoad?: boolean;
 }
 
 export type CompileResult =
@@ -63,36 +70,37 @@ export async function compileConfig(opts: CompileOptions): Promise<CompileResult
         ? `more than one main config file in ${displayName(root)}: ${mains.map(displayName).join(', ')}`
         : `no main config file (kumo.toml, kumo.json or kumo.yaml) in ${displayName(root)}`,
     });
-    return fail();
   }
-  const mainLoaded = loadSourceFile(mains[0]);
-  used.add(mains[0]);
-  if (!mainLoaded.ok) {
-    r.raw(mainLoaded.issue);
-    return fail();
-  }
-  const mainFile = mainLoaded.file;
-  if (!validateAgainstSchema('kumo', mainFile, r)) {
+  // A broken main file does not stop the run: the helper files are still checked (found by
+  // their default names when the main file cannot say), so one run reports every problem.
+  const mainLoaded = mains.length === 1 ? loadSourceFile(mains[0]) : undefined;
+  if (mainLoaded) used.add(mains[0]);
+  if (mainLoaded && !mainLoaded.ok) r.raw(mainLoaded.issue);
+  const mainFile = mainLoaded?.ok ? mainLoaded.file : undefined;
+  const mainValid = mainFile ? validateAgainstSchema('kumo', mainFile, r) : false;
+  let main: MainSettings | undefined;
+  if (mainFile && mainValid) main = compileMain(mainFile, root, r);
+  else if (mainFile) {
     // still run the semantic checks so that every error is reported at once; a crash on
     // data of the wrong shape is expected here (the schema errors already say why)
     try {
-      compileMain(mainFile, root, r);
+      main = compileMain(mainFile, root, r);
     } catch {
       /* reported by the schema */
     }
-    return fail();
   }
-  const main = compileMain(mainFile, root, r);
 
   const files: Record<HelperKind, SourceFile[]> = { listener_domains: [], sources: [], queues: [], dkim: [], shaping: [] };
-  const rawFiles = (mainFile.data as KumoMain).files ?? {};
+  // every helper file that parsed, valid or not, in layer order (for the best-effort pass)
+  const parsed: HelperFiles = { listener_domains: [], sources: [], queues: [], dkim: [], shaping: [] };
+  const rawFiles: Record<string, string | string[] | undefined> = mainValid ? (mainFile!.data as KumoMain).files ?? {} : listedHelperFiles(mainFile?.data);
   for (const kind of HELPER_KINDS) {
     const listed = rawFiles[kind];
     let paths: string[];
     if (listed !== undefined) {
       paths = [listed].flat().map((p) => (p === 'builtin' && kind === 'shaping' ? BUILTIN_SHAPING : isAbsolute(p) ? p : resolve(root, p)));
       for (const [i, p] of paths.entries())
-        if (!existsSync(p)) r.error(mainFile, ['files', kind, ...(Array.isArray(listed) ? [i] : [])], 'file.missing', `files.${kind}: ${displayName(p)} does not exist`);
+        if (!existsSync(p)) r.error(mainFile!, ['files', kind, ...(Array.isArray(listed) ? [i] : [])], 'file.missing', `files.${kind}: ${displayName(p)} does not exist`);
     } else {
       paths = EXTENSIONS.map((e) => join(root, `${kind}.${e}`)).filter((p) => existsSync(p));
       if (kind === 'shaping') paths.unshift(BUILTIN_SHAPING);
@@ -101,7 +109,14 @@ export async function compileConfig(opts: CompileOptions): Promise<CompileResult
       used.add(p);
       const f = await loadValidated(p, kind, r);
       if (f) files[kind].push(f);
+      const loaded = f ?? loadSourceFile(p);
+      if ('data' in loaded) parsed[kind].push(loaded);
+      else if (loaded.ok) parsed[kind].push(loaded.file);
     }
+  }
+  if (!main || !mainValid || HELPER_KINDS.some((k) => parsed[k].length !== files[k].length)) {
+    await compileBestEffort({ root, mainFile, main, files: parsed, resolver: opts.resolver, testLoad: opts.testLoad }, r);
+    return fail();
   }
 
   const dns = createResolver(main.dns, r);
@@ -111,8 +126,10 @@ export async function compileConfig(opts: CompileOptions): Promise<CompileResult
   const listenerDomains = compileListenerDomains(files.listener_domains, r);
   const egress = compileEgress(files.sources, r);
   const queues = compileQueues(files.queues, egress, r);
-  const dkim = compileDkim(files.dkim, root, r);
+  const dkimChecks: DkimKeyCheck[] = [];
+  const dkim = compileDkim(files.dkim, root, r, opts.testLoad ? dkimChecks : undefined);
   const shaping = await compileShaping(files.shaping, { resolver, egress, main: mainFile, root, spoolPath: main.spool.path }, r);
+  if (opts.testLoad) await testLoadSecrets({ mainFile, dkimChecks }, r);
 
   if (r.errorCount) return fail();
   const fileList = [...used].sort();

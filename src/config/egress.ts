@@ -1,9 +1,10 @@
 // Egress sources and pools (KumoMTA sources.toml format).
 import { isIP } from 'node:net';
 import type { Source, Sources } from './generated/sources.js';
+import { warnNotActed } from './not-acted.js';
 import type { Reporter } from './report.js';
 import type { SourceFile } from './source-file.js';
-import { parseDuration, parseHostPort } from './values.js';
+import { parseDuration, parseHostPort, parseThrottle } from './values.js';
 import type { HostPort } from './values.js';
 
 /** The source and pool used when nothing else is configured: the kernel picks the address. */
@@ -125,7 +126,23 @@ function compileSource(keyFiles: Map<string, SourceFile>, last: SourceFile, name
   const suspendMs = unplumbed
     ? r.parse(fileOf('suspend_when_unplumbed'), ['source', name, 'suspend_when_unplumbed', 'duration'], 'value.duration', () => parseDuration(unplumbed.duration))
     : undefined;
-  if (s.ttl !== undefined) r.parse(fileOf('ttl'), at('ttl'), 'value.duration', () => parseDuration(s.ttl!));
+  if (unplumbed?.trigger !== undefined && unplumbed.trigger !== 'Immediate') {
+    const tp = ['source', name, 'suspend_when_unplumbed', 'trigger'];
+    const th = unplumbed.trigger.Threshold;
+    r.parse(fileOf('suspend_when_unplumbed'), [...tp, 'Threshold'], 'value.throttle', () => parseThrottle(th));
+    warnNotActed(r, fileOf('suspend_when_unplumbed'), tp, 'one failure suspends the source');
+  }
+  const unhealthy = s.suspend_when_proxy_unhealthy;
+  if (unhealthy) {
+    r.parse(fileOf('suspend_when_proxy_unhealthy'), ['source', name, 'suspend_when_proxy_unhealthy', 'duration'], 'value.duration', () => parseDuration(unhealthy.duration));
+    warnNotActed(r, fileOf('suspend_when_proxy_unhealthy'), at('suspend_when_proxy_unhealthy'), 'a failing proxy is retried like any other connection failure');
+  }
+  for (const k of ['socks5_proxy_username', 'socks5_proxy_password'] as const)
+    if (s[k] !== undefined) warnNotActed(r, fileOf(k), at(k), 'kumo-ts connects to the SOCKS5 proxy without authentication');
+  if (s.ttl !== undefined) {
+    r.parse(fileOf('ttl'), at('ttl'), 'value.duration', () => parseDuration(s.ttl!));
+    warnNotActed(r, fileOf('ttl'), at('ttl'), 'sources are re-read on every config change');
+  }
   return {
     name,
     sourceAddress,

@@ -3,7 +3,8 @@ import { DomainMap } from './domain-map.js';
 import type { ListenerDomain as RawDomain, ListenerDomainsFile, ListenerOverrides } from './generated/listener_domains.js';
 import type { Reporter } from './report.js';
 import type { KeyPath, SourceFile } from './source-file.js';
-import { CidrSet } from './values.js';
+import { warnNotActed } from './not-acted.js';
+import { CidrSet, parseDuration } from './values.js';
 
 /** What to do with an OOB bounce / ARF report addressed to a domain (KumoMTA's LogReportDisposition). */
 export type ReportDisposition = 'Ignore' | 'LogThenDrop' | 'LogThenRelay';
@@ -78,7 +79,8 @@ export function compileListenerDomains(files: SourceFile[], r: Reporter): Listen
           r.error(file, ['listener', listener, pattern], 'schema.type', `listener_domains listener."${listener}"."${pattern}" must be a table of domain options`);
           continue;
         }
-        add(listener, pattern, block as RawDomain, file, ['listener', listener, pattern]);
+        // KumoMTA files its top-level blocks under listener "*": the same as a global block
+        add(listener === '*' ? '' : listener, pattern, block as RawDomain, file, ['listener', listener, pattern]);
       }
     }
   }
@@ -108,12 +110,17 @@ function compileEntry(pattern: string, listener: string | undefined, parts: Pend
     if (raw.relay_from_authz !== undefined) relayFromAuthz = Object.freeze([...raw.relay_from_authz]);
     if (raw.log_oob !== undefined) logOob = disposition(raw.log_oob);
     if (raw.log_arf !== undefined) logArf = disposition(raw.log_arf);
+    if (raw.ttl !== undefined) {
+      r.parse(file, [...path, 'ttl'], 'value.duration', () => parseDuration(raw.ttl!));
+      warnNotActed(r, file, [...path, 'ttl'], 'deprecated and unused in KumoMTA as well');
+    }
   }
   return { pattern, listener, relayTo, relayFrom, relayFromAuthz, logOob, logArf };
 }
 
+/** KumoMTA's legacy booleans: true is "LogThenRelay", false is "Ignore". */
 function disposition(v: boolean | ReportDisposition): ReportDisposition {
-  if (v === true) return 'LogThenDrop';
+  if (v === true) return 'LogThenRelay';
   if (v === false) return 'Ignore';
   return v;
 }

@@ -1,25 +1,22 @@
-// Queue settings (KumoMTA queues.toml format).
-import { isIP } from 'node:net';
+// Queue settings (KumoMTA queues.toml format, as its queue helper reads it).
+import { parseAddressLiteral } from './address-literal.js';
 import { DomainMap } from './domain-map.js';
 import { UNSPECIFIED } from './egress.js';
 import type { EgressConfig } from './egress.js';
-import type { CampaignQueue, MxEntry, Queues } from './generated/queues.js';
+import type { CampaignQueue, MxEntry, Queues, TenantCampaign } from './generated/queues.js';
+import type { MxListEntry } from './mx-entry.js';
+import { warnNotActed } from './not-acted.js';
 import type { Reporter } from './report.js';
 import type { KeyPath, SourceFile } from './source-file.js';
-import { parseDuration, parseHostPort, parseThrottle } from './values.js';
+import { parseMxEntry } from './mx-entry.js';
+import { parseDuration, parseThrottle } from './values.js';
 import type { Throttle } from './values.js';
 
 export const DEFAULT_RETRY_INTERVAL_MS = 20 * 60_000;
 export const DEFAULT_MAX_AGE_MS = 7 * 86_400_000;
 
-/** One smarthost of an explicit route. */
-export interface MxListEntry {
-  /** host name (or the address itself for `[ip]` entries); also the TLS server name */
-  readonly name: string;
-  /** connect to this address instead of resolving `name` */
-  readonly addr?: string;
-  readonly port?: number;
-}
+export type { MxListEntry } from './mx-entry.js';
+export { parseMxEntry } from './mx-entry.js';
 
 export type DeliveryProtocol =
   | { readonly kind: 'smtp'; readonly mxList?: readonly MxListEntry[] }
@@ -34,6 +31,8 @@ export interface QueueLayer {
   readonly maxMessageRate?: Throttle;
   readonly routingDomain?: string;
   readonly protocol?: DeliveryProtocol;
+  /** keys accepted for KumoMTA compatibility that kumo-ts does not act on yet, as written */
+  readonly notActed?: Readonly<Record<string, unknown>>;
 }
 
 /** The effective settings of one scheduled queue. */
@@ -43,14 +42,20 @@ export interface QueueParams {
   readonly maxRetryIntervalMs?: number;
   readonly maxAgeMs: number;
   readonly maxMessageRate?: Throttle;
+  /** as written (lower case); an address literal `[10.0.0.1]` routes to that address */
   readonly routingDomain?: string;
   readonly protocol: DeliveryProtocol;
+  /** the merged keys that are not acted on yet (for `explain`) */
+  readonly notActed: Readonly<Record<string, unknown>>;
 }
 
 export interface TenantDef {
   readonly layer: QueueLayer;
   /** SMTP AUTH identities allowed to select this tenant by header (undefined = anyone) */
   readonly requireAuthz?: readonly string[];
+  /** overall_max_message_rate of the tenant and of its campaigns (parsed; not acted on yet) */
+  readonly overallMaxMessageRate?: Throttle;
+  readonly campaignRates: ReadonlyMap<string, Throttle>;
 }
 
 interface TenantQueues {
@@ -73,6 +78,8 @@ export interface QueueConfig {
   readonly removeCampaignHeader: boolean;
   /** tenant of messages without a tenant header */
   readonly defaultTenant?: string;
+  /** KumoMTA's scheduling_header (parsed; not acted on yet) */
+  readonly schedulingHeader?: string;
   readonly tenants: ReadonlyMap<string, TenantDef>;
   /** [queue.default] */
   readonly defaults: QueueLayer;
@@ -96,7 +103,18 @@ export function queueParams(cfg: QueueConfig, domain: string, tenant?: string, c
     campaign !== undefined ? t?.campaigns.get(campaign) : undefined,
   ];
   const p: { -readonly [K in keyof QueueLayer]: QueueLayer[K] } = {};
-  for (const l of layers) if (l) mergeLayer(p, l);
+  const notActed: Record<string, unknown> = {};
+  for (const l of layers) {
+    if (!l) continue;
+    mergeLayer(p, l);
+    Object.assign(notActed, l.notActed);
+  }
+  let protocol: DeliveryProtocol = p.protocol ?? { kind: 'smtp' };
+  // KumoMTA routes `routing_domain = '[10.0.0.1]'` to that address (no MX lookup): here the
+  // same as an mx_list of that one address, unless the queue names smarthosts itself
+  const literal = p.routingDomain !== undefined ? literalOf(p.routingDomain) : undefined;
+  if (literal && protocol.kind === 'smtp' && !protocol.mxList?.length)
+    protocol = { kind: 'smtp', mxList: [{ name: literal.addr, addr: literal.addr, ...(literal.port !== undefined ? { port: literal.port } : {}) }] };
   return {
     egressPool: p.egressPool ?? UNSPECIFIED,
     retryIntervalMs: p.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS,
@@ -104,13 +122,24 @@ export function queueParams(cfg: QueueConfig, domain: string, tenant?: string, c
     maxAgeMs: p.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
     maxMessageRate: p.maxMessageRate,
     routingDomain: p.routingDomain,
-    protocol: p.protocol ?? { kind: 'smtp' },
+    protocol,
+    notActed,
   };
 }
 
-function mergeLayer(into: Record<string, unknown>, l: QueueLayer): void {
-  for (const [k, v] of Object.entries(l)) if (v !== undefined) into[k] = v;
+function literalOf(v: string) {
+  try {
+    return parseAddressLiteral(v);
+  } catch {
+    return undefined; // reported when compiled
+  }
 }
+
+function mergeLayer(into: Record<string, unknown>, l: QueueLayer): void {
+  for (const [k, v] of Object.entries(l)) if (v !== undefined && k !== 'notActed') into[k] = v;
+}
+
+type MutableTenant = { layer: QueueLayer; requireAuthz?: readonly string[]; overallMaxMessageRate?: Throttle; campaignRates: Map<string, Throttle> };
 
 /** Compiles and merges the queues files in order (later files' keys win). */
 export function compileQueues(files: SourceFile[], egress: EgressConfig, r: Reporter): QueueConfig {
@@ -119,16 +148,12 @@ export function compileQueues(files: SourceFile[], egress: EgressConfig, r: Repo
     campaignHeader?: string;
     removeTenantHeader?: boolean;
     removeCampaignHeader?: boolean;
+    schedulingHeader?: string;
     defaultTenant?: { name: string; file: SourceFile };
   } = {};
-  const tenants = new Map<string, { layer: QueueLayer; requireAuthz?: readonly string[] }>();
+  const tenants = new Map<string, MutableTenant>();
   let defaults: QueueLayer = {};
   const domains = new Map<string, { layer: QueueLayer; tenants: Map<string, { layer: QueueLayer; campaigns: Map<string, QueueLayer> }> }>();
-  const merge = (a: QueueLayer | undefined, b: QueueLayer): QueueLayer => {
-    const out: Record<string, unknown> = { ...(a ?? {}) };
-    mergeLayer(out, b);
-    return out as QueueLayer;
-  };
 
   for (const file of files) {
     const data = file.data as Queues;
@@ -137,23 +162,36 @@ export function compileQueues(files: SourceFile[], egress: EgressConfig, r: Repo
     if (data.remove_tenant_header !== undefined) top.removeTenantHeader = data.remove_tenant_header;
     if (data.remove_campaign_header !== undefined) top.removeCampaignHeader = data.remove_campaign_header;
     if (data.default_tenant !== undefined) top.defaultTenant = { name: data.default_tenant, file };
+    if (data.scheduling_header !== undefined) {
+      top.schedulingHeader = headerName(file, ['scheduling_header'], data.scheduling_header, r);
+      warnNotActed(r, file, ['scheduling_header'], 'the header is left in the message and every message is scheduled at once');
+    }
 
     for (const [name, t] of Object.entries(data.tenant ?? {})) {
-      const { require_authz, ...params } = t;
-      const prev = tenants.get(name);
-      tenants.set(name, {
-        layer: merge(prev?.layer, compileLayer(file, ['tenant', name], params, egress, r)),
-        requireAuthz: require_authz ?? prev?.requireAuthz,
-      });
+      const { require_authz, overall_max_message_rate, campaigns, ...params } = t;
+      const path = ['tenant', name];
+      const prev = tenants.get(name) ?? { layer: {}, campaignRates: new Map<string, Throttle>() };
+      const next: MutableTenant = {
+        layer: merge(prev.layer, compileLayer(file, path, params, egress, r)),
+        requireAuthz: require_authz ?? prev.requireAuthz,
+        overallMaxMessageRate: prev.overallMaxMessageRate,
+        campaignRates: prev.campaignRates,
+      };
+      if (overall_max_message_rate !== undefined) {
+        next.overallMaxMessageRate = throttle(file, [...path, 'overall_max_message_rate'], overall_max_message_rate, r) ?? next.overallMaxMessageRate;
+        warnNotActed(r, file, [...path, 'overall_max_message_rate'], 'no tenant-wide rate yet: max_message_rate limits each scheduled queue');
+      }
+      for (const [cname, c] of Object.entries(campaigns ?? {})) tenantCampaign(file, [...path, 'campaigns', cname], c, next.campaignRates, cname, r);
+      tenants.set(name, next);
     }
 
     for (const [pattern, dq] of Object.entries(data.queue ?? {})) {
       const path = ['queue', pattern];
-      const [params, subs] = split(dq);
+      const [params, subs] = split(dq as Record<string, unknown>, 'tenants', path);
       if (pattern === 'default') {
         defaults = merge(defaults, compileLayer(file, path, params, egress, r));
-        for (const t of Object.keys(subs))
-          r.warn(file, [...path, t], 'queue.default-tenant', `[queue.default.'${t}'] has no effect: tenant settings belong under [tenant.'${t}'] or [queue.'domain'.'${t}']`);
+        for (const { name: t, path: tpath } of subs)
+          r.warn(file, tpath, 'queue.default-tenant', `[queue.default.'${t}'] has no effect: tenant settings belong under [tenant.'${t}'] or [queue.'domain'.'${t}']`);
         continue;
       }
       if (!validDomainPattern(pattern)) {
@@ -164,15 +202,13 @@ export function compileQueues(files: SourceFile[], egress: EgressConfig, r: Repo
       const dom = domains.get(key) ?? { layer: {}, tenants: new Map() };
       domains.set(key, dom);
       dom.layer = merge(dom.layer, compileLayer(file, path, params, egress, r));
-      for (const [tname, tq] of Object.entries(subs)) {
-        const [tparams, campaigns] = split(tq);
-        const tpath = [...path, tname];
-        const tq2 = dom.tenants.get(tname) ?? { layer: {}, campaigns: new Map<string, QueueLayer>() };
-        dom.tenants.set(tname, tq2);
-        tq2.layer = merge(tq2.layer, compileLayer(file, tpath, tparams, egress, r));
-        for (const [cname, cq] of Object.entries(campaigns)) {
-          tq2.campaigns.set(cname, merge(tq2.campaigns.get(cname), compileLayer(file, [...tpath, cname], cq as CampaignQueue, egress, r)));
-        }
+      for (const { name: tname, path: tpath, value } of subs) {
+        const [tparams, campaigns] = split(value as Record<string, unknown>, 'campaigns', tpath);
+        const tq = dom.tenants.get(tname) ?? { layer: {}, campaigns: new Map<string, QueueLayer>() };
+        dom.tenants.set(tname, tq);
+        tq.layer = merge(tq.layer, compileLayer(file, tpath, tparams, egress, r));
+        for (const { name: cname, path: cpath, value: cq } of campaigns)
+          tq.campaigns.set(cname, merge(tq.campaigns.get(cname), compileLayer(file, cpath, cq as CampaignQueue, egress, r)));
       }
     }
   }
@@ -188,28 +224,63 @@ export function compileQueues(files: SourceFile[], egress: EgressConfig, r: Repo
     removeTenantHeader: top.removeTenantHeader ?? true,
     removeCampaignHeader: top.removeCampaignHeader ?? true,
     defaultTenant: top.defaultTenant?.name,
+    schedulingHeader: top.schedulingHeader,
     tenants,
     defaults,
     domains: new DomainMap([...domains].map(([k, v]) => [k, { layer: v.layer, tenants: v.tenants }] as [string, DomainQueues])),
   };
 }
 
-const PARAM_KEYS = new Set(['egress_pool', 'retry_interval', 'max_retry_interval', 'max_age', 'max_message_rate', 'routing_domain', 'mx_list', 'protocol']);
+function merge(a: QueueLayer | undefined, b: QueueLayer): QueueLayer {
+  const out: Record<string, unknown> = { ...(a ?? {}) };
+  mergeLayer(out, b);
+  if (a?.notActed || b.notActed) out.notActed = { ...a?.notActed, ...b.notActed };
+  return out as QueueLayer;
+}
 
-/** Splits a domain or tenant table into its own settings and its sub-tables (tenants or campaigns). */
-function split<T extends object>(t: T): [CampaignQueue, Record<string, T>] {
+/** Keys of a queue table that are settings (KumoMTA's make_queue_config keys and the helper's own). */
+const PARAM_KEYS = new Set([
+  'egress_pool', 'retry_interval', 'max_retry_interval', 'max_age', 'max_message_rate', 'routing_domain', 'mx_list', 'protocol',
+  'reap_interval', 'refresh_interval', 'refresh_strategy', 'timerwheel_tick_interval', 'strategy', 'provider_name', 'shrink_policy',
+  'overall_max_message_rate',
+]);
+
+/** make_queue_config keys kumo-ts does not act on yet, and why. */
+export const QUEUE_NOT_ACTED: Readonly<Record<string, string>> = {
+  reap_interval: 'kumo-ts keeps no idle scheduled-queue state to reap',
+  refresh_interval: 'every config change applies at the next decision',
+  refresh_strategy: 'kumo-ts always follows the config epoch',
+  timerwheel_tick_interval: "KumoMTA's timer wheel tick; kumo-ts schedules with its own timer heap",
+  strategy: "KumoMTA's scheduled-queue data structure",
+  provider_name: 'no per-provider metrics rollups yet',
+  shrink_policy: 'queued messages are kept on disk, not in memory',
+};
+
+interface Sub<T> {
+  name: string;
+  path: KeyPath;
+  value: T;
+}
+
+/**
+ * Splits a domain or tenant table into its own settings and its sub-tables (tenants or
+ * campaigns). `nested` is KumoMTA's explicit spelling of the same sub-tables
+ * (`[queue.'d'.tenants.'t']`, `[queue.'d'.'t'.campaigns.'c']`).
+ */
+function split<T extends object>(t: Record<string, unknown>, nested: 'tenants' | 'campaigns', path: KeyPath): [CampaignQueue, Sub<T>[]] {
   const params: Record<string, unknown> = {};
-  const subs: Record<string, T> = {};
+  const subs: Sub<T>[] = [];
   for (const [k, v] of Object.entries(t)) {
     if (PARAM_KEYS.has(k)) params[k] = v;
-    else subs[k] = v as T;
+    else if (k === nested && v && typeof v === 'object') for (const [n, sv] of Object.entries(v)) subs.push({ name: n, path: [...path, k, n], value: sv as T });
+    else subs.push({ name: k, path: [...path, k], value: v as T });
   }
   return [params as CampaignQueue, subs];
 }
 
 function compileLayer(file: SourceFile, path: KeyPath, q: CampaignQueue, egress: EgressConfig, r: Reporter): QueueLayer {
   const at = (k: string) => [...path, k];
-  const dur = (k: 'retry_interval' | 'max_retry_interval' | 'max_age') => {
+  const dur = (k: 'retry_interval' | 'max_retry_interval' | 'max_age' | 'reap_interval' | 'refresh_interval' | 'timerwheel_tick_interval') => {
     const v = q[k];
     return v === undefined ? undefined : r.parse(file, at(k), 'value.duration', () => parseDuration(v));
   };
@@ -221,9 +292,23 @@ function compileLayer(file: SourceFile, path: KeyPath, q: CampaignQueue, egress:
   if (retry === 0) r.error(file, at('retry_interval'), 'value.duration', 'retry_interval must be greater than 0');
   const maxRetry = dur('max_retry_interval');
   const maxAge = dur('max_age');
-  const rate = q.max_message_rate === undefined ? undefined : r.parse(file, at('max_message_rate'), 'value.throttle', () => parseThrottle(q.max_message_rate!));
-  if (q.routing_domain !== undefined && !/^[a-z0-9_]([a-z0-9_.-]*[a-z0-9])?\.?$/i.test(q.routing_domain))
-    r.error(file, at('routing_domain'), 'value.domain', `routing_domain "${q.routing_domain}" is not a domain name`);
+  const rate = q.max_message_rate === undefined ? undefined : throttle(file, at('max_message_rate'), q.max_message_rate, r);
+  let routingDomain: string | undefined;
+  if (q.routing_domain !== undefined) routingDomain = routingDomainOf(file, at('routing_domain'), q.routing_domain, r);
+
+  const notActed: Record<string, unknown> = {};
+  for (const [k, why] of Object.entries(QUEUE_NOT_ACTED)) {
+    const v = (q as Record<string, unknown>)[k];
+    if (v === undefined) continue;
+    if (k === 'reap_interval' || k === 'refresh_interval' || k === 'timerwheel_tick_interval') dur(k);
+    notActed[k] = v;
+    warnNotActed(r, file, at(k), why);
+  }
+  if (q.overall_max_message_rate !== undefined) {
+    throttle(file, at('overall_max_message_rate'), q.overall_max_message_rate, r);
+    notActed.overall_max_message_rate = q.overall_max_message_rate;
+    warnNotActed(r, file, at('overall_max_message_rate'), "KumoMTA's queue helper applies it only under [tenant.'t'] and [tenant.'t'.campaigns.'c']");
+  }
 
   let protocol: DeliveryProtocol | undefined;
   if (q.mx_list !== undefined && q.protocol !== undefined)
@@ -231,10 +316,28 @@ function compileLayer(file: SourceFile, path: KeyPath, q: CampaignQueue, egress:
   if (q.mx_list !== undefined) protocol = { kind: 'smtp', mxList: mxList(file, at('mx_list'), q.mx_list, r) };
   else if (q.protocol !== undefined) {
     const p = q.protocol;
-    if (p.smtp && p.maildir_path !== undefined)
-      r.error(file, at('protocol'), 'value.protocol', 'protocol: give either smtp or maildir_path, not both', 'key');
+    const pp = at('protocol');
+    const kinds = (['smtp', 'maildir_path', 'custom_lua', 'xfer'] as const).filter((k) => p[k] !== undefined);
+    if (kinds.length > 1) r.error(file, pp, 'value.protocol', `protocol: give one of smtp, maildir_path, custom_lua or xfer, not ${kinds.join(' and ')}`, 'key');
+    if (p.custom_lua !== undefined) {
+      notActed['protocol.custom_lua'] = p.custom_lua;
+      warnNotActed(r, file, [...pp, 'custom_lua'], 'kumo-ts has no Lua: this queue delivers by SMTP');
+      if (p.custom_lua.max_batch_latency !== undefined) {
+        const v = p.custom_lua.max_batch_latency;
+        r.parse(file, [...pp, 'custom_lua', 'max_batch_latency'], 'value.duration', () => parseDuration(v));
+      }
+    }
+    if (p.xfer !== undefined) {
+      notActed['protocol.xfer'] = p.xfer;
+      warnNotActed(r, file, [...pp, 'xfer'], 'this queue delivers by SMTP');
+      if (!/^https?:\/\/[^/\s]+/i.test(p.xfer.target)) r.error(file, [...pp, 'xfer', 'target'], 'value.url', `protocol.xfer.target: "${p.xfer.target}" is not an http(s) URL`);
+    }
+    if (p.smtp?.treat_mx_list_as_secure !== undefined) {
+      notActed['protocol.smtp.treat_mx_list_as_secure'] = p.smtp.treat_mx_list_as_secure;
+      warnNotActed(r, file, [...pp, 'smtp', 'treat_mx_list_as_secure'], 'kumo-ts does not do DANE yet');
+    }
     if (p.maildir_path !== undefined) protocol = { kind: 'maildir', path: p.maildir_path, dirMode: p.dir_mode, fileMode: p.file_mode };
-    else protocol = { kind: 'smtp', mxList: p.smtp?.mx_list ? mxList(file, [...at('protocol'), 'smtp', 'mx_list'], p.smtp.mx_list, r) : undefined };
+    else protocol = { kind: 'smtp', mxList: p.smtp?.mx_list ? mxList(file, [...pp, 'smtp', 'mx_list'], p.smtp.mx_list, r) : undefined };
   }
   return {
     egressPool: q.egress_pool,
@@ -242,9 +345,38 @@ function compileLayer(file: SourceFile, path: KeyPath, q: CampaignQueue, egress:
     maxRetryIntervalMs: maxRetry,
     maxAgeMs: maxAge,
     maxMessageRate: rate,
-    routingDomain: q.routing_domain?.toLowerCase().replace(/\.$/, ''),
+    routingDomain,
     protocol,
+    ...(Object.keys(notActed).length ? { notActed } : {}),
   };
+}
+
+/** [tenant.'t'.campaigns.'c']: KumoMTA's helper uses only overall_max_message_rate here. */
+function tenantCampaign(file: SourceFile, path: KeyPath, c: TenantCampaign, rates: Map<string, Throttle>, name: string, r: Reporter): void {
+  for (const [k, v] of Object.entries(c)) {
+    if (k === 'overall_max_message_rate') {
+      const t = throttle(file, [...path, k], v as string, r);
+      if (t) rates.set(name, t);
+      warnNotActed(r, file, [...path, k], 'no campaign-wide rate yet: max_message_rate limits each scheduled queue');
+    } else warnNotActed(r, file, [...path, k], "KumoMTA's queue helper applies no queue setting of [tenant.'t'.campaigns.'c']; set it under [queue.'domain'.'t'.'c']");
+  }
+}
+
+function throttle(file: SourceFile, path: KeyPath, v: string, r: Reporter): Throttle | undefined {
+  return r.parse(file, path, 'value.throttle', () => parseThrottle(v));
+}
+
+/** A domain name, or an address literal such as `[10.0.0.1]` (KumoMTA routes to it directly). */
+function routingDomainOf(file: SourceFile, path: KeyPath, v: string, r: Reporter): string | undefined {
+  if (v.trim().startsWith('[')) {
+    const lit = r.parse(file, path, 'value.domain', () => parseAddressLiteral(v));
+    return lit ? v.trim().toLowerCase() : undefined;
+  }
+  if (!/^[a-z0-9_]([a-z0-9_.-]*[a-z0-9])?\.?$/i.test(v)) {
+    r.error(file, path, 'value.domain', `routing_domain "${v}" is not a domain name or an address literal such as "[10.0.0.1]"`);
+    return undefined;
+  }
+  return v.toLowerCase().replace(/\.$/, '');
 }
 
 function mxList(file: SourceFile, path: KeyPath, list: MxEntry[], r: Reporter): MxListEntry[] {
@@ -254,25 +386,6 @@ function mxList(file: SourceFile, path: KeyPath, list: MxEntry[], r: Reporter): 
     if (parsed) out.push(parsed);
   });
   return out;
-}
-
-/** `"mx.example.com"`, `"mx.example.com:2525"`, `"[10.0.0.1]"`, `"[::1]:25"`, or `{name, addr, port}`. */
-export function parseMxEntry(e: MxEntry): MxListEntry {
-  if (typeof e !== 'string') {
-    if (e.addr !== undefined && !isIP(e.addr)) throw new Error(`"${e.addr}" is not an IP address`);
-    return { name: e.name.toLowerCase(), addr: e.addr, port: e.port };
-  }
-  const lit = /^\[([^\]]+)\](?::(\d+))?$/.exec(e.trim());
-  if (lit) {
-    if (!isIP(lit[1])) throw new Error(`"${lit[1]}" in "${e}" is not an IP address`);
-    const port = lit[2] === undefined ? undefined : Number(lit[2]);
-    if (port !== undefined && (port < 1 || port > 65535)) throw new Error(`invalid port in "${e}"`);
-    return { name: lit[1], addr: lit[1], port };
-  }
-  const hasPort = /:\d+$/.test(e) && e.indexOf(':') === e.lastIndexOf(':');
-  const hp = parseHostPort(e.trim(), hasPort ? undefined : 0);
-  if (hasPort && (hp.port < 1 || hp.port > 65535)) throw new Error(`invalid port in "${e}"`);
-  return { name: hp.host.toLowerCase().replace(/\.$/, ''), addr: isIP(hp.host) ? hp.host : undefined, port: hasPort ? hp.port : undefined };
 }
 
 function validDomainPattern(p: string): boolean {

@@ -3,7 +3,7 @@ import { DomainMap } from '../config/domain-map.js';
 import type { Dkim, DkimBase, DkimDomain, DkimSignature } from '../config/generated/dkim.js';
 import { describePath } from '../config/report.js';
 import type { Reporter } from '../config/report.js';
-import type { SourceFile } from '../config/source-file.js';
+import type { KeyPath, SourceFile } from '../config/source-file.js';
 import { parseDuration } from '../config/values.js';
 import { compileKeySource, DEFAULT_KEY_TTL_MS, vaultKeySource } from '../keys/key-source.js';
 import type { KeySourceSpec } from '../keys/key-source.js';
@@ -82,7 +82,27 @@ const HEADER_NAME_RE = /^[\x21-\x39\x3b-\x7e]+$/;
 
 type BlockRaw = DkimDomain & DkimSignature;
 
-export function compileDkim(files: SourceFile[], root: string, r: Reporter): DkimConfig {
+/**
+ * A key that `kumo-ts validate` loads and parses, as KumoMTA's validation signs a test message
+ * per domain block: where the key is named (for the error position) and what it must be.
+ */
+export interface DkimKeyCheck {
+  readonly file: SourceFile;
+  readonly path: KeyPath;
+  /** `domain."example.com"` */
+  readonly where: string;
+  readonly key: DkimKeyRef;
+  /** the domain and selector a template key is named by */
+  readonly domain: string;
+  readonly selector: string;
+  readonly algorithm: DkimAlgorithm;
+}
+
+/**
+ * Compiles the dkim files. `checks`, when given, receives every key that can be named before a
+ * message is seen (explicit keys, and templates of blocks for one exact domain), for a test load.
+ */
+export function compileDkim(files: SourceFile[], root: string, r: Reporter, checks?: DkimKeyCheck[]): DkimConfig {
   const base = new Layers<DkimBase>();
   const domains = new Map<string, { pattern: string; layers: Layers<DkimDomain> }>();
   const sigs = new Map<string, Layers<DkimSignature>>();
@@ -105,10 +125,10 @@ export function compileDkim(files: SourceFile[], root: string, r: Reporter): Dki
     }
   }
 
-  const ctx: BlockContext = { base, root, r };
+  const ctx: BlockContext = { base, root, r, checks };
   const domainBlocks: [string, DkimDomainBlock][] = [];
   for (const { pattern, layers } of domains.values()) {
-    const params = compileBlock(ctx, layers as Layers<BlockRaw>, `domain."${pattern}"`);
+    const params = compileBlock(ctx, layers as Layers<BlockRaw>, `domain."${pattern}"`, validPattern(pattern) && !pattern.includes('*') ? pattern.toLowerCase().replace(/\.$/, '') : undefined);
     const policy = layers.get('policy') ?? base.get('policy');
     if (policy && (policy.value === 'TempFailIfNotInDNS' || policy.value === 'SignOnlyIfInDNS'))
       r.warn(policy.file, policy.path, 'dkim.policy-ignored',
@@ -129,8 +149,8 @@ export function compileDkim(files: SourceFile[], root: string, r: Reporter): Dki
     }
     if (used.has(name)) continue;
     used.add(name);
-    const params = compileBlock(ctx, layers as Layers<BlockRaw>, `signature."${name}"`);
     const domain = layers.get('domain');
+    const params = compileBlock(ctx, layers as Layers<BlockRaw>, `signature."${name}"`, domain && DOMAIN_RE.test(domain.value) ? domain.value.toLowerCase().replace(/\.$/, '') : undefined);
     if (domain && !DOMAIN_RE.test(domain.value))
       r.error(domain.file, domain.path, 'value.dkim-domain', `signature."${name}".domain: "${domain.value}" is not a domain name`);
     if (params)
@@ -154,6 +174,10 @@ export function compileDkim(files: SourceFile[], root: string, r: Reporter): Dki
   };
 }
 
+function canon(v: string | undefined): Canonicalization {
+  return v?.toLowerCase() === 'simple' ? 'simple' : 'relaxed';
+}
+
 function validPattern(p: string): boolean {
   if (p === '*') return true;
   return DOMAIN_RE.test(p.startsWith('*.') ? p.slice(2) : p);
@@ -163,10 +187,11 @@ interface BlockContext {
   base: Layers<DkimBase>;
   root: string;
   r: Reporter;
+  checks?: DkimKeyCheck[];
 }
 
 /** Resolves one block's settings over [base] and the defaults; undefined when an error was reported. */
-function compileBlock(ctx: BlockContext, layers: Layers<BlockRaw>, where: string): DkimSigningParams | undefined {
+function compileBlock(ctx: BlockContext, layers: Layers<BlockRaw>, where: string, signingDomain: string | undefined): DkimSigningParams | undefined {
   const { base, r } = ctx;
   const errors = r.errorCount;
   const pick = <K extends keyof BlockRaw & keyof DkimBase>(k: K): Found<BlockRaw[K]> | Found<DkimBase[K]> | undefined =>
@@ -201,16 +226,22 @@ function compileBlock(ctx: BlockContext, layers: Layers<BlockRaw>, where: string
   const ttl = pick('ttl');
   if (ttl) ttlMs = r.parse(ttl.file, ttl.path, 'value.duration', () => parseDuration(ttl.value as string | number)) ?? ttlMs;
 
-  const key = compileKeyRef(ctx, layers, ttlMs);
+  const keyAt = compileKeyRef(ctx, layers, ttlMs);
+  const key = keyAt?.ref;
   if (r.errorCount > errors || !sel || !key) return undefined;
+  const algorithm: DkimAlgorithm = pick('algo')?.value === 'ed25519' ? 'ed25519-sha256' : 'rsa-sha256';
+  // a template names its key once the signing domain is known: for one exact domain, now
+  if (ctx.checks && (key.kind === 'source' || signingDomain !== undefined))
+    ctx.checks.push({ ...keyAt.at, where, key, domain: signingDomain ?? '', selector: (sel.value as string).toLowerCase(), algorithm });
   return {
     selector: (sel.value as string).toLowerCase(),
     headers,
-    headerCanonicalization: (pick('header_canonicalization')?.value as Canonicalization | undefined) ?? 'relaxed',
-    bodyCanonicalization: (pick('body_canonicalization')?.value as Canonicalization | undefined) ?? 'relaxed',
+    // KumoMTA spells them "Relaxed" / "Simple"
+    headerCanonicalization: canon(pick('header_canonicalization')?.value as string | undefined),
+    bodyCanonicalization: canon(pick('body_canonicalization')?.value as string | undefined),
     overSign: (pick('over_sign')?.value as boolean | undefined) ?? false,
     ...(expirationMs !== undefined ? { expirationMs } : {}),
-    algorithm: pick('algo')?.value === 'ed25519' ? 'ed25519-sha256' : 'rsa-sha256',
+    algorithm,
     key,
     onKeyError: pick('on_key_error')?.value === 'SendUnsigned' ? 'unsigned' : 'defer',
     where: `${layers.first().file.name} ${where}`,
@@ -218,15 +249,18 @@ function compileBlock(ctx: BlockContext, layers: Layers<BlockRaw>, where: string
 }
 
 /** `key` (any key source) wins over `filename`, which wins over KumoMTA's default naming. */
-function compileKeyRef(ctx: BlockContext, layers: Layers<BlockRaw>, ttlMs: number): DkimKeyRef | undefined {
+type KeyAt = { ref: DkimKeyRef; at: { file: SourceFile; path: KeyPath } };
+
+function compileKeyRef(ctx: BlockContext, layers: Layers<BlockRaw>, ttlMs: number): KeyAt | undefined {
   const { base, root, r } = ctx;
   const key = layers.get('key');
   if (key) {
     const spec = compileKeySource(key.file, key.path, key.value, root, r);
     if (!spec) return undefined;
     // the block's ttl applies to a Vault key that does not set its own
-    if (spec.kind === 'vault' && typeof key.value === 'object' && key.value.ttl === undefined) return { kind: 'source', spec: { ...spec, ttlMs } };
-    return { kind: 'source', spec };
+    const at = { file: key.file, path: key.path };
+    if (spec.kind === 'vault' && typeof key.value === 'object' && key.value.ttl === undefined) return { ref: { kind: 'source', spec: { ...spec, ttlMs } }, at };
+    return { ref: { kind: 'source', spec }, at };
   }
   const mount = base.get('vault_mount')?.value;
   const vault = {
@@ -241,14 +275,16 @@ function compileKeyRef(ctx: BlockContext, layers: Layers<BlockRaw>, ttlMs: numbe
       r.error(filename.file, filename.path, 'value.key-source', `${describePath(filename.path)}: filename must not be empty`);
       return undefined;
     }
-    if (mount !== undefined) return { kind: 'source', spec: vaultKeySource({ mount, path: filename.value, ...vault }) };
+    const at = { file: filename.file, path: filename.path };
+    if (mount !== undefined) return { ref: { kind: 'source', spec: vaultKeySource({ mount, path: filename.value, ...vault }) }, at };
     const spec = compileKeySource(filename.file, filename.path, filename.value, root, r);
-    return spec && { kind: 'source', spec };
+    return spec && { ref: { kind: 'source', spec }, at };
   }
-  if (mount !== undefined) return { kind: 'vault-prefix', mount, prefix: (base.get('vault_path_prefix')?.value ?? 'dkim').replace(/\/+$/, ''), ...vault };
+  const mountAt = base.get('vault_mount');
+  if (mount !== undefined) return { ref: { kind: 'vault-prefix', mount, prefix: (base.get('vault_path_prefix')?.value ?? 'dkim').replace(/\/+$/, ''), ...vault }, at: { file: mountAt!.file, path: mountAt!.path } };
   const dir = base.get('key_dir')?.value ?? 'dkim';
   const spec = compileKeySource(layers.first().file, layers.first().path, dir, root, r);
-  return spec?.kind === 'file' ? { kind: 'file-dir', dir: spec.path } : undefined;
+  return spec?.kind === 'file' ? { ref: { kind: 'file-dir', dir: spec.path }, at: layers.first() } : undefined;
 }
 
 function optional<K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } {

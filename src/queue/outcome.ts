@@ -25,7 +25,8 @@ const FINAL: Record<'Delivery' | 'Bounce' | 'AdminBounce' | 'Expiration', { stat
 export class OutcomeRecorder {
   readonly stats: QueueStats = { messages: 0, delivered: 0, bounced: 0, transient: 0, expired: 0 };
 
-  constructor(private readonly records: LogWriter, private readonly log: Logger) {}
+  /** `nodeId`: this node's id for the records (src/logging/node-id.ts) */
+  constructor(private readonly records: LogWriter, private readonly log: Logger, private readonly nodeId: () => string) {}
 
   /** A final outcome for a still-pending recipient; false if it was not pending. */
   final(type: keyof typeof FINAL, meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now = Date.now()): boolean {
@@ -45,7 +46,7 @@ export class OutcomeRecorder {
 
   private write(type: RecordType, meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now: number): void {
     try {
-      this.records.write(outcomeRecord(type, meta, rcpt, reply, ctx, now));
+      this.records.write(outcomeRecord(type, meta, rcpt, reply, ctx, this.nodeId(), now));
     } catch (e) {
       this.log.error('writing a log record failed', { id: meta.id, type, error: String(e) });
     }

@@ -17,6 +17,9 @@ import { parseLimit, parseMapEntry, parseParamValue } from './param-values.js';
 import { BLOCK_KEYS, MAP_PARAMS, PARAMS, PROVIDER_KEYS } from './params.js';
 import { matchProviders } from './provider-match.js';
 import { compileRules } from './rules.js';
+import { isNotActed, NOT_ACTED_PARAMS } from './not-acted.js';
+import { warnNotActed } from '../config/not-acted.js';
+import { BUILTIN_SHAPING } from '../paths.js';
 
 export type { ShapingConfig } from './model.js';
 
@@ -170,6 +173,12 @@ export async function compileShaping(files: SourceFile[], env: ShapingEnv, r: Re
     }
   }
 
+  // only now: a later layer may add automation to a provider whose match rules an earlier one
+  // (e.g. the bundled shaping.toml) gives
+  for (const [name, p] of providers)
+    if (!p.matches.length)
+      r.warn(files[p.at.file]!, p.at.path, 'shaping.provider-no-match', `provider "${name}" has no match rules in any shaping file, so it matches no domain`);
+
   const providerList: ProviderBlock[] = [...providers.entries()].map(([name, p]) => ({
     name,
     label: `provider "${name}"`,
@@ -275,6 +284,8 @@ function compileLayer(file: SourceFile, fi: number, base: KeyPath, raw: Record<s
     if (!spec) continue; // the schema reported it
     const path = [...base, name];
     const at = { file: fi, path, block: label };
+    // the bundled file's own choices are not the operator's to fix
+    if (isNotActed(name) && file.path !== BUILTIN_SHAPING) warnNotActed(r, file, path, NOT_ACTED_PARAMS[name]);
     if (MAP_PARAMS.has(name)) {
       for (const [entry, ev] of Object.entries(v as Record<string, unknown>)) {
         const code = spec.kind === 'limitmap' ? 'value.limit' : 'value.throttle';
@@ -322,7 +333,6 @@ function compileProvider(file: SourceFile, fi: number, name: string, raw: RawPro
       : 'DomainSuffix' in m ? { kind: 'DomainSuffix', value: m.DomainSuffix.toLowerCase() }
         : { kind: 'HostName', value: m.HostName.toLowerCase().replace(/\.$/, '') },
   );
-  if (!matches.length) r.warn(file, base, 'shaping.provider-no-match', `provider "${name}" has no match rules, so it matches no domain`);
   const at = (k: string): Origin => ({ file: fi, path: k ? [...base, k] : base, block: label });
   const out: ProviderPartial = { at: at(''), params, sources, automation, matches };
   if (raw.provider_connection_limit !== undefined) {

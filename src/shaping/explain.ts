@@ -1,6 +1,7 @@
 import type { Snapshot } from '../config/snapshot.js';
 import type { AutomationEntry, AutomationState } from './automation-state.js';
 import { displayValue } from './param-values.js';
+import { isNotActed } from './not-acted.js';
 import { resolvePath } from './resolve.js';
 import type { EffectiveShaping, ShapingQuery } from './types.js';
 
@@ -16,6 +17,8 @@ export interface ExplainedValue {
   /** the block that set it, `(default)` for built-in defaults, `automation` for overrides */
   readonly block: string;
   readonly automation?: AutomationEntry;
+  /** parsed, but kumo-ts does not act on it yet (src/shaping/not-acted.ts) */
+  readonly notActed?: true;
 }
 
 export interface ExplainedRule {
@@ -31,6 +34,10 @@ export interface ShapingExplanation {
   readonly domain: string;
   readonly source: string;
   readonly site: string;
+  /** the MX rollup name, when the site is not it (an `mx_rollup = false` domain is its own site) */
+  readonly mxSite?: string;
+  /** the ready queue name the path's mail goes through (set by the caller that knows it) */
+  readonly readyQueue?: string;
   readonly mxHosts: readonly string[];
   readonly providers: readonly string[];
   /** blocks applied, in order (later wins) */
@@ -87,6 +94,7 @@ export function explainShaping(snapshot: Snapshot, q: ShapingQuery & { tenant?: 
     if (seen.has(name)) continue;
     values.push({ name, value: v === undefined ? '(no limit)' : displayValue(v), block: '(default)' });
   }
+  for (const [i, v] of values.entries()) if (isNotActed(v.name)) values[i] = { ...v, notActed: true };
   const order = new Map(DEFAULTS.map(([n], i) => [n, i]));
   values.sort((a, b) => (order.get(a.name) ?? 1000) - (order.get(b.name) ?? 1000) || a.name.localeCompare(b.name));
   const rules: ExplainedRule[] = path.rules.map((r) => {
@@ -108,6 +116,7 @@ export function explainShaping(snapshot: Snapshot, q: ShapingQuery & { tenant?: 
     domain: pq.domain,
     source: q.source,
     site: q.site,
+    ...(q.mxSite !== undefined ? { mxSite: q.mxSite } : {}),
     mxHosts: q.mxHosts,
     providers: path.providers.map((p) => p.name),
     layers: path.layers,
@@ -123,23 +132,30 @@ export function explainShaping(snapshot: Snapshot, q: ShapingQuery & { tenant?: 
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Human-readable form for `kumo-ts explain`. */
-export function formatExplanation(e: ShapingExplanation, note?: string): string {
+/** Marks a value that is parsed but not acted on yet. */
+export const NOT_ACTED_MARK = '(not acted on yet)';
+
+/** Human-readable form for `kumo-ts explain`; `route` lines (the queue, pool, hosts) go before the values. */
+export function formatExplanation(e: ShapingExplanation, note?: string, route?: readonly string[]): string {
   const out: string[] = [];
   out.push(`${e.domain} via egress source "${e.source}"`);
-  out.push(`  site:      ${e.site}${e.mxHosts.length ? `  (MX: ${e.mxHosts.join(', ')})` : ''}`);
+  const own = e.site.startsWith('mx_list:') ? 'smarthosts (mx_list)' : 'own site (mx_rollup = false)';
+  const mx = [...(e.mxSite !== undefined ? [`${own}, MX rollup ${e.mxSite}`] : []), ...(e.mxHosts.length ? [`MX: ${e.mxHosts.join(', ')}`] : [])];
+  out.push(`  site:      ${e.site}${mx.length ? `  (${mx.join('; ')})` : ''}`);
+  if (e.readyQueue) out.push(`  ready q:   ${e.readyQueue}`);
   if (note) out.push(`  note:      ${note}`);
   out.push(`  providers: ${e.providers.length ? e.providers.join(', ') : '(none)'}`);
   out.push(`  layers:    ${e.layers.length ? e.layers.join(' → ') : '(built-in defaults only)'}`);
   if (e.skipped) out.push(`  warning:   the rollup block for ${e.domain} was skipped at load: ${e.skipped}`);
-  out.push('');
+  if (route?.length) out.push('', ...route);
+  out.push('', 'shaping:');
   const w = Math.max(...e.values.map((v) => v.name.length));
   const vw = Math.min(28, Math.max(...e.values.map((v) => v.value.length)));
   for (const v of e.values) {
     const where = v.automation
       ? `automation until ${iso(v.automation.until)} (${v.automation.rule.block})`
       : v.file ? `${v.file}:${v.line}  ${v.block}` : v.block;
-    out.push(`  ${v.name.padEnd(w)}  ${v.value.padEnd(vw)}  ${where}`);
+    out.push(`  ${v.name.padEnd(w)}  ${v.value.padEnd(vw)}  ${where}${v.notActed ? `  ${NOT_ACTED_MARK}` : ''}`);
   }
   if (e.rules.length) {
     out.push('', 'automation rules watching this path:');

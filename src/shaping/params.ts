@@ -81,6 +81,7 @@ export const PARAMS: Readonly<Record<string, ParamSpec>> = Object.freeze({
   maintainer_wakeup_strategy: e(['Aggressive', 'Relaxed']),
   low_memory_reduction_policy: e(['ShrinkDataAndMeta', 'ShrinkData', 'NoShrink']),
   no_memory_reduction_policy: e(['ShrinkDataAndMeta', 'ShrinkData', 'NoShrink']),
+  readyq_pool_name: k('string'),
   ip_lookup_strategy: e(['Ipv4AndIpv6', 'Ipv4Only', 'Ipv6Only', 'Ipv6ThenIpv4', 'Ipv4ThenIpv6']),
   ehlo_domain: k('string'),
   provider_name: k('string'),

@@ -2,6 +2,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { deliverToMaildir } from '../delivery/maildir.js';
+import { generateSelfSigned } from '../tls/self-signed.js';
 
 export interface SinkOptions {
   host?: string;
@@ -9,7 +10,7 @@ export interface SinkOptions {
   port?: number;
   /** deliver accepted messages into this maildir (tmp → new) */
   maildir?: string;
-  /** offer STARTTLS (with this certificate and key, PEM; smtp-server's built-in one if absent) */
+  /** offer STARTTLS (with this certificate and key, PEM; a fresh self-signed one for `name` if absent) */
   starttls?: boolean;
   cert?: string | Buffer;
   key?: string | Buffer;
@@ -72,8 +73,11 @@ export function sinkVerdict(address: string): Verdict {
 /** A fast SMTP receiver for tests, labs and benchmarks. */
 export async function startSink(opts: SinkOptions = {}): Promise<Sink> {
   const stats: SinkStats = { connections: 0, messages: 0, recipients: 0, bytes: 0, rejected: {}, disconnects: 0 };
+  const name = opts.name ?? 'sink.kumo-ts.local';
+  // never smtp-server's built-in test certificate: it has expired
+  const tls = opts.starttls ? (opts.cert && opts.key ? { cert: opts.cert, key: opts.key } : await generateSelfSigned(name)) : undefined;
   const options: SMTPServerOptions = {
-    name: opts.name ?? 'sink.kumo-ts.local',
+    name,
     banner: 'kumo-ts sink',
     logger: false,
     authOptional: true,
@@ -83,7 +87,7 @@ export async function startSink(opts: SinkOptions = {}): Promise<Sink> {
     maxClients: 10_000,
     socketTimeout: 120_000,
     closeTimeout: 1_000,
-    ...(opts.starttls && opts.cert && opts.key ? { cert: opts.cert, key: opts.key } : {}),
+    ...(tls ? { cert: tls.cert, key: tls.key } : {}),
     onConnect(_session, cb) {
       stats.connections++;
       cb();

@@ -1,94 +1,126 @@
-import { headerEnd } from './message-headers.js';
+import { parseArf } from './arf-report.js';
+import type { ArfReport } from './arf-report.js';
+import { decodeBody, first, leafParts, mediaType, param, parseFields, reportAddress, splitEntity, utf8 } from './mime-parts.js';
+import type { Part } from './mime-parts.js';
 import { decodeSupplemental } from './trace-headers.js';
 
+export { reportAddress };
+
 /**
- * Just enough MIME to read the reports that listener_domains' log_oob / log_arf accept:
- * a multipart/report with a message/delivery-status part (RFC 3464, out-of-band bounces) or a
- * message/feedback-report part (RFC 5965, ARF complaints), plus the returned original message
- * or headers, where our supplemental header names the spool id of the message reported on.
+ * The reports that listener_domains' log_oob / log_arf accept: a multipart/report with a
+ * message/delivery-status (RFC 3464; message/global-delivery-status, RFC 6533) or a
+ * message/feedback-report part (RFC 5965), as KumoMTA's kumo-log-types reads them; plus the
+ * plain-text "Failure Notice" bounces that Yahoo and other qmail-derived MTAs send instead of
+ * RFC 3464. Real-world quirks handled: angle brackets and comments around addresses
+ * (`rfc822; <user@example.com>`), folded Diagnostic-Code lines, a reply code that is not the
+ * first word of the diagnostic, reports nested in further multipart levels, base64 or
+ * quoted-printable parts.
  */
+export interface DsnRecipient {
+  /** Original-Recipient if given, else Final-Recipient (KumoMTA's choice), address only */
+  readonly recipient: string;
+  readonly finalRecipient: string;
+  readonly action?: string;
+  /** "5.1.1" (comment dropped) */
+  readonly status?: string;
+  /** "smtp" for an SMTP reply */
+  readonly diagnosticType?: string;
+  readonly diagnostic?: string;
+  readonly remoteMta?: string;
+  /** epoch ms */
+  readonly lastAttempt?: number;
+}
+
 export interface DeliveryStatusReport {
   readonly kind: 'delivery-status';
   readonly reportingMta?: string;
-  readonly recipients: readonly { recipient: string; action?: string; status?: string; diagnostic?: string; remoteMta?: string }[];
+  readonly recipients: readonly DsnRecipient[];
   /** spool id of the original message, from its supplemental header */
   readonly originalId?: string;
 }
 
 export interface FeedbackReport {
   readonly kind: 'feedback-report';
-  readonly feedbackType?: string;
-  readonly fields: Readonly<Record<string, string>>;
+  /** KumoMTA's feedback_report object */
+  readonly arf: ArfReport;
   readonly originalId?: string;
 }
 
 export type Report = DeliveryStatusReport | FeedbackReport;
 
-type Headers = Map<string, string>;
-
-/** Header fields of a block (unfolded, names lower-cased, first occurrence wins). */
-function parseFields(text: string): Headers {
-  const out: Headers = new Map();
-  for (const f of text.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
-    const c = f.indexOf(':');
-    if (c <= 0) continue;
-    const k = f.slice(0, c).trim().toLowerCase();
-    if (!out.has(k)) out.set(k, f.slice(c + 1).trim());
-  }
-  return out;
+/** "dns; mx.example.com (1.2.3.4)" → "mx.example.com (1.2.3.4)": the value after its type. */
+function typed(value: string | undefined): { type?: string; value?: string } {
+  if (value === undefined) return {};
+  const semi = value.indexOf(';');
+  return semi >= 0 ? { type: value.slice(0, semi).trim().toLowerCase(), value: value.slice(semi + 1).trim() } : { value: value.trim() };
 }
 
-function param(value: string | undefined, name: string): string | undefined {
+function date(value: string | undefined): number | undefined {
   if (!value) return undefined;
-  const m = new RegExp(`;\\s*${name}\\s*=\\s*(?:"([^"]*)"|([^;\\s]+))`, 'i').exec(value);
-  return m ? (m[1] ?? m[2]) : undefined;
+  const t = Date.parse(value.replace(/\s*\([^()]*\)\s*$/, ''));
+  return Number.isFinite(t) ? t : undefined;
 }
 
-function mediaType(value: string | undefined): string {
-  return (value ?? 'text/plain').split(';')[0]!.trim().toLowerCase();
-}
-
-interface Part {
-  headers: Headers;
-  body: string;
-}
-
-function splitEntity(text: string): Part {
-  const end = headerEnd(Buffer.from(text, 'latin1'));
-  return { headers: parseFields(text.slice(0, end)), body: text.slice(end) };
-}
-
-function multipartParts(body: string, boundary: string): Part[] {
-  const delim = `--${boundary}`;
-  const chunks = body.split(new RegExp(`\\r?\\n?${delim.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:--)?[ \\t]*\\r?\\n`));
-  return chunks.slice(1).filter((c) => c.trim()).map((c) => splitEntity(c));
-}
-
-function unquoteType(v: string | undefined): string | undefined {
-  return v?.replace(/^\s*[a-z0-9-]+\s*;\s*/i, '').trim();
-}
-
-function decodeBody(p: Part): string {
-  const cte = (p.headers.get('content-transfer-encoding') ?? '').toLowerCase();
-  if (cte === 'base64') return Buffer.from(p.body.replace(/\s+/g, ''), 'base64').toString('latin1');
-  if (cte === 'quoted-printable')
-    return p.body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
-  return p.body;
-}
-
-function originalIdFrom(parts: Part[], headerNames: readonly string[]): string | undefined {
+function originalIdFrom(parts: readonly Part[], headerNames: readonly string[]): string | undefined {
   const names = headerNames.map((n) => n.toLowerCase());
   for (const p of parts) {
-    const t = mediaType(p.headers.get('content-type'));
-    if (t !== 'message/rfc822' && t !== 'text/rfc822-headers' && t !== 'message/rfc822-headers') continue;
+    const t = mediaType(p);
+    if (t !== 'message/rfc822' && t !== 'text/rfc822-headers' && t !== 'message/rfc822-headers' && t !== 'message/global' && t !== 'message/global-headers') continue;
     const orig = splitEntity(decodeBody(p));
     for (const n of names) {
-      const v = orig.headers.get(n);
-      const id = v ? decodeSupplemental(v)?.id : undefined;
-      if (id) return id;
+      for (const v of orig.headers.get(n) ?? []) {
+        const id = decodeSupplemental(v.replace(/\s+/g, ''))?.id;
+        if (id) return id;
+      }
     }
   }
   return undefined;
+}
+
+function parseDeliveryStatus(text: string): { reportingMta?: string; recipients: DsnRecipient[] } {
+  // blocks are separated by blank lines (whitespace-only lines count as blank)
+  const blocks = utf8(text).split(/\r?\n[ \t]*\r?\n/).map(parseFields).filter((b) => b.size);
+  const perMessage = blocks[0] && !blocks[0].has('final-recipient') ? blocks[0] : undefined;
+  const recipients: DsnRecipient[] = [];
+  for (const b of blocks) {
+    const final = reportAddress(first(b, 'final-recipient'));
+    const original = reportAddress(first(b, 'original-recipient'));
+    if (!final && !original) continue;
+    const status = /^\s*([245]\.\d{1,3}\.\d{1,3})/.exec(first(b, 'status') ?? '')?.[1];
+    const diag = typed(first(b, 'diagnostic-code'));
+    recipients.push({
+      recipient: original || final!,
+      finalRecipient: final ?? original!,
+      action: first(b, 'action')?.trim().toLowerCase(),
+      status,
+      diagnosticType: diag.type,
+      diagnostic: diag.value,
+      remoteMta: typed(first(b, 'remote-mta')).value,
+      lastAttempt: date(first(b, 'last-attempt-date')),
+    });
+  }
+  return { reportingMta: typed(perMessage && first(perMessage, 'reporting-mta')).value, recipients };
+}
+
+const QMAIL_INTRO = /(Sorry, we were unable to deliver your message to the following address|This is the qmail-send program|I'm afraid I wasn't able to deliver your message to the following addresses)/i;
+
+/**
+ * A qmail-style text bounce (Yahoo's "Failure Notice"): `<address>:` then the remote reply,
+ * up to a blank line, per failed recipient; permanent failures.
+ */
+function parseQmailText(top: Part): DeliveryStatusReport | undefined {
+  const text = utf8(decodeBody(top)).split(/\r?\n--- (?:Below this line|Enclosed is a copy)/i)[0]!;
+  if (!QMAIL_INTRO.test(text)) return undefined;
+  const recipients: DsnRecipient[] = [];
+  const re = /^<([^<>\s]+@[^<>\s]+)>:[ \t]*\r?\n([\s\S]*?)(?=\r?\n[ \t]*\r?\n|\r?\n<[^<>\s]+>:|(?![\s\S]))/gm;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const said = m[2]!.replace(/\s+/g, ' ').trim().replace(/^Remote host said:\s*/i, '');
+    const status = /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(said)?.[1];
+    recipients.push({ recipient: m[1]!, finalRecipient: m[1]!, action: 'failed', status: status ?? '5.0.0', diagnosticType: 'smtp', diagnostic: said });
+  }
+  if (!recipients.length) return undefined;
+  const from = /@([^>\s]+)>?\s*$/.exec(first(top.headers, 'from') ?? '')?.[1];
+  return { kind: 'delivery-status', reportingMta: from, recipients };
 }
 
 /**
@@ -97,31 +129,30 @@ function originalIdFrom(parts: Part[], headerNames: readonly string[]): string |
  */
 export function parseReport(msg: Buffer, headerNames: readonly string[] = ['X-KumoRef']): Report | undefined {
   const top = splitEntity(msg.toString('latin1'));
-  const ct = top.headers.get('content-type');
-  if (mediaType(ct) !== 'multipart/report') return undefined;
-  const boundary = param(ct, 'boundary');
-  if (!boundary) return undefined;
-  const parts = multipartParts(top.body, boundary);
+  const t = mediaType(top);
+  if (t === 'text/plain') return parseQmailText(top);
+  if (t !== 'multipart/report' || !param(first(top.headers, 'content-type'), 'boundary')) return undefined;
+  const parts = leafParts(top);
   const originalId = originalIdFrom(parts, headerNames);
-  const ds = parts.find((p) => mediaType(p.headers.get('content-type')) === 'message/delivery-status');
-  if (ds) {
-    const blocks = decodeBody(ds).split(/\r?\n\s*\r?\n/).map(parseFields).filter((b) => b.size);
-    const perMessage = blocks[0];
-    const recipients = blocks
-      .filter((b) => b.has('final-recipient') || b.has('original-recipient'))
-      .map((b) => ({
-        recipient: unquoteType(b.get('final-recipient') ?? b.get('original-recipient')) ?? '',
-        action: b.get('action')?.toLowerCase(),
-        status: b.get('status'),
-        diagnostic: unquoteType(b.get('diagnostic-code')),
-        remoteMta: unquoteType(b.get('remote-mta')),
-      }));
-    return { kind: 'delivery-status', reportingMta: unquoteType(perMessage?.get('reporting-mta')), recipients, originalId };
-  }
-  const fb = parts.find((p) => mediaType(p.headers.get('content-type')) === 'message/feedback-report');
+  const ds = parts.find((p) => mediaType(p) === 'message/delivery-status' || mediaType(p) === 'message/global-delivery-status');
+  if (ds) return { kind: 'delivery-status', ...parseDeliveryStatus(decodeBody(ds)), originalId };
+  const fb = parts.find((p) => mediaType(p) === 'message/feedback-report');
   if (fb) {
-    const fields = Object.fromEntries(parseFields(decodeBody(fb)));
-    return { kind: 'feedback-report', feedbackType: fields['feedback-type'], fields, originalId };
+    const arf = parseArf(decodeBody(fb), parts);
+    return arf ? { kind: 'feedback-report', arf, originalId } : undefined;
   }
   return undefined;
+}
+
+/**
+ * KumoMTA's reading of an OOB reply: the code and text of an "smtp" diagnostic (the first
+ * 3-digit reply code in it, so "host mx says: 550 5.4.1 ..." works too), else 550 and ''.
+ */
+export function oobResponse(r: DsnRecipient): { code: number; content: string } {
+  if (r.diagnosticType === 'smtp' && r.diagnostic) {
+    const m = /(?:^|\s)([245]\d\d)(?:[ :-]|$)([\s\S]*)/.exec(r.diagnostic);
+    if (m) return { code: Number(m[1]), content: m[2]!.replace(/^[\s:]+/, '').trim() };
+    return { code: 550, content: r.diagnostic };
+  }
+  return { code: 550, content: '' };
 }

@@ -41,7 +41,9 @@ export class SmtpSubsystem implements Subsystem {
         log,
       },
     });
-    await this.service.reconcile(store.current);
+    // a listener that cannot bind (or load its certificate) now fails the start; later
+    // reconciles keep retrying it instead (service.ts)
+    await this.service.start(store.current);
   }
 
   async apply(next: Snapshot): Promise<void> {

@@ -3,6 +3,8 @@ import type { ServerContext, Subsystem } from '../server.js';
 import type { Snapshot } from '../config/snapshot.js';
 import { RecordWriter } from '../logging/record-writer.js';
 import { LmdbSpool } from './lmdb-spool.js';
+import { acquireDirLock } from './lock.js';
+import type { DirLock } from './lock.js';
 
 /**
  * 'storage': opens the durable spool and the log-record writer and provides them as the
@@ -14,11 +16,16 @@ export class StorageSubsystem implements Subsystem {
   private spool: LmdbSpool | undefined;
   private records: RecordWriter | undefined;
   private ctx: ServerContext | undefined;
+  private readonly locks: DirLock[] = [];
 
   async start(ctx: ServerContext): Promise<void> {
     this.ctx = ctx;
     const main = ctx.store.current.main;
-    this.spool = LmdbSpool.open({ path: main.spool.path, commitDelayMs: main.spool.groupCommitWindowMs });
+    // one process per spool and per log directory (issue 15): a second one stops here, before it
+    // runs the queue on the same spool or compresses the records file the first one is writing
+    await this.lock(main.spool.path, 'spool');
+    if (main.logs.path !== main.spool.path) await this.lock(main.logs.path, 'log directory');
+    this.spool = LmdbSpool.open({ path: main.spool.path, commitDelayMs: main.spool.groupCommitWindowMs, log: ctx.log.child({ subsystem: 'spool' }) });
     this.records = new RecordWriter({ settings: () => ctx.store.current.main.logs, log: ctx.log.child({ subsystem: 'records' }) });
     ctx.services.provide('spool', this.spool);
     ctx.services.provide('records', this.records);
@@ -31,11 +38,27 @@ export class StorageSubsystem implements Subsystem {
         current: this.spool?.path,
         configured: next.main.spool.path,
       });
+    // the record writer follows logs.path live: lock the new directory too (records only ever
+    // go to new files of our own there, so a held lock is reported, not fatal)
+    const logs = next.main.logs.path;
+    if (prev && logs !== prev.main.logs.path && !this.locks.some((l) => l.dir === logs))
+      acquireDirLock(logs, 'log directory', this.ctx?.log).then((l) => this.locks.push(l), (e: Error) =>
+        this.ctx?.log.error(`logs.path changed: ${e.message}`, { code: (e as { code?: string }).code }));
   }
 
   async stop(_deadlineMs: number): Promise<void> {
     await this.records?.close();
     await this.spool?.close();
+    for (const l of this.locks.splice(0)) l.release();
+  }
+
+  private async lock(dir: string, what: string): Promise<void> {
+    try {
+      this.locks.push(await acquireDirLock(dir, what, this.ctx?.log));
+    } catch (e) {
+      for (const l of this.locks.splice(0)) l.release();
+      throw e;
+    }
   }
 }
 

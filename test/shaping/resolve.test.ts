@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { formatIssue } from '../../src/config/issues.js';
 import type { Snapshot } from '../../src/config/snapshot.js';
 import { resolveMxSite } from '../../src/dns/mx-site.js';
@@ -12,6 +11,7 @@ import { resolvePath, resolveShaping } from '../../src/shaping/resolve.js';
 import type { ShapingQuery } from '../../src/shaping/types.js';
 import { DEFAULT_SHAPING } from '../../src/shaping/types.js';
 import { GOOGLE_MX, YAHOO_MX, cleanupTrees, compileShapingFiles, snapshotOf } from './helpers.js';
+import { requirePath } from '../require-tool.js';
 
 after(cleanupTrees);
 
@@ -231,9 +231,9 @@ describe('load findings', () => {
 });
 
 describe('KumoMTA bundled shaping.toml', () => {
-  // ../shared beside the checkout (as CI lays it out); skipped cleanly when absent
+  // ../shared beside the checkout (as CI lays it out); skipped when absent, a failure under CI
   const FIXTURE = join(PACKAGE_ROOT, '..', 'shared', 'fixtures', 'kumomta', 'shaping.toml');
-  const skip = !existsSync(FIXTURE) && `fixture ${FIXTURE} absent`;
+  const skip = requirePath(FIXTURE, 'the KumoMTA shaping.toml fixture of ../shared');
 
   test('loads unchanged with a resolver that gives no answers: 1 default, 7 domain blocks, 8 providers, 4 automation rules', { skip }, async () => {
     const res = await compileShapingFiles({ [FIXTURE]: '' }, {});
@@ -241,8 +241,10 @@ describe('KumoMTA bundled shaping.toml', () => {
     if (!res.ok) return;
     const s = res.snapshot.shaping;
     assert.deepEqual({ ...s.stats }, { files: 1, defaultBlocks: 1, domainBlocks: 7, providers: 8, automationRules: 4 });
-    // the three rollup blocks cannot be resolved: skipped with a warning each, never an error
-    assert.deepEqual(res.warnings.map((w) => w.code), ['shaping.dns-fail', 'shaping.dns-fail', 'shaping.dns-fail']);
+    // the three rollup blocks cannot be resolved: skipped with a warning each, never an error;
+    // the keys kumo-ts does not act on yet are named (key.not-implemented)
+    assert.deepEqual(res.warnings.filter((w) => w.code !== 'key.not-implemented').map((w) => w.code), ['shaping.dns-fail', 'shaping.dns-fail', 'shaping.dns-fail']);
+    assert.deepEqual(res.warnings.filter((w) => w.code === 'key.not-implemented').map((w) => w.message.split(': accepted')[0]), ['default.remember_broken_tls', '"http://127.0.0.1:8008.tsa.kumomta".system_shutdown_timeout']);
     assert.deepEqual([...s.skipped.keys()], ['comcast.net', 'mail.com', 'smtp.mailgun.com']);
     assert.equal(s.byDomain.size, 4);
   });

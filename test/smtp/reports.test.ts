@@ -12,10 +12,10 @@ listen = "127.0.0.1:${await freePort()}"
 `,
       'listener_domains.toml': `
 ["bounce.test"]
-log_oob = true
+log_oob = "LogThenDrop"
 
 ["fbl.test"]
-log_arf = true
+log_arf = "LogThenDrop"
 `,
     });
   });
@@ -29,7 +29,7 @@ log_arf = true
     return r;
   }
 
-  test('an RFC 3464 bounce for one of our messages becomes an OOB record about it', async () => {
+  test('an RFC 3464 bounce for one of our messages becomes an OOB record about it (KumoMTA: id of the report, original id in meta)', async () => {
     const orig = await send('news@example.org', 'gone@remote.test', message({ to: 'gone@remote.test' }));
     const origId = /id=(\w+)/.exec(orig.final!.text)![1]!;
     const origHeaders = (await h.spool.getBody(origId))!.toString().split('\r\n\r\n')[0]!;
@@ -63,16 +63,20 @@ log_arf = true
     ].join('\r\n');
     const r = await send('', 'bounce-1@bounce.test', dsn);
     assert.equal(r.final?.code, 250);
+    const reportId = /id=(\w+)/.exec(r.final!.text)![1]!;
     const oob = (await h.records_('OOB')).at(-1);
     assert.ok(oob, 'OOB record');
-    assert.equal(oob.id, origId);
+    assert.equal(oob.id, reportId);
+    assert.equal(oob.meta.original_id, origId);
+    assert.equal(oob.sender, 'bounce-1@bounce.test', 'the report is addressed to the original sender');
     assert.equal(oob.recipient, 'gone@remote.test');
     assert.equal(oob.response.code, 550);
     assert.deepEqual(oob.response.enhanced_code, { class: 5, subject: 1, detail: 1 });
     assert.match(oob.response.content, /no such user/);
+    assert.equal(oob.peer_address?.name, 'mx.remote.test', 'the reporting MTA');
   });
 
-  test('an ARF report becomes a Feedback record', async () => {
+  test('an ARF report becomes a Feedback record instead of the Reception record', async () => {
     const arf = [
       'From: fbl@isp.test',
       'To: fbl@fbl.test',
@@ -97,8 +101,12 @@ log_arf = true
     ].join('\r\n');
     const r = await send('fbl@isp.test', 'fbl@fbl.test', arf);
     assert.equal(r.final?.code, 250);
+    const id = /id=(\w+)/.exec(r.final!.text)![1]!;
     const fb = (await h.records_('Feedback')).at(-1);
-    assert.equal(fb?.response.content, 'abuse');
-    assert.equal(fb?.recipient, 'user@isp.test');
+    assert.equal(fb?.id, id);
+    assert.equal(fb?.recipient, 'fbl@fbl.test');
+    assert.equal(fb?.feedback_report?.feedback_type, 'abuse');
+    assert.deepEqual(fb?.feedback_report?.original_rcpto_to, ['user@isp.test']);
+    assert.equal((await h.records_('Reception')).filter((x) => x.id === id).length, 0, 'no Reception record for it');
   });
 });

@@ -18,7 +18,8 @@ function dir(): string {
 const rec = (i: number): LogRecord => ({
   type: 'Reception', id: `id${i}`, sender: 's@example.org', recipient: 'r@example.net',
   response: { code: 250, content: 'OK' }, timestamp: Date.now() / 1000,
-});
+
+}) as LogRecord;
 
 function readAll(d: string): LogRecord[] {
   const out: LogRecord[] = [];

@@ -69,13 +69,13 @@ selector?: string
  */
 headers?: string[]
 /**
- * Header canonicalization: "relaxed" (default) or "simple".
+ * Header canonicalization: "relaxed" (default) or "simple"; KumoMTA's spellings "Relaxed" and "Simple" are the same.
  */
-header_canonicalization?: ("relaxed" | "simple")
+header_canonicalization?: ("relaxed" | "simple" | "Relaxed" | "Simple")
 /**
- * Body canonicalization: "relaxed" (default) or "simple".
+ * Body canonicalization: "relaxed" (default) or "simple"; KumoMTA's spellings "Relaxed" and "Simple" are the same.
  */
-body_canonicalization?: ("relaxed" | "simple")
+body_canonicalization?: ("relaxed" | "simple" | "Relaxed" | "Simple")
 /**
  * List every signed header once more in h= than it occurs, so that adding such a header later breaks the signature.
  */
@@ -142,13 +142,13 @@ selector?: string
  */
 headers?: string[]
 /**
- * Header canonicalization: "relaxed" (default) or "simple".
+ * Header canonicalization: "relaxed" (default) or "simple"; KumoMTA's spellings "Relaxed" and "Simple" are the same.
  */
-header_canonicalization?: ("relaxed" | "simple")
+header_canonicalization?: ("relaxed" | "simple" | "Relaxed" | "Simple")
 /**
- * Body canonicalization: "relaxed" (default) or "simple".
+ * Body canonicalization: "relaxed" (default) or "simple"; KumoMTA's spellings "Relaxed" and "Simple" are the same.
  */
-body_canonicalization?: ("relaxed" | "simple")
+body_canonicalization?: ("relaxed" | "simple" | "Relaxed" | "Simple")
 /**
  * List every signed header once more in h= than it occurs, so that adding such a header later breaks the signature.
  */
@@ -192,13 +192,13 @@ selector?: string
  */
 headers?: string[]
 /**
- * Header canonicalization: "relaxed" (default) or "simple".
+ * Header canonicalization: "relaxed" (default) or "simple"; KumoMTA's spellings "Relaxed" and "Simple" are the same.
  */
-header_canonicalization?: ("relaxed" | "simple")
+header_canonicalization?: ("relaxed" | "simple" | "Relaxed" | "Simple")
 /**
- * Body canonicalization: "relaxed" (default) or "simple".
+ * Body canonicalization: "relaxed" (default) or "simple"; KumoMTA's spellings "Relaxed" and "Simple" are the same.
  */
-body_canonicalization?: ("relaxed" | "simple")
+body_canonicalization?: ("relaxed" | "simple" | "Relaxed" | "Simple")
 /**
  * List every signed header once more in h= than it occurs, so that adding such a header later breaks the signature.
  */

@@ -5,7 +5,7 @@
  */
 export type CidrList = string[]
 /**
- * true (= "LogThenDrop"), false (= "Ignore"), or one of "Ignore", "LogThenDrop", "LogThenRelay".
+ * true (= "LogThenRelay", as in KumoMTA), false (= "Ignore"), or one of "Ignore", "LogThenDrop", "LogThenRelay".
  */
 export type ReportDisposition = (boolean | ("Ignore" | "LogThenDrop" | "LogThenRelay"))
 

@@ -1,7 +1,7 @@
 /* Generated from schemas/queues.schema.json by scripts/gen-types.mjs. Do not edit: run npm run gen:types. */
 
 /**
- * A smarthost: "host", "host:port", "[ip]" or "[ip]:port", or {name, addr, port}.
+ * A smarthost: "host", "host:port", "[ip]" or "[ip]:port", or {name, addr, port} (addr may carry the port, "10.0.0.1:2025", as in KumoMTA).
  */
 export type MxEntry = (string | {
 /**
@@ -9,7 +9,7 @@ export type MxEntry = (string | {
  */
 name: string
 /**
- * IP address to connect to instead of resolving name.
+ * IP address to connect to instead of resolving name, optionally with a port ("10.0.0.1", "10.0.0.1:2025", "[::1]:2025").
  */
 addr?: string
 /**
@@ -18,140 +18,29 @@ addr?: string
 port?: number
 })
 /**
- * A smarthost: "host", "host:port", "[ip]" or "[ip]:port", or {name, addr, port}.
+ * When to shrink idle queued messages in memory (KumoMTA). Accepted for KumoMTA compatibility; not acted on yet (kumo-ts keeps queued messages on disk, not in memory).
  */
-export type MxEntry1 = (string | {
-/**
- * Host name (used in logs and as the TLS server name).
- */
-name: string
-/**
- * IP address to connect to instead of resolving name.
- */
-addr?: string
-/**
- * Port (default 25, or the source's remote_port).
- */
-port?: number
-})
+export type ShrinkPolicyList = ShrinkPolicy[]
 /**
  * Settings for a destination domain ("example.com", "*.example.com" or "default"); sub-tables are tenants.
  */
 export type DomainQueue = (DomainQueueSettings & DomainQueueTables)
 /**
- * A smarthost: "host", "host:port", "[ip]" or "[ip]:port", or {name, addr, port}.
- */
-export type MxEntry2 = (string | {
-/**
- * Host name (used in logs and as the TLS server name).
- */
-name: string
-/**
- * IP address to connect to instead of resolving name.
- */
-addr?: string
-/**
- * Port (default 25, or the source's remote_port).
- */
-port?: number
-})
-/**
- * A smarthost: "host", "host:port", "[ip]" or "[ip]:port", or {name, addr, port}.
- */
-export type MxEntry3 = (string | {
-/**
- * Host name (used in logs and as the TLS server name).
- */
-name: string
-/**
- * IP address to connect to instead of resolving name.
- */
-addr?: string
-/**
- * Port (default 25, or the source's remote_port).
- */
-port?: number
-})
-/**
  * Settings for one tenant at this domain; sub-tables are campaigns.
  * 
  * This interface was referenced by `DomainQueueTables`'s JSON-Schema definition
- * via the `patternProperty` "^(?!(egress_pool|max_age|max_message_rate|max_retry_interval|mx_list|protocol|retry_interval|routing_domain)$)".
+ * via the `patternProperty` "^(?!(egress_pool|max_age|max_message_rate|max_retry_interval|mx_list|overall_max_message_rate|protocol|provider_name|reap_interval|refresh_interval|refresh_strategy|retry_interval|routing_domain|shrink_policy|strategy|tenants|timerwheel_tick_interval)$)".
  */
 export type TenantQueue = (TenantQueueSettings & TenantQueueTables)
-/**
- * A smarthost: "host", "host:port", "[ip]" or "[ip]:port", or {name, addr, port}.
- */
-export type MxEntry4 = (string | {
-/**
- * Host name (used in logs and as the TLS server name).
- */
-name: string
-/**
- * IP address to connect to instead of resolving name.
- */
-addr?: string
-/**
- * Port (default 25, or the source's remote_port).
- */
-port?: number
-})
-/**
- * A smarthost: "host", "host:port", "[ip]" or "[ip]:port", or {name, addr, port}.
- */
-export type MxEntry5 = (string | {
-/**
- * Host name (used in logs and as the TLS server name).
- */
-name: string
-/**
- * IP address to connect to instead of resolving name.
- */
-addr?: string
-/**
- * Port (default 25, or the source's remote_port).
- */
-port?: number
-})
-/**
- * A smarthost: "host", "host:port", "[ip]" or "[ip]:port", or {name, addr, port}.
- */
-export type MxEntry6 = (string | {
-/**
- * Host name (used in logs and as the TLS server name).
- */
-name: string
-/**
- * IP address to connect to instead of resolving name.
- */
-addr?: string
-/**
- * Port (default 25, or the source's remote_port).
- */
-port?: number
-})
-/**
- * A smarthost: "host", "host:port", "[ip]" or "[ip]:port", or {name, addr, port}.
- */
-export type MxEntry7 = (string | {
-/**
- * Host name (used in logs and as the TLS server name).
- */
-name: string
-/**
- * IP address to connect to instead of resolving name.
- */
-addr?: string
-/**
- * Port (default 25, or the source's remote_port).
- */
-port?: number
-})
 
 /**
- * Queue settings in KumoMTA's queues.toml format. Settings apply in this order, later winning: [queue.default], [queue.'domain'], [tenant.'t'], [queue.'domain'.'t'], [queue.'domain'.'t'.'campaign']. Several files merge in order.
+ * Queue settings in KumoMTA's queues.toml format. Settings apply in this order, later winning: [queue.default], [queue.'domain'], [tenant.'t'], [queue.'domain'.'t'], [queue.'domain'.'t'.'campaign']. Several files merge in order. Keys that kumo-ts does not act on yet are accepted and reported as warnings (key.not-implemented).
  */
 export interface Queues {
+/**
+ * Header holding a JSON delivery schedule (KumoMTA import_scheduling_header: first_attempt, expires, restriction), e.g. "X-Schedule". Accepted for KumoMTA compatibility; not acted on yet.
+ */
+scheduling_header?: string
 /**
  * Header naming the message's tenant, e.g. "X-Tenant".
  */
@@ -210,7 +99,7 @@ max_age?: (string | number)
  */
 max_message_rate?: string
 /**
- * Route by the MX records of this domain instead of the recipient domain; the scheduled queue name gets "!routing_domain".
+ * Route by the MX records of this domain instead of the recipient domain, or to an address literal ("[10.0.0.1]", "[::1]"; like an mx_list of that address); the scheduled queue name gets "!routing_domain".
  */
 routing_domain?: string
 /**
@@ -221,12 +110,47 @@ routing_domain?: string
 mx_list?: [MxEntry, ...(MxEntry)[]]
 protocol?: Protocol
 /**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+reap_interval?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+refresh_interval?: (string | number)
+/**
+ * When KumoMTA re-reads the queue config. Accepted for KumoMTA compatibility; not acted on yet: kumo-ts always follows the config epoch.
+ */
+refresh_strategy?: ("Ttl" | "Epoch")
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+timerwheel_tick_interval?: (string | number)
+/**
+ * KumoMTA's scheduled-queue data structure. Accepted for KumoMTA compatibility; not acted on yet.
+ */
+strategy?: ("TimerWheel" | "SkipList" | "SingletonTimerWheel" | "SingletonTimerWheelV2")
+/**
+ * Provider name for metrics rollups (KumoMTA). Accepted for KumoMTA compatibility; not acted on yet.
+ */
+provider_name?: string
+shrink_policy?: ShrinkPolicyList
+/**
  * Only these SMTP AUTH identities may select this tenant with the tenant header.
  */
 require_authz?: string[]
+/**
+ * A rate "[local:]N/[k]period[,max_burst=B]" with period s, m, h or d, e.g. "100/min", "10/5m", "1,000/h". local: keeps it in this process even in cluster mode.
+ */
+overall_max_message_rate?: string
+/**
+ * Per-campaign settings of this tenant ([tenant.'t'.campaigns.'c'], KumoMTA queue helper); KumoMTA uses only their overall_max_message_rate.
+ */
+campaigns?: {
+[k: string]: TenantCampaign
+}
 }
 /**
- * Delivery protocol (KumoMTA make_queue_config protocol): {smtp = {mx_list = [...]}} or {maildir_path = "..."}. Default: SMTP to the MX hosts.
+ * Delivery protocol (KumoMTA make_queue_config protocol): {smtp = {mx_list = [...]}} or {maildir_path = "..."}; custom_lua and xfer are accepted for KumoMTA compatibility but not acted on yet (such a queue delivers by SMTP). Default: SMTP to the MX hosts.
  */
 export interface Protocol {
 /**
@@ -238,7 +162,11 @@ smtp?: {
  * 
  * @minItems 1
  */
-mx_list?: [MxEntry1, ...(MxEntry1)[]]
+mx_list?: [MxEntry, ...(MxEntry)[]]
+/**
+ * Treat the mx_list hosts as a DNSSEC-secure selection for DANE. Accepted for KumoMTA compatibility; not acted on yet (kumo-ts does not do DANE yet).
+ */
+treat_mx_list_as_secure?: boolean
 }
 /**
  * Deliver into this maildir instead (labs, tests). {{ domain_part }}, {{ local_part }}, {{ email }}, {{ tenant }}, {{ campaign }}, {{ queue }} are expanded. Relative to the working directory.
@@ -252,6 +180,114 @@ dir_mode?: number
  * Mode of the message files (default 0o664 minus umask).
  */
 file_mode?: number
+/**
+ * Deliver with a Lua constructor (KumoMTA). Accepted for KumoMTA compatibility; not acted on yet: kumo-ts has no Lua; the queue delivers by SMTP.
+ */
+custom_lua?: {
+/**
+ * Name of the Lua event that builds the delivery implementation.
+ */
+constructor: string
+/**
+ * Messages per batch (KumoMTA default 1).
+ */
+batch_size?: number
+/**
+ * Smallest batch to send (KumoMTA default 1).
+ */
+min_batch_size?: number
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+max_batch_latency?: (string | number)
+}
+/**
+ * Transfer the messages to another KumoMTA node (KumoMTA xfer). Accepted for KumoMTA compatibility; not acted on yet: the queue delivers by SMTP.
+ */
+xfer?: {
+/**
+ * HTTP URL prefix of the receiving node, e.g. "http://127.0.0.1:8000".
+ */
+target: string
+}
+}
+/**
+ * One memory-reduction step.
+ */
+export interface ShrinkPolicy {
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+interval: (string | number)
+/**
+ * What to drop from memory.
+ */
+policy: ("ShrinkDataAndMeta" | "ShrinkData" | "NoShrink")
+}
+/**
+ * One campaign of a tenant ([tenant.'t'.campaigns.'c']). KumoMTA's queue helper accepts queue keys here but applies none of them; only overall_max_message_rate.
+ */
+export interface TenantCampaign {
+/**
+ * A rate "[local:]N/[k]period[,max_burst=B]" with period s, m, h or d, e.g. "100/min", "10/5m", "1,000/h". local: keeps it in this process even in cluster mode.
+ */
+overall_max_message_rate?: string
+/**
+ * Accepted by KumoMTA's queue helper here, but it applies no queue key of [tenant.'t'.campaigns.'c']; not acted on yet.
+ */
+egress_pool?: string
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+retry_interval?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+max_retry_interval?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+max_age?: (string | number)
+/**
+ * A rate "[local:]N/[k]period[,max_burst=B]" with period s, m, h or d, e.g. "100/min", "10/5m", "1,000/h". local: keeps it in this process even in cluster mode.
+ */
+max_message_rate?: string
+/**
+ * Accepted by KumoMTA's queue helper here, but it applies no queue key of [tenant.'t'.campaigns.'c']; not acted on yet.
+ */
+routing_domain?: string
+/**
+ * Accepted by KumoMTA's queue helper here, but it applies no queue key of [tenant.'t'.campaigns.'c']; not acted on yet.
+ * 
+ * @minItems 1
+ */
+mx_list?: [MxEntry, ...(MxEntry)[]]
+protocol?: Protocol
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+reap_interval?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+refresh_interval?: (string | number)
+/**
+ * Accepted by KumoMTA's queue helper here, but it applies no queue key of [tenant.'t'.campaigns.'c']; not acted on yet.
+ */
+refresh_strategy?: ("Ttl" | "Epoch")
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+timerwheel_tick_interval?: (string | number)
+/**
+ * Accepted by KumoMTA's queue helper here, but it applies no queue key of [tenant.'t'.campaigns.'c']; not acted on yet.
+ */
+strategy?: ("TimerWheel" | "SkipList" | "SingletonTimerWheel" | "SingletonTimerWheelV2")
+/**
+ * Accepted by KumoMTA's queue helper here, but it applies no queue key of [tenant.'t'.campaigns.'c']; not acted on yet.
+ */
+provider_name?: string
+shrink_policy?: ShrinkPolicyList
 }
 /**
  * The settings of this table.
@@ -278,7 +314,7 @@ max_age?: (string | number)
  */
 max_message_rate?: string
 /**
- * Route by the MX records of this domain instead of the recipient domain; the scheduled queue name gets "!routing_domain".
+ * Route by the MX records of this domain instead of the recipient domain, or to an address literal ("[10.0.0.1]", "[::1]"; like an mx_list of that address); the scheduled queue name gets "!routing_domain".
  */
 routing_domain?: string
 /**
@@ -286,43 +322,44 @@ routing_domain?: string
  * 
  * @minItems 1
  */
-mx_list?: [MxEntry2, ...(MxEntry2)[]]
-protocol?: Protocol1
-[k: string]: unknown
-}
+mx_list?: [MxEntry, ...(MxEntry)[]]
+protocol?: Protocol
 /**
- * Delivery protocol (KumoMTA make_queue_config protocol): {smtp = {mx_list = [...]}} or {maildir_path = "..."}. Default: SMTP to the MX hosts.
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
  */
-export interface Protocol1 {
+reap_interval?: (string | number)
 /**
- * SMTP delivery options.
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
  */
-smtp?: {
+refresh_interval?: (string | number)
 /**
- * Smarthosts to deliver to, in order, instead of MX resolution.
- * 
- * @minItems 1
+ * When KumoMTA re-reads the queue config. Accepted for KumoMTA compatibility; not acted on yet: kumo-ts always follows the config epoch.
  */
-mx_list?: [MxEntry3, ...(MxEntry3)[]]
-}
+refresh_strategy?: ("Ttl" | "Epoch")
 /**
- * Deliver into this maildir instead (labs, tests). {{ domain_part }}, {{ local_part }}, {{ email }}, {{ tenant }}, {{ campaign }}, {{ queue }} are expanded. Relative to the working directory.
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
  */
-maildir_path?: string
+timerwheel_tick_interval?: (string | number)
 /**
- * Mode of the maildir directories created (default 0o775 minus umask).
+ * KumoMTA's scheduled-queue data structure. Accepted for KumoMTA compatibility; not acted on yet.
  */
-dir_mode?: number
+strategy?: ("TimerWheel" | "SkipList" | "SingletonTimerWheel" | "SingletonTimerWheelV2")
 /**
- * Mode of the message files (default 0o664 minus umask).
+ * Provider name for metrics rollups (KumoMTA). Accepted for KumoMTA compatibility; not acted on yet.
  */
-file_mode?: number
-}
+provider_name?: string
+shrink_policy?: ShrinkPolicyList
 /**
- * Tenant sub-tables by tenant name.
+ * A rate "[local:]N/[k]period[,max_burst=B]" with period s, m, h or d, e.g. "100/min", "10/5m", "1,000/h". local: keeps it in this process even in cluster mode.
  */
-export interface DomainQueueTables {
+overall_max_message_rate?: string
+/**
+ * Tenant sub-tables spelled as KumoMTA's queue helper stores them ([queue.'domain'.tenants.'t']); the same as [queue.'domain'.'t'].
+ */
+tenants?: {
 [k: string]: TenantQueue
+}
+[k: string]: unknown
 }
 /**
  * The settings of this table.
@@ -349,7 +386,7 @@ max_age?: (string | number)
  */
 max_message_rate?: string
 /**
- * Route by the MX records of this domain instead of the recipient domain; the scheduled queue name gets "!routing_domain".
+ * Route by the MX records of this domain instead of the recipient domain, or to an address literal ("[10.0.0.1]", "[::1]"; like an mx_list of that address); the scheduled queue name gets "!routing_domain".
  */
 routing_domain?: string
 /**
@@ -357,49 +394,50 @@ routing_domain?: string
  * 
  * @minItems 1
  */
-mx_list?: [MxEntry4, ...(MxEntry4)[]]
-protocol?: Protocol2
-[k: string]: unknown
-}
+mx_list?: [MxEntry, ...(MxEntry)[]]
+protocol?: Protocol
 /**
- * Delivery protocol (KumoMTA make_queue_config protocol): {smtp = {mx_list = [...]}} or {maildir_path = "..."}. Default: SMTP to the MX hosts.
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
  */
-export interface Protocol2 {
+reap_interval?: (string | number)
 /**
- * SMTP delivery options.
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
  */
-smtp?: {
+refresh_interval?: (string | number)
 /**
- * Smarthosts to deliver to, in order, instead of MX resolution.
- * 
- * @minItems 1
+ * When KumoMTA re-reads the queue config. Accepted for KumoMTA compatibility; not acted on yet: kumo-ts always follows the config epoch.
  */
-mx_list?: [MxEntry5, ...(MxEntry5)[]]
-}
+refresh_strategy?: ("Ttl" | "Epoch")
 /**
- * Deliver into this maildir instead (labs, tests). {{ domain_part }}, {{ local_part }}, {{ email }}, {{ tenant }}, {{ campaign }}, {{ queue }} are expanded. Relative to the working directory.
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
  */
-maildir_path?: string
+timerwheel_tick_interval?: (string | number)
 /**
- * Mode of the maildir directories created (default 0o775 minus umask).
+ * KumoMTA's scheduled-queue data structure. Accepted for KumoMTA compatibility; not acted on yet.
  */
-dir_mode?: number
+strategy?: ("TimerWheel" | "SkipList" | "SingletonTimerWheel" | "SingletonTimerWheelV2")
 /**
- * Mode of the message files (default 0o664 minus umask).
+ * Provider name for metrics rollups (KumoMTA). Accepted for KumoMTA compatibility; not acted on yet.
  */
-file_mode?: number
-}
+provider_name?: string
+shrink_policy?: ShrinkPolicyList
 /**
- * Campaign sub-tables by campaign name.
+ * A rate "[local:]N/[k]period[,max_burst=B]" with period s, m, h or d, e.g. "100/min", "10/5m", "1,000/h". local: keeps it in this process even in cluster mode.
  */
-export interface TenantQueueTables {
+overall_max_message_rate?: string
+/**
+ * Campaign sub-tables spelled as KumoMTA's queue helper stores them ([queue.'domain'.'t'.campaigns.'c']); the same as [queue.'domain'.'t'.'c'].
+ */
+campaigns?: {
 [k: string]: CampaignQueue
+}
+[k: string]: unknown
 }
 /**
  * Settings for one campaign of a tenant at this domain.
  * 
  * This interface was referenced by `TenantQueueTables`'s JSON-Schema definition
- * via the `patternProperty` "^(?!(egress_pool|max_age|max_message_rate|max_retry_interval|mx_list|protocol|retry_interval|routing_domain)$)".
+ * via the `patternProperty` "^(?!(campaigns|egress_pool|max_age|max_message_rate|max_retry_interval|mx_list|overall_max_message_rate|protocol|provider_name|reap_interval|refresh_interval|refresh_strategy|retry_interval|routing_domain|shrink_policy|strategy|timerwheel_tick_interval)$)".
  */
 export interface CampaignQueue {
 /**
@@ -423,7 +461,7 @@ max_age?: (string | number)
  */
 max_message_rate?: string
 /**
- * Route by the MX records of this domain instead of the recipient domain; the scheduled queue name gets "!routing_domain".
+ * Route by the MX records of this domain instead of the recipient domain, or to an address literal ("[10.0.0.1]", "[::1]"; like an mx_list of that address); the scheduled queue name gets "!routing_domain".
  */
 routing_domain?: string
 /**
@@ -431,34 +469,47 @@ routing_domain?: string
  * 
  * @minItems 1
  */
-mx_list?: [MxEntry6, ...(MxEntry6)[]]
-protocol?: Protocol3
+mx_list?: [MxEntry, ...(MxEntry)[]]
+protocol?: Protocol
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+reap_interval?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+refresh_interval?: (string | number)
+/**
+ * When KumoMTA re-reads the queue config. Accepted for KumoMTA compatibility; not acted on yet: kumo-ts always follows the config epoch.
+ */
+refresh_strategy?: ("Ttl" | "Epoch")
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+timerwheel_tick_interval?: (string | number)
+/**
+ * KumoMTA's scheduled-queue data structure. Accepted for KumoMTA compatibility; not acted on yet.
+ */
+strategy?: ("TimerWheel" | "SkipList" | "SingletonTimerWheel" | "SingletonTimerWheelV2")
+/**
+ * Provider name for metrics rollups (KumoMTA). Accepted for KumoMTA compatibility; not acted on yet.
+ */
+provider_name?: string
+shrink_policy?: ShrinkPolicyList
+/**
+ * A rate "[local:]N/[k]period[,max_burst=B]" with period s, m, h or d, e.g. "100/min", "10/5m", "1,000/h". local: keeps it in this process even in cluster mode.
+ */
+overall_max_message_rate?: string
 }
 /**
- * Delivery protocol (KumoMTA make_queue_config protocol): {smtp = {mx_list = [...]}} or {maildir_path = "..."}. Default: SMTP to the MX hosts.
+ * Campaign sub-tables by campaign name.
  */
-export interface Protocol3 {
-/**
- * SMTP delivery options.
- */
-smtp?: {
-/**
- * Smarthosts to deliver to, in order, instead of MX resolution.
- * 
- * @minItems 1
- */
-mx_list?: [MxEntry7, ...(MxEntry7)[]]
+export interface TenantQueueTables {
+[k: string]: CampaignQueue
 }
 /**
- * Deliver into this maildir instead (labs, tests). {{ domain_part }}, {{ local_part }}, {{ email }}, {{ tenant }}, {{ campaign }}, {{ queue }} are expanded. Relative to the working directory.
+ * Tenant sub-tables by tenant name.
  */
-maildir_path?: string
-/**
- * Mode of the maildir directories created (default 0o775 minus umask).
- */
-dir_mode?: number
-/**
- * Mode of the message files (default 0o664 minus umask).
- */
-file_mode?: number
+export interface DomainQueueTables {
+[k: string]: TenantQueue
 }

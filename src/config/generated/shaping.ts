@@ -149,7 +149,7 @@ max_deliveries_per_connection?: number
  */
 max_ready?: number
 /**
- * Most RCPT TO commands in one transaction; larger recipient lists are sent in several transactions. Default 100.
+ * Most RCPT TO commands in one transaction; larger recipient lists are sent in several transactions. Default 100. Accepted for KumoMTA compatibility; not acted on yet (the recipients of a message are not split into batches yet).
  */
 max_recipients_per_batch?: number
 /**
@@ -157,15 +157,15 @@ max_recipients_per_batch?: number
  */
 consecutive_connection_failures_before_delay?: number
 /**
- * Most addresses kept for one MX host when planning connections. Default 10.
+ * Most addresses kept for one MX host when planning connections. Default 10. Accepted for KumoMTA compatibility; not acted on yet (every address of a host is tried).
  */
 max_mx_addresses_per_host?: number
 /**
- * Most addresses kept in the connection plan of a site, in MX preference order. Default 50.
+ * Most addresses kept in the connection plan of a site, in MX preference order. Default 50. Accepted for KumoMTA compatibility; not acted on yet (every MX host is tried).
  */
 max_mx_plan_size?: number
 /**
- * TCP port of the destination MX hosts. Default 25.
+ * TCP port of the destination MX hosts. Default 25. Accepted for KumoMTA compatibility; not acted on yet (the destination port is 25, the mx_list port or the source's remote_port).
  */
 smtp_port?: number
 /**
@@ -234,51 +234,51 @@ refresh_interval?: (string | number)
 remember_broken_tls?: (string | number)
 enable_tls?: TlsMode
 /**
- * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true.
+ * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true. Accepted for KumoMTA compatibility; not acted on yet (MTA-STS policies are not fetched yet).
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false.
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Accepted for KumoMTA compatibility; not acted on yet (DANE (TLSA) is not checked yet).
  */
 enable_dane?: boolean
 /**
- * Accepted for KumoMTA compatibility (kumo-ts always uses Node's OpenSSL). Default false.
+ * Prefer OpenSSL over rustls (KumoMTA). Default false. Accepted for KumoMTA compatibility; not acted on yet (TLS is always Node's OpenSSL).
  */
 tls_prefer_openssl?: boolean
 /**
- * In Opportunistic modes, reconnect without TLS after a failed handshake. Default false.
+ * In Opportunistic modes, reconnect without TLS after a failed handshake. Default false. Accepted for KumoMTA compatibility; not acted on yet (a failed STARTTLS is not retried in clear text yet).
  */
 opportunistic_tls_reconnect_on_failed_handshake?: boolean
 /**
- * Use PIPELINING when the server offers it. Default true.
+ * Use PIPELINING when the server offers it. Default true. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet: PIPELINING is used when the server offers it).
  */
 enable_pipelining?: boolean
 /**
- * Send RSET between transactions on a reused connection. Default true.
+ * Send RSET between transactions on a reused connection. Default true. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet).
  */
 enable_rset?: boolean
 /**
- * Send 8-bit content even when the server does not offer 8BITMIME. Default false.
+ * Send 8-bit content even when the server does not offer 8BITMIME. Default false. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet).
  */
 ignore_8bit_checks?: boolean
 /**
- * After a transport error mid-transaction, retry the message on the next MX host at once. Default false.
+ * After a transport error mid-transaction, retry the message on the next MX host at once. Default false. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet).
  */
 try_next_host_on_transport_error?: boolean
 /**
- * Speak LMTP instead of SMTP to the destination. Default false.
+ * Speak LMTP instead of SMTP to the destination. Default false. Accepted for KumoMTA compatibility; not acted on yet (delivery always speaks SMTP).
  */
 use_lmtp?: boolean
 /**
- * Open new connections eagerly up to connection_limit instead of one at a time. Default false.
+ * Open new connections eagerly up to connection_limit instead of one at a time. Default false. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet: connections open as the backlog needs them).
  */
 aggressive_connection_opening?: boolean
 /**
- * Allow AUTH PLAIN over an unencrypted connection. Default false.
+ * Allow AUTH PLAIN over an unencrypted connection. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
  */
 allow_smtp_auth_plain_without_tls?: boolean
 /**
- * Allow AUTH PLAIN when the server certificate did not verify. Default false.
+ * Allow AUTH PLAIN when the server certificate did not verify. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
  */
 allow_smtp_auth_plain_without_valid_certificate?: boolean
 /**
@@ -286,62 +286,66 @@ allow_smtp_auth_plain_without_valid_certificate?: boolean
  */
 suspended?: boolean
 /**
- * What to do after an error while delivering on an open connection: close the session, reconnect to the same host, or go on to the next MX host (default ConnectNextHost).
+ * What to do after an error while delivering on an open connection: close the session, reconnect to the same host, or go on to the next MX host (default ConnectNextHost). Accepted for KumoMTA compatibility; not acted on yet (not configurable yet: after an error the next host of the route is tried).
  */
 reconnect_strategy?: ("TerminateSession" | "ReconnectSameHost" | "ConnectNextHost")
 /**
- * Accepted for KumoMTA compatibility; kumo-ts always refreshes on a new config epoch.
+ * When KumoMTA re-reads the egress path config (Ttl or Epoch). Accepted for KumoMTA compatibility; not acted on yet (kumo-ts always follows the config epoch).
  */
 refresh_strategy?: ("Ttl" | "Epoch")
 /**
- * How many idle connections wake when a message enters the ready queue: all (Aggressive, default) or one (Relaxed).
+ * How many idle connections wake when a message enters the ready queue: all (Aggressive, default) or one (Relaxed). Accepted for KumoMTA compatibility; not acted on yet (KumoMTA dispatcher internals).
  */
 dispatcher_wakeup_strategy?: ("Aggressive" | "Relaxed")
 /**
- * How eagerly the ready-queue maintainer wakes to open connections (Aggressive, default, or Relaxed).
+ * How eagerly the ready-queue maintainer wakes to open connections (Aggressive, default, or Relaxed). Accepted for KumoMTA compatibility; not acted on yet (KumoMTA dispatcher internals).
  */
 maintainer_wakeup_strategy?: ("Aggressive" | "Relaxed")
 /**
- * What to release from memory for messages entering the ready queue when memory is low. Default ShrinkDataAndMeta.
+ * What to release from memory for messages entering the ready queue when memory is low. Default ShrinkDataAndMeta. Accepted for KumoMTA compatibility; not acted on yet (queued messages are kept on disk, not in memory).
  */
 low_memory_reduction_policy?: ("ShrinkDataAndMeta" | "ShrinkData" | "NoShrink")
 /**
- * What to release from memory for messages entering the ready queue when memory is exhausted. Default ShrinkDataAndMeta.
+ * What to release from memory for messages entering the ready queue when memory is exhausted. Default ShrinkDataAndMeta. Accepted for KumoMTA compatibility; not acted on yet (queued messages are kept on disk, not in memory).
  */
 no_memory_reduction_policy?: ("ShrinkDataAndMeta" | "ShrinkData" | "NoShrink")
 /**
- * Which address records of the MX hosts are used. Default Ipv4AndIpv6.
+ * KumoMTA thread pool that processes the ready queue. Accepted for KumoMTA compatibility; not acted on yet (KumoMTA thread pools).
+ */
+readyq_pool_name?: string
+/**
+ * Which address records of the MX hosts are used. Default Ipv4AndIpv6. Accepted for KumoMTA compatibility; not acted on yet (both A and AAAA addresses are tried).
  */
 ip_lookup_strategy?: ("Ipv4AndIpv6" | "Ipv4Only" | "Ipv6Only" | "Ipv6ThenIpv4" | "Ipv4ThenIpv6")
 /**
- * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname).
+ * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname). Accepted for KumoMTA compatibility; not acted on yet (the EHLO name comes from the egress source (ehlo_domain) or the node hostname).
  */
 ehlo_domain?: string
 /**
- * Provider name used in metrics and logs for this path (set automatically when a provider block matches).
+ * Provider name used in metrics and logs for this path (set automatically when a provider block matches). Accepted for KumoMTA compatibility; not acted on yet (the provider name comes from the matching [provider] block).
  */
 provider_name?: string
 /**
- * User name for AUTH PLAIN to the destination (smarthosts).
+ * User name for AUTH PLAIN to the destination (smarthosts). Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
  */
 smtp_auth_plain_username?: string
 smtp_auth_plain_password?: KeySource
 tls_certificate?: KeySource
 tls_private_key?: KeySource
 /**
- * OpenSSL cipher list for TLS 1.2 and below (OpenSSL syntax).
+ * OpenSSL cipher list for TLS 1.2 and below (OpenSSL syntax). Accepted for KumoMTA compatibility; not acted on yet (the default cipher list of Node is used).
  */
 openssl_cipher_list?: string
 /**
- * OpenSSL TLS 1.3 cipher suites, colon separated.
+ * OpenSSL TLS 1.3 cipher suites, colon separated. Accepted for KumoMTA compatibility; not acted on yet (the default TLS 1.3 suites of Node are used).
  */
 openssl_cipher_suites?: string
 /**
- * OpenSSL option names joined by "|", e.g. "NO_TLSV1|NO_TLSV1_1".
+ * OpenSSL option names joined by "|", e.g. "NO_TLSV1|NO_TLSV1_1". Accepted for KumoMTA compatibility; not acted on yet (the default OpenSSL options are used).
  */
 openssl_options?: string
 /**
- * Accepted for KumoMTA compatibility: rustls cipher suite names (kumo-ts uses OpenSSL).
+ * rustls cipher suite names (KumoMTA). Accepted for KumoMTA compatibility; not acted on yet (kumo-ts has no rustls).
  */
 rustls_cipher_suites?: string[]
 prohibited_hosts?: CidrList
@@ -388,7 +392,7 @@ export interface ConfigValue {
 /**
  * An egress-path setting name, e.g. "max_message_rate".
  */
-name: ("connection_limit" | "additional_connection_limits" | "max_connection_rate" | "max_message_rate" | "additional_message_rate_throttles" | "source_selection_rate" | "additional_source_selection_rates" | "max_deliveries_per_connection" | "max_ready" | "max_recipients_per_batch" | "consecutive_connection_failures_before_delay" | "max_mx_addresses_per_host" | "max_mx_plan_size" | "smtp_port" | "connect_timeout" | "banner_timeout" | "ehlo_timeout" | "mail_from_timeout" | "rcpt_to_timeout" | "data_timeout" | "data_dot_timeout" | "rset_timeout" | "idle_timeout" | "starttls_timeout" | "tls_handshake_timeout" | "auth_timeout" | "system_shutdown_timeout" | "dispatcher_progress_watchdog_timeout" | "refresh_interval" | "remember_broken_tls" | "enable_tls" | "enable_mta_sts" | "enable_dane" | "tls_prefer_openssl" | "opportunistic_tls_reconnect_on_failed_handshake" | "enable_pipelining" | "enable_rset" | "ignore_8bit_checks" | "try_next_host_on_transport_error" | "use_lmtp" | "aggressive_connection_opening" | "allow_smtp_auth_plain_without_tls" | "allow_smtp_auth_plain_without_valid_certificate" | "suspended" | "reconnect_strategy" | "refresh_strategy" | "dispatcher_wakeup_strategy" | "maintainer_wakeup_strategy" | "low_memory_reduction_policy" | "no_memory_reduction_policy" | "ip_lookup_strategy" | "ehlo_domain" | "provider_name" | "openssl_cipher_list" | "openssl_cipher_suites" | "openssl_options" | "rustls_cipher_suites" | "prohibited_hosts" | "skip_hosts")
+name: ("connection_limit" | "additional_connection_limits" | "max_connection_rate" | "max_message_rate" | "additional_message_rate_throttles" | "source_selection_rate" | "additional_source_selection_rates" | "max_deliveries_per_connection" | "max_ready" | "max_recipients_per_batch" | "consecutive_connection_failures_before_delay" | "max_mx_addresses_per_host" | "max_mx_plan_size" | "smtp_port" | "connect_timeout" | "banner_timeout" | "ehlo_timeout" | "mail_from_timeout" | "rcpt_to_timeout" | "data_timeout" | "data_dot_timeout" | "rset_timeout" | "idle_timeout" | "starttls_timeout" | "tls_handshake_timeout" | "auth_timeout" | "system_shutdown_timeout" | "dispatcher_progress_watchdog_timeout" | "refresh_interval" | "remember_broken_tls" | "enable_tls" | "enable_mta_sts" | "enable_dane" | "tls_prefer_openssl" | "opportunistic_tls_reconnect_on_failed_handshake" | "enable_pipelining" | "enable_rset" | "ignore_8bit_checks" | "try_next_host_on_transport_error" | "use_lmtp" | "aggressive_connection_opening" | "allow_smtp_auth_plain_without_tls" | "allow_smtp_auth_plain_without_valid_certificate" | "suspended" | "reconnect_strategy" | "refresh_strategy" | "dispatcher_wakeup_strategy" | "maintainer_wakeup_strategy" | "low_memory_reduction_policy" | "no_memory_reduction_policy" | "readyq_pool_name" | "ip_lookup_strategy" | "ehlo_domain" | "provider_name" | "openssl_cipher_list" | "openssl_cipher_suites" | "openssl_options" | "rustls_cipher_suites" | "prohibited_hosts" | "skip_hosts")
 /**
  * Its value, written as in a block.
  */
@@ -449,7 +453,7 @@ max_deliveries_per_connection?: number
  */
 max_ready?: number
 /**
- * Most RCPT TO commands in one transaction; larger recipient lists are sent in several transactions. Default 100.
+ * Most RCPT TO commands in one transaction; larger recipient lists are sent in several transactions. Default 100. Accepted for KumoMTA compatibility; not acted on yet (the recipients of a message are not split into batches yet).
  */
 max_recipients_per_batch?: number
 /**
@@ -457,15 +461,15 @@ max_recipients_per_batch?: number
  */
 consecutive_connection_failures_before_delay?: number
 /**
- * Most addresses kept for one MX host when planning connections. Default 10.
+ * Most addresses kept for one MX host when planning connections. Default 10. Accepted for KumoMTA compatibility; not acted on yet (every address of a host is tried).
  */
 max_mx_addresses_per_host?: number
 /**
- * Most addresses kept in the connection plan of a site, in MX preference order. Default 50.
+ * Most addresses kept in the connection plan of a site, in MX preference order. Default 50. Accepted for KumoMTA compatibility; not acted on yet (every MX host is tried).
  */
 max_mx_plan_size?: number
 /**
- * TCP port of the destination MX hosts. Default 25.
+ * TCP port of the destination MX hosts. Default 25. Accepted for KumoMTA compatibility; not acted on yet (the destination port is 25, the mx_list port or the source's remote_port).
  */
 smtp_port?: number
 /**
@@ -534,51 +538,51 @@ refresh_interval?: (string | number)
 remember_broken_tls?: (string | number)
 enable_tls?: TlsMode
 /**
- * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true.
+ * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true. Accepted for KumoMTA compatibility; not acted on yet (MTA-STS policies are not fetched yet).
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false.
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Accepted for KumoMTA compatibility; not acted on yet (DANE (TLSA) is not checked yet).
  */
 enable_dane?: boolean
 /**
- * Accepted for KumoMTA compatibility (kumo-ts always uses Node's OpenSSL). Default false.
+ * Prefer OpenSSL over rustls (KumoMTA). Default false. Accepted for KumoMTA compatibility; not acted on yet (TLS is always Node's OpenSSL).
  */
 tls_prefer_openssl?: boolean
 /**
- * In Opportunistic modes, reconnect without TLS after a failed handshake. Default false.
+ * In Opportunistic modes, reconnect without TLS after a failed handshake. Default false. Accepted for KumoMTA compatibility; not acted on yet (a failed STARTTLS is not retried in clear text yet).
  */
 opportunistic_tls_reconnect_on_failed_handshake?: boolean
 /**
- * Use PIPELINING when the server offers it. Default true.
+ * Use PIPELINING when the server offers it. Default true. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet: PIPELINING is used when the server offers it).
  */
 enable_pipelining?: boolean
 /**
- * Send RSET between transactions on a reused connection. Default true.
+ * Send RSET between transactions on a reused connection. Default true. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet).
  */
 enable_rset?: boolean
 /**
- * Send 8-bit content even when the server does not offer 8BITMIME. Default false.
+ * Send 8-bit content even when the server does not offer 8BITMIME. Default false. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet).
  */
 ignore_8bit_checks?: boolean
 /**
- * After a transport error mid-transaction, retry the message on the next MX host at once. Default false.
+ * After a transport error mid-transaction, retry the message on the next MX host at once. Default false. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet).
  */
 try_next_host_on_transport_error?: boolean
 /**
- * Speak LMTP instead of SMTP to the destination. Default false.
+ * Speak LMTP instead of SMTP to the destination. Default false. Accepted for KumoMTA compatibility; not acted on yet (delivery always speaks SMTP).
  */
 use_lmtp?: boolean
 /**
- * Open new connections eagerly up to connection_limit instead of one at a time. Default false.
+ * Open new connections eagerly up to connection_limit instead of one at a time. Default false. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet: connections open as the backlog needs them).
  */
 aggressive_connection_opening?: boolean
 /**
- * Allow AUTH PLAIN over an unencrypted connection. Default false.
+ * Allow AUTH PLAIN over an unencrypted connection. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
  */
 allow_smtp_auth_plain_without_tls?: boolean
 /**
- * Allow AUTH PLAIN when the server certificate did not verify. Default false.
+ * Allow AUTH PLAIN when the server certificate did not verify. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
  */
 allow_smtp_auth_plain_without_valid_certificate?: boolean
 /**
@@ -586,62 +590,66 @@ allow_smtp_auth_plain_without_valid_certificate?: boolean
  */
 suspended?: boolean
 /**
- * What to do after an error while delivering on an open connection: close the session, reconnect to the same host, or go on to the next MX host (default ConnectNextHost).
+ * What to do after an error while delivering on an open connection: close the session, reconnect to the same host, or go on to the next MX host (default ConnectNextHost). Accepted for KumoMTA compatibility; not acted on yet (not configurable yet: after an error the next host of the route is tried).
  */
 reconnect_strategy?: ("TerminateSession" | "ReconnectSameHost" | "ConnectNextHost")
 /**
- * Accepted for KumoMTA compatibility; kumo-ts always refreshes on a new config epoch.
+ * When KumoMTA re-reads the egress path config (Ttl or Epoch). Accepted for KumoMTA compatibility; not acted on yet (kumo-ts always follows the config epoch).
  */
 refresh_strategy?: ("Ttl" | "Epoch")
 /**
- * How many idle connections wake when a message enters the ready queue: all (Aggressive, default) or one (Relaxed).
+ * How many idle connections wake when a message enters the ready queue: all (Aggressive, default) or one (Relaxed). Accepted for KumoMTA compatibility; not acted on yet (KumoMTA dispatcher internals).
  */
 dispatcher_wakeup_strategy?: ("Aggressive" | "Relaxed")
 /**
- * How eagerly the ready-queue maintainer wakes to open connections (Aggressive, default, or Relaxed).
+ * How eagerly the ready-queue maintainer wakes to open connections (Aggressive, default, or Relaxed). Accepted for KumoMTA compatibility; not acted on yet (KumoMTA dispatcher internals).
  */
 maintainer_wakeup_strategy?: ("Aggressive" | "Relaxed")
 /**
- * What to release from memory for messages entering the ready queue when memory is low. Default ShrinkDataAndMeta.
+ * What to release from memory for messages entering the ready queue when memory is low. Default ShrinkDataAndMeta. Accepted for KumoMTA compatibility; not acted on yet (queued messages are kept on disk, not in memory).
  */
 low_memory_reduction_policy?: ("ShrinkDataAndMeta" | "ShrinkData" | "NoShrink")
 /**
- * What to release from memory for messages entering the ready queue when memory is exhausted. Default ShrinkDataAndMeta.
+ * What to release from memory for messages entering the ready queue when memory is exhausted. Default ShrinkDataAndMeta. Accepted for KumoMTA compatibility; not acted on yet (queued messages are kept on disk, not in memory).
  */
 no_memory_reduction_policy?: ("ShrinkDataAndMeta" | "ShrinkData" | "NoShrink")
 /**
- * Which address records of the MX hosts are used. Default Ipv4AndIpv6.
+ * KumoMTA thread pool that processes the ready queue. Accepted for KumoMTA compatibility; not acted on yet (KumoMTA thread pools).
+ */
+readyq_pool_name?: string
+/**
+ * Which address records of the MX hosts are used. Default Ipv4AndIpv6. Accepted for KumoMTA compatibility; not acted on yet (both A and AAAA addresses are tried).
  */
 ip_lookup_strategy?: ("Ipv4AndIpv6" | "Ipv4Only" | "Ipv6Only" | "Ipv6ThenIpv4" | "Ipv4ThenIpv6")
 /**
- * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname).
+ * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname). Accepted for KumoMTA compatibility; not acted on yet (the EHLO name comes from the egress source (ehlo_domain) or the node hostname).
  */
 ehlo_domain?: string
 /**
- * Provider name used in metrics and logs for this path (set automatically when a provider block matches).
+ * Provider name used in metrics and logs for this path (set automatically when a provider block matches). Accepted for KumoMTA compatibility; not acted on yet (the provider name comes from the matching [provider] block).
  */
 provider_name?: string
 /**
- * User name for AUTH PLAIN to the destination (smarthosts).
+ * User name for AUTH PLAIN to the destination (smarthosts). Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
  */
 smtp_auth_plain_username?: string
 smtp_auth_plain_password?: KeySource
 tls_certificate?: KeySource
 tls_private_key?: KeySource
 /**
- * OpenSSL cipher list for TLS 1.2 and below (OpenSSL syntax).
+ * OpenSSL cipher list for TLS 1.2 and below (OpenSSL syntax). Accepted for KumoMTA compatibility; not acted on yet (the default cipher list of Node is used).
  */
 openssl_cipher_list?: string
 /**
- * OpenSSL TLS 1.3 cipher suites, colon separated.
+ * OpenSSL TLS 1.3 cipher suites, colon separated. Accepted for KumoMTA compatibility; not acted on yet (the default TLS 1.3 suites of Node are used).
  */
 openssl_cipher_suites?: string
 /**
- * OpenSSL option names joined by "|", e.g. "NO_TLSV1|NO_TLSV1_1".
+ * OpenSSL option names joined by "|", e.g. "NO_TLSV1|NO_TLSV1_1". Accepted for KumoMTA compatibility; not acted on yet (the default OpenSSL options are used).
  */
 openssl_options?: string
 /**
- * Accepted for KumoMTA compatibility: rustls cipher suite names (kumo-ts uses OpenSSL).
+ * rustls cipher suite names (KumoMTA). Accepted for KumoMTA compatibility; not acted on yet (kumo-ts has no rustls).
  */
 rustls_cipher_suites?: string[]
 prohibited_hosts?: CidrList
@@ -730,7 +738,7 @@ max_deliveries_per_connection?: number
  */
 max_ready?: number
 /**
- * Most RCPT TO commands in one transaction; larger recipient lists are sent in several transactions. Default 100.
+ * Most RCPT TO commands in one transaction; larger recipient lists are sent in several transactions. Default 100. Accepted for KumoMTA compatibility; not acted on yet (the recipients of a message are not split into batches yet).
  */
 max_recipients_per_batch?: number
 /**
@@ -738,15 +746,15 @@ max_recipients_per_batch?: number
  */
 consecutive_connection_failures_before_delay?: number
 /**
- * Most addresses kept for one MX host when planning connections. Default 10.
+ * Most addresses kept for one MX host when planning connections. Default 10. Accepted for KumoMTA compatibility; not acted on yet (every address of a host is tried).
  */
 max_mx_addresses_per_host?: number
 /**
- * Most addresses kept in the connection plan of a site, in MX preference order. Default 50.
+ * Most addresses kept in the connection plan of a site, in MX preference order. Default 50. Accepted for KumoMTA compatibility; not acted on yet (every MX host is tried).
  */
 max_mx_plan_size?: number
 /**
- * TCP port of the destination MX hosts. Default 25.
+ * TCP port of the destination MX hosts. Default 25. Accepted for KumoMTA compatibility; not acted on yet (the destination port is 25, the mx_list port or the source's remote_port).
  */
 smtp_port?: number
 /**
@@ -815,51 +823,51 @@ refresh_interval?: (string | number)
 remember_broken_tls?: (string | number)
 enable_tls?: TlsMode
 /**
- * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true.
+ * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true. Accepted for KumoMTA compatibility; not acted on yet (MTA-STS policies are not fetched yet).
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false.
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Accepted for KumoMTA compatibility; not acted on yet (DANE (TLSA) is not checked yet).
  */
 enable_dane?: boolean
 /**
- * Accepted for KumoMTA compatibility (kumo-ts always uses Node's OpenSSL). Default false.
+ * Prefer OpenSSL over rustls (KumoMTA). Default false. Accepted for KumoMTA compatibility; not acted on yet (TLS is always Node's OpenSSL).
  */
 tls_prefer_openssl?: boolean
 /**
- * In Opportunistic modes, reconnect without TLS after a failed handshake. Default false.
+ * In Opportunistic modes, reconnect without TLS after a failed handshake. Default false. Accepted for KumoMTA compatibility; not acted on yet (a failed STARTTLS is not retried in clear text yet).
  */
 opportunistic_tls_reconnect_on_failed_handshake?: boolean
 /**
- * Use PIPELINING when the server offers it. Default true.
+ * Use PIPELINING when the server offers it. Default true. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet: PIPELINING is used when the server offers it).
  */
 enable_pipelining?: boolean
 /**
- * Send RSET between transactions on a reused connection. Default true.
+ * Send RSET between transactions on a reused connection. Default true. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet).
  */
 enable_rset?: boolean
 /**
- * Send 8-bit content even when the server does not offer 8BITMIME. Default false.
+ * Send 8-bit content even when the server does not offer 8BITMIME. Default false. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet).
  */
 ignore_8bit_checks?: boolean
 /**
- * After a transport error mid-transaction, retry the message on the next MX host at once. Default false.
+ * After a transport error mid-transaction, retry the message on the next MX host at once. Default false. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet).
  */
 try_next_host_on_transport_error?: boolean
 /**
- * Speak LMTP instead of SMTP to the destination. Default false.
+ * Speak LMTP instead of SMTP to the destination. Default false. Accepted for KumoMTA compatibility; not acted on yet (delivery always speaks SMTP).
  */
 use_lmtp?: boolean
 /**
- * Open new connections eagerly up to connection_limit instead of one at a time. Default false.
+ * Open new connections eagerly up to connection_limit instead of one at a time. Default false. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet: connections open as the backlog needs them).
  */
 aggressive_connection_opening?: boolean
 /**
- * Allow AUTH PLAIN over an unencrypted connection. Default false.
+ * Allow AUTH PLAIN over an unencrypted connection. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
  */
 allow_smtp_auth_plain_without_tls?: boolean
 /**
- * Allow AUTH PLAIN when the server certificate did not verify. Default false.
+ * Allow AUTH PLAIN when the server certificate did not verify. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
  */
 allow_smtp_auth_plain_without_valid_certificate?: boolean
 /**
@@ -867,62 +875,66 @@ allow_smtp_auth_plain_without_valid_certificate?: boolean
  */
 suspended?: boolean
 /**
- * What to do after an error while delivering on an open connection: close the session, reconnect to the same host, or go on to the next MX host (default ConnectNextHost).
+ * What to do after an error while delivering on an open connection: close the session, reconnect to the same host, or go on to the next MX host (default ConnectNextHost). Accepted for KumoMTA compatibility; not acted on yet (not configurable yet: after an error the next host of the route is tried).
  */
 reconnect_strategy?: ("TerminateSession" | "ReconnectSameHost" | "ConnectNextHost")
 /**
- * Accepted for KumoMTA compatibility; kumo-ts always refreshes on a new config epoch.
+ * When KumoMTA re-reads the egress path config (Ttl or Epoch). Accepted for KumoMTA compatibility; not acted on yet (kumo-ts always follows the config epoch).
  */
 refresh_strategy?: ("Ttl" | "Epoch")
 /**
- * How many idle connections wake when a message enters the ready queue: all (Aggressive, default) or one (Relaxed).
+ * How many idle connections wake when a message enters the ready queue: all (Aggressive, default) or one (Relaxed). Accepted for KumoMTA compatibility; not acted on yet (KumoMTA dispatcher internals).
  */
 dispatcher_wakeup_strategy?: ("Aggressive" | "Relaxed")
 /**
- * How eagerly the ready-queue maintainer wakes to open connections (Aggressive, default, or Relaxed).
+ * How eagerly the ready-queue maintainer wakes to open connections (Aggressive, default, or Relaxed). Accepted for KumoMTA compatibility; not acted on yet (KumoMTA dispatcher internals).
  */
 maintainer_wakeup_strategy?: ("Aggressive" | "Relaxed")
 /**
- * What to release from memory for messages entering the ready queue when memory is low. Default ShrinkDataAndMeta.
+ * What to release from memory for messages entering the ready queue when memory is low. Default ShrinkDataAndMeta. Accepted for KumoMTA compatibility; not acted on yet (queued messages are kept on disk, not in memory).
  */
 low_memory_reduction_policy?: ("ShrinkDataAndMeta" | "ShrinkData" | "NoShrink")
 /**
- * What to release from memory for messages entering the ready queue when memory is exhausted. Default ShrinkDataAndMeta.
+ * What to release from memory for messages entering the ready queue when memory is exhausted. Default ShrinkDataAndMeta. Accepted for KumoMTA compatibility; not acted on yet (queued messages are kept on disk, not in memory).
  */
 no_memory_reduction_policy?: ("ShrinkDataAndMeta" | "ShrinkData" | "NoShrink")
 /**
- * Which address records of the MX hosts are used. Default Ipv4AndIpv6.
+ * KumoMTA thread pool that processes the ready queue. Accepted for KumoMTA compatibility; not acted on yet (KumoMTA thread pools).
+ */
+readyq_pool_name?: string
+/**
+ * Which address records of the MX hosts are used. Default Ipv4AndIpv6. Accepted for KumoMTA compatibility; not acted on yet (both A and AAAA addresses are tried).
  */
 ip_lookup_strategy?: ("Ipv4AndIpv6" | "Ipv4Only" | "Ipv6Only" | "Ipv6ThenIpv4" | "Ipv4ThenIpv6")
 /**
- * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname).
+ * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname). Accepted for KumoMTA compatibility; not acted on yet (the EHLO name comes from the egress source (ehlo_domain) or the node hostname).
  */
 ehlo_domain?: string
 /**
- * Provider name used in metrics and logs for this path (set automatically when a provider block matches).
+ * Provider name used in metrics and logs for this path (set automatically when a provider block matches). Accepted for KumoMTA compatibility; not acted on yet (the provider name comes from the matching [provider] block).
  */
 provider_name?: string
 /**
- * User name for AUTH PLAIN to the destination (smarthosts).
+ * User name for AUTH PLAIN to the destination (smarthosts). Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
  */
 smtp_auth_plain_username?: string
 smtp_auth_plain_password?: KeySource
 tls_certificate?: KeySource
 tls_private_key?: KeySource
 /**
- * OpenSSL cipher list for TLS 1.2 and below (OpenSSL syntax).
+ * OpenSSL cipher list for TLS 1.2 and below (OpenSSL syntax). Accepted for KumoMTA compatibility; not acted on yet (the default cipher list of Node is used).
  */
 openssl_cipher_list?: string
 /**
- * OpenSSL TLS 1.3 cipher suites, colon separated.
+ * OpenSSL TLS 1.3 cipher suites, colon separated. Accepted for KumoMTA compatibility; not acted on yet (the default TLS 1.3 suites of Node are used).
  */
 openssl_cipher_suites?: string
 /**
- * OpenSSL option names joined by "|", e.g. "NO_TLSV1|NO_TLSV1_1".
+ * OpenSSL option names joined by "|", e.g. "NO_TLSV1|NO_TLSV1_1". Accepted for KumoMTA compatibility; not acted on yet (the default OpenSSL options are used).
  */
 openssl_options?: string
 /**
- * Accepted for KumoMTA compatibility: rustls cipher suite names (kumo-ts uses OpenSSL).
+ * rustls cipher suite names (KumoMTA). Accepted for KumoMTA compatibility; not acted on yet (kumo-ts has no rustls).
  */
 rustls_cipher_suites?: string[]
 prohibited_hosts?: CidrList
@@ -985,7 +997,7 @@ max_deliveries_per_connection?: number
  */
 max_ready?: number
 /**
- * Most RCPT TO commands in one transaction; larger recipient lists are sent in several transactions. Default 100.
+ * Most RCPT TO commands in one transaction; larger recipient lists are sent in several transactions. Default 100. Accepted for KumoMTA compatibility; not acted on yet (the recipients of a message are not split into batches yet).
  */
 max_recipients_per_batch?: number
 /**
@@ -993,15 +1005,15 @@ max_recipients_per_batch?: number
  */
 consecutive_connection_failures_before_delay?: number
 /**
- * Most addresses kept for one MX host when planning connections. Default 10.
+ * Most addresses kept for one MX host when planning connections. Default 10. Accepted for KumoMTA compatibility; not acted on yet (every address of a host is tried).
  */
 max_mx_addresses_per_host?: number
 /**
- * Most addresses kept in the connection plan of a site, in MX preference order. Default 50.
+ * Most addresses kept in the connection plan of a site, in MX preference order. Default 50. Accepted for KumoMTA compatibility; not acted on yet (every MX host is tried).
  */
 max_mx_plan_size?: number
 /**
- * TCP port of the destination MX hosts. Default 25.
+ * TCP port of the destination MX hosts. Default 25. Accepted for KumoMTA compatibility; not acted on yet (the destination port is 25, the mx_list port or the source's remote_port).
  */
 smtp_port?: number
 /**
@@ -1070,51 +1082,51 @@ refresh_interval?: (string | number)
 remember_broken_tls?: (string | number)
 enable_tls?: TlsMode
 /**
- * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true.
+ * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true. Accepted for KumoMTA compatibility; not acted on yet (MTA-STS policies are not fetched yet).
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false.
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Accepted for KumoMTA compatibility; not acted on yet (DANE (TLSA) is not checked yet).
  */
 enable_dane?: boolean
 /**
- * Accepted for KumoMTA compatibility (kumo-ts always uses Node's OpenSSL). Default false.
+ * Prefer OpenSSL over rustls (KumoMTA). Default false. Accepted for KumoMTA compatibility; not acted on yet (TLS is always Node's OpenSSL).
  */
 tls_prefer_openssl?: boolean
 /**
- * In Opportunistic modes, reconnect without TLS after a failed handshake. Default false.
+ * In Opportunistic modes, reconnect without TLS after a failed handshake. Default false. Accepted for KumoMTA compatibility; not acted on yet (a failed STARTTLS is not retried in clear text yet).
  */
 opportunistic_tls_reconnect_on_failed_handshake?: boolean
 /**
- * Use PIPELINING when the server offers it. Default true.
+ * Use PIPELINING when the server offers it. Default true. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet: PIPELINING is used when the server offers it).
  */
 enable_pipelining?: boolean
 /**
- * Send RSET between transactions on a reused connection. Default true.
+ * Send RSET between transactions on a reused connection. Default true. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet).
  */
 enable_rset?: boolean
 /**
- * Send 8-bit content even when the server does not offer 8BITMIME. Default false.
+ * Send 8-bit content even when the server does not offer 8BITMIME. Default false. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet).
  */
 ignore_8bit_checks?: boolean
 /**
- * After a transport error mid-transaction, retry the message on the next MX host at once. Default false.
+ * After a transport error mid-transaction, retry the message on the next MX host at once. Default false. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet).
  */
 try_next_host_on_transport_error?: boolean
 /**
- * Speak LMTP instead of SMTP to the destination. Default false.
+ * Speak LMTP instead of SMTP to the destination. Default false. Accepted for KumoMTA compatibility; not acted on yet (delivery always speaks SMTP).
  */
 use_lmtp?: boolean
 /**
- * Open new connections eagerly up to connection_limit instead of one at a time. Default false.
+ * Open new connections eagerly up to connection_limit instead of one at a time. Default false. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet: connections open as the backlog needs them).
  */
 aggressive_connection_opening?: boolean
 /**
- * Allow AUTH PLAIN over an unencrypted connection. Default false.
+ * Allow AUTH PLAIN over an unencrypted connection. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
  */
 allow_smtp_auth_plain_without_tls?: boolean
 /**
- * Allow AUTH PLAIN when the server certificate did not verify. Default false.
+ * Allow AUTH PLAIN when the server certificate did not verify. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
  */
 allow_smtp_auth_plain_without_valid_certificate?: boolean
 /**
@@ -1122,62 +1134,66 @@ allow_smtp_auth_plain_without_valid_certificate?: boolean
  */
 suspended?: boolean
 /**
- * What to do after an error while delivering on an open connection: close the session, reconnect to the same host, or go on to the next MX host (default ConnectNextHost).
+ * What to do after an error while delivering on an open connection: close the session, reconnect to the same host, or go on to the next MX host (default ConnectNextHost). Accepted for KumoMTA compatibility; not acted on yet (not configurable yet: after an error the next host of the route is tried).
  */
 reconnect_strategy?: ("TerminateSession" | "ReconnectSameHost" | "ConnectNextHost")
 /**
- * Accepted for KumoMTA compatibility; kumo-ts always refreshes on a new config epoch.
+ * When KumoMTA re-reads the egress path config (Ttl or Epoch). Accepted for KumoMTA compatibility; not acted on yet (kumo-ts always follows the config epoch).
  */
 refresh_strategy?: ("Ttl" | "Epoch")
 /**
- * How many idle connections wake when a message enters the ready queue: all (Aggressive, default) or one (Relaxed).
+ * How many idle connections wake when a message enters the ready queue: all (Aggressive, default) or one (Relaxed). Accepted for KumoMTA compatibility; not acted on yet (KumoMTA dispatcher internals).
  */
 dispatcher_wakeup_strategy?: ("Aggressive" | "Relaxed")
 /**
- * How eagerly the ready-queue maintainer wakes to open connections (Aggressive, default, or Relaxed).
+ * How eagerly the ready-queue maintainer wakes to open connections (Aggressive, default, or Relaxed). Accepted for KumoMTA compatibility; not acted on yet (KumoMTA dispatcher internals).
  */
 maintainer_wakeup_strategy?: ("Aggressive" | "Relaxed")
 /**
- * What to release from memory for messages entering the ready queue when memory is low. Default ShrinkDataAndMeta.
+ * What to release from memory for messages entering the ready queue when memory is low. Default ShrinkDataAndMeta. Accepted for KumoMTA compatibility; not acted on yet (queued messages are kept on disk, not in memory).
  */
 low_memory_reduction_policy?: ("ShrinkDataAndMeta" | "ShrinkData" | "NoShrink")
 /**
- * What to release from memory for messages entering the ready queue when memory is exhausted. Default ShrinkDataAndMeta.
+ * What to release from memory for messages entering the ready queue when memory is exhausted. Default ShrinkDataAndMeta. Accepted for KumoMTA compatibility; not acted on yet (queued messages are kept on disk, not in memory).
  */
 no_memory_reduction_policy?: ("ShrinkDataAndMeta" | "ShrinkData" | "NoShrink")
 /**
- * Which address records of the MX hosts are used. Default Ipv4AndIpv6.
+ * KumoMTA thread pool that processes the ready queue. Accepted for KumoMTA compatibility; not acted on yet (KumoMTA thread pools).
+ */
+readyq_pool_name?: string
+/**
+ * Which address records of the MX hosts are used. Default Ipv4AndIpv6. Accepted for KumoMTA compatibility; not acted on yet (both A and AAAA addresses are tried).
  */
 ip_lookup_strategy?: ("Ipv4AndIpv6" | "Ipv4Only" | "Ipv6Only" | "Ipv6ThenIpv4" | "Ipv4ThenIpv6")
 /**
- * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname).
+ * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname). Accepted for KumoMTA compatibility; not acted on yet (the EHLO name comes from the egress source (ehlo_domain) or the node hostname).
  */
 ehlo_domain?: string
 /**
- * Provider name used in metrics and logs for this path (set automatically when a provider block matches).
+ * Provider name used in metrics and logs for this path (set automatically when a provider block matches). Accepted for KumoMTA compatibility; not acted on yet (the provider name comes from the matching [provider] block).
  */
 provider_name?: string
 /**
- * User name for AUTH PLAIN to the destination (smarthosts).
+ * User name for AUTH PLAIN to the destination (smarthosts). Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
  */
 smtp_auth_plain_username?: string
 smtp_auth_plain_password?: KeySource
 tls_certificate?: KeySource
 tls_private_key?: KeySource
 /**
- * OpenSSL cipher list for TLS 1.2 and below (OpenSSL syntax).
+ * OpenSSL cipher list for TLS 1.2 and below (OpenSSL syntax). Accepted for KumoMTA compatibility; not acted on yet (the default cipher list of Node is used).
  */
 openssl_cipher_list?: string
 /**
- * OpenSSL TLS 1.3 cipher suites, colon separated.
+ * OpenSSL TLS 1.3 cipher suites, colon separated. Accepted for KumoMTA compatibility; not acted on yet (the default TLS 1.3 suites of Node are used).
  */
 openssl_cipher_suites?: string
 /**
- * OpenSSL option names joined by "|", e.g. "NO_TLSV1|NO_TLSV1_1".
+ * OpenSSL option names joined by "|", e.g. "NO_TLSV1|NO_TLSV1_1". Accepted for KumoMTA compatibility; not acted on yet (the default OpenSSL options are used).
  */
 openssl_options?: string
 /**
- * Accepted for KumoMTA compatibility: rustls cipher suite names (kumo-ts uses OpenSSL).
+ * rustls cipher suite names (KumoMTA). Accepted for KumoMTA compatibility; not acted on yet (kumo-ts has no rustls).
  */
 rustls_cipher_suites?: string[]
 prohibited_hosts?: CidrList
@@ -1254,7 +1270,7 @@ max_deliveries_per_connection?: number
  */
 max_ready?: number
 /**
- * Most RCPT TO commands in one transaction; larger recipient lists are sent in several transactions. Default 100.
+ * Most RCPT TO commands in one transaction; larger recipient lists are sent in several transactions. Default 100. Accepted for KumoMTA compatibility; not acted on yet (the recipients of a message are not split into batches yet).
  */
 max_recipients_per_batch?: number
 /**
@@ -1262,15 +1278,15 @@ max_recipients_per_batch?: number
  */
 consecutive_connection_failures_before_delay?: number
 /**
- * Most addresses kept for one MX host when planning connections. Default 10.
+ * Most addresses kept for one MX host when planning connections. Default 10. Accepted for KumoMTA compatibility; not acted on yet (every address of a host is tried).
  */
 max_mx_addresses_per_host?: number
 /**
- * Most addresses kept in the connection plan of a site, in MX preference order. Default 50.
+ * Most addresses kept in the connection plan of a site, in MX preference order. Default 50. Accepted for KumoMTA compatibility; not acted on yet (every MX host is tried).
  */
 max_mx_plan_size?: number
 /**
- * TCP port of the destination MX hosts. Default 25.
+ * TCP port of the destination MX hosts. Default 25. Accepted for KumoMTA compatibility; not acted on yet (the destination port is 25, the mx_list port or the source's remote_port).
  */
 smtp_port?: number
 /**
@@ -1339,51 +1355,51 @@ refresh_interval?: (string | number)
 remember_broken_tls?: (string | number)
 enable_tls?: TlsMode
 /**
- * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true.
+ * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true. Accepted for KumoMTA compatibility; not acted on yet (MTA-STS policies are not fetched yet).
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false.
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Accepted for KumoMTA compatibility; not acted on yet (DANE (TLSA) is not checked yet).
  */
 enable_dane?: boolean
 /**
- * Accepted for KumoMTA compatibility (kumo-ts always uses Node's OpenSSL). Default false.
+ * Prefer OpenSSL over rustls (KumoMTA). Default false. Accepted for KumoMTA compatibility; not acted on yet (TLS is always Node's OpenSSL).
  */
 tls_prefer_openssl?: boolean
 /**
- * In Opportunistic modes, reconnect without TLS after a failed handshake. Default false.
+ * In Opportunistic modes, reconnect without TLS after a failed handshake. Default false. Accepted for KumoMTA compatibility; not acted on yet (a failed STARTTLS is not retried in clear text yet).
  */
 opportunistic_tls_reconnect_on_failed_handshake?: boolean
 /**
- * Use PIPELINING when the server offers it. Default true.
+ * Use PIPELINING when the server offers it. Default true. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet: PIPELINING is used when the server offers it).
  */
 enable_pipelining?: boolean
 /**
- * Send RSET between transactions on a reused connection. Default true.
+ * Send RSET between transactions on a reused connection. Default true. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet).
  */
 enable_rset?: boolean
 /**
- * Send 8-bit content even when the server does not offer 8BITMIME. Default false.
+ * Send 8-bit content even when the server does not offer 8BITMIME. Default false. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet).
  */
 ignore_8bit_checks?: boolean
 /**
- * After a transport error mid-transaction, retry the message on the next MX host at once. Default false.
+ * After a transport error mid-transaction, retry the message on the next MX host at once. Default false. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet).
  */
 try_next_host_on_transport_error?: boolean
 /**
- * Speak LMTP instead of SMTP to the destination. Default false.
+ * Speak LMTP instead of SMTP to the destination. Default false. Accepted for KumoMTA compatibility; not acted on yet (delivery always speaks SMTP).
  */
 use_lmtp?: boolean
 /**
- * Open new connections eagerly up to connection_limit instead of one at a time. Default false.
+ * Open new connections eagerly up to connection_limit instead of one at a time. Default false. Accepted for KumoMTA compatibility; not acted on yet (not configurable yet: connections open as the backlog needs them).
  */
 aggressive_connection_opening?: boolean
 /**
- * Allow AUTH PLAIN over an unencrypted connection. Default false.
+ * Allow AUTH PLAIN over an unencrypted connection. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
  */
 allow_smtp_auth_plain_without_tls?: boolean
 /**
- * Allow AUTH PLAIN when the server certificate did not verify. Default false.
+ * Allow AUTH PLAIN when the server certificate did not verify. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
  */
 allow_smtp_auth_plain_without_valid_certificate?: boolean
 /**
@@ -1391,62 +1407,66 @@ allow_smtp_auth_plain_without_valid_certificate?: boolean
  */
 suspended?: boolean
 /**
- * What to do after an error while delivering on an open connection: close the session, reconnect to the same host, or go on to the next MX host (default ConnectNextHost).
+ * What to do after an error while delivering on an open connection: close the session, reconnect to the same host, or go on to the next MX host (default ConnectNextHost). Accepted for KumoMTA compatibility; not acted on yet (not configurable yet: after an error the next host of the route is tried).
  */
 reconnect_strategy?: ("TerminateSession" | "ReconnectSameHost" | "ConnectNextHost")
 /**
- * Accepted for KumoMTA compatibility; kumo-ts always refreshes on a new config epoch.
+ * When KumoMTA re-reads the egress path config (Ttl or Epoch). Accepted for KumoMTA compatibility; not acted on yet (kumo-ts always follows the config epoch).
  */
 refresh_strategy?: ("Ttl" | "Epoch")
 /**
- * How many idle connections wake when a message enters the ready queue: all (Aggressive, default) or one (Relaxed).
+ * How many idle connections wake when a message enters the ready queue: all (Aggressive, default) or one (Relaxed). Accepted for KumoMTA compatibility; not acted on yet (KumoMTA dispatcher internals).
  */
 dispatcher_wakeup_strategy?: ("Aggressive" | "Relaxed")
 /**
- * How eagerly the ready-queue maintainer wakes to open connections (Aggressive, default, or Relaxed).
+ * How eagerly the ready-queue maintainer wakes to open connections (Aggressive, default, or Relaxed). Accepted for KumoMTA compatibility; not acted on yet (KumoMTA dispatcher internals).
  */
 maintainer_wakeup_strategy?: ("Aggressive" | "Relaxed")
 /**
- * What to release from memory for messages entering the ready queue when memory is low. Default ShrinkDataAndMeta.
+ * What to release from memory for messages entering the ready queue when memory is low. Default ShrinkDataAndMeta. Accepted for KumoMTA compatibility; not acted on yet (queued messages are kept on disk, not in memory).
  */
 low_memory_reduction_policy?: ("ShrinkDataAndMeta" | "ShrinkData" | "NoShrink")
 /**
- * What to release from memory for messages entering the ready queue when memory is exhausted. Default ShrinkDataAndMeta.
+ * What to release from memory for messages entering the ready queue when memory is exhausted. Default ShrinkDataAndMeta. Accepted for KumoMTA compatibility; not acted on yet (queued messages are kept on disk, not in memory).
  */
 no_memory_reduction_policy?: ("ShrinkDataAndMeta" | "ShrinkData" | "NoShrink")
 /**
- * Which address records of the MX hosts are used. Default Ipv4AndIpv6.
+ * KumoMTA thread pool that processes the ready queue. Accepted for KumoMTA compatibility; not acted on yet (KumoMTA thread pools).
+ */
+readyq_pool_name?: string
+/**
+ * Which address records of the MX hosts are used. Default Ipv4AndIpv6. Accepted for KumoMTA compatibility; not acted on yet (both A and AAAA addresses are tried).
  */
 ip_lookup_strategy?: ("Ipv4AndIpv6" | "Ipv4Only" | "Ipv6Only" | "Ipv6ThenIpv4" | "Ipv4ThenIpv6")
 /**
- * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname).
+ * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname). Accepted for KumoMTA compatibility; not acted on yet (the EHLO name comes from the egress source (ehlo_domain) or the node hostname).
  */
 ehlo_domain?: string
 /**
- * Provider name used in metrics and logs for this path (set automatically when a provider block matches).
+ * Provider name used in metrics and logs for this path (set automatically when a provider block matches). Accepted for KumoMTA compatibility; not acted on yet (the provider name comes from the matching [provider] block).
  */
 provider_name?: string
 /**
- * User name for AUTH PLAIN to the destination (smarthosts).
+ * User name for AUTH PLAIN to the destination (smarthosts). Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
  */
 smtp_auth_plain_username?: string
 smtp_auth_plain_password?: KeySource
 tls_certificate?: KeySource
 tls_private_key?: KeySource
 /**
- * OpenSSL cipher list for TLS 1.2 and below (OpenSSL syntax).
+ * OpenSSL cipher list for TLS 1.2 and below (OpenSSL syntax). Accepted for KumoMTA compatibility; not acted on yet (the default cipher list of Node is used).
  */
 openssl_cipher_list?: string
 /**
- * OpenSSL TLS 1.3 cipher suites, colon separated.
+ * OpenSSL TLS 1.3 cipher suites, colon separated. Accepted for KumoMTA compatibility; not acted on yet (the default TLS 1.3 suites of Node are used).
  */
 openssl_cipher_suites?: string
 /**
- * OpenSSL option names joined by "|", e.g. "NO_TLSV1|NO_TLSV1_1".
+ * OpenSSL option names joined by "|", e.g. "NO_TLSV1|NO_TLSV1_1". Accepted for KumoMTA compatibility; not acted on yet (the default OpenSSL options are used).
  */
 openssl_options?: string
 /**
- * Accepted for KumoMTA compatibility: rustls cipher suite names (kumo-ts uses OpenSSL).
+ * rustls cipher suite names (KumoMTA). Accepted for KumoMTA compatibility; not acted on yet (kumo-ts has no rustls).
  */
 rustls_cipher_suites?: string[]
 prohibited_hosts?: CidrList

@@ -1,6 +1,44 @@
 /* Generated from schemas/sources.schema.json by scripts/gen-types.mjs. Do not edit: run npm run gen:types. */
 
 /**
+ * Where a secret (TLS key or certificate, DKIM key, AUTH credentials) comes from: a file path, inline data, or a HashiCorp Vault KV v2 entry.
+ */
+export type KeySource = (string | {
+/**
+ * The data itself, inline.
+ */
+key_data?: string
+/**
+ * Path of a file holding the data (relative to the config root).
+ */
+path?: string
+/**
+ * Vault KV v2 mount point, e.g. "secret".
+ */
+vault_mount?: string
+/**
+ * Path of the secret under the mount.
+ */
+vault_path?: string
+/**
+ * Field of the secret holding the data (default "key").
+ */
+vault_key?: string
+/**
+ * Vault address; defaults to VAULT_ADDR.
+ */
+vault_address?: string
+/**
+ * Vault token; defaults to VAULT_TOKEN.
+ */
+vault_token?: string
+/**
+ * How long a loaded secret is cached (default 5m).
+ */
+ttl?: (string | number)
+})
+
+/**
  * Egress sources and pools in KumoMTA's sources.toml format. Several files merge in order (later keys win). Without any, the pool "unspecified" holds the source "unspecified" (the kernel picks the local address).
  */
 export interface Sources {
@@ -54,22 +92,34 @@ socks5_proxy_server?: string
  */
 socks5_proxy_source_address?: string
 /**
+ * User name for SOCKS5 username/password authentication (RFC 1929). Accepted for KumoMTA compatibility; not acted on yet (kumo-ts connects without authentication).
+ */
+socks5_proxy_username?: string
+socks5_proxy_password?: KeySource
+/**
  * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
  */
 ttl?: (string | number)
+suspend_when_unplumbed?: SuspendOnFailure
+suspend_when_proxy_unhealthy?: SuspendOnFailure
+}
 /**
- * Skip this source in pool selection for a while after binding to source_address fails with EADDRNOTAVAIL (the address is not configured on this host).
+ * An auto-suspend rule: when trigger fires, the source is skipped in pool selection for duration.
  */
-suspend_when_unplumbed?: {
+export interface SuspendOnFailure {
 /**
  * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
  */
 duration: (string | number)
 /**
- * Only "Immediate" (the default) is supported: one failure suspends the source.
+ * "Immediate" (the default: one failure suspends) or {Threshold = "N/period"} (N failures within the period; accepted for KumoMTA compatibility, not acted on yet: one failure suspends).
  */
-trigger?: "Immediate"
-}
+trigger?: ("Immediate" | {
+/**
+ * A rate "[local:]N/[k]period[,max_burst=B]" with period s, m, h or d, e.g. "100/min", "10/5m", "1,000/h". local: keeps it in this process even in cluster mode.
+ */
+Threshold: string
+})
 }
 /**
  * The sources of one pool, by source name.

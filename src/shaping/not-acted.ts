@@ -1,0 +1,55 @@
+/**
+ * Shaping (egress path) parameters that kumo-ts parses and validates but does not act on yet,
+ * and why. The compiler warns about them (key.not-implemented) and `explain` marks them. When
+ * the delivery path starts honouring one, remove it here.
+ */
+export const NOT_ACTED_PARAMS: Readonly<Record<string, string>> = Object.freeze({
+  smtp_port: 'the destination port is 25, the mx_list port or the source\'s remote_port',
+  enable_mta_sts: 'MTA-STS policies are not fetched yet',
+  enable_dane: 'DANE (TLSA) is not checked yet',
+  starttls_timeout: 'the TLS handshake runs under the connection\'s socket timeout',
+  tls_handshake_timeout: 'the TLS handshake runs under the connection\'s socket timeout',
+  rset_timeout: 'the commands of a session share one socket timeout',
+  auth_timeout: 'outbound SMTP AUTH is not done yet',
+  system_shutdown_timeout: 'shutdown uses the process-wide drain deadline',
+  remember_broken_tls: 'a failed STARTTLS is not remembered yet',
+  opportunistic_tls_reconnect_on_failed_handshake: 'a failed STARTTLS is not retried in clear text yet',
+  max_recipients_per_batch: 'the recipients of a message are not split into batches yet',
+  reconnect_strategy: 'not configurable yet: after an error the next host of the route is tried',
+  ehlo_domain: 'the EHLO name comes from the egress source (ehlo_domain) or the node hostname',
+  prohibited_hosts: 'loopback and unspecified addresses are refused unless routed by mx_list',
+  skip_hosts: 'every address of the MX hosts is tried',
+  ip_lookup_strategy: 'both A and AAAA addresses are tried',
+  max_mx_addresses_per_host: 'every address of a host is tried',
+  max_mx_plan_size: 'every MX host is tried',
+  try_next_host_on_transport_error: 'not configurable yet',
+  provider_name: 'the provider name comes from the matching [provider] block',
+  enable_pipelining: 'not configurable yet: PIPELINING is used when the server offers it',
+  enable_rset: 'not configurable yet',
+  ignore_8bit_checks: 'not configurable yet',
+  use_lmtp: 'delivery always speaks SMTP',
+  aggressive_connection_opening: 'not configurable yet: connections open as the backlog needs them',
+  allow_smtp_auth_plain_without_tls: 'outbound SMTP AUTH is not done yet',
+  allow_smtp_auth_plain_without_valid_certificate: 'outbound SMTP AUTH is not done yet',
+  smtp_auth_plain_username: 'outbound SMTP AUTH is not done yet',
+  smtp_auth_plain_password: 'outbound SMTP AUTH is not done yet',
+  tls_certificate: 'no client certificate is presented',
+  tls_private_key: 'no client certificate is presented',
+  tls_prefer_openssl: 'TLS is always Node\'s OpenSSL',
+  openssl_cipher_list: 'the default cipher list of Node is used',
+  openssl_cipher_suites: 'the default TLS 1.3 suites of Node are used',
+  openssl_options: 'the default OpenSSL options are used',
+  rustls_cipher_suites: 'kumo-ts has no rustls',
+  refresh_interval: 'every config change applies at the next decision',
+  refresh_strategy: 'kumo-ts always follows the config epoch',
+  dispatcher_wakeup_strategy: 'KumoMTA dispatcher internals',
+  maintainer_wakeup_strategy: 'KumoMTA dispatcher internals',
+  dispatcher_progress_watchdog_timeout: 'KumoMTA dispatcher internals',
+  low_memory_reduction_policy: 'queued messages are kept on disk, not in memory',
+  no_memory_reduction_policy: 'queued messages are kept on disk, not in memory',
+  readyq_pool_name: 'KumoMTA thread pools',
+});
+
+export function isNotActed(param: string): boolean {
+  return Object.prototype.hasOwnProperty.call(NOT_ACTED_PARAMS, param.split('.')[0]!);
+}
