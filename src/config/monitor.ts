@@ -122,6 +122,8 @@ export class ConfigMonitor {
     const t0 = performance.now();
     const res = await compileConfig({ root, epoch: this.epoch + 1, resolver: this.opts.resolver });
     const ms = Math.round(performance.now() - t0);
+    const grew = res.files.some((f) => !watched.includes(f));
+    const globsBefore = this.globs;
     this.extraFiles = res.files;
     if (res.ok) {
       this.globs = res.snapshot.main.monitor.globs;
@@ -138,6 +140,10 @@ export class ConfigMonitor {
       for (const i of errors) this.opts.log.error(`config error: ${formatIssue(i)}`);
       this.opts.store.reject({ at: Date.now(), hash, issues: res.issues });
     }
+    // files found only by compiling (the builtin shaping file, helpers named by the main
+    // file) are watched from now on; without this the next poll would see a "changed" hash
+    // and swap in an identical snapshot under a new epoch
+    if (grew || this.globs.join('\n') !== globsBefore.join('\n')) this.lastHash = hashFiles(listWatched(root, this.globs, this.extraFiles));
     if (!initial) this.rewatch();
   }
 
