@@ -74,8 +74,11 @@ test('enable_tls modes: Opportunistic verifies, Insecure variants skip verificat
   const u = { name: 'u', file: '' };
   const open = (mode: TlsMode, port: number) => openSession({ route: route(port), source: u, hostname: 'n', shaping: shaping(mode) });
   // self-signed certificate: verification fails, and Opportunistic does not fall back to plain text
-  await assert.rejects(open('Opportunistic', tls.port), ConnectError);
-  await assert.rejects(open('Required', tls.port), ConnectError);
+  // (the failure must be the certificate check at this peer, not any connection failure)
+  const certRefused = (e: unknown) =>
+    e instanceof ConnectError && e.reply.code === 451 && e.reply.command === 'CONN' && e.peer?.port === tls.port && /: self-signed certificate$/.test(e.reply.text);
+  await assert.rejects(open('Opportunistic', tls.port), certRefused);
+  await assert.rejects(open('Required', tls.port), certRefused);
   for (const mode of ['OpportunisticInsecure', 'RequiredInsecure'] as const) {
     const s = await open(mode, tls.port);
     assert.ok(s.tls, mode);
@@ -95,7 +98,7 @@ test('enable_tls modes: Opportunistic verifies, Insecure variants skip verificat
   const o = await open('Opportunistic', plain.port);
   assert.equal(o.tls, undefined);
   o.quit();
-  await assert.rejects(open('RequiredInsecure', plain.port), ConnectError);
+  await assert.rejects(open('RequiredInsecure', plain.port), (e: unknown) => e instanceof ConnectError && e.reply.command === 'STARTTLS' && e.peer?.port === plain.port && !!e.reply.internal);
 });
 
 test('replies are parsed and bounces classified', () => {

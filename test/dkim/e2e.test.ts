@@ -16,14 +16,12 @@ import type { DkimResult } from '../../src/dkim/verify.js';
 import { StaticResolver } from '../../src/dns/static-resolver.js';
 import type { StaticZone } from '../../src/dns/static-resolver.js';
 import { FakeVault } from '../keys/vault-server.js';
+import { readRecords, waitUntil } from '../queue/lab.js';
+import { spooledBodies } from '../helpers/spool-peek.js';
 import { ed25519TestKey, rsaTestKey, tempDir, write } from './helpers.js';
 import type { TestKey } from './helpers.js';
 
 const BIN = join(PACKAGE_ROOT, 'bin/kumo-ts');
-// The inbound listener and the sink come from other work streams; without them there is nothing to run.
-const missing = ['dist/src/smtp/subsystem.js', 'dist/src/cli/sink.js', 'dist/src/queue/subsystem.js']
-  .filter((p) => !existsSync(join(PACKAGE_ROOT, p)));
-const skip = missing.length ? `needs ${missing.join(', ')} (inbound SMTP, queue/delivery, sink)` : false;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,6 +62,24 @@ class Proc {
     const end = Date.now() + ms;
     while (!re.test(this.output)) {
       if (Date.now() > end) throw new Error(`timed out waiting for ${re} in:\n${this.output.slice(-3000)}`);
+      if (this.child.exitCode !== null) throw new Error(`process exited (${this.child.exitCode}):\n${this.output.slice(-3000)}`);
+      await sleep(100);
+    }
+  }
+  /** The hash of the config epoch live now (the last "config epoch N live" line). */
+  liveHash(): string | undefined {
+    return [...this.output.matchAll(/"msg":"config epoch \d+ live","hash":"(\w+)"/g)].at(-1)?.[1];
+  }
+  /**
+   * Makes a config change and waits until a config with another hash is live. (The epoch number is not a
+   * signal: the monitor may recompile an unchanged config once after the start.)
+   */
+  async reconfigure(change: () => void, ms = 20_000): Promise<void> {
+    const prev = this.liveHash();
+    change();
+    const end = Date.now() + ms;
+    while (this.liveHash() === prev) {
+      if (Date.now() > end) throw new Error(`timed out waiting for a new config epoch in:\n${this.output.slice(-3000)}`);
       if (this.child.exitCode !== null) throw new Error(`process exited (${this.child.exitCode}):\n${this.output.slice(-3000)}`);
       await sleep(100);
     }
@@ -125,7 +141,7 @@ algo = "ed25519"
 filename = "keys/ed.pem"
 `;
 
-describe('DKIM end to end: SMTP in, sink out', { skip, timeout: 120_000 }, () => {
+describe('DKIM end to end: SMTP in, sink out', { timeout: 120_000 }, () => {
   const tmp = tempDir('kumo-dkim-e2e-');
   let rsa: TestKey;
   let ed: TestKey;
@@ -138,6 +154,8 @@ describe('DKIM end to end: SMTP in, sink out', { skip, timeout: 120_000 }, () =>
   let vaultAddr: string;
   const root = join(tmp.dir, 'config');
   const maildir = join(tmp.dir, 'maildir');
+  const spool = join(tmp.dir, 'spool');
+  const logs = join(tmp.dir, 'logs');
 
   before(async () => {
     rsa = rsaTestKey();
@@ -161,9 +179,9 @@ describe('DKIM end to end: SMTP in, sink out', { skip, timeout: 120_000 }, () =>
 listen = "127.0.0.1:${smtpPort}"
 relay_hosts = ["127.0.0.0/8"]
 [spool]
-path = "${join(tmp.dir, 'spool')}"
+path = "${spool}"
 [logs]
-path = "${join(tmp.dir, 'logs')}"
+path = "${logs}"
 [dns]
 mode = "static"
 zone_file = "zone.toml"
@@ -206,15 +224,17 @@ poll_interval = "1s"
     }
   }
 
-  async function verifyDelivered(n: number): Promise<DkimResult[]> {
+  /** Waits for the n-th delivery and verifies the message sent with `subject` (maildir names do not sort by time). */
+  async function verifyDelivered(n: number, subject: string): Promise<DkimResult[]> {
     const msgs = await waitForMessages(maildir, n);
-    const msg = msgs[n - 1];
-    return verifyDkim(msg, new StaticResolver(zone));
+    const mine = msgs.filter((m) => m.includes(`\r\nSubject: ${subject}\r\n`));
+    assert.equal(mine.length, 1, `exactly one delivered message has Subject: ${subject}`);
+    return verifyDkim(mine[0]!, new StaticResolver(zone));
   }
 
   it('a relayed message carries RSA and Ed25519 signatures that verify (relaxed)', async () => {
     await send('relaxed');
-    const res = await verifyDelivered(1);
+    const res = await verifyDelivered(1, 'relaxed');
     assert.deepEqual(res.map((r) => [r.domain, r.selector, r.algorithm, r.canonicalization, r.result]), [
       ['example.com', 'rsa1', 'rsa-sha256', 'relaxed/relaxed', 'pass'],
       ['example.com', 'ed1', 'ed25519-sha256', 'relaxed/relaxed', 'pass'],
@@ -222,10 +242,9 @@ poll_interval = "1s"
   });
 
   it('editing dkim.toml while the server runs changes the selector (and canonicalization) of the next message', async () => {
-    write(root, 'dkim.toml', dkimToml({ rsa: 'rsa2', ed: 'ed2' }, 'simple'));
-    await server.waitFor(/config epoch 2 live/, 20_000);
+    await server.reconfigure(() => write(root, 'dkim.toml', dkimToml({ rsa: 'rsa2', ed: 'ed2' }, 'simple')));
     await send('simple');
-    const res = await verifyDelivered(2);
+    const res = await verifyDelivered(2, 'simple');
     assert.deepEqual(res.map((r) => [r.selector, r.algorithm, r.canonicalization, r.result]), [
       ['rsa2', 'rsa-sha256', 'simple/simple', 'pass'],
       ['ed2', 'ed25519-sha256', 'simple/simple', 'pass'],
@@ -242,21 +261,27 @@ vault_token = "${token}"
 selector = "vault-ed"
 algo = "ed25519"
 `;
-    write(root, 'dkim.toml', vaultDkim('s.wrong-token'));
-    await server.waitFor(/config epoch 3 live/, 20_000);
+    await server.reconfigure(() => write(root, 'dkim.toml', vaultDkim('s.wrong-token')));
     await assert.rejects(send('vault'), (e: { responseCode?: number; response?: string }) => {
       assert.equal(e.responseCode, 451, String(e.response));
       assert.match(e.response ?? '', /4\.3\.0/);
       return true;
     });
     assert.match(server.output, /Vault refused the token/, 'the log names the failing key source');
-    await sleep(1500);
-    assert.equal(maildirMessages(maildir).length, 2, 'nothing was delivered');
+    // the 451 is the reply to the final dot: had the message been spooled, it would be there now
+    const spooled = spooledBodies(spool).filter((b) => /^X-Test: vault\r$/m.test(b.toString('latin1')));
+    assert.equal(spooled.length, 0, 'nothing is spooled');
 
-    write(root, 'dkim.toml', vaultDkim('s.right-token'));
-    await server.waitFor(/config epoch 4 live/, 20_000);
+    await server.reconfigure(() => write(root, 'dkim.toml', vaultDkim('s.right-token')));
     await send('vault'); // the client retries what got 451: nothing is lost
-    const res = await verifyDelivered(3);
+    const res = await verifyDelivered(3, 'vault');
     assert.deepEqual(res.map((r) => [r.selector, r.algorithm, r.result]), [['vault-ed', 'ed25519-sha256', 'pass']]);
+    // once the last message's Delivery is logged, a message spooled before it would be logged too:
+    // three receptions and three deliveries, no more
+    await waitUntil(() => readRecords(logs).filter((r) => r.type === 'Delivery').length >= 3, 20_000, 'the third Delivery record');
+    const recs = readRecords(logs);
+    assert.equal(recs.filter((r) => r.type === 'Reception').length, 3, 'the refused message was never received into the spool');
+    assert.equal(recs.filter((r) => r.type === 'Delivery').length, 3);
+    assert.equal(maildirMessages(maildir).length, 3, 'nothing else was delivered');
   });
 });

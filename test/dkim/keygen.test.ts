@@ -1,7 +1,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PACKAGE_ROOT } from '../../src/paths.js';
@@ -38,7 +38,8 @@ describe('kumo-ts dkim-keygen', () => {
       assert.equal(txt.name, 'k1._domainkey.example.com');
       assert.match(stdout, new RegExp(`^k1\\._domainkey\\.example\\.com\\. IN TXT "v=DKIM1; k=${algo}; p=`));
       assert.ok(txt.strings.every((s) => s.length <= 255));
-      if (algo === 'rsa') assert.ok(txt.strings.length >= 1);
+      // a 1024-bit RSA record and an Ed25519 one fit one string
+      assert.equal(txt.strings.length, 1);
 
       const snap = await snapshotWith(root, {
         'dkim.toml': `[domain."example.com"]\nselector = "k1"\nalgo = "${algo === 'rsa' ? 'sha256' : 'ed25519'}"\n`,
@@ -59,13 +60,19 @@ describe('kumo-ts dkim-keygen', () => {
   });
 
   it('refuses to overwrite a key without --force, and rejects bad arguments', async () => {
+    const once = join(tmp.dir, 'once.key');
     await keygen('--algo', 'ed25519', '--domain', 'example.com', '--selector', 's', '--out', 'once.key');
+    const first = readFileSync(once, 'utf8');
     await assert.rejects(keygen('--algo', 'ed25519', '--domain', 'example.com', '--selector', 's', '--out', 'once.key'),
       (e: { code: number; stderr: string }) => e.code === 2 && /already exists \(use --force/.test(e.stderr));
+    assert.equal(readFileSync(once, 'utf8'), first, 'the refused run left the key alone');
     await keygen('--algo', 'ed25519', '--domain', 'example.com', '--selector', 's', '--out', 'once.key', '--force');
+    assert.notEqual(readFileSync(once, 'utf8'), first, '--force wrote a new key');
+    assert.equal(statSync(once).mode & 0o777, 0o600);
     await assert.rejects(keygen('--algo', 'dsa', '--domain', 'example.com', '--selector', 's', '--out', 'x.key'),
-      (e: { stderr: string }) => /--algo must be rsa or ed25519/.test(e.stderr));
+      (e: { code: number; stderr: string }) => e.code === 2 && /--algo must be rsa or ed25519/.test(e.stderr));
     await assert.rejects(keygen('--algo', 'rsa', '--bits', '512', '--domain', 'example.com', '--selector', 's', '--out', 'x.key'),
-      (e: { stderr: string }) => /--bits must be an integer from 1024 to 8192/.test(e.stderr));
+      (e: { code: number; stderr: string }) => e.code === 2 && /--bits must be an integer from 1024 to 8192/.test(e.stderr));
+    assert.equal(existsSync(join(tmp.dir, 'x.key')), false, 'no key written for bad arguments');
   });
 });

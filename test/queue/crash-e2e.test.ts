@@ -1,6 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadLab, waitUntil } from './lab.js';
+import { spooledCount } from '../helpers/spool-peek.js';
 
 const cleanups: (() => unknown)[] = [];
 after(async () => {
@@ -21,7 +22,8 @@ test('kill -9 during delivery, restart: every accepted message is delivered at l
 
   await lab.restart();
   await lab.allDelivered(accepted, 60_000);
-  await new Promise((r) => setTimeout(r, 500));
+  // duplicates come from messages still spooled: count them once nothing is
+  await waitUntil(() => spooledCount(lab.spoolDir) === 0, 60_000, 'an empty spool');
   const unique = lab.seen().size;
   const duplicates = got.length - unique;
   t.diagnostic(`after restart: ${got.length} deliveries of ${unique} distinct messages; duplicates: ${duplicates}; accepted: ${accepted.size}`);

@@ -179,6 +179,7 @@ export async function loadLab(domain: string, opts: { count: number; dataDelayMs
     got,
     injecting,
     seen,
+    spoolDir: join(lab.dir, 'spool'),
     get kumo() {
       return state.kumo;
     },

@@ -5,6 +5,7 @@ import type { SinkMessage } from '../../src/sink/sink.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { countBy, freePort, inject, labConfig, readRecords, seqOf, sinksOnOnePort, startLabServer, tagged, waitUntil } from './lab.js';
 import type { Outgoing } from './lab.js';
+import { spooledCount } from '../helpers/spool-peek.js';
 
 const cleanups: (() => unknown)[] = [];
 after(async () => {
@@ -51,8 +52,8 @@ test('1,000 messages to three domains on two MX sites are each delivered exactly
   assert.equal(accepted.size, 1000);
   await waitUntil(() => siteOne.stats.messages + siteTwo.stats.messages >= 1000, 60_000, 'all 1000 at the sinks');
   t.diagnostic(`1000 messages relayed in ${Date.now() - t0} ms`);
-  // give a duplicate a chance to show up
-  await new Promise((r) => setTimeout(r, 500));
+  // a duplicate could only come from a message still spooled: wait until nothing is
+  await waitUntil(() => spooledCount(join(lab.dir, 'spool')) === 0, 30_000, 'an empty spool');
 
   const seqs = got.map((g) => seqOf(g.m.data));
   assert.equal(got.length, 1000, 'no message delivered twice');

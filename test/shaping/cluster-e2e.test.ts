@@ -5,7 +5,8 @@ import type { SinkMessage } from '../../src/sink/sink.js';
 import { freePort, inject, labConfig, seqOf, startLabServer, tagged, waitUntil } from '../queue/lab.js';
 import type { Outgoing } from '../queue/lab.js';
 import { countingProxy } from './counting-proxy.js';
-import { HAVE_REDIS, startRedis } from './redis-server.js';
+import { startRedis } from './redis-server.js';
+import { requireTool } from '../require-tool.js';
 
 const cleanups: (() => unknown)[] = [];
 after(async () => {
@@ -16,7 +17,7 @@ const ZONE = '["cl.test"]\nmx = ["10 mx.cl.test"]\n["mx.cl.test"]\na = ["127.0.0
 const SHAPING = '["cl.test"]\nconnection_limit = 2\nmax_deliveries_per_connection = 5\n';
 
 test('two kumo-ts nodes with one redis-server share connection_limit = 2: the sink never sees more than 2 connections in total',
-  { skip: !HAVE_REDIS && 'redis-server is not installed', timeout: 120_000 }, async () => {
+  { skip: requireTool('redis-server'), timeout: 120_000 }, async () => {
     const redis = await startRedis();
     cleanups.push(() => redis.stop());
     const got: SinkMessage[] = [];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { hashPassword } from '../../src/auth/password-hash.js';
-import { BASE_MAIN, Harness, SmtpClient, freePort, makeCert, message } from './helpers.js';
+import { BASE_MAIN, Harness, SmtpClient, freePort, makeCert, message, waitFor } from './helpers.js';
 
 const v1 = (src: string) => Buffer.from(`PROXY TCP4 ${src} 127.0.0.1 40000 25\r\n`);
 function v2(src: string): Buffer {
@@ -45,6 +45,8 @@ auth = { credentials = "users.txt", relay = false }
 
 [listener.noproxy]
 listen = "127.0.0.1:${await freePort()}"
+relay_hosts = ["198.51.100.0/24"]
+tls = { certificate = "cert.pem", private_key = "key.pem" }
 `,
       'listener_domains.toml': `
 ["inbound.test"]
@@ -57,7 +59,7 @@ relay_from = ["192.0.2.0/24"]
 relay_from_authz = ["bob"]
 
 ["bounces.test"]
-log_oob = true
+log_oob = "LogThenDrop"
 
 [listener."edge"."override.test"]
 relay_to = true
@@ -209,15 +211,23 @@ relay_to = true
   });
 
   test('a PROXY header is not honoured from a peer outside proxy_protocol_from', async () => {
-    const c = await SmtpClient.connect(h.port('noproxy'));
-    await c.reply();
-    const r = await c.cmd('PROXY TCP4 198.51.100.7 127.0.0.1 40000 25');
-    assert.ok(r.code >= 500, `${r.code} ${r.text}`);
-    c.close();
+    // the header claims a relay_hosts address; read as the first command, it must change nothing
+    const c = await SmtpClient.connect(h.port('noproxy'), { preamble: v1('198.51.100.7') });
+    assert.equal((await c.reply()).code, 220);
+    c.write('EHLO client.test\r\n');
+    const first = await c.reply();
+    assert.ok(first.code >= 500, `the PROXY line is answered as an unknown command: ${first.code} ${first.text}`);
+    assert.equal((await c.reply()).code, 250, 'EHLO');
+    const sent = await c.send('x@example.org', ['user@foreign.test'], message());
+    assert.equal(sent.rcpts[0]!.code, 550, 'not relayed: the client is still 127.0.0.1');
+    assert.match(sent.rcpts[0]!.text, /relaying not permitted for 127\.0\.0\.1/);
+    await c.quit();
   });
 
   test('a bad PROXY header from a proxy peer drops the connection', async () => {
     const c = await SmtpClient.connect(h.port('edge'), { preamble: Buffer.from('HELLO THERE\r\n') });
-    await assert.rejects(c.reply(3000));
+    // closed by the server, no greeting: not a timeout (10 s) and not a reply
+    await assert.rejects(c.reply(10_000), /connection closed/);
+    await waitFor(() => h.logged(/listener edge: dropped a connection from proxy 127\.0\.0\.1: /).length > 0);
   });
 });
