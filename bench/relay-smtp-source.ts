@@ -1,0 +1,510 @@
+// bench/relay-smtp-source: end-to-end relay measured with Postfix's own load tools (issue 10),
+// kumo-ts and Postfix interleaved on the same box, into the same sink:
+//
+//   smtp-source -s 20 -m N -l SIZE -f from@example.com -t to@example.net 127.0.0.1:PORT
+//   → MTA → smtp-sink -c 127.0.0.1:SINKPORT 1000
+//
+// One message per connection, no pipelining by default (how most applications submit mail);
+// `-d` makes smtp-source reuse each connection. The figure is messages counted by smtp-sink
+// per second, from the start of smtp-source to the last message counted. Rounds: kumo-ts,
+// Postfix, kumo-ts, Postfix, ... Each run gets a fresh MTA (temp spool/queue) and a fresh sink.
+//
+// Latency of the final 250 (end of DATA → 250): smtp-source does not report it, so a probe
+// client opens one extra connection every --probe-interval ms (default 100; 0 disables) during
+// the load and times its end-of-data → 250 (one message per connection, like smtp-source).
+// Probe messages go to the sink too and are counted in "delivered".
+//
+// Postfix: a private instance under a temp dir (postfix -c DIR start/stop); skipped, with the
+// reason, when postfix, smtp-source or smtp-sink are not installed or the instance will not start.
+//
+//   node dist/bench/relay-smtp-source.js [--messages 20000] [--sessions 20] [--size 2048]
+//        [-d] [--rounds 2] [--probe-interval 100] [--no-postfix]
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startServe } from './_serve.js';
+
+const argv = process.argv.slice(2);
+const flags = new Set<string>();
+const args = new Map<string, string>();
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i]!;
+  if (a === '-d' || a === '--reuse' || a === '--no-postfix') flags.add(a === '--reuse' ? '-d' : a);
+  else args.set(a.replace(/^--/, ''), argv[++i] ?? '');
+}
+const MESSAGES = Number(args.get('messages') ?? 20_000);
+const SESSIONS = Number(args.get('sessions') ?? 20);
+const SIZE = Number(args.get('size') ?? 2048);
+const ROUNDS = Number(args.get('rounds') ?? 2);
+const PROBE_MS = Number(args.get('probe-interval') ?? 100);
+const REUSE = flags.has('-d');
+const SBIN = '/usr/sbin';
+const SMTP_SOURCE = join(SBIN, 'smtp-source');
+const SMTP_SINK = join(SBIN, 'smtp-sink');
+const POSTFIX = join(SBIN, 'postfix');
+const IS_ROOT = process.getuid?.() === 0;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function waitExit(c: ChildProcess, ms = 10_000): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+  return new Promise((res) => {
+    const t = setTimeout(() => {
+      c.kill('SIGKILL');
+      res();
+    }, ms);
+    c.once('exit', () => {
+      clearTimeout(t);
+      res();
+    });
+  });
+}
+
+async function portUp(port: number): Promise<boolean> {
+  return new Promise<boolean>((res) => {
+    const s = connect(port, '127.0.0.1', () => {
+      s.destroy();
+      res(true);
+    }).once('error', () => res(false));
+  });
+}
+
+// ---------- the sink: smtp-sink -c, its running counter parsed from stdout ----------
+
+interface Sink {
+  child: ChildProcess;
+  port: number;
+  count: number;
+  /** Date.now() when count last grew */
+  lastAt: number;
+}
+
+async function startSink(): Promise<Sink> {
+  const port = await freePort();
+  // smtp-sink refuses to run as root without -u. Its stdout is block-buffered into a pipe, so
+  // its counter only shows up live on a terminal: run it under script(1)'s pty, in its own
+  // process group (stopped with the group).
+  const cmd = [SMTP_SINK, ...(IS_ROOT ? ['-u', 'nobody'] : []), '-c', `127.0.0.1:${port}`, '1000'].join(' ');
+  const child = spawn('script', ['-qfc', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const sink: Sink = { child, port, count: 0, lastAt: 0 };
+  let err = '';
+  let tail = '';
+  child.stderr!.on('data', (d) => (err += d));
+  child.stdout!.on('data', (d: Buffer) => {
+    tail = (tail + d.toString('latin1')).slice(-200);
+    const all = [...tail.matchAll(/mesg=(\d+)/g)];
+    const n = all.length ? Number(all[all.length - 1]![1]) : 0;
+    if (n > sink.count) {
+      sink.count = n;
+      sink.lastAt = Date.now();
+    }
+  });
+  const t0 = Date.now();
+  while (!(await portUp(port))) {
+    if (child.exitCode !== null || Date.now() - t0 > 10_000) throw new Error(`smtp-sink did not start: ${err}`);
+    await sleep(50);
+  }
+  return sink;
+}
+
+// ---------- kumo-ts ----------
+
+interface Mta {
+  name: string;
+  port: number;
+  pid(): number[];
+  stop(): Promise<void>;
+}
+
+async function startKumo(sinkPort: number): Promise<Mta> {
+  const root = mkdtempSync(join(tmpdir(), 'kumo-bench-smtpsrc-'));
+  const conf = join(root, 'config');
+  mkdirSync(conf);
+  const port = await freePort();
+  writeFileSync(join(conf, 'kumo.toml'), `
+[http]
+enabled = false
+[spool]
+path = ${JSON.stringify(join(root, 'data/spool'))}
+[logs]
+path = ${JSON.stringify(join(root, 'data/logs'))}
+[dns]
+mode = "static"
+zone_file = "zone.toml"
+[listener.smtp]
+listen = "127.0.0.1:${port}"
+max_messages_per_connection = 100000
+`);
+  // nothing is resolved: example.net is routed by mx_list
+  writeFileSync(join(conf, 'zone.toml'), '["mx.bench.test"]\na = ["127.0.0.1"]\n');
+  writeFileSync(join(conf, 'queues.toml'), `[queue.'example.net']\nmx_list = [{ name = "sink.bench.test", addr = "127.0.0.1:${sinkPort}" }]\n`);
+  // a local receiver: as many connections as Postfix's default_destination_concurrency_limit here
+  // (20), reused without limit, instead of the builtin defaults for internet destinations
+  writeFileSync(join(conf, 'shaping.toml'), '["example.net"]\nmx_rollup = false\nconnection_limit = 20\nmax_deliveries_per_connection = 100000\nmax_connection_rate = "100/s"\n');
+  const child = await startServe({ conf, cwd: root, port });
+  return {
+    name: 'kumo-ts',
+    port,
+    pid: () => [child.pid!],
+    stop: async () => {
+      child.kill('SIGTERM');
+      await waitExit(child);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---------- Postfix: a private instance under a temp dir ----------
+
+function postfixAbsent(): string | undefined {
+  if (flags.has('--no-postfix')) return '--no-postfix given';
+  if (!existsSync(POSTFIX)) return `${POSTFIX} not installed (apt-get install postfix, "No configuration")`;
+  if (!IS_ROOT) return 'a private Postfix instance needs root here (mail_owner = postfix, set-permissions)';
+  return undefined;
+}
+
+function postfixVersion(): string {
+  try {
+    return execFileSync(join(SBIN, 'postconf'), ['-d', '-h', 'mail_version'], { encoding: 'utf8' }).trim();
+  } catch {
+    return '?';
+  }
+}
+
+const MASTER_CF = (port: number) => `# private bench instance: nothing chrooted
+127.0.0.1:${port} inet n - n - - smtpd
+pickup     unix  n - n 60 1 pickup
+cleanup    unix  n - n -  0 cleanup
+qmgr       unix  n - n 300 1 qmgr
+tlsmgr     unix  - - n 1000? 1 tlsmgr
+rewrite    unix  - - n -  - trivial-rewrite
+bounce     unix  - - n -  0 bounce
+defer      unix  - - n -  0 bounce
+trace      unix  - - n -  0 bounce
+verify     unix  - - n -  1 verify
+flush      unix  n - n 1000? 0 flush
+proxymap   unix  - - n -  - proxymap
+proxywrite unix  - - n -  1 proxymap
+smtp       unix  - - n -  - smtp
+relay      unix  - - n -  - smtp
+showq      unix  n - n -  - showq
+error      unix  - - n -  - error
+retry      unix  - - n -  - error
+discard    unix  - - n -  - discard
+local      unix  - n n -  - local
+lmtp       unix  - - n -  - lmtp
+anvil      unix  - - n -  1 anvil
+scache     unix  - - n -  1 scache
+postlog    unix-dgram n - n - 1 postlogd
+`;
+
+async function startPostfix(sinkPort: number): Promise<Mta> {
+  const root = mkdtempSync(join(tmpdir(), 'postfix-bench-'));
+  const etc = join(root, 'etc');
+  mkdirSync(etc);
+  // Postfix daemons (user postfix) chdir into the queue directory, which must exist, owned by root
+  chmodSync(root, 0o755);
+  mkdirSync(join(root, 'queue'), { mode: 0o755 });
+  const port = await freePort();
+  writeFileSync(join(etc, 'main.cf'), `compatibility_level = 3.6
+queue_directory = ${root}/queue
+data_directory = ${root}/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = bench.localdomain
+mydomain = localdomain
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost = [127.0.0.1]:${sinkPort}
+default_destination_concurrency_limit = 20
+smtputf8_enable = no
+maillog_file = ${root}/maillog
+# default /var, /dev/stdout: postfix start fails silently for a maillog_file elsewhere
+maillog_file_prefixes = ${root}
+alias_maps =
+alias_database =
+biff = no
+`);
+  writeFileSync(join(etc, 'master.cf'), MASTER_CF(port));
+  const pf = (...a: string[]) => spawnSync(POSTFIX, ['-c', etc, ...a], { encoding: 'utf8' });
+  const stop = async () => {
+    pf('stop');
+    // master exits after its children; wait for the pid in its pid file to be gone
+    const pidFile = join(root, 'queue/pid/master.pid');
+    for (let i = 0; i < 100; i++) {
+      let pid = 0;
+      try {
+        pid = Number(readFileSync(pidFile, 'utf8').trim());
+        process.kill(pid, 0);
+      } catch {
+        break;
+      }
+      await sleep(100);
+    }
+    rmSync(root, { recursive: true, force: true });
+  };
+  // `postfix start` runs `check` (creates and fixes the queue directories) first
+  const r = pf('start');
+  if (r.status !== 0) {
+    const log = existsSync(join(root, 'maillog')) ? readFileSync(join(root, 'maillog'), 'utf8').slice(-2000) : '';
+    await stop();
+    throw new Error(`postfix -c ${etc} start failed (${r.status}):\n${r.stdout}${r.stderr}${log}`);
+  }
+  const t0 = Date.now();
+  while (!(await portUp(port))) {
+    if (Date.now() - t0 > 15_000) {
+      const log = existsSync(join(root, 'maillog')) ? readFileSync(join(root, 'maillog'), 'utf8').slice(-2000) : '';
+      await stop();
+      throw new Error(`Postfix smtpd did not listen on ${port}:\n${log}`);
+    }
+    await sleep(100);
+  }
+  return {
+    name: 'Postfix',
+    port,
+    pid: () => {
+      // every process of the instance: master and its children
+      try {
+        const master = readFileSync(join(root, 'queue/pid/master.pid'), 'utf8').trim();
+        const kids = spawnSync('pgrep', ['-P', master], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+        return [Number(master), ...kids];
+      } catch {
+        return [];
+      }
+    },
+    stop,
+  };
+}
+
+// ---------- load: smtp-source, plus the latency probe ----------
+
+/** One message on a fresh connection, no pipelining; ms from end of DATA to the 250, or NaN. */
+function probe(port: number, i: number): Promise<number> {
+  return new Promise((res) => {
+    const s = connect(port, '127.0.0.1');
+    s.setNoDelay(true);
+    s.setEncoding('latin1');
+    let buf = '';
+    let step = 0;
+    let tDot = 0;
+    const bodyLine = 'X'.repeat(78) + '\r\n';
+    let body = `From: probe@example.com\r\nTo: to@example.net\r\nSubject: probe ${i}\r\n\r\n`;
+    while (body.length + bodyLine.length < SIZE) body += bodyLine;
+    const fail = () => {
+      s.destroy();
+      res(NaN);
+    };
+    s.setTimeout(60_000, fail);
+    s.on('error', fail);
+    s.on('data', (d: string) => {
+      buf += d;
+      for (let nl; (nl = buf.indexOf('\r\n')) >= 0; ) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 2);
+        if (line[3] === '-') continue;
+        const code = line.slice(0, 3);
+        switch (step++) {
+          case 0: if (code !== '220') return fail(); s.write('EHLO probe.example.com\r\n'); break;
+          case 1: if (code !== '250') return fail(); s.write('MAIL FROM:<from@example.com>\r\n'); break;
+          case 2: if (code !== '250') return fail(); s.write('RCPT TO:<to@example.net>\r\n'); break;
+          case 3: if (code !== '250') return fail(); s.write('DATA\r\n'); break;
+          case 4:
+            if (code !== '354') return fail();
+            s.write(body);
+            tDot = performance.now();
+            s.write('.\r\n');
+            break;
+          case 5: {
+            const ms = performance.now() - tDot;
+            s.end('QUIT\r\n');
+            s.removeAllListeners('error');
+            s.on('error', () => {});
+            return res(code === '250' ? ms : NaN);
+          }
+        }
+      }
+    });
+  });
+}
+
+function pct(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function cpuSeconds(pids: number[]): number {
+  let t = 0;
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      // utime + stime + cutime + cstime (children that exited: Postfix recycles its daemons)
+      t += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+    } catch {
+      /* gone */
+    }
+  }
+  return t;
+}
+
+interface RunResult {
+  mta: string;
+  delivered: number;
+  secs: number;
+  rate: number;
+  injectSecs: number;
+  probes: number;
+  probeFailed: number;
+  p50: number;
+  p99: number;
+  cpu: number;
+  sourceRc: number | null;
+  sourceErr: string;
+}
+
+// what to stop if the bench is interrupted
+let active: { mta?: Mta; sink?: Sink } = {};
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    void (async () => {
+      if (active.sink) try { process.kill(-active.sink.child.pid!, 'SIGTERM'); } catch { /* gone */ }
+      await active.mta?.stop();
+      process.exit(130);
+    })();
+  });
+}
+
+async function run(kind: 'kumo-ts' | 'Postfix'): Promise<RunResult> {
+  const sink = await startSink();
+  let mta: Mta | undefined;
+  active = { sink };
+  try {
+    mta = kind === 'kumo-ts' ? await startKumo(sink.port) : await startPostfix(sink.port);
+    active.mta = mta;
+    const port = mta.port;
+    const cpu0 = cpuSeconds(mta.pid());
+    const t0 = Date.now();
+    const source = spawn(SMTP_SOURCE, [...(REUSE ? ['-d'] : []), '-s', String(SESSIONS), '-m', String(MESSAGES), '-l', String(SIZE), '-f', 'from@example.com', '-t', 'to@example.net', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let sourceErr = '';
+    source.stderr!.on('data', (d) => (sourceErr += d));
+    let sourceDone = false;
+    const sourceExit = new Promise<number | null>((res) => source.once('exit', (c) => {
+      sourceDone = true;
+      res(c);
+    }));
+    // latency probes while smtp-source runs, one at a time, every PROBE_MS
+    const lat: number[] = [];
+    let probes = 0;
+    let probeFailed = 0;
+    const prober = (async () => {
+      if (!(PROBE_MS > 0)) return;
+      while (!sourceDone) {
+        const t = Date.now();
+        const ms = await probe(port, probes++);
+        if (Number.isNaN(ms)) probeFailed++;
+        else lat.push(ms);
+        await sleep(Math.max(0, PROBE_MS - (Date.now() - t)));
+      }
+    })();
+    const sourceRc = await sourceExit;
+    const tIn = Date.now();
+    await prober;
+    const want = MESSAGES + probes - probeFailed;
+    // the sink's counter: wait until every accepted message arrived, or 60 s without progress
+    let lastSeen = sink.count;
+    let lastChange = Date.now();
+    while (sink.count < want) {
+      if (sink.count !== lastSeen) {
+        lastSeen = sink.count;
+        lastChange = Date.now();
+      } else if (Date.now() - lastChange > 60_000) break;
+      await sleep(20);
+    }
+    const cpu = cpuSeconds(mta.pid()) - cpu0;
+    const secs = ((sink.lastAt || Date.now()) - t0) / 1000;
+    lat.sort((a, b) => a - b);
+    return {
+      mta: kind,
+      delivered: sink.count,
+      secs,
+      rate: sink.count / secs,
+      injectSecs: (tIn - t0) / 1000,
+      probes,
+      probeFailed,
+      p50: pct(lat, 50),
+      p99: pct(lat, 99),
+      cpu,
+      sourceRc,
+      sourceErr: sourceErr.trim().split('\n').slice(0, 5).join('\n'),
+    };
+  } finally {
+    await mta?.stop();
+    active = {};
+    try {
+      process.kill(-sink.child.pid!, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+    await waitExit(sink.child);
+  }
+}
+
+function line(r: RunResult): string {
+  const lat = Number.isNaN(r.p50) ? '' : `; final-250 latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms (${r.probes} probes${r.probeFailed ? `, ${r.probeFailed} failed` : ''})`;
+  const err = r.sourceRc !== 0 ? `\n      smtp-source exit ${r.sourceRc}: ${r.sourceErr}` : '';
+  return `  ${r.mta.padEnd(8)} ${Math.round(r.rate).toString().padStart(6)} delivered/s  (${r.delivered} at the sink in ${r.secs.toFixed(2)} s; smtp-source done in ${r.injectSecs.toFixed(2)} s; MTA CPU ${r.cpu.toFixed(1)} s${lat})${err}`;
+}
+
+for (const tool of [SMTP_SOURCE, SMTP_SINK]) {
+  if (!existsSync(tool)) {
+    console.log(`relay-smtp-source: skipped: ${tool} not installed (apt-get install postfix)`);
+    process.exit(0);
+  }
+}
+const noPostfix = postfixAbsent();
+console.log(`relay-smtp-source: smtp-source ${REUSE ? '-d ' : ''}-s ${SESSIONS} -m ${MESSAGES} -l ${SIZE} -f from@example.com -t to@example.net 127.0.0.1:PORT → MTA → smtp-sink -c 127.0.0.1:SINKPORT 1000`);
+console.log(`  ${REUSE ? 'connections reused (-d)' : 'one message per connection, no pipelining'}; latency probe every ${PROBE_MS > 0 ? `${PROBE_MS} ms` : '(off)'}`);
+console.log(`  machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, Postfix ${noPostfix ? '-' : postfixVersion()}, ${new Date().toISOString().slice(0, 10)}`);
+if (noPostfix) console.log(`  Postfix skipped: ${noPostfix}`);
+
+const results: RunResult[] = [];
+let postfixBroken: string | undefined = noPostfix;
+let failed = false;
+for (let round = 1; round <= ROUNDS; round++) {
+  console.log(` round ${round}`);
+  for (const kind of ['kumo-ts', 'Postfix'] as const) {
+    if (kind === 'Postfix' && postfixBroken) continue;
+    try {
+      const r = await run(kind);
+      results.push(r);
+      console.log(line(r));
+      if (r.delivered < MESSAGES) failed = true;
+    } catch (e) {
+      if (kind === 'Postfix') {
+        postfixBroken = (e as Error).message;
+        console.log(`  Postfix skipped: ${postfixBroken}`);
+      } else throw e;
+    }
+  }
+}
+const mean = (k: string) => {
+  const rs = results.filter((r) => r.mta === k);
+  return rs.length ? rs.reduce((a, r) => a + r.rate, 0) / rs.length : NaN;
+};
+const kumo = mean('kumo-ts');
+const postfix = mean('Postfix');
+const target = SIZE >= 100 * 1024 ? 1.5 : 2.5;
+console.log(`  mean: kumo-ts ${Math.round(kumo)}/s${Number.isNaN(postfix) ? '' : `, Postfix ${Math.round(postfix)}/s, ratio ${(kumo / postfix).toFixed(2)}× (target ≥ ${target}×)`}`);
+for (let i = 0; i < results.length - 1; i++) {
+  const a = results[i]!;
+  const b = results[i + 1]!;
+  if (a.mta === 'kumo-ts' && b.mta === 'Postfix') console.log(`  round ratio: ${(a.rate / b.rate).toFixed(2)}×`);
+}
+console.log(JSON.stringify({ bench: 'relay-smtp-source', messages: MESSAGES, size: SIZE, sessions: SESSIONS, reuse: REUSE, kumo, postfix, ratio: kumo / postfix, runs: results.map(({ sourceErr: _e, ...r }) => r) }));
+if (failed) process.exitCode = 1;
