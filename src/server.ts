@@ -1,69 +1,14 @@
 import { ConfigMonitor } from './config/monitor.js';
 import { ConfigStore } from './config/store.js';
-import type { Snapshot } from './config/snapshot.js';
 import { createLogger } from './logging/logger.js';
 import type { Logger } from './logging/logger.js';
-
-/**
- * A part of the running server. Every subsystem is started with the store, reads the current
- * snapshot for each decision, and may react to a new one (`apply`) to reconcile resources
- * such as listening sockets or connection pools.
- */
-export interface Subsystem {
-  readonly name: string;
-  start(ctx: ServerContext): Promise<void>;
-  apply?(next: Snapshot, prev: Snapshot | undefined): Promise<void> | void;
-  /** Stop intake, finish or hand back in-flight work, flush; must finish within the deadline. */
-  stop(deadlineMs: number): Promise<void>;
-}
-
-export interface ServerContext {
-  readonly store: ConfigStore;
-  readonly log: Logger;
-  readonly monitor: ConfigMonitor;
-  /** subsystems started so far, by name (later ones may use earlier ones) */
-  readonly subsystems: ReadonlyMap<string, Subsystem>;
-  /**
-   * Shared runtime objects by name, provided by the subsystem that owns them:
-   * 'spool' (Spool), 'records' (LogWriter), 'intake' (QueueIntake), 'resolver' (() => Resolver).
-   */
-  readonly services: Services;
-}
-
-export class Services {
-  private readonly map = new Map<string, unknown>();
-  provide<T>(name: string, value: T): void {
-    if (this.map.has(name)) throw new Error(`service ${name} provided twice`);
-    this.map.set(name, value);
-  }
-  get<T>(name: string): T {
-    if (!this.map.has(name)) throw new Error(`service ${name} is not available (is its subsystem registered before this one?)`);
-    return this.map.get(name) as T;
-  }
-  has(name: string): boolean {
-    return this.map.has(name);
-  }
-}
-
-/** A subsystem could not start; the process must exit non-zero (`serve` prints the reason). */
-export class StartupError extends Error {
-  readonly code = 'STARTUP_FAILED';
-  constructor(readonly subsystem: string, cause: Error) {
-    super(cause.message, { cause });
-    this.name = 'StartupError';
-  }
-}
+import { composeServer } from './runtime/compose.js';
+import type { Subsystem } from './runtime/subsystem.js';
+export { StartupError } from './runtime/subsystem.js';
 
 export interface ServerOptions {
   configDir: string;
   log?: Logger;
-}
-
-/** Subsystem factories in start order; stop runs in reverse. */
-export type SubsystemFactory = () => Subsystem;
-const factories: SubsystemFactory[] = [];
-export function registerSubsystem(f: SubsystemFactory): void {
-  factories.push(f);
 }
 
 /**
@@ -86,25 +31,15 @@ export async function runServer(opts: ServerOptions): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const subsystems = new Map<string, Subsystem>();
-  const ctx: ServerContext = { store, log, monitor, subsystems, services: new Services() };
-  await import('./subsystems.js');
-  for (const f of factories) {
-    const s = f();
-    try {
-      await s.start(ctx);
-    } catch (e) {
-      // a start failure (spool locked by another process, a listener that cannot bind...) is
-      // fatal: undo what started, newest first, and let the caller exit non-zero
-      log.error(`${s.name}: cannot start: ${(e as Error).message}`, { code: (e as { code?: string }).code });
-      await monitor.stop().catch(() => undefined);
-      for (const t of [s, ...[...subsystems.values()].reverse()]) await t.stop(Date.now() + 2_000).catch(() => undefined);
-      throw new StartupError(s.name, e as Error);
-    }
-    subsystems.set(s.name, s);
+  let subsystems: Subsystem[];
+  try {
+    subsystems = await composeServer({ store, log, monitor });
+  } catch (e) {
+    await monitor.stop().catch(() => undefined);
+    throw e;
   }
   store.on('snapshot', (next, prev) => {
-    for (const s of subsystems.values()) {
+    for (const s of subsystems) {
       Promise.resolve(s.apply?.(next, prev)).catch((e) => log.error(`${s.name}: applying epoch ${next.epoch} failed`, { error: String(e) }));
     }
   });
@@ -123,7 +58,7 @@ export async function runServer(opts: ServerOptions): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_HARD_LIMIT_MS).unref();
     await monitor.stop();
-    for (const s of [...subsystems.values()].reverse()) {
+    for (const s of [...subsystems].reverse()) {
       current = s.name;
       try {
         await s.stop(deadline);

@@ -1,7 +1,10 @@
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
-import { registerSubsystem } from '../server.js';
-import type { ServerContext, Subsystem } from '../server.js';
+import type { RuntimeContext, Subsystem } from '../runtime/subsystem.js';
+import type { LogWriter } from '../logging/types.js';
+import type { QueueManager } from '../queue/manager.js';
+import type { ReceptionDeps } from '../smtp/reception.js';
+import type { Spool } from '../spool/types.js';
 import type { Snapshot } from '../config/snapshot.js';
 import { formatIssue } from '../config/issues.js';
 import { metricsRegistry, registerConfigMetrics } from './metrics.js';
@@ -12,13 +15,23 @@ import { installBrowserGuard } from './browser-guard.js';
  * Loopback-only by default (`[http] trusted_hosts`); browser requests (DNS rebinding, cross-site
  * forms) are refused by the checks in browser-guard.ts.
  */
-class HttpApi implements Subsystem {
+export interface HttpSubsystemDeps {
+  readonly spool: Spool;
+  readonly records: LogWriter;
+  readonly queue: QueueManager;
+  /** the reception path shared with SMTP (HTTP inject) */
+  readonly reception: ReceptionDeps;
+}
+
+export class HttpSubsystem implements Subsystem {
   readonly name = 'http';
   private app: FastifyInstance | undefined;
   private bound = '';
-  private ctx!: ServerContext;
+  private ctx!: RuntimeContext;
 
-  async start(ctx: ServerContext): Promise<void> {
+  constructor(readonly deps: HttpSubsystemDeps) {}
+
+  async start(ctx: RuntimeContext): Promise<void> {
     this.ctx = ctx;
     registerConfigMetrics(ctx.store);
     await this.apply(ctx.store.current);
@@ -82,5 +95,3 @@ class HttpApi implements Subsystem {
     await this.app?.close();
   }
 }
-
-registerSubsystem(() => new HttpApi());

@@ -1,37 +1,43 @@
-import { registerSubsystem } from '../server.js';
-import type { ServerContext, Subsystem } from '../server.js';
+import type { RuntimeContext, Subsystem } from '../runtime/subsystem.js';
 import { createShapingGate } from '../shaping/gate.js';
 import type { ShapingGate } from '../shaping/gate.js';
 import type { LogWriter } from '../logging/types.js';
 import type { Spool } from '../spool/types.js';
 import { QueueManager } from './manager.js';
 
-/** The shaping gate of this process: shared through services so that every user sees one. */
-function shapingGate(ctx: ServerContext): { gate: ShapingGate; owned: boolean } {
-  if (ctx.services.has('shaping-gate')) return { gate: ctx.services.get<ShapingGate>('shaping-gate'), owned: false };
-  const gate = createShapingGate(ctx.store, ctx.log.child({ subsystem: 'shaping' }));
-  ctx.services.provide('shaping-gate', gate);
-  return { gate, owned: true };
+export interface QueueSubsystemDeps {
+  readonly spool: Spool;
+  readonly records: LogWriter;
+  /** a shaping gate shared with another user in this process; the subsystem makes its own when absent */
+  readonly gate?: ShapingGate;
 }
 
 /**
- * Scheduled queues, ready queues and delivery. Provides 'intake' (QueueIntake) to reception
- * and, at start, re-queues every message found in the spool (retry state included).
+ * Scheduled queues, ready queues and delivery. `manager` is the intake for reception and the
+ * handle for the admin API; at start every message found in the spool is re-queued (retry
+ * state included).
  */
-class QueueSubsystem implements Subsystem {
+export class QueueSubsystem implements Subsystem {
   readonly name = 'queue';
-  private manager: QueueManager | undefined;
+  private started: QueueManager | undefined;
   private gate: { gate: ShapingGate; owned: boolean } | undefined;
 
-  async start(ctx: ServerContext): Promise<void> {
+  constructor(private readonly deps: QueueSubsystemDeps) {}
+
+  /** the queue manager; only after start */
+  get manager(): QueueManager {
+    if (!this.started) throw new Error('queue: manager used before start');
+    return this.started;
+  }
+
+  async start(ctx: RuntimeContext): Promise<void> {
     const log = ctx.log.child({ subsystem: 'queue' });
-    const spool = ctx.services.get<Spool>('spool');
-    const records = ctx.services.get<LogWriter>('records');
-    this.gate = shapingGate(ctx);
+    const { spool, records } = this.deps;
+    this.gate = this.deps.gate
+      ? { gate: this.deps.gate, owned: false }
+      : { gate: createShapingGate(ctx.store, ctx.log.child({ subsystem: 'shaping' })), owned: true };
     const manager = new QueueManager({ store: ctx.store, spool, records, gate: this.gate.gate, log });
-    this.manager = manager;
-    ctx.services.provide('intake', manager);
-    ctx.services.provide('queue-manager', manager);
+    this.started = manager;
     const t0 = Date.now();
     let n = 0;
     for await (const meta of spool.scan()) {
@@ -43,15 +49,13 @@ class QueueSubsystem implements Subsystem {
 
   apply(): void {
     // decisions read the current snapshot; give ready queues a chance to use new limits now
-    for (const rq of this.manager?.readyQueues().values() ?? []) rq.kick();
+    for (const rq of this.started?.readyQueues().values() ?? []) rq.kick();
   }
 
   async stop(deadlineMs: number): Promise<void> {
-    if (!this.manager) return;
-    await this.manager.stop(deadlineMs);
-    this.manager.log.info('queue: stopped', { ...this.manager.stats });
+    if (!this.started) return;
+    await this.started.stop(deadlineMs);
+    this.started.log.info('queue: stopped', { ...this.started.stats });
     if (this.gate?.owned) await this.gate.gate.close().catch(() => undefined);
   }
 }
-
-registerSubsystem(() => new QueueSubsystem());

@@ -1,6 +1,6 @@
 import type { Logger } from '../logging/logger.js';
 import type { AutomationEntry, AutomationScope, AutomationState } from './automation-state.js';
-import type { DeliveryResponse, PathInfo } from './gate.js';
+import type { DeliveryResponse, PathInfo } from './types.js';
 import type { AutomationAction, AutomationRule } from './model.js';
 import { responseLine, ruleMatches } from './rules.js';
 

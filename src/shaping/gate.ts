@@ -9,23 +9,11 @@ import type { LimitBackend, LimitItem, RateItem } from './limits.js';
 import { RedisLimits, RedisUnavailable } from './redis-limits.js';
 import type { RedisLimitsOptions } from './redis-limits.js';
 import { resolvePath } from './resolve.js';
-import type { EffectiveShaping, ShapingQuery } from './types.js';
+import type { DeliveryResponse, EffectiveShaping, PathInfo, ShapingQuery } from './types.js';
+export type { DeliveryResponse, PathInfo } from './types.js';
 
 export interface Lease {
   release(): void;
-}
-
-export interface DeliveryResponse {
-  code: number;
-  enhanced?: string;
-  text: string;
-  /** true for responses kumo-ts made up itself (connection failures etc.) */
-  internal?: boolean;
-}
-
-export interface PathInfo extends ShapingQuery {
-  tenant?: string;
-  campaign?: string;
 }
 
 /**

@@ -100,3 +100,18 @@ export interface ShapingQuery {
   /** egress source name */
   readonly source: string;
 }
+
+/** A delivery attempt's reply, as shaping automation sees it. */
+export interface DeliveryResponse {
+  code: number;
+  enhanced?: string;
+  text: string;
+  /** true for responses kumo-ts made up itself (connection failures etc.) */
+  internal?: boolean;
+}
+
+/** The path a delivery takes, with the message facts automation rules may match. */
+export interface PathInfo extends ShapingQuery {
+  tenant?: string;
+  campaign?: string;
+}

@@ -5,14 +5,12 @@ import type { SecureContext } from 'node:tls';
 import { SMTPServer } from 'smtp-server';
 import type { SMTPServerOptions } from 'smtp-server';
 import { CredentialStore } from '../auth/credential-store.js';
-import type { ConfigStore } from '../config/store.js';
-import type { Resolver } from '../dns/resolver.js';
 import type { Logger } from '../logging/logger.js';
 import { CertificateStore } from '../tls/cert-store.js';
 import type { CertStoreSettings } from '../tls/cert-store.js';
 import type { ListenerSettings } from './listener-config.js';
 import { readProxyHeader } from './proxy-protocol.js';
-import type { ReceptionDeps } from './reception.js';
+import type { ListenerDeps } from './listener-deps.js';
 import { liveListeners } from './metrics.js';
 import { clientKey } from '../net/client-key.js';
 import { IpConnections } from './ip-connections.js';
@@ -24,14 +22,8 @@ import type { GatedServer } from './data-gate.js';
 import type { HookedServer } from './smtp-server-patch.js';
 
 export { endpointKey } from './session.js';
+export type { ListenerDeps } from './listener-deps.js';
 
-export interface ListenerDeps {
-  readonly store: ConfigStore;
-  readonly reception: ReceptionDeps;
-  readonly log: Logger;
-  /** kumo-ts's resolver for PTR lookups (listener reverse_lookup) */
-  readonly resolver: () => Resolver | undefined;
-}
 
 export function certStoreSettings(s: NonNullable<ListenerSettings['tls']>): CertStoreSettings {
   return { default: s.default, sni: s.sni, expiryWarningMs: s.expiryWarningMs };

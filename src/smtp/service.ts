@@ -3,7 +3,7 @@ import type { Snapshot } from '../config/snapshot.js';
 import type { Logger } from '../logging/logger.js';
 import { ensureSelfSignedFile } from '../tls/self-signed.js';
 import { needsRebind, SmtpListener } from './listener.js';
-import type { ListenerDeps } from './listener.js';
+import type { ListenerDeps } from './listener-deps.js';
 
 const BIND_RETRY_MS = 5000;
 

@@ -11,7 +11,7 @@ import type { ReceivedData } from './data-reader.js';
 import { inflightBudget } from './inflight-budget.js';
 import type { Reservation } from './inflight-budget.js';
 import type { ListenerSettings } from './listener-config.js';
-import type { ListenerDeps } from './listener.js';
+import type { ListenerDeps } from './listener-deps.js';
 import { receivedMessages, rejectedReplies } from './metrics.js';
 import { receiveMessage } from './reception.js';
 import { decideRelay, domainOf } from './relay-policy.js';

@@ -4,43 +4,48 @@ import { createResolver } from '../dns/create.js';
 import type { Resolver } from '../dns/resolver.js';
 import type { LogWriter } from '../logging/types.js';
 import type { QueueIntake } from '../queue/types.js';
-import { registerSubsystem } from '../server.js';
-import type { ServerContext, Subsystem } from '../server.js';
+import type { RuntimeContext, Subsystem } from '../runtime/subsystem.js';
 import type { Spool } from '../spool/types.js';
+import type { ReceptionDeps } from './reception.js';
 import { SmtpService } from './service.js';
 
+export interface SmtpSubsystemDeps {
+  readonly spool: Spool;
+  readonly records?: LogWriter;
+  readonly intake?: QueueIntake;
+}
+
 /**
- * 'smtp': the inbound listeners. Starts after storage and the queue (it needs 'spool' and
- * 'records'; 'intake' is used when present) and stops first, so nothing is accepted that
- * cannot be stored.
+ * 'smtp': the inbound listeners. Starts after storage and the queue and stops first, so
+ * nothing is accepted that cannot be stored. `reception` is the same path for every other
+ * way in (HTTP inject).
  */
 export class SmtpSubsystem implements Subsystem {
   readonly name = 'smtp';
   service: SmtpService | undefined;
+  private receptionDeps: ReceptionDeps | undefined;
 
-  async start(ctx: ServerContext): Promise<void> {
-    const { services, store } = ctx;
+  constructor(private readonly deps: SmtpSubsystemDeps) {}
+
+  /** what reception needs (store, spool, records, intake, log); only after start */
+  get reception(): ReceptionDeps {
+    if (!this.receptionDeps) throw new Error('smtp: reception used before start');
+    return this.receptionDeps;
+  }
+
+  async start(ctx: RuntimeContext): Promise<void> {
+    const { store } = ctx;
     const log = ctx.log.child({ subsystem: 'smtp' });
     let own: { epoch: number; resolver: Resolver } | undefined;
-    const resolver = (): Resolver | undefined => {
-      if (services.has('resolver')) return services.get<() => Resolver>('resolver')();
-      // no shared resolver service: build the configured one (never cached across epochs)
+    const resolver = (): Resolver => {
+      // the configured resolver, never cached across epochs
       const snap = store.current;
       if (own?.epoch !== snap.epoch) own = { epoch: snap.epoch, resolver: createResolver(snap.main.dns, new Reporter()).resolver };
       return own.resolver;
     };
-    this.service = new SmtpService({
-      store,
-      log,
-      resolver,
-      reception: {
-        store,
-        spool: services.get<Spool>('spool'),
-        records: services.has('records') ? services.get<LogWriter>('records') : undefined,
-        intake: () => (services.has('intake') ? services.get<QueueIntake>('intake') : undefined),
-        log,
-      },
-    });
+    const intake = this.deps.intake;
+    this.receptionDeps = { store, spool: this.deps.spool, records: this.deps.records, intake: () => intake, log };
+    this.service = new SmtpService({ store, log, resolver, reception: this.receptionDeps });
     // a listener that cannot bind (or load its certificate) now fails the start; later
     // reconciles keep retrying it instead (service.ts)
     await this.service.start(store.current);
@@ -54,5 +59,3 @@ export class SmtpSubsystem implements Subsystem {
     await this.service?.stop(deadlineMs);
   }
 }
-
-registerSubsystem(() => new SmtpSubsystem());

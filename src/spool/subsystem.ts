@@ -1,5 +1,4 @@
-import { registerSubsystem } from '../server.js';
-import type { ServerContext, Subsystem } from '../server.js';
+import type { RuntimeContext, Subsystem } from '../runtime/subsystem.js';
 import type { Snapshot } from '../config/snapshot.js';
 import { RecordWriter } from '../logging/record-writer.js';
 import { LmdbSpool } from './lmdb-spool.js';
@@ -7,35 +6,45 @@ import { acquireDirLock } from './lock.js';
 import type { DirLock } from './lock.js';
 
 /**
- * 'storage': opens the durable spool and the log-record writer and provides them as the
- * services 'spool' (Spool) and 'records' (LogWriter). Starts first, stops last, so every
- * other subsystem can write until it has stopped.
+ * 'storage': opens the durable spool and the log-record writer (`spool`, `records`, for the
+ * subsystems built after it). Starts first, stops last, so every other subsystem can write
+ * until it has stopped.
  */
 export class StorageSubsystem implements Subsystem {
   readonly name = 'storage';
-  private spool: LmdbSpool | undefined;
-  private records: RecordWriter | undefined;
-  private ctx: ServerContext | undefined;
+  private openSpool: LmdbSpool | undefined;
+  private openRecords: RecordWriter | undefined;
+  private ctx: RuntimeContext | undefined;
   private readonly locks: DirLock[] = [];
 
-  async start(ctx: ServerContext): Promise<void> {
+  /** the durable spool; only after start */
+  get spool(): LmdbSpool {
+    if (!this.openSpool) throw new Error('storage: spool used before start');
+    return this.openSpool;
+  }
+
+  /** the log-record writer; only after start */
+  get records(): RecordWriter {
+    if (!this.openRecords) throw new Error('storage: records used before start');
+    return this.openRecords;
+  }
+
+  async start(ctx: RuntimeContext): Promise<void> {
     this.ctx = ctx;
     const main = ctx.store.current.main;
     // one process per spool and per log directory (issue 15): a second one stops here, before it
     // runs the queue on the same spool or compresses the records file the first one is writing
     await this.lock(main.spool.path, 'spool');
     if (main.logs.path !== main.spool.path) await this.lock(main.logs.path, 'log directory');
-    this.spool = LmdbSpool.open({ path: main.spool.path, commitDelayMs: main.spool.groupCommitWindowMs, log: ctx.log.child({ subsystem: 'spool' }) });
-    this.records = new RecordWriter({ settings: () => ctx.store.current.main.logs, log: ctx.log.child({ subsystem: 'records' }) });
-    ctx.services.provide('spool', this.spool);
-    ctx.services.provide('records', this.records);
-    ctx.log.info('spool open', { path: main.spool.path, messages: await this.spool.count(), logs: main.logs.path });
+    this.openSpool = LmdbSpool.open({ path: main.spool.path, commitDelayMs: main.spool.groupCommitWindowMs, log: ctx.log.child({ subsystem: 'spool' }) });
+    this.openRecords = new RecordWriter({ settings: () => ctx.store.current.main.logs, log: ctx.log.child({ subsystem: 'records' }) });
+    ctx.log.info('spool open', { path: main.spool.path, messages: await this.openSpool.count(), logs: main.logs.path });
   }
 
   apply(next: Snapshot, prev: Snapshot | undefined): void {
     if (prev && next.main.spool.path !== prev.main.spool.path)
       this.ctx?.log.warn('spool.path changed: the spool stays where it is until the next start', {
-        current: this.spool?.path,
+        current: this.openSpool?.path,
         configured: next.main.spool.path,
       });
     // the record writer follows logs.path live: lock the new directory too (records only ever
@@ -47,8 +56,8 @@ export class StorageSubsystem implements Subsystem {
   }
 
   async stop(_deadlineMs: number): Promise<void> {
-    await this.records?.close();
-    await this.spool?.close();
+    await this.openRecords?.close();
+    await this.openSpool?.close();
     for (const l of this.locks.splice(0)) l.release();
   }
 
@@ -61,5 +70,3 @@ export class StorageSubsystem implements Subsystem {
     }
   }
 }
-
-registerSubsystem(() => new StorageSubsystem());

@@ -1,0 +1,13 @@
+import type { ConfigStore } from '../config/store.js';
+import type { Resolver } from '../dns/resolver.js';
+import type { Logger } from '../logging/logger.js';
+import type { ReceptionDeps } from './reception.js';
+
+/** What a listener and its sessions are built with. */
+export interface ListenerDeps {
+  readonly store: ConfigStore;
+  readonly reception: ReceptionDeps;
+  readonly log: Logger;
+  /** kumo-ts's resolver for PTR lookups (listener reverse_lookup) */
+  readonly resolver: () => Resolver | undefined;
+}
