@@ -6,12 +6,12 @@ import type { QueueManager } from '../queue/manager.js';
 import type { ReceptionDeps } from '../smtp/reception.js';
 import type { Spool } from '../spool/types.js';
 import type { Snapshot } from '../config/snapshot.js';
-import { formatIssue } from '../config/issues.js';
-import { metricsRegistry, registerConfigMetrics } from './metrics.js';
+import { registerConfigMetrics } from './metrics.js';
+import { registerRoutes } from './routes.js';
 import { installBrowserGuard } from './browser-guard.js';
 
 /**
- * The HTTP API: liveness, config status, forced re-evaluation and Prometheus metrics.
+ * The HTTP API (routes in routes.ts).
  * Loopback-only by default (`[http] trusted_hosts`); browser requests (DNS rebinding, cross-site
  * forms) are refused by the checks in browser-guard.ts.
  */
@@ -66,28 +66,7 @@ export class HttpSubsystem implements Subsystem {
       }
     });
     installBrowserGuard(app, () => store.current.main.http);
-    app.get('/api/check-liveness/v1', async () => ({ ok: true }));
-    app.get('/api/config/status', async () => {
-      const s = store.current;
-      const f = store.lastFailure;
-      return {
-        epoch: s.epoch,
-        hash: s.hash,
-        files: s.files,
-        compiled_at: new Date(s.compiledAt).toISOString(),
-        warnings: s.warnings.map(formatIssue),
-        rejected: f ? { at: new Date(f.at).toISOString(), errors: f.issues.filter((i) => i.severity === 'error').map(formatIssue) } : null,
-      };
-    });
-    app.post('/api/admin/bump-config-epoch', async () => {
-      await monitor.force();
-      const f = store.lastFailure;
-      return { epoch: store.current.epoch, rejected: f ? f.issues.filter((i) => i.severity === 'error').map(formatIssue) : null };
-    });
-    app.get('/metrics', async (_req, reply) => {
-      reply.header('content-type', metricsRegistry().contentType);
-      return metricsRegistry().metrics();
-    });
+    registerRoutes(app, { ...this.deps, store, monitor, log: this.ctx.log.child({ subsystem: 'http' }) });
     return app;
   }
 

@@ -1,0 +1,19 @@
+import type { ConfigMonitor } from '../config/monitor.js';
+import type { ConfigStore } from '../config/store.js';
+import type { Logger } from '../logging/logger.js';
+import type { LogWriter } from '../logging/types.js';
+import type { QueueManager } from '../queue/manager.js';
+import type { ReceptionDeps } from '../smtp/reception.js';
+import type { Spool } from '../spool/types.js';
+
+/** What the API's route modules are built with (src/http/routes.ts). */
+export interface ApiDeps {
+  readonly store: ConfigStore;
+  readonly monitor: ConfigMonitor;
+  readonly log: Logger;
+  readonly spool: Spool;
+  readonly records: LogWriter;
+  readonly queue: QueueManager;
+  /** the reception path shared with SMTP (HTTP inject) */
+  readonly reception: ReceptionDeps;
+}
