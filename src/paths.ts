@@ -16,4 +16,6 @@ function findRoot(): string {
 export const PACKAGE_ROOT = findRoot();
 export const SCHEMA_DIR = join(PACKAGE_ROOT, 'schemas');
 export const BUILTIN_SHAPING = join(PACKAGE_ROOT, 'shaping', 'shaping.toml');
+/** kumo-ts's own bounce classification rules (KumoMTA's rules-file format) */
+export const BUILTIN_BOUNCE_RULES = join(PACKAGE_ROOT, 'shaping', 'bounce_classifier.toml');
 export const EXAMPLE_CONFIG = join(PACKAGE_ROOT, 'config');

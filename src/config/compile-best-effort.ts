@@ -12,7 +12,7 @@ import { Reporter } from './report.js';
 import type { SourceFile } from './source-file.js';
 import { testLoadSecrets } from './test-load.js';
 
-export type HelperFiles = Record<'listener_domains' | 'sources' | 'queues' | 'dkim' | 'shaping', SourceFile[]>;
+export type HelperFiles = Record<'listener_domains' | 'sources' | 'queues' | 'dkim' | 'shaping' | 'bounce_classifier', SourceFile[]>;
 
 export interface BestEffortInput {
   readonly root: string;

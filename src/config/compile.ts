@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { BUILTIN_SHAPING } from '../paths.js';
+import { BUILTIN_BOUNCE_RULES, BUILTIN_SHAPING } from '../paths.js';
+import { compileBounceClassifier } from '../bounce/compile.js';
 import type { KumoMain } from './generated/kumo.js';
 import { ConfigError, sortIssues } from './issues.js';
 import type { ConfigIssue } from './issues.js';
@@ -29,7 +30,9 @@ import type { Resolver } from '../dns/resolver.js';
 
 export const EXTENSIONS = ['toml', 'json', 'yaml', 'yml'] as const;
 type HelperKind = Exclude<ConfigKind, 'kumo' | 'dns_zone'>;
-const HELPER_KINDS: HelperKind[] = ['listener_domains', 'sources', 'queues', 'dkim', 'shaping'];
+const HELPER_KINDS: HelperKind[] = ['listener_domains', 'sources', 'queues', 'dkim', 'shaping', 'bounce_classifier'];
+/** what "builtin" names in files.<kind> */
+const BUILTIN: Partial<Record<HelperKind, string>> = { shaping: BUILTIN_SHAPING, bounce_classifier: BUILTIN_BOUNCE_RULES };
 
 export interface CompileOptions {
   /** config root directory */
@@ -90,20 +93,23 @@ export async function compileConfig(opts: CompileOptions): Promise<CompileResult
     }
   }
 
-  const files: Record<HelperKind, SourceFile[]> = { listener_domains: [], sources: [], queues: [], dkim: [], shaping: [] };
+  const files: Record<HelperKind, SourceFile[]> = { listener_domains: [], sources: [], queues: [], dkim: [], shaping: [], bounce_classifier: [] };
   // every helper file that parsed, valid or not, in layer order (for the best-effort pass)
-  const parsed: HelperFiles = { listener_domains: [], sources: [], queues: [], dkim: [], shaping: [] };
+  const parsed: HelperFiles = { listener_domains: [], sources: [], queues: [], dkim: [], shaping: [], bounce_classifier: [] };
   const rawFiles: Record<string, string | string[] | undefined> = mainValid ? (mainFile!.data as KumoMain).files ?? {} : listedHelperFiles(mainFile?.data);
   for (const kind of HELPER_KINDS) {
     const listed = rawFiles[kind];
     let paths: string[];
     if (listed !== undefined) {
-      paths = [listed].flat().map((p) => (p === 'builtin' && kind === 'shaping' ? BUILTIN_SHAPING : isAbsolute(p) ? p : resolve(root, p)));
+      paths = [listed].flat().map((p) => (p === 'builtin' && BUILTIN[kind] ? BUILTIN[kind] : isAbsolute(p) ? p : resolve(root, p)));
       for (const [i, p] of paths.entries())
         if (!existsSync(p)) r.error(mainFile!, ['files', kind, ...(Array.isArray(listed) ? [i] : [])], 'file.missing', `files.${kind}: ${displayName(p)} does not exist`);
     } else {
       paths = EXTENSIONS.map((e) => join(root, `${kind}.${e}`)).filter((p) => existsSync(p));
+      // shaping layers: later wins, so the builtin comes first; bounce rules: first match wins,
+      // so the operator's file comes before the builtin
       if (kind === 'shaping') paths.unshift(BUILTIN_SHAPING);
+      if (kind === 'bounce_classifier') paths.push(BUILTIN_BOUNCE_RULES);
     }
     for (const p of paths.filter((p) => existsSync(p))) {
       used.add(p);
@@ -128,6 +134,7 @@ export async function compileConfig(opts: CompileOptions): Promise<CompileResult
   const queues = compileQueues(files.queues, egress, r);
   const dkimChecks: DkimKeyCheck[] = [];
   const dkim = compileDkim(files.dkim, root, r, opts.testLoad ? dkimChecks : undefined);
+  const bounce = compileBounceClassifier(files.bounce_classifier, r);
   const shaping = await compileShaping(files.shaping, { resolver, egress, main: mainFile, root, spoolPath: main.spool.path }, r);
   if (opts.testLoad) await testLoadSecrets({ mainFile, dkimChecks }, r);
 
@@ -147,6 +154,7 @@ export async function compileConfig(opts: CompileOptions): Promise<CompileResult
     queues,
     dkim,
     shaping,
+    bounce,
   });
   return { ok: true, snapshot, warnings, files: fileList };
 }

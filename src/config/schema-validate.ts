@@ -8,7 +8,7 @@ import { describePath } from './report.js';
 import type { SourceFile } from './source-file.js';
 
 /** The config file kinds; each has `schemas/<kind>.schema.json`. */
-export type ConfigKind = 'kumo' | 'listener_domains' | 'sources' | 'queues' | 'dkim' | 'shaping' | 'dns_zone';
+export type ConfigKind = 'kumo' | 'listener_domains' | 'sources' | 'queues' | 'dkim' | 'shaping' | 'bounce_classifier' | 'dns_zone';
 
 let ajv: Ajv | undefined;
 const compiled = new Map<string, ValidateFunction>();

@@ -5,6 +5,7 @@ import type { EgressConfig } from './egress.js';
 import type { QueueConfig } from './queues.js';
 import type { DkimConfig } from '../dkim/config.js';
 import type { ShapingConfig } from '../shaping/compile.js';
+import type { BounceClassifier } from '../bounce/classifier.js';
 
 /**
  * Everything kumo-ts knows about its configuration at one moment, compiled once and deeply
@@ -27,4 +28,6 @@ export interface Snapshot {
   readonly queues: QueueConfig;
   readonly dkim: DkimConfig;
   readonly shaping: ShapingConfig;
+  /** the bounce classification rules of files.bounce_classifier, compiled (src/bounce/) */
+  readonly bounce: BounceClassifier;
 }

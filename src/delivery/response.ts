@@ -51,36 +51,3 @@ export function toLogResponse(r: SmtpReply): LogResponse {
 export function formatReply(r: SmtpReply): string {
   return `${r.code}${r.enhanced ? ` ${r.enhanced}` : ''} ${r.text}`;
 }
-
-// First match wins: enhanced status codes (RFC 3463 / IANA registry), then wording.
-const RULES: [RegExp, string][] = [
-  [/^\d{3} [45]\.1\.(1|3|6)\b/, 'InvalidRecipient'],
-  [/^\d{3} [45]\.1\.(2|10)\b/, 'BadDomain'],
-  [/^\d{3} [45]\.1\.[78]\b/, 'InvalidSender'],
-  [/^\d{3} [45]\.2\.2\b/, 'QuotaIssues'],
-  [/^\d{3} [45]\.2\.1\b/, 'InactiveMailbox'],
-  [/^\d{3} [45]\.7\.13\b/, 'InactiveMailbox'],
-  [/^\d{3} [45]\.7\.17\b/, 'InvalidRecipient'],
-  [/^\d{3} [45]\.7\.18\b/, 'BadDomain'],
-  [/^\d{3} [45]\.4\.7\b/, 'MessageExpired'],
-  [/^\d{3} [45]\.4\.[1-4]\b/, 'RoutingErrors'],
-  [/^\d{3} [45]\.3\.4\b/, 'ContentRelated'],
-  [/^\d{3} [45]\.7\.(1|26|27|25|23|24)\b.*\b(spam|blocked|blacklist|blocklist|rbl|reputation)/i, 'SpamBlock'],
-  [/^\d{3} [45]\.7\.(7|8|9|14|20|21|22|23|24|25|26|27)\b/, 'AuthenticationFailed'],
-  [/^\d{3} [45]\.7\.1\b.*\brelay/i, 'RelayDenied'],
-  [/^\d{3} [45]\.7\.\d+\b/, 'PolicyRelated'],
-  [/^\d{3} [45]\.5\.\d+\b/, 'ProtocolErrors'],
-  [/(user|recipient|mailbox|address)\b.*\b(unknown|not found|does not exist|invalid|no such)|no such (user|mailbox|recipient)/i, 'InvalidRecipient'],
-  [/(mailbox|inbox)\b.*\b(full|over quota)|quota exceeded/i, 'QuotaIssues'],
-  [/virus/i, 'VirusRelated'],
-  [/spam/i, 'SpamRelated'],
-  [/relay(ing)? (access )?denied|not permitted to relay/i, 'RelayDenied'],
-  [/\b(timed out|timeout|connection (refused|reset|closed)|no answer)\b/i, 'NoAnswerFromHost'],
-];
-
-/** KumoMTA-style bounce classification of a reply (`Uncategorized` when nothing matches). */
-export function classifyBounce(r: SmtpReply): string {
-  const line = formatReply(r);
-  for (const [re, cls] of RULES) if (re.test(line)) return cls;
-  return 'Uncategorized';
-}

@@ -1,4 +1,5 @@
-import { classifyBounce } from '../delivery/response.js';
+import type { ClassifiableReply } from '../bounce/classifier.js';
+import { UNCATEGORIZED } from '../bounce/classifier.js';
 import type { LogRecord, LogResponse, LogSourceAddress, LogWriter, RecordType } from './types.js';
 
 /**
@@ -19,10 +20,14 @@ export function rfc3339(ms: number): string {
 /** KumoMTA's is_bounce_classifiable: responses from a destination, and administrative failures. */
 const CLASSIFIABLE: ReadonlySet<RecordType> = new Set(['Bounce', 'TransientFailure', 'Expiration', 'AdminBounce', 'OOB', 'Feedback', 'Rejection']);
 
-export function classifyResponse(type: RecordType, r: LogResponse): string {
-  if (!CLASSIFIABLE.has(type)) return 'Uncategorized';
+export function isClassifiable(type: RecordType): boolean {
+  return CLASSIFIABLE.has(type);
+}
+
+/** A record's response as the bounce classifier reads it. */
+export function replyOf(r: LogResponse): ClassifiableReply {
   const e = r.enhanced_code;
-  return classifyBounce({ code: r.code, enhanced: e ? `${e.class}.${e.subject}.${e.detail}` : undefined, text: r.content });
+  return { code: r.code, enhanced: e ? `${e.class}.${e.subject}.${e.detail}` : undefined, text: r.content };
 }
 
 /** "250 2.0.0 text" style pieces → KumoMTA's response object. */
@@ -51,8 +56,6 @@ export interface RecordInput {
   created: number;
   attempts: number;
   nodeid: string;
-  /** default: the built-in classifier for classifiable types, else Uncategorized */
-  classification?: string;
   pool?: string | null;
   source?: string | null;
   sourceAddress?: LogSourceAddress | null;
@@ -83,7 +86,8 @@ export function logRecord(f: RecordInput): LogRecord {
     created: Math.floor(f.created / 1000),
     created_time: rfc3339(f.created),
     num_attempts: f.attempts,
-    bounce_classification: f.classification ?? classifyResponse(f.type, f.response),
+    // set by the record writer with the epoch's rules (src/logging/record-writer.ts)
+    bounce_classification: UNCATEGORIZED,
     egress_pool: f.pool ?? null,
     egress_source: f.source ?? null,
     source_address: f.sourceAddress ?? null,

@@ -1,3 +1,6 @@
+import { builtinClassifier } from '../bounce/builtin.js';
+import type { BounceClassifier } from '../bounce/classifier.js';
+import { isClassifiable, replyOf } from './record-fields.js';
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -28,6 +31,8 @@ export interface RecordWriterOptions {
   flushBytes?: number;
   /** while the file cannot be written, keep at most this many bytes of records to retry (default 64 MB) */
   maxPendingBytes?: number;
+  /** the epoch's bounce classifier (default: the shipped rules alone) */
+  classifier?: () => BounceClassifier;
 }
 
 const ACTIVE_SUFFIX = '.jsonl';
@@ -109,6 +114,8 @@ export class RecordWriter implements LogWriter {
       return;
     }
     if (!recordEnabled(this.opts.settings().perRecord, record.type)) return;
+    // every record is classified here, in one place, with the current epoch's rules
+    if (isClassifiable(record.type)) record.bounce_classification = (this.opts.classifier ?? builtinClassifier)().classify(replyOf(record.response));
     const line = JSON.stringify(record) + '\n';
     this.buf.push(line);
     this.bufBytes += line.length;

@@ -1,3 +1,4 @@
+import type { BounceClassifier } from '../bounce/classifier.js';
 import type { Logger } from '../logging/logger.js';
 import type { AutomationEntry, AutomationScope, AutomationState } from './automation-state.js';
 import type { DeliveryResponse, PathInfo } from './types.js';
@@ -16,12 +17,15 @@ export class AutomationEngine {
 
   constructor(readonly state: AutomationState, private readonly log?: Logger) {}
 
-  onResponse(rules: readonly AutomationRule[], q: PathInfo, response: DeliveryResponse, now = Date.now()): AutomationEntry[] {
+  /** `classifier`: the epoch's bounce classifier, for rules that match on bounce_classification */
+  onResponse(rules: readonly AutomationRule[], q: PathInfo, response: DeliveryResponse, now = Date.now(), classifier?: BounceClassifier): AutomationEntry[] {
     if (!rules.length) return [];
     const line = responseLine(response.code, response.enhanced, response.text);
+    let cls: string | undefined;
+    const classify = () => (cls ??= classifier?.classifyLine(line) ?? 'Uncategorized');
     const fired: AutomationEntry[] = [];
     for (const rule of rules) {
-      if (!ruleMatches(rule, line, response.internal === true)) continue;
+      if (!ruleMatches(rule, line, response.internal === true, classify)) continue;
       if (rule.trigger.kind === 'Threshold') {
         const key = `${rule.id}|${q.source}|${q.site}`;
         const since = now - rule.trigger.periodMs;

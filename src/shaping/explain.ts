@@ -25,6 +25,7 @@ export interface ExplainedRule {
   readonly where: string;
   readonly block: string;
   readonly regex: readonly string[];
+  readonly bounce_classification?: readonly string[];
   readonly actions: readonly string[];
   readonly trigger: string;
   readonly duration_ms: number;
@@ -103,6 +104,7 @@ export function explainShaping(snapshot: Snapshot, q: ShapingQuery & { tenant?: 
       where: `${loc.file}:${loc.line}`,
       block: r.at.block,
       regex: r.regexSource,
+      ...(r.classifications.length ? { bounce_classification: r.classifications } : {}),
       actions: r.actions.map((a) => ('name' in a ? `${a.kind} ${a.name} = ${displayValue(a.raw)}` : a.kind)),
       trigger: r.trigger.kind === 'Threshold' ? `Threshold ${r.trigger.spec}` : 'Immediate',
       duration_ms: r.durationMs,
@@ -159,7 +161,10 @@ export function formatExplanation(e: ShapingExplanation, note?: string, route?: 
   }
   if (e.rules.length) {
     out.push('', 'automation rules watching this path:');
-    for (const r of e.rules) out.push(`  ${r.where}  ${r.block}: /${r.regex.join('/ or /')}/ → ${r.actions.join(', ')} for ${r.duration_ms / 1000}s (${r.trigger})`);
+    for (const r of e.rules) {
+      const match = [r.regex.length ? `/${r.regex.join('/ or /')}/` : '', r.bounce_classification ? `classified ${r.bounce_classification.join(' or ')}` : ''].filter(Boolean).join(' and ');
+      out.push(`  ${r.where}  ${r.block}: ${match} → ${r.actions.join(', ')} for ${r.duration_ms / 1000}s (${r.trigger})`);
+    }
   }
   const active = [...e.overrides, ...(e.suspended ? [e.suspended] : []), ...(e.bounce ? [e.bounce] : [])];
   out.push('', active.length ? 'active automation:' : 'active automation: none');

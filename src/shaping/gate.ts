@@ -194,8 +194,9 @@ export class ShapingGateImpl implements ShapingGate {
   onResponse(q: PathInfo, response: DeliveryResponse): void {
     if (!this.store?.loaded || this.closed) return;
     try {
-      const rules = resolvePath(this.store.current.shaping, q, this.automation).rules;
-      this.engine.onResponse(rules, q, response);
+      const snap = this.store.current;
+      const rules = resolvePath(snap.shaping, q, this.automation).rules;
+      this.engine.onResponse(rules, q, response, Date.now(), snap.bounce);
     } catch (e) {
       this.log?.error('shaping automation: failed to process a response', { error: (e as Error).message });
     }

@@ -56,6 +56,8 @@ export interface AutomationRule {
   readonly rollup: boolean;
   readonly regex: readonly RegExp[];
   readonly regexSource: readonly string[];
+  /** bounce classifications the response must have (kumo-ts extension; empty: any) */
+  readonly classifications: readonly string[];
   readonly actions: readonly AutomationAction[];
   readonly trigger: TriggerSpec;
   readonly durationMs: number;

@@ -5,31 +5,9 @@ import type { KeyPath, SourceFile } from '../config/source-file.js';
 import { parseDuration, parseThrottle } from '../config/values.js';
 import type { AutomationAction, AutomationRule, RuleScope, TriggerSpec } from './model.js';
 import { expandParam } from './param-values.js';
+import { compileRegex } from '../config/rust-regex.js';
 
-/**
- * KumoMTA rules are Rust (fancy-regex) patterns. JavaScript understands the same syntax for
- * what rules use in practice (classes, lookaround, escapes); a leading `(?i)` becomes the `i`
- * flag. Unicode mode first, then the legacy mode, which accepts more escapes.
- */
-export function compileRegex(src: string): RegExp {
-  let flags = '';
-  let body = src;
-  const m = /^\(\?([imsx]+)\)/.exec(body);
-  if (m) {
-    if (m[1].includes('x')) throw new Error(`invalid regex "${src}": the x flag is not supported`);
-    flags = m[1];
-    body = body.slice(m[0].length);
-  }
-  try {
-    return new RegExp(body, flags + 'u');
-  } catch {
-    try {
-      return new RegExp(body, flags);
-    } catch (e) {
-      throw new Error(`invalid regex "${src}": ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
-    }
-  }
-}
+export { compileRegex, responseLine } from '../config/rust-regex.js';
 
 export interface RuleContext {
   file: SourceFile;
@@ -46,7 +24,10 @@ export function compileRules(ctx: RuleContext, base: KeyPath, raw: RawRule[] | u
   for (const [i, rule] of (raw ?? []).entries()) {
     const path = [...base, i];
     const before = r.errorCount;
-    const sources = [rule.regex].flat();
+    const sources = rule.regex === undefined ? [] : [rule.regex].flat();
+    const classifications = rule.bounce_classification === undefined ? [] : [rule.bounce_classification].flat();
+    if (!sources.length && !classifications.length)
+      r.error(ctx.file, path, 'value.automation', 'an automation rule needs regex, bounce_classification, or both', 'key');
     const regex: RegExp[] = [];
     sources.forEach((s, j) => {
       const re = r.parse(ctx.file, Array.isArray(rule.regex) ? [...path, 'regex', j] : [...path, 'regex'], 'value.regex', () => compileRegex(s));
@@ -74,7 +55,7 @@ export function compileRules(ctx: RuleContext, base: KeyPath, raw: RawRule[] | u
     const durationMs = r.parse(ctx.file, [...path, 'duration'], 'value.duration', () => parseDuration(rule.duration));
     if (r.errorCount !== before || durationMs === undefined) continue;
     const id = createHash('sha256')
-      .update(JSON.stringify([ctx.scope, ctx.owner, sources, rawActions, rule.trigger ?? 'Immediate', rule.duration, !!rule.match_internal]))
+      .update(JSON.stringify([ctx.scope, ctx.owner, sources, ...(classifications.length ? [classifications] : []), rawActions, rule.trigger ?? 'Immediate', rule.duration, !!rule.match_internal]))
       .digest('hex')
       .slice(0, 16);
     out.push({
@@ -84,6 +65,7 @@ export function compileRules(ctx: RuleContext, base: KeyPath, raw: RawRule[] | u
       rollup: ctx.rollup,
       regex,
       regexSource: sources,
+      classifications,
       actions,
       trigger,
       durationMs,
@@ -94,12 +76,10 @@ export function compileRules(ctx: RuleContext, base: KeyPath, raw: RawRule[] | u
   return out;
 }
 
-/** The response as automation rules see it: `CODE [ENHANCED ]TEXT` on one line (KumoMTA's form). */
-export function responseLine(code: number, enhanced: string | undefined, text: string): string {
-  return `${code} ${enhanced ? enhanced + ' ' : ''}${text.replace(/\r?\n/g, ' ')}`;
-}
-
-export function ruleMatches(rule: AutomationRule, line: string, internal: boolean): boolean {
+/** Whether a rule matches a response line; `classify` gives the line's bounce classification (asked only when the rule has one). */
+export function ruleMatches(rule: AutomationRule, line: string, internal: boolean, classify?: () => string): boolean {
   if (internal && !rule.matchInternal) return false;
-  return rule.regex.some((re) => re.test(line));
+  if (rule.regex.length && !rule.regex.some((re) => re.test(line))) return false;
+  if (rule.classifications.length && !(classify && rule.classifications.includes(classify()))) return false;
+  return true;
 }

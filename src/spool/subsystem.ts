@@ -37,7 +37,11 @@ export class StorageSubsystem implements Subsystem {
     await this.lock(main.spool.path, 'spool');
     if (main.logs.path !== main.spool.path) await this.lock(main.logs.path, 'log directory');
     this.openSpool = LmdbSpool.open({ path: main.spool.path, commitDelayMs: main.spool.groupCommitWindowMs, log: ctx.log.child({ subsystem: 'spool' }) });
-    this.openRecords = new RecordWriter({ settings: () => ctx.store.current.main.logs, log: ctx.log.child({ subsystem: 'records' }) });
+    this.openRecords = new RecordWriter({
+      settings: () => ctx.store.current.main.logs,
+      classifier: () => ctx.store.current.bounce,
+      log: ctx.log.child({ subsystem: 'records' }),
+    });
     ctx.log.info('spool open', { path: main.spool.path, messages: await this.openSpool.count(), logs: main.logs.path });
   }
 

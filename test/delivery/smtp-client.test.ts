@@ -8,7 +8,10 @@ import type { Route } from '../../src/dns/route.js';
 import type { EgressSource } from '../../src/config/egress.js';
 import { DEFAULT_SHAPING } from '../../src/shaping/types.js';
 import type { TlsMode } from '../../src/shaping/types.js';
-import { classifyBounce, disposition, parseReply } from '../../src/delivery/response.js';
+import { disposition, parseReply } from '../../src/delivery/response.js';
+import { builtinClassifier } from '../../src/bounce/builtin.js';
+
+const classifyBounce = (r: ReturnType<typeof parseReply>) => builtinClassifier().classify(r);
 
 let plain: Sink;
 let tls: Sink;

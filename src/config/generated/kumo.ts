@@ -81,6 +81,7 @@ sources?: PathList
 queues?: PathList
 dkim?: PathList
 shaping?: PathList
+bounce_classifier?: PathList
 }
 /**
  * SMTP listeners by name.

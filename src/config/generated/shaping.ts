@@ -352,13 +352,17 @@ prohibited_hosts?: CidrList
 skip_hosts?: CidrList
 }
 /**
- * When a delivery response matches regex (and the trigger fires), apply the actions for duration.
+ * When a delivery response matches regex and/or bounce_classification (and the trigger fires), apply the actions for duration.
  */
 export interface AutomationRule {
 /**
+ * kumo-ts extension: the bounce classification(s) the response must have, as the epoch's bounce classifier rules give them (e.g. "QuotaIssues" or ["SpamBlock", "PolicyRelated"]). With regex as well, both must match; one of the two is required.
+ */
+bounce_classification?: (string | [string, ...(string)[]])
+/**
  * Regular expression(s) tested against the response line "CODE [ENHANCED ]TEXT"; any match counts.
  */
-regex: (string | [string, ...(string)[]])
+regex?: (string | [string, ...(string)[]])
 /**
  * One action or a list. Suspend (this source → site), SuspendTenant / SuspendCampaign (the tenant or campaign to this domain), Bounce / BounceTenant / BounceCampaign (bounce instead of delivering), {SetConfig = {name, value}}, {SetDomainConfig = {name, value}}.
  */
