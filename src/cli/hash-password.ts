@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { hashPassword } from '../auth/password-hash.js';
+import { generateToken } from '../http/auth-tokens.js';
 
 /** Reads one line from stdin (the password), without echo when stdin is a terminal. */
 async function readPassword(prompt: string): Promise<string> {
@@ -43,8 +44,16 @@ export function registerHashPassword(program: Command): void {
     .argument('[user]', 'user name to print in front of the hash')
     .option('--bcrypt', 'bcrypt instead of scrypt')
     .option('--cost <n>', 'scrypt: log2 N (default 15); bcrypt: rounds (default 12)')
-    .action(async (user: string | undefined, opts: { bcrypt?: boolean; cost?: string }) => {
+    .option('--token', 'make an HTTP API Bearer token instead: prints the token on stderr and the "label:sha256:<hex>" line for [http] auth.tokens on stdout (the label is the user argument)')
+    .action(async (user: string | undefined, opts: { bcrypt?: boolean; cost?: string; token?: boolean }) => {
       if (user !== undefined && /[:\s]/.test(user)) throw new Error('a user name cannot contain ":" or white space');
+      if (opts.token) {
+        if (!user) throw new Error('--token needs a label (the user argument), e.g. kumo-ts hash-password --token ci-deploy');
+        const { token, line } = generateToken(user);
+        process.stderr.write(`token (give it to the client; it is not stored): ${token}\n`);
+        process.stdout.write(`${line}\n`);
+        return;
+      }
       const pw = await readPassword('Password: ');
       if (!pw) throw new Error('empty password');
       const hash = await hashPassword(pw, { kind: opts.bcrypt ? 'bcrypt' : 'scrypt', cost: opts.cost !== undefined ? Number(opts.cost) : undefined });

@@ -130,7 +130,7 @@ export async function compileConfig(opts: CompileOptions): Promise<CompileResult
   const resolver = opts.resolver ?? dns.resolver;
 
   const listenerDomains = compileListenerDomains(files.listener_domains, r);
-  const egress = compileEgress(files.sources, r);
+  const egress = compileEgress(files.sources, r, root);
   const queues = compileQueues(files.queues, egress, r);
   const dkimChecks: DkimKeyCheck[] = [];
   const dkim = compileDkim(files.dkim, root, r, opts.testLoad ? dkimChecks : undefined);

@@ -1,5 +1,8 @@
 // Egress sources and pools (KumoMTA sources.toml format).
 import { isIP } from 'node:net';
+import { dirname } from 'node:path';
+import { compileKeySource } from '../keys/key-source.js';
+import type { KeySourceSpec } from '../keys/key-source.js';
 import type { Source, Sources } from './generated/sources.js';
 import { warnNotActed } from './not-acted.js';
 import type { Reporter } from './report.js';
@@ -18,7 +21,12 @@ export interface EgressSource {
   /** overrides the destination port (25 or the mx_list entry's port) */
   readonly remotePort?: number;
   readonly haProxy?: { readonly server: HostPort; readonly sourceAddress: string };
-  readonly socks5?: { readonly server: HostPort; readonly sourceAddress?: string };
+  readonly socks5?: {
+    readonly server: HostPort;
+    readonly sourceAddress?: string;
+    /** RFC 1929 username/password authentication, when both are configured */
+    readonly auth?: { readonly username: string; readonly password: KeySourceSpec };
+  };
   /** skip the source for this long after EADDRNOTAVAIL on bind */
   readonly suspendWhenUnplumbedMs?: number;
   /** where it was defined, for explain output ('' for the builtin default) */
@@ -47,7 +55,7 @@ const DEFAULT_POOL: EgressPool = { name: UNSPECIFIED, entries: [{ source: UNSPEC
  * Merges every sources file in order (a later file's keys override an earlier one's, as
  * KumoMTA's sources helper does) and checks references and addresses.
  */
-export function compileEgress(files: SourceFile[], r: Reporter): EgressConfig {
+export function compileEgress(files: SourceFile[], r: Reporter, root?: string): EgressConfig {
   // per source: the merged keys and, for each key, the file that set it (for positions)
   const raw = new Map<string, { files: Map<string, SourceFile>; data: Source; last: SourceFile }>();
   const pools = new Map<string, Map<string, { file: SourceFile; weight: number }>>();
@@ -68,7 +76,7 @@ export function compileEgress(files: SourceFile[], r: Reporter): EgressConfig {
   }
 
   const sources = new Map<string, EgressSource>([[UNSPECIFIED, DEFAULT_SOURCE]]);
-  for (const [name, { files: keyFiles, data, last }] of raw) sources.set(name, compileSource(keyFiles, last, name, data, r));
+  for (const [name, { files: keyFiles, data, last }] of raw) sources.set(name, compileSource(keyFiles, last, name, data, r, root));
 
   const out = new Map<string, EgressPool>([[UNSPECIFIED, DEFAULT_POOL]]);
   for (const [pool, entries] of pools) {
@@ -90,7 +98,7 @@ export function compileEgress(files: SourceFile[], r: Reporter): EgressConfig {
   return { sources, pools: out };
 }
 
-function compileSource(keyFiles: Map<string, SourceFile>, last: SourceFile, name: string, s: Source, r: Reporter): EgressSource {
+function compileSource(keyFiles: Map<string, SourceFile>, last: SourceFile, name: string, s: Source, r: Reporter, root?: string): EgressSource {
   const fileOf = (key: string) => keyFiles.get(key) ?? last;
   const at = (key: string) => ['source', name, key];
   const ip = (key: 'source_address' | 'ha_proxy_source_address' | 'socks5_proxy_source_address') => {
@@ -137,8 +145,7 @@ function compileSource(keyFiles: Map<string, SourceFile>, last: SourceFile, name
     r.parse(fileOf('suspend_when_proxy_unhealthy'), ['source', name, 'suspend_when_proxy_unhealthy', 'duration'], 'value.duration', () => parseDuration(unhealthy.duration));
     warnNotActed(r, fileOf('suspend_when_proxy_unhealthy'), at('suspend_when_proxy_unhealthy'), 'a failing proxy is retried like any other connection failure');
   }
-  for (const k of ['socks5_proxy_username', 'socks5_proxy_password'] as const)
-    if (s[k] !== undefined) warnNotActed(r, fileOf(k), at(k), 'kumo-ts connects to the SOCKS5 proxy without authentication');
+  const socksAuth = compileSocksAuth(s, name, fileOf, at, r, root);
   if (s.ttl !== undefined) {
     r.parse(fileOf('ttl'), at('ttl'), 'value.duration', () => parseDuration(s.ttl!));
     warnNotActed(r, fileOf('ttl'), at('ttl'), 'sources are re-read on every config change');
@@ -149,8 +156,34 @@ function compileSource(keyFiles: Map<string, SourceFile>, last: SourceFile, name
     ehloDomain: s.ehlo_domain,
     remotePort: s.remote_port,
     haProxy: haServer && haSource ? { server: haServer, sourceAddress: haSource } : undefined,
-    socks5: socksServer ? { server: socksServer, sourceAddress: socksSource } : undefined,
+    socks5: socksServer ? { server: socksServer, sourceAddress: socksSource, ...(socksAuth ? { auth: socksAuth } : {}) } : undefined,
     suspendWhenUnplumbedMs: suspendMs,
     file: last.path,
   };
+}
+
+/** socks5_proxy_username + socks5_proxy_password (RFC 1929: each 1-255 bytes; both or neither). */
+function compileSocksAuth(
+  s: Source, name: string, fileOf: (k: string) => SourceFile, at: (k: string) => string[], r: Reporter, root?: string,
+): { username: string; password: KeySourceSpec } | undefined {
+  const user = s.socks5_proxy_username;
+  const pass = s.socks5_proxy_password;
+  if (user === undefined && pass === undefined) return undefined;
+  for (const k of ['socks5_proxy_username', 'socks5_proxy_password'] as const)
+    if (s[k] !== undefined && s.socks5_proxy_server === undefined)
+      r.error(fileOf(k), at(k), 'value.proxy', `source."${name}": ${k} needs socks5_proxy_server`, 'key');
+  if ((user === undefined) !== (pass === undefined)) {
+    const given = user === undefined ? 'socks5_proxy_password' : 'socks5_proxy_username';
+    const missing = user === undefined ? 'socks5_proxy_username' : 'socks5_proxy_password';
+    r.error(fileOf(given), at(given), 'value.proxy', `source."${name}": ${given} needs ${missing} as well`, 'key');
+    return undefined;
+  }
+  const ulen = Buffer.byteLength(user!);
+  if (ulen < 1 || ulen > 255) {
+    r.error(fileOf('socks5_proxy_username'), at('socks5_proxy_username'), 'value.proxy', `source."${name}".socks5_proxy_username must be 1 to 255 bytes (RFC 1929), not ${ulen}`);
+    return undefined;
+  }
+  const file = fileOf('socks5_proxy_password');
+  const password = compileKeySource(file, at('socks5_proxy_password'), pass!, root ?? dirname(file.path), r);
+  return password ? { username: user!, password } : undefined;
 }

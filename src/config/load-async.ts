@@ -18,18 +18,21 @@ const pending = new Map<number, (r: ParseReply) => void>();
 
 function getWorker(): Worker {
   if (!worker) {
-    worker = new Worker(new URL('./parse-worker.js', import.meta.url));
-    worker.unref();
-    worker.on('message', (r: ParseReply) => {
+    const w = (worker = new Worker(new URL('./parse-worker.js', import.meta.url)));
+    w.on('message', (r: ParseReply) => {
       pending.get(r.id)?.(r);
       pending.delete(r.id);
+      // idle: the worker must not keep the process alive (a 'message' listener refs it)
+      if (!pending.size) w.unref();
     });
-    worker.on('error', (e) => {
+    w.on('error', (e) => {
       for (const done of pending.values()) done({ id: 0, ok: false, issues: [{ file: '?', line: 1, col: 1, code: 'internal', message: `config parser failed: ${e.message}`, severity: 'error' }] });
       pending.clear();
       worker = undefined;
     });
   }
+  // busy: referenced until the reply, so an await on it cannot end the process early
+  worker.ref();
   return worker;
 }
 

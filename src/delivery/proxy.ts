@@ -1,7 +1,13 @@
 import { connect, isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import type { HostPort } from '../config/values.js';
+import { KeySourceError, loadKey } from '../keys/key-source.js';
+import type { KeySourceSpec } from '../keys/key-source.js';
 
+/**
+ * EPROXY: protocol failure or refusal; ETIMEDOUT; EPROXYAUTH: the SOCKS5 proxy rejected the
+ * username/password or wants a method we cannot offer; EPROXYKEY: the password could not be loaded.
+ */
 export class ProxyError extends Error {
   constructor(message: string, readonly code = 'EPROXY') {
     super(message);
@@ -61,9 +67,22 @@ export async function connectViaHaProxy(server: HostPort, sourceAddress: string,
   return s;
 }
 
-/** A connection to dst through a SOCKS5 proxy (no authentication, CONNECT). */
-export async function connectViaSocks5(server: HostPort, dst: string, dstPort: number, timeoutMs: number): Promise<Socket> {
+export interface Socks5Auth {
+  readonly username: string;
+  readonly password: KeySourceSpec;
+}
+
+const METHOD_NAMES: Record<number, string> = { 0: 'no authentication', 1: 'GSSAPI', 2: 'username/password' };
+
+/**
+ * A connection to dst through a SOCKS5 proxy (RFC 1928 CONNECT). With `auth`, username/password
+ * authentication (RFC 1929) is offered besides none, and used when the proxy picks it.
+ */
+export async function connectViaSocks5(server: HostPort, dst: string, dstPort: number, timeoutMs: number, auth?: Socks5Auth): Promise<Socket> {
+  // the secret first: no connection is opened for a password that cannot be had
+  const credentials = auth ? { username: Buffer.from(auth.username), password: await socksPassword(auth) } : undefined;
   const s = await tcp(server, timeoutMs);
+  const where = `SOCKS5 proxy ${server.host}:${server.port}`;
   const read = (n: number) =>
     new Promise<Buffer>((resolve, reject) => {
       let buf = Buffer.alloc(0);
@@ -95,11 +114,26 @@ export async function connectViaSocks5(server: HostPort, dst: string, dstPort: n
       s.once('close', onClose);
       s.resume();
     });
-  s.write(Buffer.from([5, 1, 0]));
+  const methods = credentials ? [0, 2] : [0];
+  s.write(Buffer.from([5, methods.length, ...methods]));
   const hello = await read(2);
-  if (hello[0] !== 5 || hello[1] !== 0) {
+  if (hello[0] !== 5) {
     s.destroy();
-    throw new ProxyError('SOCKS5 proxy requires an authentication method kumo-ts does not support');
+    throw new ProxyError(`${where} does not speak SOCKS5 (version ${hello[0]})`);
+  }
+  if (hello[1] === 2 && credentials) {
+    const { username, password } = credentials;
+    s.write(Buffer.concat([Buffer.from([1, username.length]), username, Buffer.from([password.length]), password]));
+    const status = await read(2);
+    if (status[1] !== 0) {
+      s.destroy();
+      throw new ProxyError(`${where} rejected the username/password of user "${auth!.username}" (RFC 1929 status ${status[1]})`, 'EPROXYAUTH');
+    }
+  } else if (hello[1] !== 0) {
+    s.destroy();
+    const offered = methods.map((m) => METHOD_NAMES[m]).join(', ');
+    const wants = hello[1] === 0xff ? 'none of the offered authentication methods' : `method ${METHOD_NAMES[hello[1]] ?? hello[1]}, which was not offered`;
+    throw new ProxyError(`${where} accepts ${wants} (offered: ${offered}${credentials ? '' : '; set socks5_proxy_username and socks5_proxy_password'})`, 'EPROXYAUTH');
   }
   const fam = isIP(dst);
   const addr = fam === 4 ? Buffer.from([1, ...dst.split('.').map(Number)]) : fam === 6 ? Buffer.from([4, ...expand6(dst).flatMap((h) => [h >> 8, h & 0xff])]) : Buffer.from([3, dst.length, ...Buffer.from(dst)]);
@@ -112,4 +146,19 @@ export async function connectViaSocks5(server: HostPort, dst: string, dstPort: n
   const rest = rep[3] === 1 ? 4 + 2 : rep[3] === 4 ? 16 + 2 : (await read(1))[0] + 2;
   await read(rest);
   return s;
+}
+
+/** The password as RFC 1929 sends it: at most 255 bytes, a file's trailing newline dropped. */
+async function socksPassword(auth: Socks5Auth): Promise<Buffer> {
+  let pw: Buffer;
+  try {
+    pw = await loadKey(auth.password);
+  } catch (e) {
+    const why = e instanceof KeySourceError ? `${e.code}: ${e.message}` : (e as Error).message;
+    throw new ProxyError(`cannot load the SOCKS5 proxy password: ${why}`, 'EPROXYKEY');
+  }
+  const text = pw.toString('utf8').replace(/\r?\n$/, '');
+  const out = Buffer.from(text);
+  if (out.length < 1 || out.length > 255) throw new ProxyError(`the SOCKS5 proxy password must be 1 to 255 bytes (RFC 1929), not ${out.length}`, 'EPROXYKEY');
+  return out;
 }

@@ -109,7 +109,7 @@ async function connectOne(o: OpenOptions, peer: Peer): Promise<SmtpSession> {
   let connection: Socket | undefined;
   try {
     if (o.source.haProxy) connection = await connectViaHaProxy(o.source.haProxy.server, o.source.haProxy.sourceAddress, peer.addr, peer.port, s.connect_timeout_ms);
-    else if (o.source.socks5) connection = await connectViaSocks5(o.source.socks5.server, peer.addr, peer.port, s.connect_timeout_ms);
+    else if (o.source.socks5) connection = await connectViaSocks5(o.source.socks5.server, peer.addr, peer.port, s.connect_timeout_ms, o.source.socks5.auth);
   } catch (e) {
     throw new ConnectError(internalReply(`proxy: ${(e as Error).message}`), peer);
   }

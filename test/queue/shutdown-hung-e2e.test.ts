@@ -6,7 +6,9 @@ import { createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { startSink } from '../../src/sink/sink.js';
 import type { SinkMessage } from '../../src/sink/sink.js';
-import { freePort, inject, labConfig, seqOf, startLabServer, tagged, waitUntil } from './lab.js';
+import { join } from 'node:path';
+import { freePort, inject, labConfig, readRecords, seqOf, startLabServer, tagged, waitUntil } from './lab.js';
+import { spooledCount } from '../helpers/spool-peek.js';
 
 const cleanups: (() => unknown)[] = [];
 after(async () => {
@@ -85,6 +87,9 @@ test('SIGTERM with 20 deliveries hung in DATA exits in < 9 s; the restart delive
   assert.equal(code, 0);
   assert.ok(took < 9_000, `the stop took ${took} ms`);
   assert.ok(kumo.lines.some((l) => typeof l.msg === 'string' && /delivery drain budget/.test(l.msg)), 'the log names the delivery drain budget');
+  // the sends cut off at the deadline left their messages in the spool as they were, with no outcome recorded
+  assert.equal(spooledCount(join(lab.dir, 'spool')), 20, 'all 20 still in the spool after the exit');
+  assert.deepEqual(readRecords(join(lab.dir, 'logs')).filter((r) => r.type !== 'Reception').map((r) => `${r.type} ${r.recipient}`), [], 'no outcome for a cut-off send');
 
   // the receiver recovers: every message is still spooled and gets delivered
   await hung.close();

@@ -9,6 +9,10 @@ export type KeySource = (string | {
  */
 key_data?: string
 /**
+ * A certificate kumo-ts obtains and renews itself: the NAME of an [acme.cert.NAME] (only for a listener's TLS certificate; the file holds the certificate chain and its key, so omit private_key).
+ */
+acme?: string
+/**
  * Path of a file holding the data (relative to the config root).
  */
 path?: string
@@ -92,7 +96,7 @@ socks5_proxy_server?: string
  */
 socks5_proxy_source_address?: string
 /**
- * User name for SOCKS5 username/password authentication (RFC 1929). Accepted for KumoMTA compatibility; not acted on yet (kumo-ts connects without authentication).
+ * User name for SOCKS5 username/password authentication (RFC 1929, 1 to 255 bytes). With socks5_proxy_password, kumo-ts offers the proxy username/password authentication besides none; a proxy that rejects them fails the connection attempt (a transient failure naming the proxy). Requires socks5_proxy_server and socks5_proxy_password.
  */
 socks5_proxy_username?: string
 socks5_proxy_password?: KeySource
