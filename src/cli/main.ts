@@ -15,6 +15,10 @@ registerReload(program);
 (await import('./explain.js')).registerExplain(program);
 (await import('./hash-password.js')).registerHashPassword(program);
 (await import('./tail.js')).registerTail(program);
+(await import('./queue-commands.js')).registerQueueCommands(program);
+(await import('./admin-commands.js')).registerAdminCommands(program);
+(await import('./inject-command.js')).registerInject(program);
+(await import('./top.js')).registerTop(program);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`kumo-ts: ${e.message}\n`);

@@ -3,11 +3,14 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { KumoMain } from './generated/kumo.js';
 import type { Reporter } from './report.js';
 import type { SourceFile } from './source-file.js';
-import { CidrSet, LOOPBACK_CIDRS, parseDuration, parseHostPort } from './values.js';
-import type { HostPort } from './values.js';
+import { parseDuration, parseHostPort } from './values.js';
 import { compileListener, parseByteSize } from '../smtp/listener-config.js';
 import type { ListenerSettings } from '../smtp/listener-config.js';
 import type { PerRecordKey } from '../logging/record-policy.js';
+import { compileHttp } from './http-settings.js';
+import type { HttpSettings } from './http-settings.js';
+import { compileAcme } from './acme-settings.js';
+import type { AcmeSettings } from './acme-settings.js';
 
 export interface MainSettings {
   readonly file: string;
@@ -19,13 +22,8 @@ export interface MainSettings {
     readonly maxInflightBytes: number;
   };
   readonly listeners: ReadonlyMap<string, ListenerSettings>;
-  readonly http: {
-    readonly enabled: boolean;
-    readonly listen: HostPort;
-    readonly trustedHosts: CidrSet;
-    /** extra names accepted in the Host header (lower case, no port) */
-    readonly allowedHostnames: readonly string[];
-  };
+  /** the default HTTP listener's settings ([http]) and every listener by name (src/config/http-settings.ts) */
+  readonly http: HttpSettings;
   readonly spool: { readonly path: string; readonly groupCommitWindowMs: number };
   readonly logs: {
     readonly path: string; readonly maxFileSize: number; readonly maxFileAgeMs: number; readonly compress: boolean;
@@ -43,6 +41,8 @@ export interface MainSettings {
     readonly allowLoopbackDestinations: boolean;
   };
   readonly redis?: { readonly url: string };
+  /** `[acme]`: certificates kumo-ts obtains itself (src/acme/) */
+  readonly acme?: AcmeSettings;
   readonly monitor: { readonly globs: readonly string[]; readonly pollIntervalMs: number };
 }
 
@@ -64,7 +64,6 @@ export function compileMain(file: SourceFile, root: string, r: Reporter): MainSe
   }
   const dur = (path: (string | number)[], v: string | number | undefined, dflt: number) =>
     v === undefined ? dflt : r.parse(file, path, 'value.duration', () => parseDuration(v)) ?? dflt;
-  const http = raw.http ?? {};
   const dns = raw.dns ?? {};
   const mode = dns.mode ?? 'system';
   if (mode === 'static' && !dns.zone_file) r.error(file, ['dns', 'mode'], 'value.dns', 'dns: mode "static" needs zone_file');
@@ -78,6 +77,14 @@ export function compileMain(file: SourceFile, root: string, r: Reporter): MainSe
       'no SMTP listener: add a [listener.NAME] with listen = "host:port", or set [server] smtp = false to run only the HTTP API and the queue');
   }
   const inflightDefault = Math.floor(totalmem() / 4);
+  const acme = compileAcme(file, raw.acme, root, dataDir, r);
+  // a listener naming an ACME certificate needs it declared
+  for (const [name, l] of listeners)
+    for (const [where, id] of [[['tls'], l.tls?.default] as const, ...[...(l.tls?.sni ?? [])].map(([h, s]) => [['tls', 'sni', h], s] as const)]) {
+      const want = id?.certificate.kind === 'file' ? id.certificate.acme : undefined;
+      if (want && !acme?.certs.has(want))
+        r.error(file, ['listener', name, ...where, 'certificate', 'acme'], 'ref.unknown-acme-cert', `listener "${name}": ACME certificate "${want}" is not declared (add [acme.cert.${want}] with its names)`);
+    }
   return {
     file: file.path,
     hostname,
@@ -87,16 +94,7 @@ export function compileMain(file: SourceFile, root: string, r: Reporter): MainSe
         : (r.parse(file, ['server', 'max_inflight_bytes'], 'value.size', () => parseByteSize(server.max_inflight_bytes!)) ?? inflightDefault),
     },
     listeners,
-    http: {
-      enabled: http.enabled ?? true,
-      listen: r.parse(file, ['http', 'listen'], 'value.host-port', () => parseHostPort(http.listen ?? '127.0.0.1:8000')) ?? { host: '127.0.0.1', port: 8000 },
-      trustedHosts: r.parse(file, ['http', 'trusted_hosts'], 'value.cidr', () => new CidrSet(http.trusted_hosts ?? LOOPBACK_CIDRS)) ?? new CidrSet(LOOPBACK_CIDRS),
-      allowedHostnames: (http.allowed_hostnames ?? []).flatMap((h, i) => {
-        if (/^[A-Za-z0-9.-]+$/.test(h) || /^\[[0-9A-Fa-f:.]+\]$/.test(h)) return [h.toLowerCase().replace(/\.$/, '')];
-        r.error(file, ['http', 'allowed_hostnames', i], 'value.hostname', `http.allowed_hostnames[${i}]: "${h}" is not a host name (no port, no scheme, no wildcard)`);
-        return [];
-      }),
-    },
+    http: compileHttp(file, raw.http, r),
     spool: {
       path: resolve(raw.spool?.path ?? './data/spool'),
       groupCommitWindowMs: dur(['spool', 'group_commit_window'], raw.spool?.group_commit_window, 2),
@@ -117,6 +115,7 @@ export function compileMain(file: SourceFile, root: string, r: Reporter): MainSe
       allowLoopbackDestinations: dns.allow_loopback_destinations ?? false,
     },
     redis: raw.redis ? { url: raw.redis.url } : undefined,
+    acme,
     monitor: {
       globs: raw.monitor?.globs ?? [],
       pollIntervalMs: dur(['monitor', 'poll_interval'], raw.monitor?.poll_interval, 10_000),

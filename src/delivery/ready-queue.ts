@@ -24,6 +24,8 @@ export interface ReadyQueueHost {
   deliver(job: Job, session: SmtpSession, rq: ReadyQueue): Promise<void>;
   /** no connection could be made for this job */
   connectFailed(job: Job, err: ConnectError, rq: ReadyQueue): void;
+  /** an admin suspension of this ready queue is in force: no connection is opened, nothing is sent */
+  readySuspended?(rq: ReadyQueue): boolean;
   /** back to the scheduled queue until `due` (not an attempt: suspensions) */
   reschedule(job: Job, due: number): void;
   /**
@@ -62,6 +64,19 @@ class Fifo<T> {
       this.head = 0;
     }
     return x;
+  }
+  /** Removes and returns the items matching `pred` (order of the rest kept). */
+  remove(pred: (x: T) => boolean): T[] {
+    const out: T[] = [];
+    const keep: (T | undefined)[] = [];
+    for (let i = this.head; i < this.items.length; i++) {
+      const x = this.items[i] as T;
+      if (pred(x)) out.push(x);
+      else keep.push(x);
+    }
+    this.items = keep;
+    this.head = 0;
+    return out;
   }
   drain(): T[] {
     const out = this.items.slice(this.head) as T[];
@@ -175,7 +190,7 @@ export class ReadyQueue {
 
   /** Opens connections while the backlog justifies them and shaping allows. */
   kick(): void {
-    if (this.host.stopping || this.retryTimer || !this.jobs.length) return;
+    if (this.host.stopping || this.retryTimer || !this.jobs.length || this.host.readySuspended?.(this)) return;
     const s = this.host.shaping(this.query);
     const want = Math.min(s.connection_limit, Math.max(1, Math.ceil(this.jobs.length / MESSAGES_PER_CONNECTION)));
     if (this.workers + this.opening >= want) return;
@@ -229,6 +244,7 @@ export class ReadyQueue {
       while (!this.host.stopping && session.usable && sent < s.max_deliveries_per_connection) {
         const job = this.jobs.shift() ?? (await this.waitForJob(s.idle_timeout_ms));
         if (!job) break;
+        if (job.state === 'done') continue; // bounced by an admin action while it waited here
         if (this.host.stopping) {
           this.jobs.unshift(job);
           break;
@@ -261,6 +277,11 @@ export class ReadyQueue {
    * throttles are waited out ('stop' with the job put back if shutting down meanwhile).
    */
   private async throttle(job: Job): Promise<'go' | 'skip' | 'stop'> {
+    if (this.host.readySuspended?.(this)) {
+      // suspended by an admin while this connection was open: it keeps the job and closes
+      this.jobs.unshift(job);
+      return 'stop';
+    }
     if (!this.host.belongs(job, this)) {
       // the config changed under it (TLS mode, smarthosts, ports): route it again
       this.host.reschedule(job, Date.now());
@@ -291,6 +312,10 @@ export class ReadyQueue {
     for (let i = 0; i < n; i++) {
       const job = this.jobs.shift();
       if (!job) break;
+      if (job.state === 'done') {
+        i--;
+        continue;
+      }
       this.host.connectFailed(job, err, this);
     }
   }
@@ -333,6 +358,16 @@ export class ReadyQueue {
   destroy(): void {
     this.abort.abort();
     for (const s of this.sessions) s.destroy();
+  }
+
+  /** Removes the queued jobs matching `pred` (admin bounce, rebind) and returns them. */
+  drop(pred: (job: Job) => boolean): Job[] {
+    return this.jobs.remove(pred);
+  }
+
+  /** Whether an admin suspension of this queue is in force now. */
+  get suspended(): boolean {
+    return this.host.readySuspended?.(this) === true;
   }
 
   /** Jobs that were queued here and never handed to a connection. */

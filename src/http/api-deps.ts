@@ -5,6 +5,7 @@ import type { LogWriter } from '../logging/types.js';
 import type { QueueManager } from '../queue/manager.js';
 import type { ReceptionDeps } from '../smtp/reception.js';
 import type { Spool } from '../spool/types.js';
+import type { AdminState } from '../admin/admin-state.js';
 
 /** What the API's route modules are built with (src/http/routes.ts). */
 export interface ApiDeps {
@@ -16,4 +17,6 @@ export interface ApiDeps {
   readonly queue: QueueManager;
   /** the reception path shared with SMTP (HTTP inject) */
   readonly reception: ReceptionDeps;
+  /** durable admin rules: bounces, suspensions (src/admin/) */
+  readonly admin: AdminState;
 }

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { HostPort } from '../config/values.js';
+import { BodyTooLargeError } from './listener-errors.js';
 
 /**
  * Defences of the HTTP API against browsers (a page the operator has open elsewhere):
@@ -16,6 +17,14 @@ import type { HostPort } from '../config/values.js';
 export interface HostPolicy {
   readonly listen: HostPort;
   readonly allowedHostnames: readonly string[];
+}
+
+/** What installBrowserGuard reads per request: the host policy, the body limit and the scheme. */
+export interface GuardPolicy extends HostPolicy {
+  /** bytes; a larger body gets 413 (src/http/listener-errors.ts) */
+  readonly maxBodySize: number;
+  /** the listener serves HTTPS (our own origin is then https://host) */
+  readonly tls?: unknown;
 }
 
 export type HostVerdict = { ok: true } | { ok: false; host: string };
@@ -61,6 +70,18 @@ export function checkHost(header: string | undefined, policy: HostPolicy): HostV
   return { ok: false, host: h };
 }
 
+const DISCARD_MS = 30_000;
+
+/** Reads and drops the rest of a request body; cuts the connection if it lasts over DISCARD_MS. */
+function discard(payload: NodeJS.ReadableStream & { socket?: { destroy(): void } }): void {
+  const timer = setTimeout(() => payload.socket?.destroy(), DISCARD_MS);
+  timer.unref();
+  payload.on('data', () => undefined);
+  payload.once('end', () => clearTimeout(timer));
+  payload.once('close', () => clearTimeout(timer));
+  payload.resume();
+}
+
 /** The media type of a Content-Type header, lower case without parameters. */
 function mediaType(v: string | undefined): string | undefined {
   return v?.split(';')[0]!.trim().toLowerCase() || undefined;
@@ -76,7 +97,7 @@ function hasBody(headers: Record<string, string | string[] | undefined>): boolea
  * Installs the checks on `app` (after the trusted_hosts check, which runs first because it is
  * registered first). `policy` is read per request so that a new snapshot applies at once.
  */
-export function installBrowserGuard(app: FastifyInstance, policy: () => HostPolicy): void {
+export function installBrowserGuard(app: FastifyInstance, policy: () => GuardPolicy): void {
   app.addHook('onRequest', async (req, reply) => {
     const v = checkHost(req.headers.host, policy());
     if (!v.ok) {
@@ -89,7 +110,8 @@ export function installBrowserGuard(app: FastifyInstance, policy: () => HostPoli
     // here, so only our own origin can be legitimate (a POST without a body is otherwise a
     // "simple" request that a page anywhere could send to 127.0.0.1)
     const origin = req.headers.origin;
-    if (origin !== undefined && origin.toLowerCase() !== `http://${String(req.headers.host ?? '').toLowerCase()}`) {
+    const scheme = policy().tls ? 'https' : 'http';
+    if (origin !== undefined && origin.toLowerCase() !== `${scheme}://${String(req.headers.host ?? '').toLowerCase()}`) {
       return reply.code(403).send({ error: 'cross-origin', message: `requests from the web origin ${origin} are refused` });
     }
     if (req.method === 'OPTIONS') {
@@ -107,18 +129,51 @@ export function installBrowserGuard(app: FastifyInstance, policy: () => HostPoli
       });
     }
   });
-  // only JSON bodies are ever parsed; an empty one (POST without arguments) is no body
+  // only JSON bodies are ever parsed; an empty one (POST without arguments) is no body. The
+  // body is read here rather than by fastify's parser so that max_body_size applies live: a
+  // declared Content-Length over it is refused before any byte is kept, a chunked body as
+  // soon as it passes the limit. The rest of an oversized body is read and thrown away (so
+  // that the client, still sending, sees the 413 rather than a reset connection), for at
+  // most DISCARD_MS; then the connection is cut.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
-    const text = String(body);
-    if (!text.trim()) return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (e) {
-      const err = new Error(`the body is not valid JSON: ${(e as Error).message}`) as Error & { statusCode: number };
-      err.statusCode = 400;
-      done(err, undefined);
+  app.addContentTypeParser('application/json', (req, payload, done) => {
+    const limit = policy().maxBodySize;
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > limit) {
+      discard(payload);
+      return done(new BodyTooLargeError(limit), undefined);
     }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    payload.on('data', (c: Buffer) => {
+      if (over) return;
+      size += c.length;
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        discard(payload);
+        return done(new BodyTooLargeError(limit), undefined);
+      }
+      chunks.push(c);
+    });
+    payload.on('error', (e) => {
+      if (over) return;
+      over = true;
+      done(e, undefined);
+    });
+    payload.on('end', () => {
+      if (over) return;
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (!text.trim()) return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch (e) {
+        const err = new Error(`the body is not valid JSON: ${(e as Error).message}`) as Error & { statusCode: number };
+        err.statusCode = 400;
+        done(err, undefined);
+      }
+    });
   });
   app.addHook('onSend', async (_req, reply, payload) => {
     for (const h of Object.keys(reply.getHeaders())) if (h.toLowerCase().startsWith('access-control-')) reply.removeHeader(h);

@@ -1,19 +1,22 @@
-import Fastify from 'fastify';
-import type { FastifyInstance } from 'fastify';
 import type { RuntimeContext, Subsystem } from '../runtime/subsystem.js';
 import type { LogWriter } from '../logging/types.js';
 import type { QueueManager } from '../queue/manager.js';
 import type { ReceptionDeps } from '../smtp/reception.js';
 import type { Spool } from '../spool/types.js';
 import type { Snapshot } from '../config/snapshot.js';
+import type { ApiDeps } from './api-deps.js';
+import { HttpListener } from './listener.js';
 import { registerConfigMetrics } from './metrics.js';
-import { registerRoutes } from './routes.js';
-import { installBrowserGuard } from './browser-guard.js';
 
 /**
- * The HTTP API (routes in routes.ts).
- * Loopback-only by default (`[http] trusted_hosts`); browser requests (DNS rebinding, cross-site
- * forms) are refused by the checks in browser-guard.ts.
+ * The HTTP API: one listener for `[http]` ("default") and one per `[http.listener.NAME]`, each
+ * a separate fastify app with the same routes (routes.ts), reconciled with every new snapshot:
+ * new listeners start, removed or disabled ones stop, changed ones rebind or reload their
+ * certificates and credentials, and the others are not touched. Loopback-only by default:
+ * peers outside `trusted_hosts` must authenticate (auth.ts); browser requests (DNS rebinding,
+ * cross-site forms) are refused by browser-guard.ts. A listener that cannot bind does not stop
+ * the process: it is logged, exported as kumo_ts_http_listener_up 0 and retried at the next
+ * config change.
  */
 export interface HttpSubsystemDeps {
   readonly spool: Spool;
@@ -21,56 +24,61 @@ export interface HttpSubsystemDeps {
   readonly queue: QueueManager;
   /** the reception path shared with SMTP (HTTP inject) */
   readonly reception: ReceptionDeps;
+  /** durable admin rules: bounces, suspensions (src/admin/) */
+  readonly admin: import('../admin/admin-state.js').AdminState;
 }
 
 export class HttpSubsystem implements Subsystem {
   readonly name = 'http';
-  private app: FastifyInstance | undefined;
-  private bound = '';
+  private readonly live = new Map<string, HttpListener>();
   private ctx!: RuntimeContext;
+  private api!: ApiDeps;
+  /** reconciliations run one at a time, in snapshot order */
+  private chain: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(readonly deps: HttpSubsystemDeps) {}
 
   async start(ctx: RuntimeContext): Promise<void> {
     this.ctx = ctx;
+    this.api = { ...this.deps, store: ctx.store, monitor: ctx.monitor, log: ctx.log.child({ subsystem: 'http' }) };
     registerConfigMetrics(ctx.store);
     await this.apply(ctx.store.current);
   }
 
-  async apply(next: Snapshot): Promise<void> {
-    const http = next.main.http;
-    const want = http.enabled ? `${http.listen.host}:${http.listen.port}` : '';
-    if (want === this.bound) return;
-    await this.app?.close();
-    this.app = undefined;
-    this.bound = '';
-    if (!want) return;
-    const app = this.build();
-    try {
-      await app.listen({ host: http.listen.host, port: http.listen.port });
-      this.app = app;
-      this.bound = want;
-      this.ctx.log.info(`http listening on ${want}`);
-    } catch (e) {
-      this.ctx.log.error(`http: cannot listen on ${want}: ${(e as Error).message}`);
+  /** The running listeners by name (tests, admin). */
+  get listeners(): ReadonlyMap<string, HttpListener> {
+    return this.live;
+  }
+
+  apply(next: Snapshot): Promise<void> {
+    const run = this.chain.then(() => this.reconcile(next));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reconcile(next: Snapshot): Promise<void> {
+    if (this.stopped) return;
+    const want = new Map([...next.main.http.listeners].filter(([, s]) => s.enabled));
+    // removed first, so that an address moving from one listener to another is free
+    for (const [name, l] of this.live) {
+      if (want.has(name)) continue;
+      this.live.delete(name);
+      await l.close(Date.now() + 5_000);
     }
+    await Promise.all([...want].map(async ([name, s]) => {
+      const l = this.live.get(name);
+      if (l) return l.update(s);
+      const fresh = new HttpListener(s, this.api, this.ctx.store, this.ctx.log);
+      this.live.set(name, fresh);
+      await fresh.start();
+    }));
   }
 
-  private build(): FastifyInstance {
-    const { store, monitor } = this.ctx;
-    const app = Fastify({ logger: false });
-    app.addHook('onRequest', async (req, reply) => {
-      // trusted_hosts is read per request from the current snapshot
-      if (!store.current.main.http.trustedHosts.has(req.socket.remoteAddress ?? '')) {
-        return reply.code(403).send({ error: 'forbidden', message: `${req.socket.remoteAddress} is not in http.trusted_hosts` });
-      }
-    });
-    installBrowserGuard(app, () => store.current.main.http);
-    registerRoutes(app, { ...this.deps, store, monitor, log: this.ctx.log.child({ subsystem: 'http' }) });
-    return app;
-  }
-
-  async stop(): Promise<void> {
-    await this.app?.close();
+  async stop(deadlineMs: number): Promise<void> {
+    this.stopped = true;
+    await this.chain;
+    await Promise.all([...this.live.values()].map((l) => l.close(deadlineMs)));
+    this.live.clear();
   }
 }

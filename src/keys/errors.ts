@@ -4,6 +4,9 @@ export type KeySourceErrorCode =
   | 'key.vault-config' // no Vault address or token
   | 'key.vault-auth' // Vault refused the token (401/403)
   | 'key.vault-missing' // no such secret, or no such field in it
+  | 'key.vault-deleted' // the secret's current version is deleted or destroyed (KV v2)
+  | 'key.vault-sealed' // Vault is sealed (503 "Vault is sealed")
+  | 'key.vault-server' // Vault answered with another 5xx status
   | 'key.vault-http' // network error, timeout or another HTTP status
   | 'key.vault-format'; // the answer is not a KV v2 secret
 

@@ -1,4 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { KeySource } from '../config/generated/dkim.js';
 import { describePath } from '../config/report.js';
 import type { Reporter } from '../config/report.js';
@@ -21,7 +21,14 @@ export const DEFAULT_KEY_TTL_MS = 5 * 60_000;
  * log lines and errors without revealing the secret.
  */
 export type KeySourceSpec =
-  | { readonly kind: 'file'; /** absolute */ readonly path: string; readonly describe: string }
+  | {
+      readonly kind: 'file';
+      /** absolute */
+      readonly path: string;
+      readonly describe: string;
+      /** the [acme.cert.NAME] this file is kept for by kumo-ts (src/acme/); it may not exist yet */
+      readonly acme?: string;
+    }
   | { readonly kind: 'inline'; readonly data: string; readonly describe: string }
   | {
       readonly kind: 'vault';
@@ -44,6 +51,12 @@ export function describeKeySource(spec: KeySourceSpec): string {
 export function fileKeySource(path: string, root = process.cwd()): KeySourceSpec {
   const abs = isAbsolute(path) ? path : resolve(root, path);
   return { kind: 'file', path: abs, describe: `file ${abs}` };
+}
+
+/** The file kumo-ts keeps the ACME certificate NAME in (chain and key, one PEM). */
+export function acmeKeySource(acmeDir: string, name: string): KeySourceSpec {
+  const path = join(acmeDir, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.pem`);
+  return { kind: 'file', path, acme: name, describe: `ACME certificate "${name}" (${path})` };
 }
 
 export function inlineKeySource(data: string, where = 'inline key_data'): KeySourceSpec {
@@ -77,8 +90,25 @@ export function vaultKeySource(o: VaultKeyOptions): KeySourceSpec {
  * `path` or `vault_mount` + `vault_path`) found at `keyPath` in `file`. Relative paths resolve
  * against the config root. Problems are reported at their position; the result is then undefined.
  */
-export function compileKeySource(file: SourceFile, keyPath: KeyPath, raw: KeySource, root: string, r: Reporter): KeySourceSpec | undefined {
+export interface KeySourceContext {
+  /** where ACME certificates are kept (src/acme/cert-files.ts); absent: `acme` is not allowed here */
+  readonly acmeDir?: string;
+}
+
+export function compileKeySource(file: SourceFile, keyPath: KeyPath, raw: KeySource, root: string, r: Reporter, ctx: KeySourceContext = {}): KeySourceSpec | undefined {
   const at = (p: KeyPath) => `${describePath(p)}: `;
+  if (typeof raw === 'object' && raw.acme !== undefined) {
+    const others = Object.keys(raw).filter((k) => k !== 'acme');
+    if (!ctx.acmeDir) {
+      r.error(file, [...keyPath, 'acme'], 'value.key-source', `${at(keyPath)}an ACME certificate can only be a listener's TLS certificate`, 'key');
+      return undefined;
+    }
+    if (others.length) {
+      r.error(file, [...keyPath, others[0]!], 'value.key-source', `${at(keyPath)}an ACME key source takes only acme (found ${others.join(', ')})`, 'key');
+      return undefined;
+    }
+    return acmeKeySource(ctx.acmeDir, raw.acme);
+  }
   if (typeof raw === 'string') {
     if (!raw.trim()) {
       r.error(file, keyPath, 'value.key-source', `${at(keyPath)}a key file path must not be empty`);

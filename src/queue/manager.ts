@@ -2,7 +2,6 @@ import type { ConfigStore } from '../config/store.js';
 import type { Snapshot } from '../config/snapshot.js';
 import { UNSPECIFIED } from '../config/egress.js';
 import type { EgressSource } from '../config/egress.js';
-import { queueParams } from '../config/queues.js';
 import type { QueueParams } from '../config/queues.js';
 import { Reporter } from '../config/report.js';
 import { createResolver } from '../dns/create.js';
@@ -43,6 +42,9 @@ import { TimerHeap } from './timer-heap.js';
 import { RateHold } from './rate-hold.js';
 import { delayedReadyFull, liveReadyQueues } from './metrics.js';
 import type { QueueIntake } from './types.js';
+import type { AdminState } from '../admin/admin-state.js';
+import type { AdminRule, BounceRule } from '../admin/rules.js';
+import { ParkedJobs, adminVerdict, jobParams, recordAdminBounce } from './admin-hooks.js';
 
 export interface QueueManagerDeps {
   readonly store: ConfigStore;
@@ -52,6 +54,8 @@ export interface QueueManagerDeps {
   readonly log: Logger;
   /** overrides the resolver the config describes (tests) */
   readonly resolver?: Resolver;
+  /** admin bounces and suspensions in force (src/admin/); none in unit tests */
+  readonly admin?: AdminState;
 }
 
 /** Base delay before a message whose ready queue was full is tried again (jittered up to 2x). */
@@ -94,6 +98,8 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   stopping = false;
   private readonly outcomes: OutcomeRecorder;
   private readonly spoolWrites: SpoolStateWriter;
+  /** jobs held by admin suspensions of their scheduled queue (src/queue/admin-hooks.ts) */
+  readonly parked = new ParkedJobs();
 
   constructor(private readonly deps: QueueManagerDeps) {
     this.gate = deps.gate;
@@ -103,7 +109,15 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     this.sweeper = setInterval(() => this.sweep(), 30_000);
     this.sweeper.unref();
     liveReadyQueues.add(this.readyView);
+    deps.admin?.on('ended', this.onRuleEnded);
   }
+
+  /** A suspension ended: what it held back is due now. */
+  private readonly onRuleEnded = (rule: AdminRule) => {
+    if (this.stopping) return;
+    if (rule.kind === 'suspend') for (const job of this.parked.release(rule.id)) this.schedule(job, Date.now());
+    if (rule.kind === 'suspend-ready-q') for (const rq of this.ready.values()) rq.kick();
+  };
 
   private readonly readyView = () => this.ready.values();
 
@@ -120,6 +134,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     }
     this.messages.set(meta.id, { meta, jobs });
     this.outcomes.stats.messages++;
+    this.outcomes.stats.received++;
     for (const job of jobs) this.schedule(job, job.due);
   }
 
@@ -152,9 +167,10 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     job.state = 'routing';
     const snap = this.deps.store.current;
     const meta = job.meta;
-    const params = queueParams(snap.queues, job.domain, meta.tenant, meta.campaign);
+    const params = jobParams(snap, job);
     job.queue = queueName({ domain: job.domain, tenant: meta.tenant, campaign: meta.campaign, routingDomain: params.routingDomain });
     const ctx: AttemptContext = { queue: job.queue, pool: params.egressPool, attempts: job.attempts };
+    if (this.adminGate(job, params)) return;
 
     if (Date.now() >= meta.receivedAt + params.maxAgeMs) {
       this.expire(job, internalReply(`message expired: older than max_age (${Math.round(params.maxAgeMs / 1000)}s)`, 'QUEUE', 551, '5.4.7'), ctx);
@@ -167,7 +183,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   /** The scheduled queue's own max_message_rate, counted by the shaping gate under a queue key. */
   private queueRateDelay(queue: string, job: Job): Promise<number> {
     const meta = job.meta;
-    const rate = queueParams(this.deps.store.current.queues, job.domain, meta.tenant, meta.campaign).maxMessageRate;
+    const rate = jobParams(this.deps.store.current, job).maxMessageRate;
     if (!rate) return Promise.resolve(0);
     const q: ShapingQuery = { domain: queue, site: `queue:${queue}`, mxHosts: [], source: '' };
     return this.gate.messageDelay(q, { ...DEFAULT_SHAPING, max_message_rate: rate });
@@ -196,7 +212,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
 
     const site = siteIdentity(snap.shaping, routingDomain, route);
     const source = await this.pickSource(snap, params.egressPool, routingDomain, route, site);
-    if (this.stopping) return;
+    if (this.stopping || job.state === 'done') return; // done: bounced by an admin action meanwhile
     if (typeof source !== 'string') {
       if (source.retryAt) return this.schedule(job, source.retryAt);
       const reply = internalReply(`egress pool "${params.egressPool}" has no usable source`, 'QUEUE', 451, '4.3.0');
@@ -285,11 +301,12 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     const meta = job.meta;
     const rcpts = pendingRecipients(job);
     const snap = this.deps.store.current;
-    const params = queueParams(snap.queues, job.domain, meta.tenant, meta.campaign);
+    const params = jobParams(snap, job);
     if (!rcpts.length) return this.finishJob(job);
     const body = await this.loadBody(job, rcpts, { queue: job.queue, site: rq.site, source: rq.source, pool: params.egressPool, attempts: job.attempts }, params);
     if (!body) return;
     job.attempts++;
+    this.outcomes.stats.attempts++;
     const replies = await session.send(meta.sender, rcpts, body, { smtputf8: meta.extra?.smtputf8 === true });
     if (this.aborting && !session.usable && [...replies.values()].every((r) => r.internal)) {
       // cut off by the shutdown deadline: outcome unknown, the message stays spooled as it was
@@ -307,6 +324,10 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     this.outcome(job, replies, ctx, params);
   }
 
+  readySuspended(rq: ReadyQueue): boolean {
+    return this.deps.admin?.readySuspensionFor(rq.key) !== undefined;
+  }
+
   reschedule(job: Job, due: number): void {
     if (this.stopping) return;
     this.schedule(job, due);
@@ -318,7 +339,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
 
   belongs(job: Job, rq: ReadyQueue): boolean {
     const snap = this.deps.store.current;
-    const params = queueParams(snap.queues, job.domain, job.meta.tenant, job.meta.campaign);
+    const params = jobParams(snap, job);
     if (params.protocol.kind !== 'smtp') return false;
     const mx = params.protocol.mxList;
     if ((mx?.length ? mxListLabel(mx) : undefined) !== rq.route.mxListLabel) return false;
@@ -330,12 +351,13 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     if (this.stopping) return; // shutting down: not an attempt, the message stays spooled
     const meta = job.meta;
     const snap = this.deps.store.current;
-    const params = queueParams(snap.queues, job.domain, meta.tenant, meta.campaign);
+    const params = jobParams(snap, job);
     if (err.unplumbed) {
       const ms = this.source(rq.source).suspendWhenUnplumbedMs;
       if (ms) this.selector.suspend(rq.source, Date.now() + ms);
     }
     job.attempts++;
+    this.outcomes.stats.attempts++;
     this.gate.onResponse(rq.path(job), { code: err.reply.code, enhanced: err.reply.enhanced, text: err.reply.text, internal: err.reply.internal });
     const ctx: AttemptContext = { queue: job.queue, site: rq.site, source: rq.source, pool: params.egressPool, peer: err.peer, attempts: job.attempts, ...smtpAttemptFacts(undefined, this.source(rq.source), this.shaping(rq.query)) };
     this.outcome(job, new Map(pendingRecipients(job).map((r) => [r, err.reply])), ctx, params, 'transient');
@@ -461,6 +483,57 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     }
   }
 
+  // ---------- admin (rules: src/queue/admin-hooks.ts; bulk actions: src/queue/admin-ops.ts) ----------
+
+  /** An admin bounce or scheduled-queue suspension in force for the job: applied, true. */
+  private adminGate(job: Job, params: QueueParams): boolean {
+    const v = adminVerdict(this.deps.admin, job, params);
+    if (v?.kind === 'bounce') this.bounceJob(job, v);
+    else if (v) this.parked.park(v.id, job);
+    return v !== undefined;
+  }
+
+  /** Bounces a job's pending recipients under an admin rule (not one being sent: 0) and finishes it. */
+  bounceJob(job: Job, rule: BounceRule): number {
+    if (job.state === 'done' || job.state === 'sending') return 0;
+    const n = recordAdminBounce(this.outcomes, this.deps.admin, job, this.paramsOf(job), rule);
+    this.finishJob(job);
+    return n;
+  }
+
+  /** Every message held, with its jobs (admin views and bulk actions; read-only use). */
+  heldMessages(): IterableIterator<{ readonly meta: SpoolMeta; readonly jobs: readonly Job[] }> {
+    return this.messages.values();
+  }
+
+  heldMessage(id: string): { readonly meta: SpoolMeta; readonly jobs: readonly Job[] } | undefined {
+    return this.messages.get(id);
+  }
+
+  /** The queue config of a job as the manager applies it (rebind's routing domain included). */
+  paramsOf(job: Job): QueueParams {
+    return jobParams(this.deps.store.current, job);
+  }
+
+  /** Makes a waiting job (timer, suspension; ready: after takeFromReady) due at `due`. */
+  requeue(job: Job, due: number): void {
+    if (!this.stopping && job.state === 'scheduled') this.schedule(job, due);
+  }
+
+  /** Takes the jobs matching `pred` out of the ready queues (no connection has them yet), back in the scheduled state. */
+  takeFromReady(pred: (job: Job) => boolean): Job[] {
+    const out: Job[] = [];
+    for (const rq of this.ready.values()) for (const job of rq.drop(pred)) out.push(Object.assign(job, { state: 'scheduled' as const }));
+    return out;
+  }
+
+  /** Saves a message's changed metadata (rebind), in order with its other spool writes. */
+  saveMeta(meta: SpoolMeta): void {
+    const msg = this.messages.get(meta.id);
+    if (msg) storeRetryState(meta, msg.jobs);
+    this.persist(meta, 'update');
+  }
+
   // ---------- helpers ----------
 
   private resolver(snap: Snapshot): Resolver {
@@ -501,6 +574,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   async stop(deadline: number): Promise<void> {
     this.stopping = true;
     liveReadyQueues.delete(this.readyView);
+    this.deps.admin?.off('ended', this.onRuleEnded);
     this.timers.stop();
     this.rateHold.stop();
     clearInterval(this.sweeper);

@@ -12,6 +12,10 @@ export interface QueueStats {
   bounced: number;
   transient: number;
   expired: number;
+  /** messages taken in since start (reception and the spool scan) */
+  received: number;
+  /** delivery attempts since start (sends and failed connections) */
+  attempts: number;
 }
 
 const FINAL: Record<'Delivery' | 'Bounce' | 'AdminBounce' | 'Expiration', { status: RecipientState['status']; stat: keyof QueueStats }> = {
@@ -23,18 +27,21 @@ const FINAL: Record<'Delivery' | 'Bounce' | 'AdminBounce' | 'Expiration', { stat
 
 /** Marks recipient outcomes in the message's meta and writes their log records. */
 export class OutcomeRecorder {
-  readonly stats: QueueStats = { messages: 0, delivered: 0, bounced: 0, transient: 0, expired: 0 };
+  readonly stats: QueueStats = { messages: 0, delivered: 0, bounced: 0, transient: 0, expired: 0, received: 0, attempts: 0 };
 
   /** `nodeId`: this node's id for the records (src/logging/node-id.ts) */
   constructor(private readonly records: LogWriter, private readonly log: Logger, private readonly nodeId: () => string) {}
 
-  /** A final outcome for a still-pending recipient; false if it was not pending. */
-  final(type: keyof typeof FINAL, meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now = Date.now()): boolean {
+  /**
+   * A final outcome for a still-pending recipient; false if it was not pending. `silent`: no
+   * log record (an admin bounce with suppress_logging).
+   */
+  final(type: keyof typeof FINAL, meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now = Date.now(), silent = false): boolean {
     const state = meta.recipients.find((r) => r.address === rcpt && r.status === 'pending');
     if (!state) return false;
     state.status = FINAL[type].status;
     this.stats[FINAL[type].stat]++;
-    this.write(type, meta, rcpt, reply, ctx, now);
+    if (!silent) this.write(type, meta, rcpt, reply, ctx, now);
     return true;
   }
 

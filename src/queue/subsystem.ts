@@ -4,12 +4,15 @@ import type { ShapingGate } from '../shaping/gate.js';
 import type { LogWriter } from '../logging/types.js';
 import type { Spool } from '../spool/types.js';
 import { QueueManager } from './manager.js';
+import type { AdminState } from '../admin/admin-state.js';
 
 export interface QueueSubsystemDeps {
   readonly spool: Spool;
   readonly records: LogWriter;
   /** a shaping gate shared with another user in this process; the subsystem makes its own when absent */
   readonly gate?: ShapingGate;
+  /** admin bounces and suspensions, obeyed from the spool scan on */
+  readonly admin?: AdminState;
 }
 
 /**
@@ -36,7 +39,7 @@ export class QueueSubsystem implements Subsystem {
     this.gate = this.deps.gate
       ? { gate: this.deps.gate, owned: false }
       : { gate: createShapingGate(ctx.store, ctx.log.child({ subsystem: 'shaping' })), owned: true };
-    const manager = new QueueManager({ store: ctx.store, spool, records, gate: this.gate.gate, log });
+    const manager = new QueueManager({ store: ctx.store, spool, records, gate: this.gate.gate, log, admin: this.deps.admin });
     this.started = manager;
     const t0 = Date.now();
     let n = 0;

@@ -1,8 +1,10 @@
 import type { Logger } from '../logging/logger.js';
+import { AcmeSubsystem } from '../acme/subsystem.js';
 import { HttpSubsystem } from '../http/subsystem.js';
 import { QueueSubsystem } from '../queue/subsystem.js';
 import { SmtpSubsystem } from '../smtp/subsystem.js';
 import { StorageSubsystem } from '../spool/subsystem.js';
+import { AdminSubsystem } from '../admin/subsystem.js';
 import type { RuntimeContext, Subsystem } from './subsystem.js';
 import { StartupError } from './subsystem.js';
 
@@ -27,9 +29,12 @@ export async function composeServer(ctx: RuntimeContext): Promise<Subsystem[]> {
     return s;
   };
   const storage = await start(new StorageSubsystem());
-  const queue = await start(new QueueSubsystem({ spool: storage.spool, records: storage.records }));
+  const admin = await start(new AdminSubsystem({ dir: storage.spool.path }));
+  // certificates (or their placeholders) exist before a listener that names one binds
+  await start(new AcmeSubsystem());
+  const queue = await start(new QueueSubsystem({ spool: storage.spool, records: storage.records, admin: admin.state }));
   const smtp = await start(new SmtpSubsystem({ spool: storage.spool, records: storage.records, intake: queue.manager }));
-  await start(new HttpSubsystem({ spool: storage.spool, records: storage.records, queue: queue.manager, reception: smtp.reception }));
+  await start(new HttpSubsystem({ spool: storage.spool, records: storage.records, queue: queue.manager, reception: smtp.reception, admin: admin.state }));
   return started;
 }
 

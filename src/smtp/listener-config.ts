@@ -8,6 +8,7 @@ import { compileKeySource, fileKeySource } from '../keys/key-source.js';
 import type { KeySourceSpec } from '../keys/key-source.js';
 import type { IdentitySpec } from '../tls/cert-store.js';
 import { selfSignedPath } from '../tls/self-signed.js';
+import { acmeDirOf } from '../acme/cert-files.js';
 import { checkIdentitySourcesSync, checkCredentialsSync } from './listener-checks.js';
 
 export interface ListenerTlsSettings {
@@ -129,10 +130,15 @@ export function compileListener(
   if (raw.tls) {
     const t = raw.tls;
     const identity = (raw2: RawIdentity, p: KeyPath): IdentitySpec | undefined => {
-      const certificate = compileKeySource(file, [...p, 'certificate'], raw2.certificate, root, r);
+      const certificate = compileKeySource(file, [...p, 'certificate'], raw2.certificate, root, r, { acmeDir: dataDir && acmeDirOf(dataDir) });
       const privateKey = raw2.private_key === undefined ? undefined : compileKeySource(file, [...p, 'private_key'], raw2.private_key, root, r);
       if (!certificate || (raw2.private_key !== undefined && !privateKey)) return undefined;
       const spec: IdentitySpec = privateKey ? { certificate, privateKey } : { certificate };
+      if (certificate.kind === 'file' && certificate.acme) {
+        // kumo-ts writes this file (a placeholder until the first order succeeds): nothing to check yet
+        if (privateKey) r.error(file, [...p, 'private_key'], 'value.key-source', `listener "${name}" TLS: an ACME certificate holds its own key; remove private_key`, 'key');
+        return spec;
+      }
       const problem = checkIdentitySourcesSync(spec);
       if (problem) (problem.severity === 'error' ? r.error : r.warn).call(r, file, [...p, 'certificate'], problem.code, `listener "${name}" TLS: ${problem.message}`, 'value');
       return spec;

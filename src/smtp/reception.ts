@@ -14,7 +14,7 @@ import { SpoolError } from '../spool/errors.js';
 import { newSpoolId } from '../spool/spool-id.js';
 import type { Spool, SpoolMeta } from '../spool/types.js';
 import type { MessageBuffer } from './data-buffer.js';
-import type { ListenerSettings } from './listener-config.js';
+import type { TraceHeaderSettings } from './listener-config.js';
 import { headerEnd, takeHeaders } from './message-headers.js';
 import { oobResponse, parseReport } from './reports.js';
 import type { ArfReport } from './arf-report.js';
@@ -30,7 +30,27 @@ export interface ReceptionDeps {
   readonly log: Logger;
 }
 
-/** A message whose DATA has been read, with the envelope and session facts reception needs. */
+/**
+ * The listener a message came in on, as reception needs it: an SMTP listener's settings
+ * (ListenerSettings has these fields) or the HTTP API's inject listener (src/inject/).
+ */
+export interface ReceptionListener {
+  /** logged as the message's `listener` meta */
+  readonly name: string;
+  /** our host name in the Received header */
+  readonly hostname: string;
+  readonly traceHeaders: TraceHeaderSettings;
+  /** RAM-only until the first transient failure (the listener's or the request's opt-in) */
+  readonly deferredSpool: boolean;
+}
+
+/**
+ * Where a message came from: the listener, the peer and the protocol facts. An SMTP session
+ * builds it per message; an HTTP inject request once for all the messages it generates.
+ */
+export type ReceptionSource = Pick<IncomingMessage, 'listener' | 'peer' | 'tls' | 'authUser' | 'protocol' | 'transmission' | 'sessionId'>;
+
+/** A message whose DATA has been read (or that an inject request generated), with the envelope and source facts reception needs. */
 export interface IncomingMessage {
   /** the message as received; with `buffer`, no longer valid once receiveMessage returns */
   readonly data: Buffer;
@@ -46,13 +66,13 @@ export interface IncomingMessage {
   readonly recipients: readonly string[];
   /** recipients accepted only to log an OOB/ARF report (not relayed) */
   readonly reportOnly: readonly string[];
-  readonly listener: ListenerSettings;
+  readonly listener: ReceptionListener;
   readonly peer: { readonly ip: string; readonly helo?: string; readonly ptr?: string };
   readonly tls?: { readonly version: string; readonly cipher: string };
   readonly authUser?: string;
-  /** from the opening command: EHLO → ESMTP, HELO → SMTP */
-  readonly protocol: 'ESMTP' | 'SMTP';
-  /** Received "with" keyword: SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA */
+  /** from the opening command: EHLO → ESMTP, HELO → SMTP; HTTP for the inject API */
+  readonly protocol: 'ESMTP' | 'SMTP' | 'HTTP';
+  /** Received "with" keyword: SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA; HTTP, HTTPS */
   readonly transmission: string;
   /** a recipient domain logs OOB bounces / ARF reports (listener_domains log_oob / log_arf) */
   readonly reports?: { readonly oob: boolean; readonly arf: boolean; /** recipients whose domain has log_arf */ readonly arfRecipients?: readonly string[] };
@@ -62,7 +82,11 @@ export interface IncomingMessage {
   readonly sessionId?: string;
 }
 
-export type ReceptionResult = { ok: true; id: string; reply: string } | { ok: false; code: number; reply: string };
+/**
+ * `reason` of a refusal: `spool` (the spool is unavailable or failed), `dkim` (signing not
+ * possible now), `authz` (not authorized for the tenant); the inject API maps them to HTTP.
+ */
+export type ReceptionResult = { ok: true; id: string; reply: string } | { ok: false; code: number; reply: string; reason: 'spool' | 'dkim' | 'authz' };
 
 /**
  * Reception after DATA: tenant/campaign headers are read (and removed), the trace headers
@@ -88,7 +112,7 @@ export async function receiveMessage(deps: ReceptionDeps, m: IncomingMessage): P
   const campaign = (q.campaignHeader && taken.values.get(q.campaignHeader.toLowerCase())) || undefined;
   const allowed = tenant !== undefined ? q.tenants?.get(tenant)?.requireAuthz : undefined;
   if (allowed && (m.authUser === undefined || !allowed.includes(m.authUser)))
-    return { ok: false, code: 550, reply: `5.7.1 not authorized to send for tenant "${tenant}"` };
+    return { ok: false, code: 550, reply: `5.7.1 not authorized to send for tenant "${tenant}"`, reason: 'authz' };
 
   // trace headers
   const th = m.listener.traceHeaders;
@@ -107,7 +131,7 @@ export async function receiveMessage(deps: ReceptionDeps, m: IncomingMessage): P
   const dkim = await signAtReception(snapshot, { header: withoutBlankLine(head), body });
   if (dkim.action === 'defer') {
     deps.log.warn('message deferred at reception: DKIM signing not possible', { id, reason: dkim.reason, listener: m.listener.name });
-    return { ok: false, code: 451, reply: '4.3.0 temporary failure, please try again later' };
+    return { ok: false, code: 451, reply: '4.3.0 temporary failure, please try again later', reason: 'dkim' };
   }
   for (const s of dkim.skipped ?? []) deps.log.warn(`sent unsigned: ${s}`, { id });
   if (dkim.action === 'signed') head = Buffer.concat([Buffer.from(dkim.headers, 'latin1'), head]);
@@ -147,9 +171,9 @@ export async function receiveMessage(deps: ReceptionDeps, m: IncomingMessage): P
       await deps.spool.put(meta, message, { deferred: m.listener.deferredSpool });
     } catch (e) {
       // a full or failing spool is logged by the spool's health, once per interval, not per message
-      if (e instanceof SpoolError) return { ok: false, code: 451, reply: '4.3.0 spool unavailable, please try again later' };
+      if (e instanceof SpoolError) return { ok: false, code: 451, reply: '4.3.0 spool unavailable, please try again later', reason: 'spool' };
       deps.log.error('spool write failed; message refused with 451', { id, error: (e as Error).message });
-      return { ok: false, code: 451, reply: '4.3.0 temporary failure, please try again later' };
+      return { ok: false, code: 451, reply: '4.3.0 temporary failure, please try again later', reason: 'spool' };
     } finally {
       done();
     }
@@ -251,7 +275,8 @@ function receptionFields(m: IncomingMessage, meta: SpoolMeta, snapshot: Snapshot
     // recipients accepted only to log a report (not relayed)
     meta: { ...messageMeta(meta), ...(m.reportOnly.length ? { report_only: m.reportOnly } : {}) },
     headers: capturedOf(meta),
-    receptionProtocol: 'ESMTP',
+    // KumoMTA logs ESMTP for every SMTP reception (HELO included), HTTP for the inject API
+    receptionProtocol: m.protocol === 'HTTP' ? 'HTTP' : 'ESMTP',
     tls: m.tls ? { cipher: m.tls.cipher, protocol: m.tls.version } : undefined,
     sessionId: m.sessionId,
   });

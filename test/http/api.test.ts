@@ -54,10 +54,12 @@ test('HTTP API: liveness, config status with a visible rejection, forced epoch b
     assert.equal(r.stdout.trim(), 'epoch 4 live');
   });
 
-  await t.test('clients outside trusted_hosts get 403', async () => {
+  await t.test('clients outside trusted_hosts get 401 (liveness stays open)', async () => {
     writeFileSync(join(tree.dir, 'cfg/kumo.toml'), main('trusted_hosts = ["10.0.0.0/8"]\n'));
     await srv.waitFor((l) => l.msg === 'config epoch 5 live', 3_000, 'epoch 5');
-    const r = await fetch(`${base}/api/check-liveness/v1`);
-    assert.equal(r.status, 403);
+    const r = await fetch(`${base}/api/config/status`);
+    assert.equal(r.status, 401);
+    assert.match(r.headers.get('www-authenticate') ?? '', /Basic realm="kumo-ts"/);
+    assert.equal((await fetch(`${base}/api/check-liveness/v1`)).status, 200);
   });
 });

@@ -9,6 +9,10 @@ export type KeySource = (string | {
  */
 key_data?: string
 /**
+ * A certificate kumo-ts obtains and renews itself: the NAME of an [acme.cert.NAME] (only for a listener's TLS certificate; the file holds the certificate chain and its key, so omit private_key).
+ */
+acme?: string
+/**
  * Path of a file holding the data (relative to the config root).
  */
 path?: string

@@ -21,6 +21,10 @@ export type KeySource = (string | {
  */
 key_data?: string
 /**
+ * A certificate kumo-ts obtains and renews itself: the NAME of an [acme.cert.NAME] (only for a listener's TLS certificate; the file holds the certificate chain and its key, so omit private_key).
+ */
+acme?: string
+/**
  * Path of a file holding the data (relative to the config root).
  */
 path?: string
@@ -90,7 +94,7 @@ listener?: {
 [k: string]: Listener
 }
 /**
- * The HTTP API listener.
+ * The HTTP API. The keys directly under [http] configure the default listener (named "default"); more listeners go under [http.listener.NAME] with the same keys (nothing is inherited from [http]). Each listener is a separate server with the same routes; listeners are added, removed and rebound live when the config changes, without disturbing the others.
  */
 http?: {
 /**
@@ -99,13 +103,77 @@ http?: {
 listen?: string
 trusted_hosts?: CidrList
 /**
- * Set false to run without the HTTP API (default true).
+ * Set false to run without this HTTP listener (default true).
  */
 enabled?: boolean
 /**
  * Host names (without port) accepted in the Host header of API requests, besides loopback names (localhost, 127.x.x.x, [::1]) and the listen address; other Host values get 421, which defeats DNS rebinding from a browser. With a wildcard listen address (0.0.0.0 or ::) any IP literal is accepted too.
  */
 allowed_hostnames?: string[]
+max_body_size?: ByteSize
+tls?: HttpTls
+auth?: HttpAuth
+/**
+ * More HTTP listeners by name ([http.listener.NAME]); "default" is reserved for the keys of [http] itself.
+ */
+listener?: {
+[k: string]: HttpListener
+}
+}
+/**
+ * Certificates obtained and renewed by kumo-ts itself over ACME (RFC 8555), e.g. from Let's Encrypt. A listener uses one with tls.certificate = { acme = "NAME" }. Certificates and the account key are kept under <spool.path>/../acme/ (mode 0600).
+ */
+acme?: {
+/**
+ * The ACME directory URL (default Let's Encrypt production, https://acme-v02.api.letsencrypt.org/directory; staging: https://acme-staging-v02.api.letsencrypt.org/directory).
+ */
+directory?: string
+/**
+ * Account contact URL(s), e.g. "mailto:postmaster@example.com".
+ */
+contact?: (string | string[])
+/**
+ * Agree to the CA's terms of service when the account is created (default true; the CA refuses accounts without it).
+ */
+terms_of_service_agreed?: boolean
+account_key?: KeySource
+ca?: KeySource
+/**
+ * An address and port: "127.0.0.1:2525", "[::1]:25" or "mx.example.com:25".
+ */
+http01_listen?: string
+/**
+ * An address and port: "127.0.0.1:2525", "[::1]:25" or "mx.example.com:25".
+ */
+tls_alpn01_listen?: string
+/**
+ * DNS-01 (needed for wildcard names): a command and its arguments, run with ACME_ACTION=present|cleanup, ACME_DOMAIN, ACME_RECORD_NAME (_acme-challenge.<domain>) and ACME_RECORD_VALUE in the environment; it must exit 0 once the TXT record is published (present) or removed (cleanup).
+ * 
+ * @minItems 1
+ */
+dns01_hook?: [string, ...(string)[]]
+/**
+ * Renew when this fraction of the certificate's lifetime is left (default 0.333: a 90-day certificate renews 30 days before it expires).
+ */
+renew_before?: number
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+retry_interval?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+max_retry_interval?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+expiry_warning?: (string | number)
+/**
+ * The certificates to obtain, by name ([acme.cert.NAME]).
+ */
+cert?: {
+[k: string]: AcmeCert
+}
 }
 /**
  * The durable message spool.
@@ -359,6 +427,75 @@ supplemental_header?: boolean
  * Name of the supplemental header (default "X-KumoRef"). Its value is base64 JSON {"_@_":"\\_o<  \\_o<  \\_o<","id":"<spool id>"}.
  */
 header_name?: string
+}
+/**
+ * HTTPS for an HTTP listener (minimum TLS 1.2): the tls table of SMTP listeners without implicit (HTTPS is always implicit TLS).
+ */
+export interface HttpTls {
+certificate: KeySource
+private_key?: KeySource
+/**
+ * Certificates chosen by the server name the client asks for (SNI): host name (or "*.suffix") to certificate and key. Other names get the default certificate.
+ */
+sni?: {
+[k: string]: TlsIdentity
+}
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+expiry_warning?: (string | number)
+}
+/**
+ * How clients outside trusted_hosts authenticate to the HTTP API. Both files are watched and reloaded when they change (a changed secret is refused within two seconds); a new content with a bad line is refused as a whole and the previous one stays.
+ */
+export interface HttpAuth {
+credentials?: KeySource
+tokens?: KeySource
+/**
+ * Requests with wrong credentials allowed per client address (IPv6: per /64) within failure_window; further requests bearing credentials get 429 until the window passes (default 5).
+ */
+max_failures?: number
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+failure_window?: (string | number)
+}
+/**
+ * A named HTTP listener ([http.listener.NAME]): the keys of [http], without inheriting their values.
+ */
+export interface HttpListener {
+/**
+ * An address and port: "127.0.0.1:2525", "[::1]:25" or "mx.example.com:25".
+ */
+listen: string
+trusted_hosts?: CidrList
+/**
+ * Set false to run without this HTTP listener (default true).
+ */
+enabled?: boolean
+/**
+ * Host names (without port) accepted in the Host header of API requests, besides loopback names (localhost, 127.x.x.x, [::1]) and the listen address; other Host values get 421, which defeats DNS rebinding from a browser. With a wildcard listen address (0.0.0.0 or ::) any IP literal is accepted too.
+ */
+allowed_hostnames?: string[]
+max_body_size?: ByteSize
+tls?: HttpTls
+auth?: HttpAuth
+}
+export interface AcmeCert {
+/**
+ * Host names of the certificate (the first is its common name). A wildcard (*.example.com) needs dns01_hook.
+ * 
+ * @minItems 1
+ */
+names: [string, ...(string)[]]
+/**
+ * Key of the certificate: ECDSA P-256 (default) or RSA 2048.
+ */
+key_type?: ("ecdsa" | "rsa")
+/**
+ * Challenge to use (default: http-01 when http01_listen is set, else tls-alpn-01 when tls_alpn01_listen is set, else dns-01).
+ */
+challenge?: ("http-01" | "tls-alpn-01" | "dns-01")
 }
 /**
  * Settings for one record type.

@@ -1,0 +1,121 @@
+/**
+ * Turns one inject request into one message per recipient, as KumoMTA does: templates are
+ * compiled once, then rendered per recipient with the global substitutions, the recipient's
+ * own over them, and the recipient's `email` and `name`.
+ */
+import { addressProblem } from './address.js';
+import { ComposedShape, completeMessage } from './mime.js';
+import type { MessageShape, PreparedAttachment, RecipientParts } from './mime.js';
+import type { BuilderContent, InjectRecipient, InjectV1Request } from './schema.js';
+import { compileTemplate } from './templates.js';
+import type { CompiledTemplate, Variables } from './templates.js';
+
+/** A request that cannot be served as it is (400): `field` names the part of the body. */
+export class InjectRequestError extends Error {
+  readonly code = 'BAD_REQUEST';
+  constructor(readonly field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.name = 'InjectRequestError';
+  }
+}
+
+/** The rendered template parts of one recipient (the strings; the MIME is built from them). */
+export type Rendered = { readonly kind: 'raw'; readonly text: string } | { readonly kind: 'builder'; readonly subject?: string; readonly headers: readonly (readonly [string, string])[]; readonly text?: string; readonly html?: string };
+
+export interface Generator {
+  /** renders one recipient's parts; throws a TemplateError naming the part */
+  render(r: InjectRecipient): Rendered;
+  /** the message bytes for one recipient */
+  build(r: InjectRecipient, rendered: Rendered): Promise<Buffer>;
+}
+
+/** Checks what the JSON Schema cannot (addresses with a reason, base64, a body part) and compiles the templates. */
+export function compileRequest(req: InjectV1Request): Generator {
+  const check = (field: string, s: string) => {
+    const p = addressProblem(s);
+    if (p) throw new InjectRequestError(field, `${p}: ${JSON.stringify(s)}`);
+  };
+  check('envelope_sender', req.envelope_sender);
+  req.recipients.forEach((r, i) => check(`recipients/${i}/email`, r.email));
+  const dialect = req.template_dialect ?? 'Jinja';
+  const global = req.substitutions ?? {};
+  const vars = (r: InjectRecipient): Variables => ({ ...global, email: r.email, ...(r.name != null ? { name: r.name } : {}), ...r.substitutions });
+  const senderDomain = req.envelope_sender.slice(req.envelope_sender.lastIndexOf('@') + 1);
+
+  if (typeof req.content === 'string') {
+    const t = compileTemplate('content', req.content, { html: false, dialect });
+    return {
+      render: (r) => ({ kind: 'raw', text: t.render(vars(r)) }),
+      build: async (_r, rendered) => completeMessage((rendered as { text: string }).text, senderDomain),
+    };
+  }
+
+  const c: BuilderContent = req.content;
+  if (c.text_body == null && c.html_body == null) throw new InjectRequestError('content', 'needs at least one of text_body and html_body');
+  if (c.from) check('content/from/email', c.from.email);
+  if (c.reply_to) check('content/reply_to/email', c.reply_to.email);
+  for (const name of Object.keys(c.headers ?? {})) {
+    if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name)) throw new InjectRequestError('content/headers', `has an invalid header name ${JSON.stringify(name)}`);
+  }
+  const subject = c.subject != null ? compileTemplate('content/subject', c.subject, { html: false, dialect }) : undefined;
+  const headers: [string, CompiledTemplate][] = Object.entries(c.headers ?? {}).map(([n, v]) => [n, compileTemplate(`content/headers/${n}`, v, { html: false, dialect })]);
+  const text = c.text_body != null ? compileTemplate('content/text_body', c.text_body, { html: false, dialect }) : undefined;
+  const html = c.html_body != null ? compileTemplate('content/html_body', c.html_body, { html: true, dialect }) : undefined;
+  const attachments = (c.attachments ?? []).map((a, i): PreparedAttachment => ({
+    content: a.base64 ? decodeBase64(`content/attachments/${i}/data`, a.data) : Buffer.from(a.data, 'utf8'),
+    contentType: a.content_type,
+    ...(a.file_name ? { fileName: a.file_name } : {}),
+    ...(a.content_id ? { contentId: a.content_id } : {}),
+  }));
+  // a From / Reply-To in `headers` takes the place of the builder's
+  const named = new Set(Object.keys(c.headers ?? {}).map((n) => n.toLowerCase()));
+  const shape: MessageShape = {
+    ...(c.from && !named.has('from') ? { from: c.from } : {}),
+    ...(c.reply_to && !named.has('reply-to') ? { replyTo: c.reply_to } : {}),
+    text: text !== undefined,
+    html: html !== undefined,
+    attachments,
+    fallbackDomain: senderDomain,
+  };
+  // the MIME structure is composed once, at the first message
+  let composed: Promise<ComposedShape> | undefined;
+  // one-line header values: a template must not add header fields of its own
+  const oneLine = (s: string) => s.replace(/\r?\n|\r/g, ' ');
+  return {
+    render(r) {
+      const v = vars(r);
+      return {
+        kind: 'builder',
+        ...(subject ? { subject: oneLine(subject.render(v)) } : {}),
+        headers: headers.map(([n, t]) => [n, oneLine(t.render(v))] as const),
+        ...(text ? { text: text.render(v) } : {}),
+        ...(html ? { html: html.render(v) } : {}),
+      };
+    },
+    async build(r, rendered) {
+      if (rendered.kind !== 'builder') throw new Error('builder request rendered as raw');
+      const parts: RecipientParts = {
+        to: { email: r.email, name: r.name },
+        ...(rendered.subject !== undefined ? { subject: rendered.subject } : {}),
+        headers: rendered.headers,
+        ...(rendered.text !== undefined ? { text: rendered.text } : {}),
+        ...(rendered.html !== undefined ? { html: rendered.html } : {}),
+      };
+      return (await (composed ??= ComposedShape.compose(shape))).build(parts);
+    },
+  };
+}
+
+function decodeBase64(field: string, data: string): Buffer {
+  const s = data.replace(/[\s]/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 === 1) throw new InjectRequestError(field, 'is not valid base64');
+  return Buffer.from(s, 'base64');
+}
+
+/** Rough byte size of a rendering (what holding it costs). */
+export function renderedSize(r: Rendered): number {
+  if (r.kind === 'raw') return r.text.length;
+  let n = (r.subject?.length ?? 0) + (r.text?.length ?? 0) + (r.html?.length ?? 0);
+  for (const [k, v] of r.headers) n += k.length + v.length;
+  return n;
+}

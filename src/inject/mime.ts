@@ -1,0 +1,170 @@
+/**
+ * Message assembly for inject requests, with nodemailer's composer and encoders. A builder
+ * request's MIME structure (multipart/alternative for text + HTML, multipart/related for inline
+ * parts, base64 attachments, boundaries) is composed ONCE per request by MailComposer, with a
+ * marker in place of each body part; each recipient's message is that structure with the
+ * recipient's header block (built by a nodemailer MimeNode: address formatting, RFC 2047
+ * words, folding, Date, Message-ID) and its parts quoted-printable encoded by nodemailer's qp
+ * encoder in place of the markers. (Composing every message through nodemailer's streams costs
+ * about ten times as much CPU.) A string request is used as it is, with its line endings made
+ * CRLF and a Date / Message-ID added when absent.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type Mail from 'nodemailer/lib/mailer';
+import MimeNode from 'nodemailer/lib/mime-node';
+import * as qp from 'nodemailer/lib/qp';
+import { rfc5322Date } from '../smtp/trace-headers.js';
+
+export interface Mailbox {
+  readonly email: string;
+  readonly name?: string | null;
+}
+
+export interface PreparedAttachment {
+  readonly content: Buffer;
+  readonly contentType: string;
+  readonly fileName?: string;
+  readonly contentId?: string;
+}
+
+/** The parts of a builder request that are the same for every recipient. */
+export interface MessageShape {
+  readonly from?: Mailbox;
+  readonly replyTo?: Mailbox;
+  readonly text: boolean;
+  readonly html: boolean;
+  readonly attachments: readonly PreparedAttachment[];
+  /** the Message-ID domain when there is no From (the envelope sender's) */
+  readonly fallbackDomain?: string;
+}
+
+/** One recipient's rendered parts. */
+export interface RecipientParts {
+  readonly to: Mailbox;
+  readonly subject?: string;
+  readonly headers: readonly (readonly [string, string])[];
+  readonly text?: string;
+  readonly html?: string;
+}
+
+const address = (m: Mailbox): Mail.Address => ({ name: m.name ?? '', address: m.email });
+
+/**
+ * The parent of the nodes that format header fields: as non-root nodes they emit only the
+ * fields they are given (no Date, Message-ID or MIME-Version of their own).
+ */
+const HEADER_ROOT = new MimeNode('multipart/mixed', { baseBoundary: 'unused' });
+
+/** The MIME structure of a request's messages, composed once; `build` makes one recipient's message. */
+export class ComposedShape {
+  private constructor(
+    private readonly shape: MessageShape,
+    /** the root's Content-Type (and Content-Transfer-Encoding) fields, CRLF-terminated */
+    private readonly structural: string,
+    /** the body: literal segments around the part markers */
+    private readonly segments: readonly (string | 'text' | 'html')[],
+  ) {
+    this.idDomain = (shape.from?.email ?? '').split('@').pop() || shape.fallbackDomain || 'localhost';
+    const node = new MimeNode('text/plain', { rootNode: HEADER_ROOT, parentNode: HEADER_ROOT, newline: '\r\n' });
+    if (shape.from) node.setHeader('From', address(shape.from));
+    if (shape.replyTo) node.setHeader('Reply-To', address(shape.replyTo));
+    const fixed = node.buildHeaders().replace(/^Content-Type:.*(?:\r\n[ \t].*)*(?:\r\n|$)/, '');
+    this.fixed = fixed ? `${fixed}\r\n` : '';
+  }
+
+  /** the From and Reply-To fields, CRLF-terminated (the same for every recipient) */
+  private readonly fixed: string;
+
+  /** the right side of generated Message-IDs: the From domain, as nodemailer does */
+  private readonly idDomain: string;
+
+  static async compose(shape: MessageShape): Promise<ComposedShape> {
+    const marker = `kumo${randomBytes(12).toString('hex')}`;
+    const part = (kind: string) => ({ content: `${marker}${kind}`, contentTransferEncoding: 'quoted-printable' as const });
+    const mail: Mail.Options = {
+      // a request never makes nodemailer read a file or fetch a URL
+      disableFileAccess: true,
+      disableUrlAccess: true,
+      ...(shape.text ? { text: part('text') } : {}),
+      ...(shape.html ? { html: part('html') } : {}),
+      attachments: shape.attachments.map((a) => ({
+        content: a.content,
+        contentType: a.contentType,
+        ...(a.fileName ? { filename: a.fileName } : { filename: false as const }),
+        ...(a.contentId ? { cid: a.contentId, contentDisposition: 'inline' as const } : { contentDisposition: 'attachment' as const }),
+        contentTransferEncoding: 'base64' as const,
+      })),
+    };
+    const built = await new Promise<Buffer>((resolve, reject) => {
+      new MailComposer(mail).compile().build((err, buf) => (err ? reject(err) : resolve(buf)));
+    });
+    const text = built.toString('latin1');
+    const end = text.indexOf('\r\n\r\n');
+    // header fields, unfolded into whole fields (a field's continuation lines start with WSP)
+    const fields = text.slice(0, end + 2).split(/\r\n(?![ \t])/).filter(Boolean);
+    const structural = fields.filter((f) => /^content-(type|transfer-encoding):/i.test(f)).map((f) => `${f}\r\n`).join('');
+    const segments: (string | 'text' | 'html')[] = [];
+    const re = new RegExp(`${marker}(text|html)`, 'g');
+    const body = text.slice(end + 4);
+    let at = 0;
+    for (let m; (m = re.exec(body)); at = m.index + m[0].length) {
+      segments.push(body.slice(at, m.index), m[1] as 'text' | 'html');
+    }
+    segments.push(body.slice(at));
+    return new ComposedShape(shape, structural, segments);
+  }
+
+  /** One recipient's message (CRLF line endings). */
+  build(p: RecipientParts): Buffer {
+    const own = new Set(p.headers.map(([n]) => n.toLowerCase()));
+    // nodemailer formats the header fields that vary by recipient (To, Subject, the request's
+    // headers); the ones that do not (From, Reply-To) were formatted once
+    const node = new MimeNode('text/plain', { rootNode: HEADER_ROOT, parentNode: HEADER_ROOT, newline: '\r\n' });
+    if (!own.has('to')) node.setHeader('To', address(p.to));
+    if (p.subject !== undefined && !own.has('subject')) node.setHeader('Subject', p.subject);
+    // the MIME structure's own fields are the composer's
+    for (const [k, v] of p.headers) if (!/^(content-(type|transfer-encoding)|mime-version)$/i.test(k)) node.addHeader(k, v);
+    // the node's own Content-Type comes first: the composed structure's takes its place, last
+    const fields = node.buildHeaders().replace(/^Content-Type:.*(?:\r\n[ \t].*)*(?:\r\n|$)/, '');
+    const head = `${this.fixed}${fields}${fields ? '\r\n' : ''}` +
+      (own.has('date') ? '' : `Date: ${rfc5322Date(new Date())}\r\n`) +
+      (own.has('message-id') ? '' : `Message-ID: <${randomUUID()}@${this.idDomain}>\r\n`) +
+      'MIME-Version: 1.0\r\n';
+    let out = head + this.structural + '\r\n';
+    for (const seg of this.segments) {
+      if (seg === 'text') out += encodePart(p.text ?? '');
+      else if (seg === 'html') out += encodePart(p.html ?? '');
+      else out += seg;
+    }
+    // the markers were latin1-decoded; the encoded parts are ASCII
+    return Buffer.from(out, 'latin1');
+  }
+}
+
+/** A body part as quoted-printable lines (what signed is what is sent: CRLF line endings). */
+function encodePart(s: string): string {
+  return qp.wrap(qp.encode(Buffer.from(normalizeCrlf(s), 'utf8')), 76);
+}
+
+/** KumoMTA's normalize_crlf: a lone CR or a lone LF becomes CRLF. */
+export function normalizeCrlf(s: string): string {
+  return s.replace(/\r\n|\r|\n/g, '\r\n');
+}
+
+/**
+ * A complete message given as a string: CRLF line endings, and the Date and Message-ID headers
+ * RFC 5322 asks for when the text has none (`domain` names the Message-ID's right side).
+ */
+export function completeMessage(text: string, domain: string, now = new Date()): Buffer {
+  const msg = normalizeCrlf(text);
+  const end = msg.startsWith('\r\n') ? 0 : msg.indexOf('\r\n\r\n');
+  const head = end < 0 ? msg : msg.slice(0, end);
+  const names = new Set(head.split('\r\n').filter((l) => l && !/^[ \t]/.test(l)).map((l) => l.slice(0, l.indexOf(':')).trim().toLowerCase()));
+  let add = '';
+  if (!names.has('date')) add += `Date: ${rfc5322Date(now)}\r\n`;
+  if (!names.has('message-id')) add += `Message-ID: <${randomBytes(12).toString('hex')}@${domain}>\r\n`;
+  // a message with no blank line is all header: give it its end
+  const out = add + msg + (end < 0 ? (msg.endsWith('\r\n') ? '\r\n' : '\r\n\r\n') : '');
+  return Buffer.from(out, 'utf8');
+}

@@ -1,0 +1,100 @@
+/**
+ * Jinja-style templates for inject requests (KumoMTA uses minijinja; nunjucks speaks the same
+ * syntax). Each template is compiled once per request and rendered per recipient. HTML parts
+ * autoescape substitutions; text parts, headers and subjects do not.
+ *
+ * Templates come from API clients: they must not reach JavaScript internals. nunjucks resolves
+ * `a.b` and bare names through two runtime functions; both are narrowed here so that a
+ * template sees only the JSON data it was given (own properties), never a prototype, a
+ * constructor or `Function` (the known way out of a nunjucks template).
+ */
+import { createRequire } from 'node:module';
+import nunjucks from 'nunjucks';
+
+const require = createRequire(import.meta.url);
+
+interface NunjucksRuntime {
+  memberLookup(obj: unknown, val: unknown): unknown;
+  contextOrFrameLookup(context: { ctx: Record<string, unknown>; lookup(name: string): unknown }, frame: { lookup(name: string): unknown }, name: string): unknown;
+}
+
+const FORBIDDEN = new Set(['constructor', '__proto__', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
+
+let hardened = false;
+/** Narrows nunjucks' name and member lookups (once per process; the runtime is one module). */
+function harden(): void {
+  if (hardened) return;
+  hardened = true;
+  const runtime = require('nunjucks/src/runtime') as NunjucksRuntime;
+  const memberLookup = runtime.memberLookup;
+  runtime.memberLookup = (obj, val) => {
+    if (obj === undefined || obj === null) return undefined;
+    const key = typeof val === 'number' ? val : String(val);
+    if (typeof key === 'string' && FORBIDDEN.has(key)) return undefined;
+    // own data only: no inherited methods (strings and arrays keep their indexes and length)
+    if (!Object.hasOwn(Object(obj), key)) return undefined;
+    return memberLookup(obj, val);
+  };
+  const lookup = runtime.contextOrFrameLookup;
+  runtime.contextOrFrameLookup = (context, frame, name) => {
+    if (FORBIDDEN.has(name)) {
+      // a variable of that name set by the request or by the template itself is still data
+      return Object.hasOwn(context.ctx, name) ? context.ctx[name] : undefined;
+    }
+    return lookup(context, frame, name);
+  };
+}
+
+/** A template that failed to compile or render; `part` names it (`content/html_body`, `content/headers/X-Foo`...). */
+export class TemplateError extends Error {
+  readonly code = 'TEMPLATE_ERROR';
+  constructor(readonly part: string, readonly detail: string) {
+    super(`${part}: ${detail}`);
+    this.name = 'TemplateError';
+  }
+}
+
+export type Variables = Record<string, unknown>;
+
+export interface CompiledTemplate {
+  readonly part: string;
+  render(vars: Variables): string;
+}
+
+let envs: { html: nunjucks.Environment; text: nunjucks.Environment } | undefined;
+function environments() {
+  harden();
+  // no loaders: {% include %} / {% import %} find nothing (no file access from a request)
+  envs ??= {
+    html: new nunjucks.Environment([], { autoescape: true, throwOnUndefined: false }),
+    text: new nunjucks.Environment([], { autoescape: false, throwOnUndefined: false }),
+  };
+  return envs;
+}
+
+/** nunjucks prefixes its messages with "(unknown path) [Line 1, Column 4]\n  "; keep one line. */
+function cleanMessage(e: unknown): string {
+  return String((e as Error)?.message ?? e).replace(/^\(unknown path\)\s*/, '').replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** Compiles `src` now (syntax errors throw a TemplateError naming `part`); `Static` keeps it literal. */
+export function compileTemplate(part: string, src: string, opts: { html: boolean; dialect?: 'Jinja' | 'Static' }): CompiledTemplate {
+  if (opts.dialect === 'Static' || !/\{[{%#]/.test(src)) return { part, render: () => src };
+  const env = opts.html ? environments().html : environments().text;
+  let t: nunjucks.Template;
+  try {
+    t = new nunjucks.Template(src, env, undefined, true);
+  } catch (e) {
+    throw new TemplateError(part, cleanMessage(e));
+  }
+  return {
+    part,
+    render(vars) {
+      try {
+        return t.render(vars);
+      } catch (e) {
+        throw new TemplateError(part, cleanMessage(e));
+      }
+    },
+  };
+}

@@ -1,0 +1,182 @@
+// The admin and queue commands end to end: `bin/kumo-ts <command>` against a real `kumo-ts
+// serve` holding mail queued behind an unreachable destination; exit codes and --json output.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readRecords } from '../queue/lab.js';
+import { freePort } from '../helpers/ports.js';
+import { ApiClient } from '../../src/cli/api-client.js';
+import { eventually, jsonOf, runCli, startCliLab } from './cli-lab.js';
+import type { CliLab } from './cli-lab.js';
+import type {
+  BounceV1ListEntry, BounceV1Response, InjectV1Response, InspectMessageV1Response, QueueSummaryV1, SuspendReadyQV1ListEntry, SuspendV1ListEntry,
+} from '../../src/cli/api-types.js';
+
+let lab: CliLab;
+let ep: string[];
+let client: ApiClient;
+
+before(async () => {
+  lab = await startCliLab();
+  ep = ['--endpoint', lab.endpoint];
+  client = new ApiClient({ endpoint: lab.endpoint });
+  await lab.send('blackhole.test', 30);
+  await lab.send('void.test', 20);
+  await lab.send('nowhere.test', 10);
+});
+after(async () => {
+  await client?.close();
+  await lab?.cleanup();
+});
+
+// state checks go through the client in process (each CLI child costs seconds on a busy machine)
+const summary = () => client.queueSummary();
+const countOf = (s: QueueSummaryV1, name: string) => s.scheduled.find((q) => q.name === name)?.count ?? 0;
+/** waits until every message sent has failed once and is back in its scheduled queue */
+const settled = (want: Record<string, number>) =>
+  eventually(async () => {
+    const s = await summary();
+    return Object.entries(want).every(([n, c]) => countOf(s, n) === c) ? s : undefined;
+  }, 30_000, `scheduled counts ${JSON.stringify(want)}`);
+
+test('queue-summary: --json is the server answer; the table lists the queues largest first', async () => {
+  const s = await settled({ 'blackhole.test': 30, 'void.test': 20, 'nowhere.test': 10 });
+  assert.equal(s.totals.scheduled, 60);
+  assert.ok(s.totals.received_total >= 60);
+  const [r, fromJson, fromConfig] = await Promise.all([
+    runCli(['queue-summary', ...ep]),
+    runCli(['queue-summary', ...ep, '--json']),
+    // the endpoint from the config's [http] listen, as validate reads the config dir
+    runCli(['queue-summary', '-c', lab.configDir, '--json']),
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(jsonOf<QueueSummaryV1>(fromJson).scheduled.map((q) => [q.name, q.count]), s.scheduled.map((q) => [q.name, q.count]));
+  const lines = r.stdout.split('\n');
+  assert.match(lines[1], /^QUEUE\s+COUNT\s+OLDEST\s+STATE$/);
+  assert.match(lines[2], /^blackhole\.test\s+30\s+\d+[smh]/);
+  assert.match(lines[3], /^void\.test\s+20\s/);
+  assert.match(r.stdout, /Totals: scheduled 60, ready \d+; since start: received \d+/);
+  assert.equal(jsonOf<QueueSummaryV1>(fromConfig).totals.scheduled, 60);
+});
+
+test('exit codes: 3 when the server cannot be reached, 2 for usage errors, 1 when the server refuses', async () => {
+  const closed = await freePort();
+  const down = await runCli(['queue-summary', '--endpoint', `http://127.0.0.1:${closed}`]);
+  assert.equal(down.code, 3);
+  assert.equal(down.stderr, `kumo-ts: GET http://127.0.0.1:${closed}/api/admin/queue-summary/v1: cannot reach the server: connection refused (is kumo-ts serve running with its HTTP API on this address?)\n`);
+  assert.equal(down.stdout, '');
+
+  const usage = [['bounce', '--reason', 'x'], ['bounce', '--domain', 'a.test'], ['suspend', '--domain', 'a.test', '--reason', 'x', '--duration', 'soon'],
+    ['queue-summary', '--bogus'], ['rebind', '--domain', 'a.test'], ['inject'], ['inject', join(lab.dir, 'missing.json')]];
+  const [refused, badBody, ...usageRuns] = await Promise.all([
+    runCli(['inspect', '0123456789abcdef0123456789abcdef', ...ep]),
+    runCli(['bounce-cancel', 'not-an-id', ...ep]),
+    ...usage.map((args) => runCli([...args, ...ep])),
+  ]);
+  usage.forEach((args, i) => {
+    const r = usageRuns[i];
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.ok(r.stderr.trim().split('\n').length === 1, r.stderr);
+  });
+  assert.equal(refused.code, 1);
+  assert.equal(refused.stderr, `kumo-ts: GET ${lab.endpoint}/api/admin/inspect-message/v1?id=0123456789abcdef0123456789abcdef: 404 Not Found: no message with id 0123456789abcdef0123456789abcdef in the spool\n`);
+  assert.equal(badBody.code, 1);
+  assert.match(badBody.stderr, new RegExp(`^kumo-ts: DELETE ${lab.endpoint}/api/admin/bounce/v1: 4\\d\\d `));
+});
+
+test('inspect: envelope and metadata, the content with --want-body', async () => {
+  const rec = await eventually(async () => readRecords(join(lab.dir, 'logs')).find((r) => r.type === 'Reception' && r.recipient === 'u0@blackhole.test'), 20_000, 'the Reception record');
+  const [j, human] = await Promise.all([runCli(['inspect', rec.id, '--want-body', ...ep, '--json']), runCli(['inspect', rec.id, ...ep])]);
+  const r = jsonOf<InspectMessageV1Response>(j);
+  assert.equal(r.id, rec.id);
+  assert.equal(r.message.sender, 'sender@kumo.test');
+  assert.match(r.message.data!, /^X-Lab-Seq: 0\r?$/m);
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, new RegExp(`^id: +${rec.id}$`, 'm'));
+  assert.match(human.stdout, /^recipient: +u0@blackhole\.test$/m);
+  assert.doesNotMatch(human.stdout, /X-Lab-Seq/);
+});
+
+test('suspend, suspend-ready-q, suspend-list (both kinds), resume (either kind)', async () => {
+  const [sr, rqr] = await Promise.all([
+    runCli(['suspend', '--domain', 'void.test', '--reason', 'talking to postmaster', '--duration', '10m', ...ep, '--json']),
+    runCli(['suspend-ready-q', 'unspecified->mx.void.test@smtp_client', '--reason', 'maintenance', ...ep, '--json']),
+  ]);
+  const s = jsonOf<{ id: string }>(sr);
+  const rq = jsonOf<{ id: string }>(rqr);
+  const [listRun, human] = await Promise.all([runCli(['suspend-list', ...ep, '--json']), runCli(['suspend-list', ...ep])]);
+  const list = jsonOf<{ scheduled: SuspendV1ListEntry[]; ready: SuspendReadyQV1ListEntry[] }>(listRun);
+  assert.deepEqual(list.scheduled.map((e) => [e.id, e.domain, e.reason]), [[s.id, 'void.test', 'talking to postmaster']]);
+  assert.deepEqual(list.ready.map((e) => [e.id, e.name]), [[rq.id, 'unspecified->mx.void.test@smtp_client']]);
+  assert.equal((await summary()).scheduled.find((q) => q.name === 'void.test')?.suspended?.id, s.id);
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stdout, new RegExp(`^scheduled +${s.id} +domain=void\\.test +\\d+m\\d*s? +talking to postmaster$`, 'm'));
+  assert.match(human.stdout, new RegExp(`^ready +${rq.id} +ready-q=unspecified->mx\\.void\\.test@smtp_client +\\d+m\\d*s? +maintenance$`, 'm'));
+
+  const resumed = await Promise.all([runCli(['resume', s.id, ...ep, '--json']), runCli(['resume', rq.id, ...ep, '--json'])]);
+  assert.deepEqual(resumed.map((r) => jsonOf<{ kind: string }>(r).kind), ['scheduled', 'ready']);
+  const [again, empty] = await Promise.all([runCli(['resume', s.id, ...ep]), runCli(['suspend-list', ...ep])]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /no active suspension has id/);
+  assert.equal(empty.stdout, 'no active suspensions\n');
+});
+
+test('bounce (no progress display off a TTY), bounce-list, bounce-cancel', async () => {
+  const r = await runCli(['bounce', '--domain', 'nowhere.test', '--reason', 'bad list', '--duration', '10m', ...ep]);
+  assert.equal(r.code, 0, r.stderr);
+  const m = /^bounce (\S+) registered; 10 messages bounced\n$/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  const id = m[1];
+  assert.equal(countOf(await summary(), 'nowhere.test'), 0);
+  const [listRun, human] = await Promise.all([runCli(['bounce-list', ...ep, '--json']), runCli(['bounce-list', ...ep])]);
+  const list = jsonOf<BounceV1ListEntry[]>(listRun);
+  assert.deepEqual(list.map((e) => [e.id, e.domain, e.reason, e.total_bounced]), [[id, 'nowhere.test', 'bad list', 10]]);
+  assert.match(human.stdout, new RegExp(`^${id} +domain=nowhere\\.test +10 +\\d+m\\d*s? +bad list$`, 'm'));
+  const records = await eventually(async () => {
+    const n = readRecords(join(lab.dir, 'logs')).filter((x) => x.type === 'AdminBounce' && String(x.recipient).endsWith('@nowhere.test')).length;
+    return n === 10 ? n : undefined;
+  }, 20_000, '10 AdminBounce records');
+  assert.equal(records, 10);
+
+  assert.equal((await runCli(['bounce-cancel', id, ...ep])).code, 0);
+  const [emptyList, gone] = await Promise.all([runCli(['bounce-list', ...ep]), runCli(['bounce-cancel', id, ...ep])]);
+  assert.equal(emptyList.stdout, 'no active bounce rules\n');
+  assert.equal(gone.code, 1);
+  assert.match(gone.stderr, /404 Not Found: no active bounce with id/);
+
+  const j = jsonOf<BounceV1Response>(await runCli(['bounce', '--queue', 'no-such-queue.test', '--reason', 'nothing', ...ep, '--json']));
+  assert.equal(j.total_bounced, 0);
+});
+
+test('rebind --data routing_domain moves the queued mail to another scheduled queue', async () => {
+  const r = jsonOf<{ matched: number; moved: number }>(await runCli(['rebind', '--domain', 'blackhole.test', '--data', 'routing_domain=void.test', '--reason', 'route via void', ...ep, '--json']));
+  assert.equal(r.matched, 30);
+  assert.equal(r.moved, 30);
+  // moved mail is due now: it fails once more (void.test's MX is unreachable too) and waits in its new queue
+  const s = await settled({ 'blackhole.test!void.test': 30 });
+  assert.equal(countOf(s, 'blackhole.test'), 0);
+  const back = await runCli(['rebind', '--routing-domain', 'void.test', '--domain', 'blackhole.test', '--data', '{"routing_domain":"blackhole.test"}', ...ep]);
+  assert.equal(back.code, 0, back.stderr);
+  assert.match(back.stdout, /^rebind done: 30 matched, 30 moved to another queue, 30 due now\n$/);
+});
+
+test('inject: a KumoMTA inject v1 JSON file, or a message file with --sender and --to', async () => {
+  const body = lab.write('inject.json', JSON.stringify({
+    envelope_sender: 'app@kumo.test',
+    recipients: [{ email: 'one@blackhole.test', name: 'One' }],
+    content: { from: { email: 'app@kumo.test' }, subject: 'hello {{ name }}', text_body: 'Hi {{ name }}' },
+  }));
+  const msg = lab.write('message.eml', 'From: app@kumo.test\nSubject: plain\n\nbody\n');
+  const [aRun, b, bad] = await Promise.all([
+    runCli(['inject', body, ...ep, '--json']),
+    runCli(['inject', '--message', msg, '--sender', 'app@kumo.test', '--to', 'two@blackhole.test', '--to', 'three@void.test', ...ep]),
+    runCli(['inject', lab.write('bad.json', JSON.stringify({ recipients: [{ email: 'x@blackhole.test' }], content: 'Subject: x\n\nx' })), ...ep]),
+  ]);
+  const a = jsonOf<InjectV1Response>(aRun);
+  assert.deepEqual([a.success_count, a.fail_count], [1, 0]);
+  assert.equal(b.code, 0, b.stderr);
+  assert.equal(b.stdout, 'injected 2, failed 0\n');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^kumo-ts: POST http:\/\/127\.0\.0\.1:\d+\/api\/inject\/v1: 400 Bad Request: .*envelope_sender/);
+  await eventually(async () => ((await summary()).totals.received_total >= 63 ? true : undefined), 20_000, 'the injected messages received');
+});

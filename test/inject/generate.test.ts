@@ -1,0 +1,122 @@
+// Inject request → messages, in process: templates (substitution order, HTML autoescape, errors
+// naming the part, no way out to JavaScript), MIME structure from nodemailer's composer, and a
+// string message made CRLF with Date / Message-ID added.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { compileRequest, InjectRequestError } from '../../src/inject/generate.js';
+import type { InjectRecipient, InjectV1Request } from '../../src/inject/schema.js';
+import { TemplateError } from '../../src/inject/templates.js';
+import { addressProblem } from '../../src/inject/address.js';
+
+const GIF = 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
+
+async function generate(req: InjectV1Request, i = 0): Promise<string> {
+  const g = compileRequest(req);
+  const r: InjectRecipient = req.recipients[i]!;
+  return (await g.build(r, g.render(r))).toString('utf8');
+}
+
+const builder = (content: InjectV1Request['content'], extra: Partial<InjectV1Request> = {}): InjectV1Request => ({
+  envelope_sender: 'bounces@example.com',
+  recipients: [{ email: 'ann@example.net', name: 'Ann', substitutions: { code: 'A&B', who: 'recipient' } }],
+  substitutions: { who: 'global', campaign: 'Fall' },
+  content,
+  ...extra,
+});
+
+describe('inject generation', () => {
+  it('renders per recipient: globals, then email/name, then the recipient substitutions; HTML autoescaped, text not', async () => {
+    const msg = await generate(builder({
+      from: { email: 'news@example.com', name: 'News' },
+      subject: '{{ campaign }} for {{ name }}',
+      headers: { 'X-Who': '{{ who }} {{ email }}' },
+      text_body: 'Hi {{ name }}: {{ code }}',
+      html_body: '<p>Hi {{ name }}: {{ code }}</p>',
+    }));
+    assert.match(msg, /\r\nSubject: Fall for Ann\r\n/);
+    assert.match(msg, /^X-Who: recipient ann@example\.net\r$/m);
+    assert.match(msg, /^To: Ann <ann@example\.net>\r$/m);
+    assert.match(msg, /^From: News <news@example\.com>\r$/m);
+    assert.match(msg, /^Date: .+\r$/m);
+    assert.match(msg, /^Message-ID: <[^>]+@example\.com>\r$/m);
+    assert.match(msg, /^Content-Type: multipart\/alternative;/m);
+    assert.match(msg, /Content-Type: text\/plain; charset=utf-8\r\n(?:.+\r\n)*\r\nHi Ann: A&B\r\n/);
+    assert.match(msg, /Content-Type: text\/html; charset=utf-8\r\n(?:.+\r\n)*\r\n<p>Hi Ann: A&amp;B<\/p>\r\n/);
+    assert.doesNotMatch(msg.replace(/\r\n/g, ''), /\n/, 'CRLF line endings only');
+  });
+
+  it('an inline part (content_id) goes in multipart/related with the HTML; an attachment is base64 with its file name', async () => {
+    const msg = await generate(builder({
+      html_body: '<img src="cid:logo">',
+      text_body: 'text',
+      attachments: [
+        { data: GIF, base64: true, content_type: 'image/gif', content_id: 'logo', file_name: 'logo.gif' },
+        { data: 'a,b\n1,2\n', content_type: 'text/csv', file_name: 'data.csv' },
+      ],
+    }));
+    assert.match(msg, /^Content-Type: multipart\/mixed;/m);
+    assert.match(msg, /Content-Type: multipart\/related; type="text\/html";/);
+    assert.match(msg, /Content-Type: image\/gif; name=logo\.gif\r\nContent-ID: <logo>\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: inline; filename=logo\.gif\r\n\r\nR0lGODlhAQABAIAAAAAAAP\/\/\/yH5BAEAAAAALAAAAAABAAEAAAIBRAA7\r\n/);
+    assert.match(msg, /Content-Type: text\/csv; name=data\.csv\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=data\.csv\r\n\r\nYSxiCjEsMgo=\r\n/);
+  });
+
+  it('headers of the request take the place of the builder\'s; non-ASCII words are RFC 2047-encoded', async () => {
+    const msg = await generate(builder({
+      from: { email: 'news@example.com', name: 'News' },
+      subject: 'Grüße, {{ name }}',
+      headers: { From: 'Other <other@example.com>', 'Message-ID': '<fixed@example.com>', 'MIME-Version': '9.9' },
+      text_body: 'x',
+    }, { recipients: [{ email: 'ann@example.net', name: 'Änne' }] }));
+    const head = msg.slice(0, msg.indexOf('\r\n\r\n'));
+    assert.deepEqual(head.match(/^From: .*$/gm), ['From: Other <other@example.com>']);
+    assert.deepEqual(head.match(/^Message-ID: .*$/gm), ['Message-ID: <fixed@example.com>']);
+    assert.deepEqual(head.match(/^MIME-Version: .*$/gm), ['MIME-Version: 1.0']);
+    assert.match(head, /^Subject: =\?UTF-8\?Q\?Gr=C3=BC=C3=9Fe=2C_=C3=84nne\?=$/m);
+    assert.match(head, /^To: =\?UTF-8\?Q\?=C3=84nne\?= <ann@example\.net>$/m);
+  });
+
+  it('a string message is the template as it is: CRLF line endings, Date and Message-ID added only when absent', async () => {
+    const req = builder('From: news@example.com\nSubject: Hello {{ name }}\n\nLine one\rLine two\n');
+    const msg = await generate(req);
+    assert.match(msg, /^Date: .+\r\nMessage-ID: <[0-9a-f]+@example\.com>\r\nFrom: news@example\.com\r\nSubject: Hello Ann\r\n\r\nLine one\r\nLine two\r\n$/);
+    const kept = await generate(builder('Date: Tue, 1 Dec 2026 10:00:00 +0000\r\nMessage-ID: <x@y>\r\nSubject: s\r\n\r\nbody\r\n'));
+    assert.equal(kept, 'Date: Tue, 1 Dec 2026 10:00:00 +0000\r\nMessage-ID: <x@y>\r\nSubject: s\r\n\r\nbody\r\n');
+    const stat = await generate(builder('Subject: {{ name }}\n\nbody', { template_dialect: 'Static' }));
+    assert.match(stat, /\r\nSubject: \{\{ name \}\}\r\n/);
+  });
+
+  it('a template error names the part: at compile time and at render time', () => {
+    assert.throws(() => compileRequest(builder({ text_body: 'ok', html_body: '<p>{{ name </p>' })), (e: unknown) => {
+      assert.ok(e instanceof TemplateError);
+      assert.equal(e.part, 'content/html_body');
+      assert.match(e.message, /^content\/html_body: /);
+      return true;
+    });
+    assert.throws(() => compileRequest(builder({ text_body: 'ok', headers: { 'X-A': '{% if %}' } })), /content\/headers\/X-A: /);
+    const g = compileRequest(builder({ text_body: '{{ nothing() }}' }));
+    assert.throws(() => g.render({ email: 'a@example.net' }), /content\/text_body: .*nothing/);
+  });
+
+  it('templates see data, never JavaScript internals (no constructor, prototype or inherited method)', async () => {
+    const msg = await generate(builder({
+      text_body: [
+        '[{{ range.constructor("return process")() if range.constructor else "no-constructor" }}]',
+        '[{{ constructor }}][{{ name.constructor }}][{{ __proto__ }}][{{ name.toUpperCase }}]',
+        '[{{ cycler.constructor }}][{{ name | upper }}][{{ code | length }}]',
+      ].join('\n'),
+    }));
+    assert.match(msg, /\[no-constructor\]\r\n\[\]\[\]\[\]\[\]\r\n\[\]\[ANN\]\[3\]/);
+  });
+
+  it('checks what the schema cannot: addresses with a reason, base64 data, a body part', () => {
+    const bad = (req: InjectV1Request, field: RegExp) =>
+      assert.throws(() => compileRequest(req), (e: unknown) => e instanceof InjectRequestError && field.test(e.message));
+    bad(builder({ text_body: 'x' }, { envelope_sender: 'nobody' }), /^envelope_sender: is not of the form user@domain/);
+    bad(builder({ text_body: 'x' }, { recipients: [{ email: 'ok@example.net' }, { email: 'bad@exa mple.net' }] }), /^recipients\/1\/email: has an invalid domain/);
+    bad(builder({ text_body: 'x', from: { email: 'a@@b' } }), /^content\/from\/email: /);
+    bad(builder({ text_body: 'x', attachments: [{ data: 'not base64!', base64: true, content_type: 'image/gif' }] }), /^content\/attachments\/0\/data: is not valid base64/);
+    bad(builder({ subject: 'only a subject' }), /^content: needs at least one of text_body and html_body/);
+    assert.equal(addressProblem('jöran@exämple.net'), undefined, 'UTF-8 addresses (SMTPUTF8) are allowed');
+    assert.equal(addressProblem('"a b"@[127.0.0.1]'), undefined);
+  });
+});
