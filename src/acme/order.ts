@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import { Agent } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import acme from 'acme-client';
+import type { AcmeCertSettings, AcmeSettings } from '../config/acme-settings.js';
+import type { Logger } from '../logging/logger.js';
+import type { ChallengeResponders } from './challenge-responders.js';
+
+export class AcmeOrderError extends Error {
+  readonly code = 'ACME_ORDER_FAILED';
+}
+
+/** The CAs trusted for the ACME server's HTTPS: the system's, NODE_EXTRA_CA_CERTS, and `[acme] ca`. */
+export function acmeHttpsAgent(extraCa: string | undefined): Agent | undefined {
+  if (!extraCa) return undefined;
+  const env = process.env.NODE_EXTRA_CA_CERTS;
+  let fromEnv: string[] = [];
+  try {
+    fromEnv = env ? [readFileSync(env, 'utf8')] : [];
+  } catch {
+    /* node itself warns about an unreadable NODE_EXTRA_CA_CERTS */
+  }
+  return new Agent({ keepAlive: true, ca: [...rootCertificates, ...fromEnv, extraCa] });
+}
+
+function runHook(cmd: readonly string[], env: Record<string, string>, log: Logger): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd[0]!, cmd.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.stderr.on('data', (b) => (out += b));
+    child.on('error', (e) => reject(new AcmeOrderError(`dns01_hook ${cmd[0]}: ${e.message}`)));
+    child.on('exit', (code) => {
+      if (code === 0) resolve();
+      else reject(new AcmeOrderError(`dns01_hook ${cmd[0]} (${env.ACME_ACTION} ${env.ACME_RECORD_NAME}) exited ${code}: ${out.trim().slice(0, 500)}`));
+    });
+    log.info('acme: dns01_hook', { action: env.ACME_ACTION, record: env.ACME_RECORD_NAME });
+  });
+}
+
+/**
+ * One certificate order with acme-client: a new key and CSR, the account (registered on first
+ * use), the challenges answered by kumo-ts itself, and the issued chain. Returns key and chain.
+ */
+export async function orderCertificate(
+  settings: AcmeSettings,
+  cert: AcmeCertSettings,
+  accountKeyPem: Buffer,
+  responders: ChallengeResponders,
+  log: Logger,
+): Promise<{ keyPem: string; chainPem: string }> {
+  const client = new acme.Client({ directoryUrl: settings.directory, accountKey: accountKeyPem });
+  await client.createAccount({ termsOfServiceAgreed: settings.termsOfServiceAgreed, ...(settings.contact.length ? { contact: [...settings.contact] } : {}) });
+  const key = cert.keyType === 'rsa' ? await acme.crypto.createPrivateRsaKey(2048) : await acme.crypto.createPrivateEcdsaKey('P-256');
+  const [, csr] = await acme.crypto.createCsr({ commonName: cert.names[0], altNames: [...cert.names] }, key);
+  const cleanups = new Map<string, () => Promise<void>>();
+  const chain = await client.auto({
+    csr,
+    termsOfServiceAgreed: settings.termsOfServiceAgreed,
+    challengePriority: [cert.challenge],
+    // the client's own pre-check would resolve the names through public DNS; the CA checks anyway
+    skipChallengeVerification: true,
+    challengeCreateFn: async (authz, ch, keyAuthorization) => {
+      // acme-client's types know http-01 and dns-01 only; tls-alpn-01 has the same shape
+      const challenge = ch as { type: string; token: string };
+      const host = authz.identifier.value;
+      const id = `${challenge.type}:${host}:${'token' in challenge ? challenge.token : ''}`;
+      if (challenge.type === 'http-01') {
+        responders.addHttpToken(challenge.token, keyAuthorization);
+        cleanups.set(id, async () => responders.removeHttpToken(challenge.token));
+      } else if (challenge.type === 'tls-alpn-01') {
+        const [alpnKey, alpnCert] = await acme.crypto.createAlpnCertificate(authz, keyAuthorization);
+        responders.addAlpnCertificate(host, alpnCert.toString(), alpnKey.toString());
+        cleanups.set(id, async () => responders.removeAlpnCertificate(host));
+      } else if (challenge.type === 'dns-01') {
+        const env = { ACME_DOMAIN: host, ACME_RECORD_NAME: `_acme-challenge.${host.replace(/^\*\./, '')}`, ACME_RECORD_VALUE: keyAuthorization };
+        await runHook(settings.dns01Hook!, { ...env, ACME_ACTION: 'present' }, log);
+        cleanups.set(id, () => runHook(settings.dns01Hook!, { ...env, ACME_ACTION: 'cleanup' }, log));
+      } else throw new AcmeOrderError(`unsupported challenge ${challenge.type}`);
+      log.info('acme: challenge ready', { cert: cert.name, type: challenge.type, name: host });
+    },
+    challengeRemoveFn: async (authz, ch) => {
+      const challenge = ch as { type: string; token: string };
+      const id = `${challenge.type}:${authz.identifier.value}:${'token' in challenge ? challenge.token : ''}`;
+      await cleanups.get(id)?.();
+      cleanups.delete(id);
+    },
+  });
+  return { keyPem: key.toString(), chainPem: chain.toString() };
+}
+
+/** Sets the HTTPS agent acme-client uses (one per process: there is one [acme] table). */
+export function useHttpsAgent(agent: Agent | undefined): void {
+  acme.axios.defaults.httpsAgent = agent;
+}
