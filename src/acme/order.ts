@@ -1,39 +1,36 @@
 import { spawn } from 'node:child_process';
-import { Agent } from 'node:https';
-import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import acme from 'acme-client';
 import type { AcmeCertSettings, AcmeSettings } from '../config/acme-settings.js';
 import type { Logger } from '../logging/logger.js';
+import { fetchDirectory } from './acme-http.js';
 import type { ChallengeResponders } from './challenge-responders.js';
 
 export class AcmeOrderError extends Error {
   readonly code = 'ACME_ORDER_FAILED';
 }
 
-/** The CAs trusted for the ACME server's HTTPS: the system's, NODE_EXTRA_CA_CERTS, and `[acme] ca`. */
-export function acmeHttpsAgent(extraCa: string | undefined): Agent | undefined {
-  if (!extraCa) return undefined;
-  const env = process.env.NODE_EXTRA_CA_CERTS;
-  let fromEnv: string[] = [];
-  try {
-    fromEnv = env ? [readFileSync(env, 'utf8')] : [];
-  } catch {
-    /* node itself warns about an unreadable NODE_EXTRA_CA_CERTS */
-  }
-  return new Agent({ keepAlive: true, ca: [...rootCertificates, ...fromEnv, extraCa] });
-}
+const HOOK_TIMEOUT_MS = 120_000;
 
+/**
+ * The dns01_hook: `cmd... present|cleanup <record name> <value>`, the same in the environment
+ * (ACME_ACTION, ACME_DOMAIN, ACME_RECORD_NAME, ACME_RECORD_VALUE); killed after two minutes.
+ */
 function runHook(cmd: readonly string[], env: Record<string, string>, log: Logger): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd[0]!, cmd.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [...cmd.slice(1), env.ACME_ACTION!, env.ACME_RECORD_NAME!, env.ACME_RECORD_VALUE!];
+    const child = spawn(cmd[0]!, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), HOOK_TIMEOUT_MS);
     child.stdout.on('data', (b) => (out += b));
     child.stderr.on('data', (b) => (out += b));
-    child.on('error', (e) => reject(new AcmeOrderError(`dns01_hook ${cmd[0]}: ${e.message}`)));
-    child.on('exit', (code) => {
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new AcmeOrderError(`dns01_hook ${cmd[0]}: ${e.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
       if (code === 0) resolve();
-      else reject(new AcmeOrderError(`dns01_hook ${cmd[0]} (${env.ACME_ACTION} ${env.ACME_RECORD_NAME}) exited ${code}: ${out.trim().slice(0, 500)}`));
+      else reject(new AcmeOrderError(`dns01_hook ${cmd[0]} (${env.ACME_ACTION} ${env.ACME_RECORD_NAME}) ${signal ? `killed (${signal})` : `exited ${code}`}: ${out.trim().slice(0, 500)}`));
     });
     log.info('acme: dns01_hook', { action: env.ACME_ACTION, record: env.ACME_RECORD_NAME });
   });
@@ -50,7 +47,9 @@ export async function orderCertificate(
   responders: ChallengeResponders,
   log: Logger,
 ): Promise<{ keyPem: string; chainPem: string }> {
-  const client = new acme.Client({ directoryUrl: settings.directory, accountKey: accountKeyPem });
+  // our own look at the directory first: an unreachable server fails here, with its cause
+  await fetchDirectory(settings.directory);
+  const client = new acme.Client({ directoryUrl: settings.directory, accountKey: accountKeyPem, backoffMin: 1000, backoffMax: 10_000, backoffAttempts: 12 });
   await client.createAccount({ termsOfServiceAgreed: settings.termsOfServiceAgreed, ...(settings.contact.length ? { contact: [...settings.contact] } : {}) });
   const key = cert.keyType === 'rsa' ? await acme.crypto.createPrivateRsaKey(2048) : await acme.crypto.createPrivateEcdsaKey('P-256');
   const [, csr] = await acme.crypto.createCsr({ commonName: cert.names[0], altNames: [...cert.names] }, key);
@@ -90,7 +89,9 @@ export async function orderCertificate(
   return { keyPem: key.toString(), chainPem: chain.toString() };
 }
 
-/** Sets the HTTPS agent acme-client uses (one per process: there is one [acme] table). */
-export function useHttpsAgent(agent: Agent | undefined): void {
-  acme.axios.defaults.httpsAgent = agent;
+/** acme-client 5.4 turns a request without an answer into this TypeError (its retry interceptor reads error.response.config). */
+export function explainOrderError(e: unknown, directory: string): Error {
+  if (e instanceof TypeError && /reading 'config'/.test(e.message))
+    return new AcmeOrderError(`no answer from the ACME server ${new URL(directory).host} during the order (connection refused, reset or timed out)`);
+  return e as Error;
 }

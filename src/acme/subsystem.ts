@@ -9,8 +9,23 @@ import type { RuntimeContext, Subsystem } from '../runtime/subsystem.js';
 import { readStoredCert, writeIssuedCert, writePlaceholder } from './cert-files.js';
 import { ChallengeResponders } from './challenge-responders.js';
 import { acmeCertExpiry, acmeLastFailure, acmeNextRenewal, acmeOrders, forgetCertMetrics } from './metrics.js';
-import { acmeHttpsAgent, orderCertificate, useHttpsAgent } from './order.js';
+import { acmeHttpsAgent, useHttpsAgent } from './acme-http.js';
+import { AcmeOrderError, explainOrderError, orderCertificate } from './order.js';
 import { renewalTime, retryDelay } from './renewal.js';
+
+/** An order that takes longer is given up (and retried); acme-client cannot be cancelled, its late result is dropped. */
+const ORDER_TIMEOUT_MS = 5 * 60_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(t)),
+    new Promise<never>((_, reject) => {
+      t = setTimeout(() => reject(new AcmeOrderError(`${what}: no result within ${Math.round(ms / 1000)} s`)), ms);
+      t.unref();
+    }),
+  ]);
+}
 
 interface CertState {
   timer?: NodeJS.Timeout;
@@ -107,7 +122,8 @@ export class AcmeSubsystem implements Subsystem {
     const t0 = Date.now();
     try {
       this.log.info(`acme: ordering certificate "${name}"`, { names: cert.names, directory: s.directory, challenge: cert.challenge });
-      const { keyPem, chainPem } = await orderCertificate(s, cert, await this.accountKey(s), this.responders, this.log);
+      const accountKey = await this.accountKey(s);
+      const { keyPem, chainPem } = await withTimeout(orderCertificate(s, cert, accountKey, this.responders, this.log), ORDER_TIMEOUT_MS, `ordering "${name}"`);
       await writeIssuedCert(cert.file.path, keyPem, chainPem);
       const stored = await readStoredCert(cert.file.path);
       st.failures = 0;
@@ -117,7 +133,8 @@ export class AcmeSubsystem implements Subsystem {
         names: cert.names, not_after: stored && new Date(stored.notAfter).toISOString(), issuer: stored?.issuer, ms: Date.now() - t0,
       });
       this.schedule(name, renewalTime(stored, cert.names, s.renewBefore));
-    } catch (e) {
+    } catch (err) {
+      const e = explainOrderError(err, s.directory);
       st.failures++;
       acmeOrders.inc({ cert: name, outcome: 'failed' });
       acmeLastFailure.set({ cert: name }, Math.floor(Date.now() / 1000));

@@ -16,9 +16,9 @@ import { clientKey } from '../net/client-key.js';
 import { IpConnections } from './ip-connections.js';
 import { Refusals } from './refusals.js';
 import { SmtpSessions, endpointKey } from './session.js';
-import './smtp-server-patch.js';
 import './data-gate.js';
 import type { GatedServer } from './data-gate.js';
+import { onRawSocketClose } from './smtp-server-patch.js';
 import type { HookedServer } from './smtp-server-patch.js';
 
 export { endpointKey } from './session.js';
@@ -317,7 +317,7 @@ export class SmtpListener {
     const slot = this.perIp.acquire(remote.remoteAddress ?? peer, s.maxConnectionsPerIp);
     if (slot.release) {
       if (socket.closed) slot.release();
-      else socket.once('close', slot.release);
+      else onRawSocketClose(socket, slot.release);
     } else {
       over = true;
       this.refusals.note('per_ip_limit', slot.key, { limit: s.maxConnectionsPerIp });

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type { Socket } from 'node:net';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
 import type { SMTPServerSession } from 'smtp-server';
@@ -49,6 +50,18 @@ export interface HookedServer {
   kumo?: ConnectionHooks;
 }
 
+const SURVIVES_UPGRADE = Symbol('kumo-ts.survives-starttls');
+
+/**
+ * Calls `fn` once when a connection's raw socket closes, also after STARTTLS: smtp-server's
+ * upgrade() removes every listener of the raw socket (which still emits 'close' when the TLS
+ * session ends), so a plain `socket.once('close')` would be lost — and with it, say, the
+ * release of a per-IP connection slot.
+ */
+export function onRawSocketClose(socket: Socket, fn: () => void): void {
+  socket.once('close', Object.assign(() => fn(), { [SURVIVES_UPGRADE]: true }));
+}
+
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3}(?: |$)/;
 const PATCHED = Symbol.for('kumo-ts.smtp-send-patched');
 
@@ -84,6 +97,7 @@ interface Proto {
   _sendGreeting(this: Conn): void;
   _createParser(this: Conn): SMTPStream;
   _onCommand(this: Conn, command: Buffer, callback?: () => void): void;
+  upgrade(this: Conn, callback: () => void, secureCallback?: () => void): void;
   [PATCHED]?: boolean;
 }
 const proto = SMTPConnection.prototype as unknown as Proto;
@@ -139,6 +153,15 @@ if (!proto[PATCHED]) {
     sendGreeting: proto._sendGreeting,
     createParser: proto._createParser,
     onCommand: proto._onCommand,
+    upgrade: proto.upgrade,
+  };
+
+  proto.upgrade = function (callback, secureCallback) {
+    const raw = this._socket as Socket;
+    const keep = raw.listeners('close').filter((l) => (l as { [SURVIVES_UPGRADE]?: boolean })[SURVIVES_UPGRADE]);
+    const r = original.upgrade.call(this, callback, secureCallback);
+    for (const l of keep) raw.once('close', l as () => void);
+    return r;
   };
 
   proto.send = function (code, data, context) {
