@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileDurable } from '../fs/durable-write.js';
 import { generateSelfSigned } from '../tls/self-signed.js';
+import { ariCertId } from './ari.js';
 
 /** Where ACME state lives: `<spool.path>/../acme/` (the spool's parent holds tls/ as well). */
 export function acmeDirOf(dataDir: string): string {
@@ -20,6 +21,8 @@ export interface StoredCert {
   readonly fingerprint256: string;
   /** a self-signed stand-in written before the first order succeeded */
   readonly placeholder: boolean;
+  /** RFC 9773 certificate identifier (undefined without an authority key identifier) */
+  readonly ariCertId?: string;
 }
 
 const CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -37,13 +40,25 @@ export async function readStoredCert(path: string): Promise<StoredCert | undefin
   } catch {
     return undefined;
   }
+  return parseStoredCert(pem);
+}
+
+/** Checks a certificate file's content (chain + key, one PEM); undefined when unusable. */
+export function parseStoredCert(pem: string): StoredCert | undefined {
   const leaf = pem.match(CERT_RE)?.[0];
   const key = pem.match(KEY_RE)?.[0];
   if (!leaf || !key) return undefined;
   try {
     const x = new X509Certificate(leaf);
     if (!x.checkPrivateKey(createPrivateKey(key))) return undefined;
+    let certId: string | undefined;
+    try {
+      certId = ariCertId(x);
+    } catch {
+      certId = undefined;
+    }
     return {
+      ariCertId: certId,
       notBefore: Date.parse(x.validFrom),
       notAfter: Date.parse(x.validTo),
       names: namesOf(x),

@@ -1,156 +1,48 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
-import { generateSelfSigned } from '../../src/tls/self-signed.js';
 import { freePort } from '../helpers/ports.js';
 import { startKumo } from '../helpers/server-process.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { tempTree } from '../helpers/tmp.js';
 import { requireTool } from '../require-tool.js';
+import { run, servedCert, startPebbleLab, waitUntil } from './pebble-lab.js';
+import type { PebbleLab } from './pebble-lab.js';
 
 /**
  * kumo-ts's own ACME client against Debian's pebble (RFC 8555 test CA) with pebble-challtestsrv
  * as pebble's DNS (every name → 127.0.0.1): certificates obtained over HTTP-01 and TLS-ALPN-01,
  * served by the SMTP listeners, renewed on their own (pebble issues 40-second certificates here)
- * while mail keeps flowing, and kept serving while pebble is down.
+ * while mail keeps flowing, and kept serving while pebble is down. ACME_TEST_LOG=file keeps
+ * kumo-ts's log for a look after a failure.
  */
-const skip = requireTool('pebble') || requireTool('pebble-challtestsrv') || requireTool('openssl') || requireTool('swaks');
+const skip = requireTool('pebble') || requireTool('pebble-challtestsrv') || requireTool('openssl') || requireTool('swaks') || requireTool('curl');
 
-const waitUntil = async (what: string, fn: () => Promise<boolean> | boolean, timeoutMs = 60_000) => {
-  const t0 = Date.now();
-  for (;;) {
-    if (await fn()) return;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
+/** kumo-ts's /metrics, as { 'name{labels}': value } */
+async function metrics(port: number): Promise<Record<string, number>> {
+  const r = await run('curl', ['-sS', '--max-time', '10', `http://127.0.0.1:${port}/metrics`], 15_000);
+  assert.equal(r.status, 0, r.out);
+  const out: Record<string, number> = {};
+  for (const line of r.out.split('\n')) {
+    const m = /^(kumo_ts_acme_[a-z_]+\{[^}]*\}) (\S+)$/.exec(line);
+    if (m) out[m[1]!] = Number(m[2]);
   }
-};
-
-/** Runs a command without blocking the event loop (the listener checks run meanwhile); killed after timeoutMs. */
-function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<{ status: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const t = setTimeout(() => {
-      out += `\n[killed after ${timeoutMs} ms]`;
-      c.kill('SIGKILL');
-    }, timeoutMs);
-    c.stdout!.on('data', (d) => (out += d));
-    c.stderr!.on('data', (d) => (out += d));
-    c.on('error', (e) => {
-      clearTimeout(t);
-      resolve({ status: -1, out: out + e.message });
-    });
-    c.on('close', (status) => {
-      clearTimeout(t);
-      resolve({ status, out });
-    });
-  });
-}
-
-/** The leaf certificate a listener serves: after STARTTLS (smtp) or at once (implicit TLS). */
-function servedCert(port: number, servername: string, starttls: boolean, timeoutMs = 10_000): Promise<X509Certificate> {
-  return new Promise((resolve, reject) => {
-    // the outermost socket: destroying a TLS socket also ends the one it wraps (destroying the
-    // wrapped one underneath a live TLSSocket crashes node 20 in TLSWrap)
-    let outer: import('node:net').Socket | undefined;
-    let settled = false;
-    const finish = (e: Error | undefined, c?: X509Certificate) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      const o = outer;
-      setImmediate(() => o?.destroy());
-      if (e) reject(e);
-      else resolve(c!);
-    };
-    const timer = setTimeout(() => finish(new Error(`servedCert ${port}: no certificate within ${timeoutMs} ms`)), timeoutMs);
-    const done = (sock: import('node:net').Socket) => {
-      const t = tlsConnect({ socket: sock, servername, rejectUnauthorized: false }, () => {
-        const c = t.getPeerX509Certificate();
-        finish(c ? undefined : new Error('no peer certificate'), c);
-      });
-      outer = t;
-      t.on('error', (e) => finish(e));
-    };
-    const s = netConnect(port, '127.0.0.1');
-    outer = s;
-    s.on('close', () => finish(new Error(`servedCert ${port}: connection closed before a certificate`)));
-    if (!starttls) return done(s);
-    let buf = '';
-    let step = 0;
-    s.on('error', (e) => finish(e));
-    s.on('data', (d) => {
-      buf += d.toString();
-      if (step === 0 && /^220 /m.test(buf)) {
-        step = 1;
-        buf = '';
-        s.write('EHLO probe.test\r\n');
-      } else if (step === 1 && /^250 /m.test(buf)) {
-        step = 2;
-        buf = '';
-        s.write('STARTTLS\r\n');
-      } else if (step === 2 && /^220 /m.test(buf)) {
-        step = 3;
-        s.removeAllListeners('data');
-        done(s);
-      }
-    });
-  });
+  return out;
 }
 
 describe('ACME (RFC 8555) against pebble', { skip, timeout: 420_000 }, () => {
   let dir: string;
   let cleanup: () => void;
-  let challtest: ChildProcess | undefined;
-  let pebble: ChildProcess | undefined;
+  let lab: PebbleLab;
   let kumo: ServerProcess | undefined;
   const ports: Record<string, number> = {};
-  let pebbleCa = '';
-
-  const startPebble = async () => {
-    const child = spawn('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${ports.dns}`], {
-      env: { ...process.env, PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0', PEBBLE_AUTHZREUSE: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
-    await waitUntil('pebble to listen', () => /Listening on: /.test(out) || child.exitCode !== null, 20_000);
-    assert.equal(child.exitCode, null, `pebble exited: ${out}`);
-    return child;
-  };
-  const stopChild = (c: ChildProcess | undefined) =>
-    new Promise<void>((res) => {
-      if (!c || c.exitCode !== null || c.signalCode !== null) return res();
-      c.once('exit', () => res());
-      c.kill('SIGTERM');
-    });
 
   before(async () => {
     ({ dir, cleanup } = tempTree({}));
-    for (const k of ['pebble', 'mgmt', 'http01', 'tlsalpn', 'dns', 'dnsmgmt', 'smtp', 'smtps']) ports[k] = await freePort();
-    // pebble's own HTTPS: a certificate made here, trusted by kumo-ts through [acme] ca
-    const { cert, key } = await generateSelfSigned('localhost', 2);
-    writeFileSync(join(dir, 'pebble-cert.pem'), cert);
-    writeFileSync(join(dir, 'pebble-key.pem'), key);
-    pebbleCa = cert;
-    writeFileSync(join(dir, 'pebble.json'), JSON.stringify({
-      pebble: {
-        listenAddress: `127.0.0.1:${ports.pebble}`, managementListenAddress: `127.0.0.1:${ports.mgmt}`,
-        certificate: join(dir, 'pebble-cert.pem'), privateKey: join(dir, 'pebble-key.pem'),
-        httpPort: ports.http01, tlsPort: ports.tlsalpn, ocspResponderURL: '', externalAccountBindingRequired: false,
-        certificateValidityPeriod: 40,
-      },
-    }));
-    challtest = spawn('pebble-challtestsrv', ['-dns01', `127.0.0.1:${ports.dns}`, '-http01', '', '-https01', '', '-tlsalpn01', '',
-      '-management', `127.0.0.1:${ports.dnsmgmt}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', ''], { stdio: 'ignore' });
-    pebble = await startPebble();
+    for (const k of ['smtp', 'smtps', 'http']) ports[k] = await freePort();
+    lab = await startPebbleLab(dir, { validitySeconds: 40 });
     writeFileSync(join(dir, 'kumo.toml'), `
 hostname = "mx.kumo.test"
 [listener.smtp]
@@ -167,19 +59,20 @@ path = "${join(dir, 'data', 'spool')}"
 [logs]
 path = "${join(dir, 'data', 'logs')}"
 [http]
-enabled = false
+listen = "127.0.0.1:${ports.http}"
 [dns]
 mode = "static"
 zone_file = "zone.toml"
 [acme]
-directory = "https://localhost:${ports.pebble}/dir"
+directory = "${lab.directory}"
 contact = "mailto:postmaster@kumo.test"
 ca = "pebble-cert.pem"
-http01_listen = "127.0.0.1:${ports.http01}"
-tls_alpn01_listen = "127.0.0.1:${ports.tlsalpn}"
+http01_listen = "127.0.0.1:${lab.http01Port}"
+tls_alpn01_listen = "127.0.0.1:${lab.tlsAlpnPort}"
 renew_before = 0.5
 retry_interval = "1s"
 max_retry_interval = "2s"
+expiry_warning = "15s"
 [acme.cert.mx]
 names = ["mx.kumo.test"]
 [acme.cert.alt]
@@ -195,8 +88,7 @@ key_type = "rsa"
   after(async () => {
     if (process.env.ACME_TEST_LOG) writeFileSync(process.env.ACME_TEST_LOG, (kumo?.lines ?? []).map((l) => JSON.stringify(l)).join('\n'));
     await kumo?.stop();
-    await stopChild(pebble);
-    await stopChild(challtest);
+    await lab?.close();
     cleanup?.();
   });
 
@@ -218,6 +110,17 @@ key_type = "rsa"
     // the account key was created, private
     const key = readFileSync(join(dir, 'data', 'acme', 'account.key'), 'utf8');
     assert.match(key, /PRIVATE KEY/);
+    assert.equal(statSync(join(dir, 'data', 'acme', 'account.key')).mode & 0o777, 0o600);
+    // metrics: when mx renews next (in the future), and its expiry (the served certificate's)
+    const served = await servedCert(ports.smtp, 'mx.kumo.test', true);
+    const m = await metrics(ports.http);
+    const now = Date.now() / 1000;
+    const next = m['kumo_ts_acme_next_renewal_timestamp_seconds{cert="mx"}'];
+    // renew_before = 0.5: about halfway through the served certificate's life
+    assert.ok(next !== undefined && next > Date.parse(served.validFrom) / 1000 && next < Date.parse(served.validTo) / 1000, `next renewal ${next} (now ${now}) ${JSON.stringify(m)}`);
+    assert.equal(m['kumo_ts_acme_certificate_expiry_timestamp_seconds{cert="mx"}'], Date.parse(served.validTo) / 1000);
+    assert.equal(m['kumo_ts_acme_last_failure_timestamp_seconds{cert="mx"}'], 0);
+    assert.ok((m['kumo_ts_acme_orders_total{cert="mx",outcome="issued"}'] ?? 0) >= 1);
   });
 
   test('renews on its own while a swaks loop keeps sending over STARTTLS: no session fails, the served certificate changes', async () => {
@@ -248,17 +151,27 @@ key_type = "rsa"
     assert.deepEqual(failures, []);
   });
 
-  test('pebble down during renewal: the old certificate keeps serving, retries are logged, and it renews once pebble is back', async () => {
-    await stopChild(pebble);
-    const failedBefore = kumo!.lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('acme: ordering certificate "mx" failed')).length;
+  test('pebble down during renewal: the old certificate keeps serving, retries are logged (with a warning inside expiry_warning), metrics show the failures, and it renews once pebble is back', async () => {
+    await lab.stopPebble();
+    const isFailure = (l: Record<string, unknown>) => l.msg === 'acme: ordering certificate "mx" failed; the certificate in place keeps serving';
+    const isExpiryWarning = (l: Record<string, unknown>) => typeof l.msg === 'string' && /^acme: certificate "mx" (expires|EXPIRED) .* and its renewal keeps failing$/.test(l.msg);
+    const from = kumo!.lines.length;
+    const since = () => kumo!.lines.slice(from);
     const served = (await servedCert(ports.smtp, 'mx.kumo.test', true)).fingerprint256;
-    await waitUntil('two failed renewal attempts', () =>
-      kumo!.lines.filter((l) => typeof l.msg === 'string' && /^acme: (ordering )?certificate "mx" .*(failed|failing)/.test(l.msg)).length >= failedBefore + 2, 90_000);
+    await waitUntil('an expiry warning after failed renewal attempts', () => since().filter(isFailure).length >= 2 && since().some(isExpiryWarning), 90_000);
     assert.equal((await servedCert(ports.smtp, 'mx.kumo.test', true)).fingerprint256, served, 'the certificate in place keeps serving');
+    const failures = since().filter(isFailure);
+    assert.ok(failures.every((l) => l.level === 'warn' && /ECONNREFUSED|no answer/.test(String(l.error))), JSON.stringify(failures));
+    // the warning only inside the window (15 s before expiry)
+    for (const w of since().filter(isExpiryWarning)) assert.ok(Number(w.expires_in_s) <= 15 && w.level === 'warn', JSON.stringify(w));
+    const m = await metrics(ports.http);
+    assert.ok(m['kumo_ts_acme_last_failure_timestamp_seconds{cert="mx"}']! > Date.now() / 1000 - 60, JSON.stringify(m));
+    assert.ok(m['kumo_ts_acme_consecutive_failures{cert="mx"}']! >= 2, JSON.stringify(m));
+    assert.ok(m['kumo_ts_acme_orders_total{cert="mx",outcome="failed"}']! >= 2, JSON.stringify(m));
     const issuedBefore = kumo!.lines.filter((l) => l.msg === 'acme: certificate "mx" issued').length;
-    pebble = await startPebble();
+    await lab.startPebble();
     await kumo!.waitFor((l) => l.msg === 'acme: certificate "mx" issued' && kumo!.lines.filter((x) => x.msg === l.msg).length > issuedBefore, 60_000, 'mx renewed after pebble is back');
     await waitUntil('the renewed certificate to be served', async () => (await servedCert(ports.smtp, 'mx.kumo.test', true)).fingerprint256 !== served, 15_000);
-    assert.ok(!pebbleCa.includes('Pebble'));
+    assert.equal((await metrics(ports.http))['kumo_ts_acme_consecutive_failures{cert="mx"}'], 0);
   });
 });
