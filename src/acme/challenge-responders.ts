@@ -6,6 +6,14 @@ import type { HostPort } from '../config/values.js';
 import type { Logger } from '../logging/logger.js';
 
 const PREFIX = '/.well-known/acme-challenge/';
+const TOKEN_TTL_MS = 15 * 60_000;
+
+/** Where HTTP-01 answers of other nodes are found (the Redis shared store), when there are other nodes. */
+export interface SharedTokens {
+  putToken(token: string, keyAuthorization: string, ttlMs: number): Promise<void>;
+  getToken(token: string): Promise<string | undefined>;
+  deleteToken(token: string): Promise<void>;
+}
 
 /**
  * The challenge answers of the orders in progress: HTTP-01 tokens (served on http01_listen) and
@@ -18,13 +26,19 @@ export class ChallengeResponders {
   private http: { server: HttpServer; at: string } | undefined;
   private tls: { server: TlsServer; at: string } | undefined;
 
+  /** set while [redis] is: tokens are published there and unknown ones looked up there */
+  shared: SharedTokens | undefined;
+
   constructor(private readonly log: Logger) {}
 
-  addHttpToken(token: string, keyAuthorization: string): void {
+  async addHttpToken(token: string, keyAuthorization: string): Promise<void> {
     this.tokens.set(token, keyAuthorization);
+    // Redis down: the order goes on, answered by this node alone
+    await this.shared?.putToken(token, keyAuthorization, TOKEN_TTL_MS).catch(() => undefined);
   }
-  removeHttpToken(token: string): void {
+  async removeHttpToken(token: string): Promise<void> {
     this.tokens.delete(token);
+    await this.shared?.deleteToken(token).catch(() => undefined); // it expires anyway
   }
   addAlpnCertificate(host: string, certPem: string, keyPem: string): void {
     this.alpn.set(host.toLowerCase(), createSecureContext({ cert: certPem, key: keyPem }));
@@ -58,13 +72,17 @@ export class ChallengeResponders {
   private httpServer(): HttpServer {
     return createHttpServer((req, res) => {
       const url = req.url ?? '';
-      const answer = req.method === 'GET' && url.startsWith(PREFIX) ? this.tokens.get(url.slice(PREFIX.length)) : undefined;
-      if (answer === undefined) {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('no such challenge\n');
-        return;
-      }
-      this.log.info('acme: answered an HTTP-01 challenge', { peer: req.socket.remoteAddress });
-      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(answer);
+      const token = req.method === 'GET' && url.startsWith(PREFIX) ? url.slice(PREFIX.length) : undefined;
+      const local = token === undefined ? undefined : this.tokens.get(token);
+      const lookup = local !== undefined || token === undefined || !this.shared ? Promise.resolve(local) : this.shared.getToken(token).catch(() => undefined);
+      void lookup.then((answer) => {
+        if (answer === undefined) {
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('no such challenge\n');
+          return;
+        }
+        this.log.info('acme: answered an HTTP-01 challenge', { peer: req.socket.remoteAddress, ...(local === undefined ? { from: 'shared store' } : {}) });
+        res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(answer);
+      });
     });
   }
 

@@ -66,8 +66,8 @@ export async function orderCertificate(
       const host = authz.identifier.value;
       const id = `${challenge.type}:${host}:${'token' in challenge ? challenge.token : ''}`;
       if (challenge.type === 'http-01') {
-        responders.addHttpToken(challenge.token, keyAuthorization);
-        cleanups.set(id, async () => responders.removeHttpToken(challenge.token));
+        await responders.addHttpToken(challenge.token, keyAuthorization);
+        cleanups.set(id, () => responders.removeHttpToken(challenge.token));
       } else if (challenge.type === 'tls-alpn-01') {
         const [alpnKey, alpnCert] = await acme.crypto.createAlpnCertificate(authz, keyAuthorization);
         responders.addAlpnCertificate(host, alpnCert.toString(), alpnKey.toString());

@@ -6,7 +6,8 @@ import type { Logger } from '../logging/logger.js';
  * Coordination of several kumo-ts nodes through the `[redis]` they already share: one node
  * orders a certificate at a time (a lock with expiry, SET NX PX, released on finish), and the
  * issued chain + key are kept in Redis so the other nodes install that result instead of
- * ordering again. Redis rather than the acme directory: nodes do not share a disk, they do
+ * ordering again. HTTP-01 answers are shared
+ * the same way, so the CA's validation may reach any node. Redis rather than the acme directory: nodes do not share a disk, they do
  * share Redis (throttles, limits), and a SET is atomic for every reader.
  */
 
@@ -73,6 +74,19 @@ export class AcmeSharedStore {
 
   async put(name: string, cert: SharedCert): Promise<void> {
     await this.call('SET', () => this.redis.set(`${PREFIX}cert:${name}`, JSON.stringify(cert)));
+  }
+
+  /** An HTTP-01 answer, for whichever node the CA's validation request reaches (behind a load balancer). */
+  async putToken(token: string, keyAuthorization: string, ttlMs: number): Promise<void> {
+    await this.call('SET', () => this.redis.set(`${PREFIX}http01:${token}`, keyAuthorization, 'PX', ttlMs));
+  }
+
+  async getToken(token: string): Promise<string | undefined> {
+    return (await this.call('GET', () => this.redis.get(`${PREFIX}http01:${token}`))) ?? undefined;
+  }
+
+  async deleteToken(token: string): Promise<void> {
+    await this.call('DEL', () => this.redis.del(`${PREFIX}http01:${token}`));
   }
 
   /** The order lock for `name`, held for at most `ttlMs`; undefined when another node holds it. */

@@ -83,6 +83,7 @@ export class AcmeSubsystem implements Subsystem {
     if (this.shared?.url !== redisUrl) {
       this.shared?.close();
       this.shared = redisUrl ? new AcmeSharedStore(redisUrl, this.log) : undefined;
+      this.responders.shared = this.shared;
       if (redisUrl) this.log.info('acme: orders are coordinated with other nodes through Redis', { redis: redisUrl });
     }
     for (const [name, st] of this.certs)
