@@ -147,7 +147,7 @@ http01_listen?: string
  */
 tls_alpn01_listen?: string
 /**
- * DNS-01 (needed for wildcard names): a command and its arguments, run with ACME_ACTION=present|cleanup, ACME_DOMAIN, ACME_RECORD_NAME (_acme-challenge.<domain>) and ACME_RECORD_VALUE in the environment; it must exit 0 once the TXT record is published (present) or removed (cleanup).
+ * DNS-01 (needed for wildcard names): a command and its arguments, run as `cmd args... present|cleanup <record name> <value>` (record name _acme-challenge.<domain>, no trailing dot; value: the TXT content), with the same in the environment (ACME_ACTION, ACME_DOMAIN, ACME_RECORD_NAME, ACME_RECORD_VALUE). It must exit 0 once the TXT record is published (present) or removed (cleanup); it is killed after 2 minutes. A wildcard and its apex share one record name with two values: cleanup removes only the value it names.
  * 
  * @minItems 1
  */
