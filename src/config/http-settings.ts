@@ -11,6 +11,7 @@ import type { IdentitySpec } from '../tls/cert-store.js';
 import { checkCredentialsSync, checkIdentitySourcesSync } from '../smtp/listener-checks.js';
 import { parseByteSize } from '../smtp/listener-config.js';
 import { parseTokens } from '../http/auth-tokens.js';
+import { acmeDirOf } from '../acme/cert-files.js';
 
 export interface HttpTlsSettings {
   readonly default: IdentitySpec;
@@ -71,7 +72,7 @@ function problemOf(spec: KeySourceSpec, parse: (text: string) => string[]): { co
   return problems.length ? { code: 'value.tokens', severity: 'warning', message: problems.join('; ') } : undefined;
 }
 
-function compileOne(file: SourceFile, path: KeyPath, name: string, raw: RawHttp, r: Reporter): HttpListenerSettings {
+function compileOne(file: SourceFile, path: KeyPath, name: string, raw: RawHttp, r: Reporter, dataDir?: string): HttpListenerSettings {
   const root = dirname(file.path);
   const at = (...k: (string | number)[]) => [...path, ...k];
   const what = name === 'default' ? 'http' : `http listener "${name}"`;
@@ -92,10 +93,15 @@ function compileOne(file: SourceFile, path: KeyPath, name: string, raw: RawHttp,
   if (raw.tls) {
     const t: RawTls = raw.tls;
     const identity = (id: RawIdentity, p: KeyPath): IdentitySpec | undefined => {
-      const certificate = compileKeySource(file, [...p, 'certificate'], id.certificate, root, r);
+      const certificate = compileKeySource(file, [...p, 'certificate'], id.certificate, root, r, { acmeDir: dataDir && acmeDirOf(dataDir) });
       const privateKey = id.private_key === undefined ? undefined : compileKeySource(file, [...p, 'private_key'], id.private_key, root, r);
       if (!certificate || (id.private_key !== undefined && !privateKey)) return undefined;
       const spec: IdentitySpec = privateKey ? { certificate, privateKey } : { certificate };
+      if (certificate.kind === 'file' && certificate.acme) {
+        // kumo-ts writes this file (a placeholder until the first order succeeds): nothing to check yet
+        if (privateKey) r.error(file, [...p, 'private_key'], 'value.key-source', `${what} TLS: an ACME certificate holds its own key; remove private_key`, 'key');
+        return spec;
+      }
       const problem = checkIdentitySourcesSync(spec);
       if (problem) (problem.severity === 'error' ? r.error : r.warn).call(r, file, [...p, 'certificate'], problem.code, `${what} TLS: ${problem.message}`, 'value');
       return spec;
@@ -141,9 +147,10 @@ function compileOne(file: SourceFile, path: KeyPath, name: string, raw: RawHttp,
 }
 
 /** Compiles `[http]` (the default listener) and `[http.listener.NAME]`. */
-export function compileHttp(file: SourceFile, raw: (RawHttp & { listener?: Record<string, RawListener> }) | undefined, r: Reporter): HttpSettings {
+/** `dataDir`: where ACME certificates live (a listener's tls.certificate = { acme = "NAME" }). */
+export function compileHttp(file: SourceFile, raw: (RawHttp & { listener?: Record<string, RawListener> }) | undefined, r: Reporter, dataDir?: string): HttpSettings {
   const { listener: named, ...flat } = raw ?? {};
-  const dflt = compileOne(file, ['http'], 'default', flat, r);
+  const dflt = compileOne(file, ['http'], 'default', flat, r, dataDir);
   const listeners = new Map<string, HttpListenerSettings>([['default', dflt]]);
   const seen = new Map<string, string>();
   if (dflt.enabled) seen.set(`${dflt.listen.host}:${dflt.listen.port}`, 'default');
@@ -152,7 +159,7 @@ export function compileHttp(file: SourceFile, raw: (RawHttp & { listener?: Recor
       r.error(file, ['http', 'listener', name], 'value.http-listener-name', 'http.listener.default: "default" is the listener of the [http] keys themselves; choose another name', 'key');
       continue;
     }
-    const c = compileOne(file, ['http', 'listener', name], name, l, r);
+    const c = compileOne(file, ['http', 'listener', name], name, l, r, dataDir);
     const addr = `${c.listen.host}:${c.listen.port}`;
     if (c.enabled && c.listen.port !== 0) {
       if (seen.has(addr)) r.error(file, ['http', 'listener', name, 'listen'], 'value.duplicate-listen', `http listener "${name}" listens on ${addr}, as http listener "${seen.get(addr)}" already does`);

@@ -11,6 +11,7 @@ import { compileHttp } from './http-settings.js';
 import type { HttpSettings } from './http-settings.js';
 import { compileAcme } from './acme-settings.js';
 import type { AcmeSettings } from './acme-settings.js';
+import type { IdentitySpec } from '../tls/cert-store.js';
 
 export interface MainSettings {
   readonly file: string;
@@ -78,13 +79,19 @@ export function compileMain(file: SourceFile, root: string, r: Reporter): MainSe
   }
   const inflightDefault = Math.floor(totalmem() / 4);
   const acme = compileAcme(file, raw.acme, root, dataDir, r);
-  // a listener naming an ACME certificate needs it declared
-  for (const [name, l] of listeners)
-    for (const [where, id] of [[['tls'], l.tls?.default] as const, ...[...(l.tls?.sni ?? [])].map(([h, s]) => [['tls', 'sni', h], s] as const)]) {
+  const http = compileHttp(file, raw.http, r, dataDir);
+  // a listener (SMTP or HTTP) naming an ACME certificate needs it declared
+  const tlsOf = (t: { default: IdentitySpec; sni: ReadonlyMap<string, IdentitySpec> } | undefined) =>
+    [[['tls'], t?.default] as const, ...[...(t?.sni ?? [])].map(([h, s]) => [['tls', 'sni', h], s] as const)];
+  const checkAcmeRefs = (what: string, at: string[], t: Parameters<typeof tlsOf>[0]) => {
+    for (const [where, id] of tlsOf(t)) {
       const want = id?.certificate.kind === 'file' ? id.certificate.acme : undefined;
       if (want && !acme?.certs.has(want))
-        r.error(file, ['listener', name, ...where, 'certificate', 'acme'], 'ref.unknown-acme-cert', `listener "${name}": ACME certificate "${want}" is not declared (add [acme.cert.${want}] with its names)`);
+        r.error(file, [...at, ...where, 'certificate', 'acme'], 'ref.unknown-acme-cert', `${what}: ACME certificate "${want}" is not declared (add [acme.cert.${want}] with its names)`);
     }
+  };
+  for (const [name, l] of listeners) checkAcmeRefs(`listener "${name}"`, ['listener', name], l.tls);
+  for (const [name, l] of http.listeners) checkAcmeRefs(name === 'default' ? 'http' : `http listener "${name}"`, name === 'default' ? ['http'] : ['http', 'listener', name], l.tls);
   return {
     file: file.path,
     hostname,
@@ -94,7 +101,7 @@ export function compileMain(file: SourceFile, root: string, r: Reporter): MainSe
         : (r.parse(file, ['server', 'max_inflight_bytes'], 'value.size', () => parseByteSize(server.max_inflight_bytes!)) ?? inflightDefault),
     },
     listeners,
-    http: compileHttp(file, raw.http, r),
+    http,
     spool: {
       path: resolve(raw.spool?.path ?? './data/spool'),
       groupCommitWindowMs: dur(['spool', 'group_commit_window'], raw.spool?.group_commit_window, 2),

@@ -116,6 +116,8 @@ export interface PebbleLab {
   /** where pebble validates HTTP-01 and TLS-ALPN-01 (kumo-ts answers there) */
   readonly http01Port: number;
   readonly tlsAlpnPort: number;
+  /** pebble's management API (GET /roots/0: the root of the certificates it issues) */
+  readonly mgmtPort: number;
   /** pebble-challtestsrv's management API (set-txt, clear-txt) */
   readonly dnsMgmtPort: number;
   /** every line pebble printed, since the lab started */
@@ -169,6 +171,7 @@ export async function startPebbleLab(dir: string, opts: { validitySeconds?: numb
     http01Port: ports.http01!,
     tlsAlpnPort: ports.tlsalpn!,
     dnsMgmtPort: ports.dnsmgmt!,
+    mgmtPort: ports.mgmt!,
     out: () => out,
     startPebble,
     stopPebble: () => stopChild(pebble),

@@ -41,7 +41,7 @@ describe('ACME (RFC 8555) against pebble', { skip, timeout: 420_000 }, () => {
 
   before(async () => {
     ({ dir, cleanup } = tempTree({}));
-    for (const k of ['smtp', 'smtps', 'http']) ports[k] = await freePort();
+    for (const k of ['smtp', 'smtps', 'http', 'https']) ports[k] = await freePort();
     lab = await startPebbleLab(dir, { validitySeconds: 40 });
     writeFileSync(join(dir, 'kumo.toml'), `
 hostname = "mx.kumo.test"
@@ -60,6 +60,10 @@ path = "${join(dir, 'data', 'spool')}"
 path = "${join(dir, 'data', 'logs')}"
 [http]
 listen = "127.0.0.1:${ports.http}"
+[http.listener.secure]
+listen = "127.0.0.1:${ports.https}"
+tls = { certificate = { acme = "mx" } }
+allowed_hostnames = ["mx.kumo.test"]
 [dns]
 mode = "static"
 zone_file = "zone.toml"
@@ -107,6 +111,14 @@ key_type = "rsa"
       const c = await servedCert(ports.smtps, 'alt.kumo.test', false);
       return /Pebble/i.test(c.issuer) && /DNS:alt\.kumo\.test/.test(c.subjectAltName ?? '');
     }, 15_000);
+    // an HTTP listener serves the same ACME certificate; curl verifies it against pebble's root
+    const root = await run('curl', ['-sSk', '--max-time', '10', `https://127.0.0.1:${lab.mgmtPort}/roots/0`]);
+    assert.match(root.out, /BEGIN CERTIFICATE/);
+    writeFileSync(join(dir, 'pebble-root.pem'), root.out);
+    await waitUntil('the HTTPS listener to serve the issued certificate', async () => /Pebble/i.test((await servedCert(ports.https, 'mx.kumo.test', false)).issuer), 15_000);
+    const https = await run('curl', ['-sS', '--max-time', '10', '--cacert', join(dir, 'pebble-root.pem'), '--resolve', `mx.kumo.test:${ports.https}:127.0.0.1`,
+      `https://mx.kumo.test:${ports.https}/api/check-liveness/v1`, '-o', '/dev/null', '-w', '%{http_code} %{ssl_verify_result}']);
+    assert.equal(https.out.trim(), '200 0', https.out);
     // the account key was created, private
     const key = readFileSync(join(dir, 'data', 'acme', 'account.key'), 'utf8');
     assert.match(key, /PRIVATE KEY/);
