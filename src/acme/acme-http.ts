@@ -2,7 +2,6 @@ import { request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import acme from 'acme-client';
 
 export class AcmeHttpError extends Error {
   readonly code = 'ACME_HTTP';
@@ -23,19 +22,9 @@ export function acmeHttpsAgent(extraCa: string | undefined): Agent | undefined {
   return new Agent({ keepAlive: true, ca: [...rootCertificates, ...fromEnv, extraCa] });
 }
 
-/**
- * The HTTPS agent for everything said to the ACME server (one per process: there is one [acme]
- * table), for acme-client and for our own requests (directory probe, ARI).
- */
-export function useHttpsAgent(a: Agent | undefined): void {
+/** The agent for our own requests to the ACME server (directory probe, ARI); see useHttpsAgent in order.ts. */
+export function setAcmeAgent(a: Agent | undefined): void {
   agent = a;
-  acme.axios.defaults.httpsAgent = a;
-  // acme-client retries a request that got no answer 5 times with 5..25 s pauses (75 s in all)
-  // and then fails with a TypeError; our own retry with backoff covers outages, so fail fast
-  const settings = (acme.axios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number; retryDefaultDelay: number } }).acmeSettings;
-  settings.retryMaxAttempts = 2;
-  settings.retryDefaultDelay = 1;
-  acme.axios.defaults.timeout = 30_000;
 }
 
 export interface JsonResponse {

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import acme from 'acme-client';
 import type { AcmeCertSettings, AcmeSettings } from '../config/acme-settings.js';
 import type { Logger } from '../logging/logger.js';
-import { fetchDirectory } from './acme-http.js';
+import type { Agent } from 'node:https';
+import { fetchDirectory, setAcmeAgent } from './acme-http.js';
 import type { ChallengeResponders } from './challenge-responders.js';
 
 export class AcmeOrderError extends Error {
@@ -94,4 +95,19 @@ export function explainOrderError(e: unknown, directory: string): Error {
   if (e instanceof TypeError && /reading 'config'/.test(e.message))
     return new AcmeOrderError(`no answer from the ACME server ${new URL(directory).host} during the order (connection refused, reset or timed out)`);
   return e as Error;
+}
+
+/**
+ * The HTTPS agent for everything said to the ACME server (one per process: there is one [acme]
+ * table), for acme-client and for our own requests (directory probe, ARI).
+ */
+export function useHttpsAgent(a: Agent | undefined): void {
+  setAcmeAgent(a);
+  acme.axios.defaults.httpsAgent = a;
+  // acme-client retries a request that got no answer 5 times with 5..25 s pauses (75 s in all)
+  // and then fails with a TypeError; our own retry with backoff covers outages, so fail fast
+  const settings = (acme.axios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number; retryDefaultDelay: number } }).acmeSettings;
+  settings.retryMaxAttempts = 2;
+  settings.retryDefaultDelay = 1;
+  acme.axios.defaults.timeout = 30_000;
 }
