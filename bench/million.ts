@@ -1,6 +1,8 @@
 // bench/million: many messages queued for a suspended destination (issue 10 item 4).
 //
-//   node dist/bench/million.js [--messages 1000000] [--sessions 20] [--size 2048]
+//   node dist/bench/million.js [--messages 1000000] [--sessions 20] [--size 2048] [--profile DIR]
+//
+// `--profile DIR`: a CPU profile of the restarted server (restart scan and delivery) in DIR.
 //
 // 1. `kumo-ts sink` and `kumo-ts serve` (temp config: durable lmdb spool and records outside the
 //    config root, example.net routed by mx_list to the sink, HTTP API on loopback); the domain
@@ -31,6 +33,7 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.repla
 const MESSAGES = Number(args.get('messages') ?? 1_000_000);
 const SESSIONS = Number(args.get('sessions') ?? 20);
 const SIZE = Number(args.get('size') ?? 2048);
+const PROFILE_DIR = args.get('profile');
 const load = () => `[load ${loadavg()[0]!.toFixed(1)}]`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -262,7 +265,7 @@ try {
   const stopMs = await stop(server);
   console.log(`  SIGTERM: stopped in ${stopMs} ms`);
   const tStart = Date.now();
-  server = await startServe({ conf: cfg.conf, cwd: root, port: cfg.smtp });
+  server = await startServe({ conf: cfg.conf, cwd: root, port: cfg.smtp, cpuProfDir: PROFILE_DIR });
   const listening = Date.now() - tStart;
   await waitPort(cfg.http);
   let s: Summary;
