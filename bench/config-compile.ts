@@ -1,7 +1,8 @@
 // bench/config-compile: compile time of a 10,000-domain shaping file plus 1,000 egress sources,
-// and the longest event-loop stall while a running monitor reloads it (target ≤ 50 ms).
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+// and the longest event-loop stall while a running monitor reloads it (target ≤ 20 ms), with the
+// part of that stall the main thread spent on a CPU (the rest: the machine was busy elsewhere).
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileConfig } from '../src/config/compile.js';
 import { ConfigMonitor } from '../src/config/monitor.js';
@@ -54,25 +55,54 @@ const monitor = new ConfigMonitor({ root: dir, store, resolver, log: createLogge
 await monitor.start();
 let maxStall = 0;
 let last = performance.now();
+// BENCH_STALL_LOG=1: print every stall over 20 ms with its CLOCK_MONOTONIC window (µs), to be
+// matched against the samples of a --cpu-prof profile (same clock)
+const stallLog = process.env.BENCH_STALL_LOG === '1';
+// On a shared machine a stall can be the scheduler's, not ours: the main thread's schedstat
+// (ns on CPU, ns waiting for a CPU) tells how much of each stall it actually ran.
+const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+const sched = (): [number, number] => {
+  try {
+    const [run, wait] = readFileSync(SCHEDSTAT, 'utf8').split(' ');
+    return [Number(run) / 1e6, Number(wait) / 1e6];
+  } catch {
+    return [NaN, NaN];
+  }
+};
+let lastSched = sched();
+let maxRunStall = 0;
 const ticker = setInterval(() => {
   const now = performance.now();
+  const sc = sched();
+  const ran = sc[0] - lastSched[0];
+  const waited = sc[1] - lastSched[1];
+  lastSched = sc;
+  if (now - last > 1.5) maxRunStall = Math.max(maxRunStall, Math.min(ran, now - last));
+  if (stallLog && now - last > 20) {
+    const endUs = Number(process.hrtime.bigint() / 1000n);
+    console.log(`  stall ${(now - last).toFixed(1)} ms (on CPU ${ran.toFixed(1)} ms, waiting for a CPU ${waited.toFixed(1)} ms) window_us ${endUs - Math.round((now - last) * 1000)} ${endUs}`);
+  }
   maxStall = Math.max(maxStall, now - last);
   last = now;
 }, 1);
 const stalls: number[] = [];
+const runStalls: number[] = [];
 for (let round = 1; round <= 3; round++) {
   maxStall = 0;
+  maxRunStall = 0;
   last = performance.now();
+  lastSched = sched();
   const t1 = performance.now();
   const live = new Promise<void>((resolve) => store.once('snapshot', () => resolve()));
   writeFileSync(join(dir, 'shaping.toml'), shapingFile(round));
   await live;
   const reloadMs = performance.now() - t1;
   stalls.push(maxStall);
-  console.log(`live reload ${round}: new epoch ${store.current.epoch} after ${reloadMs.toFixed(0)} ms; longest event-loop stall ${maxStall.toFixed(1)} ms`);
+  runStalls.push(maxRunStall);
+  console.log(`live reload ${round} [load ${loadavg()[0]!.toFixed(1)}]: new epoch ${store.current.epoch} after ${reloadMs.toFixed(0)} ms; longest event-loop stall ${maxStall.toFixed(1)} ms (of which the main thread ran at most ${maxRunStall.toFixed(1)} ms)`);
 }
 clearInterval(ticker);
 await monitor.stop();
-console.log(`RESULT config-compile: cold ${compileMs.toFixed(0)} ms, worst stall during reload ${Math.max(...stalls).toFixed(1)} ms (target ≤ 50 ms) on ${cpus().length} cores, node ${process.version}`);
+console.log(`RESULT config-compile: cold ${compileMs.toFixed(0)} ms, worst stall during reload ${Math.max(...stalls).toFixed(1)} ms, worst on-CPU part of a stall ${Math.max(...runStalls).toFixed(1)} ms (target ≤ 20 ms) on ${cpus().length} cores, node ${process.version}`);
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);

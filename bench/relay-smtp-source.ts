@@ -18,12 +18,14 @@
 // reason, when postfix, smtp-source or smtp-sink are not installed or the instance will not start.
 //
 //   node dist/bench/relay-smtp-source.js [--messages 20000] [--sessions 20] [--size 2048]
-//        [-d] [--rounds 2] [--probe-interval 100] [--no-postfix]
+//        [-d] [--rounds 2] [--probe-interval 100] [--no-postfix] [--profile DIR]
+//
+// `--profile DIR` writes a CPU profile (`--cpu-prof`) of each kumo-ts run into DIR.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startServe } from './_serve.js';
 
@@ -41,6 +43,7 @@ const SIZE = Number(args.get('size') ?? 2048);
 const ROUNDS = Number(args.get('rounds') ?? 2);
 const PROBE_MS = Number(args.get('probe-interval') ?? 100);
 const REUSE = flags.has('-d');
+const PROFILE_DIR = args.get('profile');
 const SBIN = '/usr/sbin';
 const SMTP_SOURCE = join(SBIN, 'smtp-source');
 const SMTP_SINK = join(SBIN, 'smtp-sink');
@@ -146,7 +149,7 @@ max_messages_per_connection = 100000
   // a local receiver: as many connections as Postfix's default_destination_concurrency_limit here
   // (20), reused without limit, instead of the builtin defaults for internet destinations
   writeFileSync(join(conf, 'shaping.toml'), '["example.net"]\nmx_rollup = false\nconnection_limit = 20\nmax_deliveries_per_connection = 100000\nmax_connection_rate = "100/s"\n');
-  const child = await startServe({ conf, cwd: root, port });
+  const child = await startServe({ conf, cwd: root, port, cpuProfDir: PROFILE_DIR });
   return {
     name: 'kumo-ts',
     port,
@@ -366,6 +369,8 @@ interface RunResult {
   cpu: number;
   sourceRc: number | null;
   sourceErr: string;
+  /** 1-minute load average when the run started (the machine may be shared) */
+  load: number;
 }
 
 // what to stop if the bench is interrupted
@@ -388,6 +393,7 @@ async function run(kind: 'kumo-ts' | 'Postfix'): Promise<RunResult> {
     mta = kind === 'kumo-ts' ? await startKumo(sink.port) : await startPostfix(sink.port);
     active.mta = mta;
     const port = mta.port;
+    const load = loadavg()[0]!;
     const cpu0 = cpuSeconds(mta.pid());
     const t0 = Date.now();
     const source = spawn(SMTP_SOURCE, [...(REUSE ? ['-d'] : []), '-s', String(SESSIONS), '-m', String(MESSAGES), '-l', String(SIZE), '-f', 'from@example.com', '-t', 'to@example.net', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -441,6 +447,7 @@ async function run(kind: 'kumo-ts' | 'Postfix'): Promise<RunResult> {
       p99: pct(lat, 99),
       cpu,
       sourceRc,
+      load,
       sourceErr: sourceErr.trim().split('\n').slice(0, 5).join('\n'),
     };
   } finally {
@@ -458,7 +465,7 @@ async function run(kind: 'kumo-ts' | 'Postfix'): Promise<RunResult> {
 function line(r: RunResult): string {
   const lat = Number.isNaN(r.p50) ? '' : `; final-250 latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms (${r.probes} probes${r.probeFailed ? `, ${r.probeFailed} failed` : ''})`;
   const err = r.sourceRc !== 0 ? `\n      smtp-source exit ${r.sourceRc}: ${r.sourceErr}` : '';
-  return `  ${r.mta.padEnd(8)} ${Math.round(r.rate).toString().padStart(6)} delivered/s  (${r.delivered} at the sink in ${r.secs.toFixed(2)} s; smtp-source done in ${r.injectSecs.toFixed(2)} s; MTA CPU ${r.cpu.toFixed(1)} s${lat})${err}`;
+  return `  ${r.mta.padEnd(8)} [load ${r.load.toFixed(1)}] ${Math.round(r.rate).toString().padStart(6)} delivered/s  (${r.delivered} at the sink in ${r.secs.toFixed(2)} s; smtp-source done in ${r.injectSecs.toFixed(2)} s; MTA CPU ${r.cpu.toFixed(1)} s = ${((r.cpu / Math.max(1, r.delivered)) * 1000).toFixed(2)} ms/message${lat})${err}`;
 }
 
 for (const tool of [SMTP_SOURCE, SMTP_SINK]) {

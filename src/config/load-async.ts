@@ -10,7 +10,7 @@ import type { ParseReply, ParseRequest } from './parse-worker.js';
 import { yieldIfBusy } from './yield.js';
 
 /** Files larger than this are parsed and validated off the main thread. */
-export const WORKER_THRESHOLD = 128 * 1024;
+export const WORKER_THRESHOLD = 32 * 1024;
 
 let worker: Worker | undefined;
 let nextId = 1;

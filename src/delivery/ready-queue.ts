@@ -28,6 +28,8 @@ export interface ReadyQueueHost {
   readySuspended?(rq: ReadyQueue): boolean;
   /** back to the scheduled queue until `due` (not an attempt: suspensions) */
   reschedule(job: Job, due: number): void;
+  /** a job that found this queue full (max_ready) and waited for room may be routed again now */
+  roomFor?(job: Job): void;
   /**
    * Whether `job` still belongs to this queue under the current config (its TLS mode, ports
    * and site unchanged since it was queued); if not it is routed again before it is sent.
@@ -100,6 +102,14 @@ const MESSAGES_PER_CONNECTION = 8;
  */
 export class ReadyQueue {
   private readonly jobs = new Fifo<Job>();
+  /**
+   * Jobs that found this queue holding max_ready messages, oldest first, with the generation
+   * they had then: each job that leaves `jobs` hands the next one back to the host. Waiting
+   * for room instead of retrying on a timer: with 10^5 jobs released at once (a suspension
+   * lifted) timed retries re-routed and logged every waiting job every second or two, and
+   * delivery crawled.
+   */
+  private readonly waiting = new Fifo<{ job: Job; gen: number }>();
   private readonly idle: ((job: Job | undefined) => void)[] = [];
   private readonly sessions = new Set<SmtpSession>();
   private workers = 0;
@@ -188,6 +198,25 @@ export class ReadyQueue {
     return true;
   }
 
+  /** `job` found this queue full: it is handed back (host.roomFor) once a ready job leaves. */
+  waitForRoom(job: Job): void {
+    this.waiting.push({ job, gen: job.gen });
+  }
+
+  /** jobs waiting for room (their generation may be stale: rescheduled elsewhere meanwhile) */
+  get waitingForRoom(): number {
+    return this.waiting.length;
+  }
+
+  /** A job left `jobs`: the oldest job still waiting for room may come back. */
+  private roomFreed(): void {
+    for (let w; (w = this.waiting.shift()); ) {
+      if (w.job.gen !== w.gen || w.job.state !== 'scheduled') continue; // moved on meanwhile
+      this.host.roomFor?.(w.job);
+      return;
+    }
+  }
+
   /** Opens connections while the backlog justifies them and shaping allows. */
   kick(): void {
     if (this.host.stopping || this.retryTimer || !this.jobs.length || this.host.readySuspended?.(this)) return;
@@ -242,7 +271,9 @@ export class ReadyQueue {
       this.sessions.add(session);
       let sent = 0;
       while (!this.host.stopping && session.usable && sent < s.max_deliveries_per_connection) {
-        const job = this.jobs.shift() ?? (await this.waitForJob(s.idle_timeout_ms));
+        const queued = this.jobs.shift();
+        if (queued) this.roomFreed();
+        const job = queued ?? (await this.waitForJob(s.idle_timeout_ms));
         if (!job) break;
         if (job.state === 'done') continue; // bounced by an admin action while it waited here
         if (this.host.stopping) {
@@ -312,6 +343,7 @@ export class ReadyQueue {
     for (let i = 0; i < n; i++) {
       const job = this.jobs.shift();
       if (!job) break;
+      this.roomFreed();
       if (job.state === 'done') {
         i--;
         continue;

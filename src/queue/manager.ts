@@ -59,7 +59,13 @@ export interface QueueManagerDeps {
 }
 
 /** Base delay before a message whose ready queue was full is tried again (jittered up to 2x). */
-const READY_FULL_DELAY_MS = 1_000;
+/**
+ * A job that found its ready queue full waits for room (ReadyQueue.waitForRoom); this timer
+ * is only the safety net, later the more jobs wait (a million waiting must not all wake up
+ * together).
+ */
+const READY_FULL_FALLBACK_MS = 30_000;
+const READY_FULL_FALLBACK_PER_WAITING_MS = 10;
 
 interface Message {
   readonly meta: SpoolMeta;
@@ -248,7 +254,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
 
   /**
    * The job's ready queue already holds max_ready messages: it goes back to its scheduled
-   * queue for a short jittered while, with a TransientFailure record (KumoMTA's "too many
+   * queue until the ready queue has room for it, with a TransientFailure record (KumoMTA's "too many
    * messages in the ready queue"; internal, so automation rules ignore it unless
    * match_internal). Not a delivery attempt: the attempt counter and the retry backoff are
    * left alone, and the spool is not rewritten (its state has not changed).
@@ -259,7 +265,14 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     for (const rcpt of pendingRecipients(job)) this.outcomes.transient(job.meta, rcpt, reply, ctx, now);
     this.gate.onResponse(rq.path(job), { code: reply.code, enhanced: reply.enhanced, text: reply.text, internal: true });
     delayedReadyFull.inc({ queue: job.queue });
-    this.schedule(job, now + READY_FULL_DELAY_MS + Math.floor(Math.random() * READY_FULL_DELAY_MS));
+    const fallback = Math.max(READY_FULL_FALLBACK_MS, rq.waitingForRoom * READY_FULL_FALLBACK_PER_WAITING_MS);
+    this.schedule(job, now + fallback + Math.floor(Math.random() * fallback));
+    rq.waitForRoom(job);
+  }
+
+  roomFor(job: Job): void {
+    if (this.stopping || job.state !== 'scheduled') return;
+    this.schedule(job, Date.now());
   }
 
   /**

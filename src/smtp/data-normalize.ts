@@ -159,8 +159,8 @@ export class DataNormalizer {
   }
 
   /**
-   * Body bytes: scanned one by one but copied in runs; well-formed text (CRLF lines of at
-   * most 998 octets) is copied in one piece per chunk.
+   * Body bytes: copied in runs; well-formed text (CRLF lines of at most 998 octets) is
+   * scanned natively and copied in one piece per chunk.
    */
   private body(chunk: Buffer, i: number): void {
     const out = this.out;
@@ -168,6 +168,32 @@ export class DataNormalizer {
     let lineLen = this.lineLen;
     let pendingCR = this.pendingCR;
     const n = chunk.length;
+    // Fast path, the common case: CRLF lines within MAX_LINE, found with native scans
+    // (Buffer.indexOf) instead of a JS loop per byte (5 % of the CPU of a 100 KB relay). At
+    // the first bare CR, bare LF or long line it stops and the loop below goes on byte by byte
+    // from there, with the same state; nothing is copied here (the run covers it).
+    if (pendingCR && i < n && chunk[i] === LF) {
+      pendingCR = false;
+      lineLen = 0;
+      i++;
+    }
+    while (!pendingCR && i < n) {
+      const cr = chunk.indexOf(CR, i);
+      const end = cr < 0 ? n : cr;
+      const lf = chunk.indexOf(LF, i);
+      if ((lf >= 0 && lf < end) || lineLen + (end - i) > MAX_LINE) break;
+      if (cr < 0) {
+        lineLen += n - i;
+        i = n;
+      } else if (cr + 1 === n) {
+        lineLen += cr - i;
+        pendingCR = true;
+        i = n;
+      } else if (chunk[cr + 1] === LF) {
+        lineLen = 0;
+        i = cr + 2;
+      } else break; // a bare CR: byte by byte
+    }
     for (; i < n; i++) {
       const b = chunk[i]!;
       if (pendingCR) {

@@ -1,4 +1,4 @@
-// Issue 14 item 1: config files of 128 KiB and more are parsed and schema-validated in a worker
+// Issue 14 item 1: config files of WORKER_THRESHOLD (32 KiB) and more are parsed and schema-validated in a worker
 // thread (src/config/parse-worker.ts) and re-assembled on the main thread. The same answers
 // as the inline path: every key, issues at the right file:line, lazily located semantic errors;
 // and the idle worker does not keep the process alive (a test file that hangs at its end fails).
@@ -42,7 +42,7 @@ function root(queues: string) {
 
 const lineOf = (text: string, needle: string) => text.slice(0, text.indexOf(needle)).split('\n').length;
 
-test('a queues file over 128 KiB compiles through the worker: every domain with its own values', async () => {
+test('a queues file over the worker threshold compiles through the worker: every domain with its own values', async () => {
   const text = bigQueues(4000);
   assert.ok(text.length >= WORKER_THRESHOLD * 1.5, `${text.length} bytes: over the worker threshold`);
   const res = await compileConfig({ root: root(text) });

@@ -127,3 +127,43 @@ describe('MessageBuffer', () => {
     assert.equal(b.replaceHead(head.length, big).subarray(0, 100_000).toString(), big.toString());
   });
 });
+
+describe('DataNormalizer: body against a reference, random input cut at random places', () => {
+  /** What the body must become: every CR, LF or CRLF a CRLF, then lines cut every 998 octets. */
+  function reference(body: string): string {
+    return body
+      .replace(/\r\n|\r|\n/g, '\r\n')
+      .split('\r\n')
+      .map((l) => l.match(new RegExp(`[^]{1,${MAX_LINE}}`, 'g'))?.join('\r\n') ?? '')
+      .join('\r\n');
+  }
+  let seed = 20261202;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  function randomBody(): string {
+    let s = '';
+    const n = Math.floor(rnd() * 4000);
+    for (let k = 0; k < n; k++) {
+      const r = rnd();
+      if (r < 0.03) s += '\r\n';
+      else if (r < 0.034) s += '\r';
+      else if (r < 0.038) s += '\n';
+      else if (r < 0.0385) s += 'L'.repeat(900 + Math.floor(rnd() * 300)); // around the 998 limit
+      else s += 'a';
+    }
+    return s;
+  }
+
+  test('1,000 random bodies: Normalize/Wrap output equals the reference in every chunking; Reject flags exactly the irregular ones', () => {
+    const head = 'Subject: x\r\n\r\n';
+    for (let t = 0; t < 1000; t++) {
+      const body = randomBody();
+      const input = Buffer.from(head + body, 'latin1');
+      const want = head + reference(body);
+      const cuts = [0, 1, 2, 3, 7, 64, 1 + Math.floor(rnd() * 1500)];
+      for (const size of cuts) assert.equal(run(input, NORMAL, size).out, want, `body ${t}, chunks of ${size || 'all'}`);
+      const irregular = want !== head + body;
+      const rejected = run(input, { bareNewline: 'Reject', longLines: 'Reject' }, cuts[6]).violation;
+      assert.equal(rejected !== undefined, irregular, `body ${t}: violation ${rejected}`);
+    }
+  });
+});

@@ -1,0 +1,309 @@
+// bench/million: many messages queued for a suspended destination (issue 10 item 4).
+//
+//   node dist/bench/million.js [--messages 1000000] [--sessions 20] [--size 2048] [--profile DIR]
+//
+// `--profile DIR`: a CPU profile of the restarted server (restart scan and delivery) in DIR.
+//
+// 1. `kumo-ts sink` and `kumo-ts serve` (temp config: durable lmdb spool and records outside the
+//    config root, example.net routed by mx_list to the sink, HTTP API on loopback); the domain
+//    is suspended through the admin API (`POST /api/admin/suspend/v1`) before anything is sent.
+// 2. N messages are injected over S sessions, MAIL/RCPT/DATA pipelined, sessions reused (the
+//    fastest honest path: each 250 comes after the durable spool write).
+// 3. Figures: RSS (VmRSS, RssAnon) of the server before and after, per queued message; the
+//    spool's size on disk.
+// 4. Restart: SIGTERM, then a new `kumo-ts serve` on the same spool; restart-to-scheduled = from
+//    the spawn to queue-summary counting N scheduled (the suspension is admin state kept on
+//    disk, so nothing leaves). RSS again.
+// 5. The suspension is lifted (DELETE): delivery rate until the sink has counted N.
+//
+// Every figure is printed with the 1-minute load average when it was taken: the machine may be
+// shared with other work.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { BIN, freePort, startServe } from './_serve.js';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const MESSAGES = Number(args.get('messages') ?? 1_000_000);
+const SESSIONS = Number(args.get('sessions') ?? 20);
+const SIZE = Number(args.get('size') ?? 2048);
+const PROFILE_DIR = args.get('profile');
+const load = () => `[load ${loadavg()[0]!.toFixed(1)}]`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------- the sink ----------
+
+interface Sink {
+  child: ChildProcess;
+  port: number;
+  messages: number;
+}
+
+async function startSink(): Promise<Sink> {
+  const child = spawn(process.execPath, [BIN, 'sink', '--listen', '127.0.0.1:0', '--json', '--stats-interval', '100ms'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const sink: Sink = { child, port: 0, messages: 0 };
+  let buf = '';
+  await new Promise<void>((res, rej) => {
+    child.once('exit', () => rej(new Error('sink exited')));
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) {
+        const ev = JSON.parse(buf.slice(0, i)) as { event: string; port?: number; messages?: number };
+        if (ev.event === 'listening') {
+          sink.port = ev.port!;
+          res();
+        } else if (ev.messages !== undefined && ev.messages > sink.messages) sink.messages = ev.messages;
+      }
+    });
+  });
+  return sink;
+}
+
+// ---------- kumo-ts ----------
+
+async function writeConfig(root: string, sinkPort: number): Promise<{ conf: string; smtp: number; http: number }> {
+  const conf = join(root, 'config');
+  mkdirSync(conf);
+  const smtp = await freePort();
+  const http = await freePort();
+  writeFileSync(join(conf, 'kumo.toml'), `
+[http]
+enabled = true
+listen = "127.0.0.1:${http}"
+[spool]
+path = ${JSON.stringify(join(root, 'data/spool'))}
+[logs]
+path = ${JSON.stringify(join(root, 'data/logs'))}
+[dns]
+mode = "static"
+zone_file = "zone.toml"
+[listener.smtp]
+listen = "127.0.0.1:${smtp}"
+max_messages_per_connection = 10000000
+`);
+  writeFileSync(join(conf, 'zone.toml'), '["mx.bench.test"]\na = ["127.0.0.1"]\n');
+  writeFileSync(join(conf, 'queues.toml'), `[queue.'example.net']\nmx_list = [{ name = "sink.bench.test", addr = "127.0.0.1:${sinkPort}" }]\n`);
+  writeFileSync(join(conf, 'shaping.toml'), '["example.net"]\nmx_rollup = false\nconnection_limit = 20\nmax_deliveries_per_connection = 10000000\nmax_connection_rate = "1000/s"\n');
+  return { conf, smtp, http };
+}
+
+async function api<T>(http: number, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const res = await request(`http://127.0.0.1:${http}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`${method} ${path}: ${res.statusCode} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+interface Summary {
+  totals: { scheduled: number; ready: number; received_total: number; delivered_total: number };
+}
+
+function memory(pid: number): { rss: number; anon: number } {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN) * 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon') };
+}
+
+function diskBytes(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) n += diskBytes(p);
+    else n += statSync(p).blocks * 512;
+  }
+  return n;
+}
+
+/** startServe waits for the SMTP port; the HTTP API starts after it. */
+async function waitPort(port: number): Promise<void> {
+  for (let i = 0; ; i++) {
+    const up = await new Promise<boolean>((res) => {
+      const c = connect(port, '127.0.0.1', () => {
+        c.destroy();
+        res(true);
+      }).once('error', () => res(false));
+    });
+    if (up) return;
+    if (i > 600) throw new Error(`port ${port} did not open`);
+    await sleep(50);
+  }
+}
+
+function stop(child: ChildProcess): Promise<number> {
+  const t0 = Date.now();
+  child.kill('SIGTERM');
+  return new Promise((res) => child.once('exit', () => res(Date.now() - t0)));
+}
+
+// ---------- load: pipelined sessions ----------
+
+class Session {
+  private buf = '';
+  private waiters: ((line: string) => void)[] = [];
+  private lines: string[] = [];
+  private constructor(private readonly s: Socket) {
+    s.setNoDelay(true);
+    s.setEncoding('latin1');
+    s.on('data', (d: string) => {
+      this.buf += d;
+      for (let nl; (nl = this.buf.indexOf('\r\n')) >= 0; ) {
+        const line = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 2);
+        if (line[3] === '-') continue;
+        const w = this.waiters.shift();
+        if (w) w(line);
+        else this.lines.push(line);
+      }
+    });
+  }
+  static open(port: number): Promise<Session> {
+    return new Promise((resolve, reject) => {
+      const s = connect(port, '127.0.0.1', () => resolve(new Session(s)));
+      s.once('error', reject);
+    });
+  }
+  reply(): Promise<string> {
+    const l = this.lines.shift();
+    if (l !== undefined) return Promise.resolve(l);
+    return new Promise((r) => this.waiters.push(r));
+  }
+  write(d: string): void {
+    this.s.write(d);
+  }
+  close(): void {
+    this.s.end('QUIT\r\n');
+  }
+}
+
+const BODY_LINE = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.\r\n';
+function body(i: number): string {
+  let b = `From: bench@example.org\r\nTo: rcpt@example.net\r\nSubject: million ${i}\r\nMessage-ID: <m-${i}-${process.pid}@example.org>\r\n\r\n`;
+  while (b.length + BODY_LINE.length < SIZE) b += BODY_LINE;
+  return b + '.\r\n';
+}
+
+async function inject(port: number, serverPid: number): Promise<{ accepted: number; failed: number; secs: number; peakRss: number }> {
+  let next = 0;
+  let accepted = 0;
+  let failed = 0;
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    try {
+      peakRss = Math.max(peakRss, memory(serverPid).rss);
+    } catch {
+      /* gone */
+    }
+  }, 500);
+  let lastReport = Date.now();
+  const t0 = performance.now();
+  const worker = async (w: number) => {
+    const s = await Session.open(port);
+    await s.reply();
+    s.write(`EHLO million${w}.example\r\n`);
+    await s.reply();
+    while (next < MESSAGES) {
+      const i = next++;
+      s.write(`MAIL FROM:<bench@example.org>\r\nRCPT TO:<rcpt${i % 1000}@example.net>\r\nDATA\r\n`);
+      const [m, r, d] = [await s.reply(), await s.reply(), await s.reply()];
+      if (!m.startsWith('250') || !r.startsWith('250') || !d.startsWith('354')) {
+        failed++;
+        if (!d.startsWith('354')) continue;
+      }
+      s.write(body(i));
+      if ((await s.reply()).startsWith('250')) accepted++;
+      else failed++;
+      if (w === 0 && Date.now() - lastReport > 10_000) {
+        lastReport = Date.now();
+        const secs = (performance.now() - t0) / 1000;
+        console.log(`  ... ${accepted} accepted in ${secs.toFixed(0)} s (${Math.round(accepted / secs)}/s) ${load()}, server RSS ${(memory(serverPid).rss / 2 ** 20).toFixed(0)} MB`);
+      }
+    }
+    s.close();
+  };
+  await Promise.all(Array.from({ length: SESSIONS }, (_, w) => worker(w)));
+  clearInterval(sampler);
+  return { accepted, failed, secs: (performance.now() - t0) / 1000, peakRss };
+}
+
+// ---------- the run ----------
+
+const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
+const perMsg = (b: number) => `${(b / MESSAGES / 1024).toFixed(2)} KB/message`;
+console.log(`million: ${MESSAGES} messages of ${SIZE} B over ${SESSIONS} pipelined sessions, held by a suspension; machine ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, ${new Date().toISOString()}`);
+const root = mkdtempSync(join(tmpdir(), 'kumo-bench-million-'));
+const sink = await startSink();
+const cfg = await writeConfig(root, sink.port);
+let server = await startServe({ conf: cfg.conf, cwd: root, port: cfg.smtp });
+await waitPort(cfg.http);
+let exitCode = 0;
+try {
+  const sus = await api<{ id: string }>(cfg.http, 'POST', '/api/admin/suspend/v1', { domain: 'example.net', reason: 'bench/million holds the queue', duration: '24h' });
+  await sleep(1000); // let start-up garbage settle before the baseline
+  const m0 = memory(server.pid!);
+  console.log(`  idle server ${load()}: RSS ${mb(m0.rss)} (anonymous ${mb(m0.anon)})`);
+
+  const inj = await inject(cfg.smtp, server.pid!);
+  const m1 = memory(server.pid!);
+  console.log(`  injected ${inj.accepted} (${inj.failed} failed) in ${inj.secs.toFixed(1)} s = ${Math.round(inj.accepted / inj.secs)} msgs/s ${load()}`);
+  console.log(`  RSS after injection ${mb(m1.rss)} (peak sampled ${mb(inj.peakRss)}), anonymous ${mb(m1.anon)}: +${mb(m1.rss - m0.rss)} = ${perMsg(m1.rss - m0.rss)} RSS, ${perMsg(m1.anon - m0.anon)} anonymous`);
+  const held = await api<Summary>(cfg.http, 'GET', '/api/admin/queue-summary/v1');
+  console.log(`  queue: ${held.totals.scheduled} scheduled, ${held.totals.ready} ready, ${held.totals.delivered_total} delivered (suspended: nothing may leave)`);
+  if (sink.messages) console.log(`  WARNING: the sink received ${sink.messages} while suspended`);
+  const spool = diskBytes(join(root, 'data/spool'));
+  console.log(`  spool on disk: ${mb(spool)} = ${perMsg(spool)} (bodies ${SIZE} B + trace headers + metadata)`);
+
+  const stopMs = await stop(server);
+  console.log(`  SIGTERM: stopped in ${stopMs} ms`);
+  const tStart = Date.now();
+  server = await startServe({ conf: cfg.conf, cwd: root, port: cfg.smtp, cpuProfDir: PROFILE_DIR });
+  const listening = Date.now() - tStart;
+  await waitPort(cfg.http);
+  let s: Summary;
+  for (;;) {
+    s = await api<Summary>(cfg.http, 'GET', '/api/admin/queue-summary/v1');
+    if (s.totals.scheduled + s.totals.ready >= inj.accepted) break;
+    await sleep(250);
+  }
+  const scheduledMs = Date.now() - tStart;
+  const m2 = memory(server.pid!);
+  console.log(`  restart ${load()}: SMTP listening after ${listening} ms; all ${s.totals.scheduled + s.totals.ready} scheduled after ${(scheduledMs / 1000).toFixed(1)} s (target ≤ 60 s)`);
+  console.log(`  RSS after restart ${mb(m2.rss)} (anonymous ${mb(m2.anon)}) = ${perMsg(m2.rss)} total (target ≤ 1.5 KB/message at 1,000,000)`);
+
+  const sinkBefore = sink.messages;
+  const tOpen = Date.now();
+  await api(cfg.http, 'DELETE', '/api/admin/suspend/v1', { id: sus.id });
+  let lastSeen = sink.messages;
+  let lastChange = Date.now();
+  let lastReport = Date.now();
+  while (sink.messages - sinkBefore < inj.accepted) {
+    if (sink.messages !== lastSeen) {
+      lastSeen = sink.messages;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > 60_000) break;
+    if (Date.now() - lastReport > 10_000) {
+      lastReport = Date.now();
+      console.log(`  ... ${sink.messages - sinkBefore} delivered ${load()}`);
+    }
+    await sleep(50);
+  }
+  const openSecs = (Date.now() - tOpen) / 1000;
+  const delivered = sink.messages - sinkBefore;
+  console.log(`  opened ${load()}: ${delivered} delivered in ${openSecs.toFixed(1)} s = ${Math.round(delivered / openSecs)} msgs/s`);
+  console.log(JSON.stringify({ bench: 'million', messages: MESSAGES, size: SIZE, injected: inj.accepted, injectRate: inj.accepted / inj.secs, rssIdle: m0.rss, rssAfterInject: m1.rss, anonAfterInject: m1.anon, spoolBytes: spool, restartToScheduledMs: scheduledMs, rssAfterRestart: m2.rss, delivered, deliveryRate: delivered / openSecs, load: loadavg()[0] }));
+  if (delivered < inj.accepted || inj.failed) exitCode = 1;
+} finally {
+  await stop(server);
+  sink.child.kill('SIGTERM');
+  rmSync(root, { recursive: true, force: true });
+}
+process.exit(exitCode);
