@@ -87,9 +87,9 @@ export async function injectV1(deps: ReceptionDeps, req: InjectV1Request, peer: 
       const r = recipients[i]!;
       try {
         if (spoolDown) throw new Error('4.3.0 spool unavailable, please try again later');
-        const data = await gen.build(r, kept[i] ?? gen.render(r));
+        const msg = await gen.build(r, kept[i] ?? gen.render(r));
         kept[i] = undefined;
-        const out = await receiveMessage(deps, { ...source, data, sender: req.envelope_sender, recipients: [r.email], reportOnly: [] });
+        const out = await receiveMessage(deps, { ...source, ...msg, sender: req.envelope_sender, recipients: [r.email], reportOnly: [] });
         if (out.ok) {
           res.success_count++;
           continue;

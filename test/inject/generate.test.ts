@@ -13,7 +13,7 @@ const GIF = 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
 async function generate(req: InjectV1Request, i = 0): Promise<string> {
   const g = compileRequest(req);
   const r: InjectRecipient = req.recipients[i]!;
-  return (await g.build(r, g.render(r))).toString('utf8');
+  return (await g.build(r, g.render(r))).data.toString('utf8');
 }
 
 const builder = (content: InjectV1Request['content'], extra: Partial<InjectV1Request> = {}): InjectV1Request => ({
