@@ -4,17 +4,18 @@
  * parts, base64 attachments, boundaries) is composed ONCE per request by MailComposer, with a
  * marker in place of each body part; each recipient's message is that structure with the
  * recipient's header block (fields formatted as a nodemailer MimeNode formats them, see
- * header-fields.ts: address formatting, RFC 2047 words, folding; plus Date, Message-ID) and its parts quoted-printable encoded by nodemailer's qp
- * encoder in place of the markers. (Composing every message through nodemailer's streams costs
+ * header-fields.ts: address formatting, RFC 2047 words, folding; plus Date, Message-ID) and
+ * its parts quoted-printable encoded by nodemailer's qp encoder (part-encoder.ts) in place of
+ * the markers. (Composing every message through nodemailer's streams costs
  * about ten times as much CPU.) A string request is used as it is, with its line endings made
  * CRLF and a Date / Message-ID added when absent.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
-import * as qp from 'nodemailer/lib/qp';
 import { rfc5322Date } from '../smtp/trace-headers.js';
 import { HeaderFields } from './header-fields.js';
+import { PartEncoder } from './part-encoder.js';
 
 export interface Mailbox {
   readonly email: string;
@@ -71,6 +72,10 @@ export class ComposedShape {
 
   /** formats the header fields of this request's messages */
   private readonly fields = new HeaderFields();
+
+  /** quoted-printable text and HTML parts (lines alike for every recipient are encoded once) */
+  private readonly textPart = new PartEncoder();
+  private readonly htmlPart = new PartEncoder();
 
   /** the From and Reply-To fields, CRLF-terminated (the same for every recipient) */
   private readonly fixed: string;
@@ -129,8 +134,9 @@ export class ComposedShape {
       'MIME-Version: 1.0\r\n' + this.structural + '\r\n';
     let out = head;
     for (const seg of this.segments) {
-      if (seg === 'text') out += encodePart(p.text ?? '');
-      else if (seg === 'html') out += encodePart(p.html ?? '');
+      // what is signed is what is sent: CRLF line endings
+      if (seg === 'text') out += this.textPart.encode(normalizeCrlf(p.text ?? ''));
+      else if (seg === 'html') out += this.htmlPart.encode(normalizeCrlf(p.html ?? ''));
       else out += seg;
     }
     // the markers were latin1-decoded; the header fields and encoded parts are ASCII
@@ -139,11 +145,6 @@ export class ComposedShape {
 }
 
 const STRUCTURAL = /^(content-(type|transfer-encoding)|mime-version)$/i;
-
-/** A body part as quoted-printable lines (what signed is what is sent: CRLF line endings). */
-function encodePart(s: string): string {
-  return qp.wrap(qp.encode(Buffer.from(normalizeCrlf(s), 'utf8')), 76);
-}
 
 /** KumoMTA's normalize_crlf: a lone CR or a lone LF becomes CRLF. */
 export function normalizeCrlf(s: string): string {
