@@ -85,6 +85,16 @@ describe('inject generation', () => {
     assert.match(stat, /\r\nSubject: \{\{ name \}\}\r\n/);
   });
 
+  it('compiled templates are kept by source and kind: the same source autoescapes in HTML only, request after request', async () => {
+    for (let i = 0; i < 2; i++) {
+      const msg = await generate(builder({ text_body: '[{{ code }}]', html_body: '[{{ code }}]' }));
+      assert.match(msg, /text\/plain; charset=utf-8\r\n(?:.+\r\n)*\r\n\[A&B\]\r\n/);
+      assert.match(msg, /text\/html; charset=utf-8\r\n(?:.+\r\n)*\r\n\[A&amp;B\]\r\n/);
+    }
+    // a template that does not compile is refused every time
+    for (let i = 0; i < 2; i++) assert.throws(() => compileRequest(builder({ text_body: '{{ x ' })), TemplateError);
+  });
+
   it('a template error names the part: at compile time and at render time', () => {
     assert.throws(() => compileRequest(builder({ text_body: 'ok', html_body: '<p>{{ name </p>' })), (e: unknown) => {
       assert.ok(e instanceof TemplateError);
