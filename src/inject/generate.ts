@@ -22,11 +22,17 @@ export class InjectRequestError extends Error {
 /** The rendered template parts of one recipient (the strings; the MIME is built from them). */
 export type Rendered = { readonly kind: 'raw'; readonly text: string } | { readonly kind: 'builder'; readonly subject?: string; readonly headers: readonly (readonly [string, string])[]; readonly text?: string; readonly html?: string };
 
+/** One recipient's message; `headerLength` (header block and blank line) when the generator knows it. */
+export interface GeneratedMessage {
+  readonly data: Buffer;
+  readonly headerLength?: number;
+}
+
 export interface Generator {
   /** renders one recipient's parts; throws a TemplateError naming the part */
   render(r: InjectRecipient): Rendered;
-  /** the message bytes for one recipient */
-  build(r: InjectRecipient, rendered: Rendered): Promise<Buffer>;
+  /** the message for one recipient */
+  build(r: InjectRecipient, rendered: Rendered): Promise<GeneratedMessage>;
 }
 
 /** Checks what the JSON Schema cannot (addresses with a reason, base64, a body part) and compiles the templates. */
@@ -46,7 +52,7 @@ export function compileRequest(req: InjectV1Request): Generator {
     const t = compileTemplate('content', req.content, { html: false, dialect });
     return {
       render: (r) => ({ kind: 'raw', text: t.render(vars(r)) }),
-      build: async (_r, rendered) => completeMessage((rendered as { text: string }).text, senderDomain),
+      build: async (_r, rendered) => ({ data: completeMessage((rendered as { text: string }).text, senderDomain) }),
     };
   }
 
@@ -75,6 +81,7 @@ export function compileRequest(req: InjectV1Request): Generator {
     text: text !== undefined,
     html: html !== undefined,
     attachments,
+    headerNames: headers.map(([n]) => n),
     fallbackDomain: senderDomain,
   };
   // the MIME structure is composed once, at the first message

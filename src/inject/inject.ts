@@ -1,16 +1,17 @@
 /**
  * One inject request through the reception path shared with SMTP: every generated message gets
- * the tenant/campaign headers read, trace headers, DKIM, a durable spool write (group-committed
- * with the request's other messages) and a Reception record naming the HTTP peer, before the
- * answer is sent.
+ * the tenant/campaign headers read, trace headers, DKIM, a durable spool write and a Reception
+ * record naming the HTTP peer, before the answer is sent. The messages are spooled in batches
+ * (src/smtp/reception-batch.ts): one lmdb transaction and one fsync per batch, all of a batch
+ * stored or none of it, so the counts of the answer are exact even when the spool fails.
  *
  * Every template is rendered for every recipient before anything is spooled, so that a template
  * error refuses the whole request with nothing spooled. Renderings are kept up to a budget;
  * past it they are redone at spool time (a large request costs CPU, not RAM).
  */
 import { LISTENER_DEFAULTS } from '../smtp/listener-config.js';
-import { receiveMessage } from '../smtp/reception.js';
-import type { ReceptionDeps, ReceptionSource } from '../smtp/reception.js';
+import type { IncomingMessage, ReceptionDeps, ReceptionSource } from '../smtp/reception.js';
+import { receiveBatch } from '../smtp/reception-batch.js';
 import { compileRequest, renderedSize } from './generate.js';
 import type { Rendered } from './generate.js';
 import type { InjectV1Request, InjectV1Response } from './schema.js';
@@ -35,8 +36,14 @@ export class SpoolUnavailableError extends Error {
 
 /** renderings kept between the check pass and the spool pass, per request */
 const KEEP_RENDERED_BYTES = 64 * 1024 * 1024;
-/** messages of one request being composed/spooled at once (their fsyncs are shared) */
-const CONCURRENCY = 128;
+/**
+ * A request's messages are spooled in batches of at most this many messages / bytes (one
+ * lmdb transaction and one fsync each): building a batch holds the event loop, and lmdb holds
+ * a copy of a batch until its commit.
+ */
+const BATCH_MESSAGES = 256;
+const BATCH_BYTES = 8 * 1024 * 1024;
+const SPOOL_DOWN = '451 4.3.0 spool unavailable, please try again later';
 
 /**
  * Generates and spools one message per recipient. Throws InjectRequestError / TemplateError
@@ -79,31 +86,56 @@ export async function injectV1(deps: ReceptionDeps, req: InjectV1Request, peer: 
   };
 
   const res: InjectV1Response = { success_count: 0, fail_count: 0, failed_recipients: [], errors: [] };
+  const fail = (email: string, why: string) => {
+    res.fail_count++;
+    res.failed_recipients.push(email);
+    res.errors.push(`${email}: ${why}`);
+  };
   let spoolDown = false;
-  let next = 0;
-  const worker = async () => {
-    while (next < recipients.length) {
-      const i = next++;
+  const spoolBatch = async (batch: readonly { email: string; m: IncomingMessage }[]) => {
+    let outcomes;
+    try {
+      outcomes = await receiveBatch(deps, batch.map((b) => b.m));
+    } catch (e) {
+      // receiveBatch throws only before its spool write: none of the batch is stored
+      for (const b of batch) fail(b.email, (e as Error).message);
+      return;
+    }
+    outcomes.forEach((out, k) => {
+      if (out.ok) return void res.success_count++;
+      if (out.reason === 'spool') spoolDown = true;
+      fail(batch[k]!.email, `${out.code} ${out.reply}`);
+    });
+  };
+
+  // pass 2: batches of messages, each batch one durable spool write; the next batch is built
+  // while the previous one is being written
+  let writing: Promise<void> = Promise.resolve();
+  let i = 0;
+  while (i < recipients.length) {
+    const batch: { email: string; m: IncomingMessage }[] = [];
+    let bytes = 0;
+    for (; i < recipients.length && batch.length < BATCH_MESSAGES && bytes < BATCH_BYTES; i++) {
       const r = recipients[i]!;
       try {
-        if (spoolDown) throw new Error('4.3.0 spool unavailable, please try again later');
-        const data = await gen.build(r, kept[i] ?? gen.render(r));
-        kept[i] = undefined;
-        const out = await receiveMessage(deps, { ...source, data, sender: req.envelope_sender, recipients: [r.email], reportOnly: [] });
-        if (out.ok) {
-          res.success_count++;
-          continue;
-        }
-        if (out.reason === 'spool') spoolDown = true;
-        throw new Error(`${out.code} ${out.reply}`);
+        const msg = await gen.build(r, kept[i] ?? gen.render(r));
+        bytes += msg.data.length;
+        batch.push({ email: r.email, m: { ...source, ...msg, sender: req.envelope_sender, recipients: [r.email], reportOnly: [] } });
       } catch (e) {
-        res.fail_count++;
-        res.failed_recipients.push(r.email);
-        res.errors.push(`${r.email}: ${(e as Error).message}`);
+        fail(r.email, (e as Error).message);
       }
+      kept[i] = undefined;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, recipients.length) }, worker));
+    await writing;
+    if (spoolDown) {
+      // the spool refuses writes: the rest is not attempted
+      for (const b of batch) fail(b.email, SPOOL_DOWN);
+      for (; i < recipients.length; i++) fail(recipients[i]!.email, SPOOL_DOWN);
+      break;
+    }
+    writing = spoolBatch(batch);
+  }
+  await writing;
   if (spoolDown) throw new SpoolUnavailableError(res);
   return res;
 }

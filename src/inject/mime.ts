@@ -3,18 +3,19 @@
  * request's MIME structure (multipart/alternative for text + HTML, multipart/related for inline
  * parts, base64 attachments, boundaries) is composed ONCE per request by MailComposer, with a
  * marker in place of each body part; each recipient's message is that structure with the
- * recipient's header block (built by a nodemailer MimeNode: address formatting, RFC 2047
- * words, folding, Date, Message-ID) and its parts quoted-printable encoded by nodemailer's qp
- * encoder in place of the markers. (Composing every message through nodemailer's streams costs
+ * recipient's header block (fields formatted as a nodemailer MimeNode formats them, see
+ * header-fields.ts: address formatting, RFC 2047 words, folding; plus Date, Message-ID) and
+ * its parts quoted-printable encoded by nodemailer's qp encoder (part-encoder.ts) in place of
+ * the markers. (Composing every message through nodemailer's streams costs
  * about ten times as much CPU.) A string request is used as it is, with its line endings made
  * CRLF and a Date / Message-ID added when absent.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
-import MimeNode from 'nodemailer/lib/mime-node';
-import * as qp from 'nodemailer/lib/qp';
 import { rfc5322Date } from '../smtp/trace-headers.js';
+import { HeaderFields } from './header-fields.js';
+import { PartEncoder } from './part-encoder.js';
 
 export interface Mailbox {
   readonly email: string;
@@ -35,6 +36,8 @@ export interface MessageShape {
   readonly text: boolean;
   readonly html: boolean;
   readonly attachments: readonly PreparedAttachment[];
+  /** the names of the request's `headers`, in the order every recipient's `RecipientParts.headers` has them */
+  readonly headerNames: readonly string[];
   /** the Message-ID domain when there is no From (the envelope sender's) */
   readonly fallbackDomain?: string;
 }
@@ -48,13 +51,7 @@ export interface RecipientParts {
   readonly html?: string;
 }
 
-const address = (m: Mailbox): Mail.Address => ({ name: m.name ?? '', address: m.email });
-
-/**
- * The parent of the nodes that format header fields: as non-root nodes they emit only the
- * fields they are given (no Date, Message-ID or MIME-Version of their own).
- */
-const HEADER_ROOT = new MimeNode('multipart/mixed', { baseBoundary: 'unused' });
+const address = (m: Mailbox) => ({ name: m.name ?? '', address: m.email });
 
 /** The MIME structure of a request's messages, composed once; `build` makes one recipient's message. */
 export class ComposedShape {
@@ -66,12 +63,19 @@ export class ComposedShape {
     private readonly segments: readonly (string | 'text' | 'html')[],
   ) {
     this.idDomain = (shape.from?.email ?? '').split('@').pop() || shape.fallbackDomain || 'localhost';
-    const node = new MimeNode('text/plain', { rootNode: HEADER_ROOT, parentNode: HEADER_ROOT, newline: '\r\n' });
-    if (shape.from) node.setHeader('From', address(shape.from));
-    if (shape.replyTo) node.setHeader('Reply-To', address(shape.replyTo));
-    const fixed = node.buildHeaders().replace(/^Content-Type:.*(?:\r\n[ \t].*)*(?:\r\n|$)/, '');
-    this.fixed = fixed ? `${fixed}\r\n` : '';
+    this.own = new Set(shape.headerNames.map((n) => n.toLowerCase()));
+    this.fixed = (shape.from ? this.fields.field('From', address(shape.from)) : '') + (shape.replyTo ? this.fields.field('Reply-To', address(shape.replyTo)) : '');
   }
+
+  /** the lower-case names of the request's own header fields (they take the place of generated ones) */
+  private readonly own: ReadonlySet<string>;
+
+  /** formats the header fields of this request's messages */
+  private readonly fields = new HeaderFields();
+
+  /** quoted-printable text and HTML parts (lines alike for every recipient are encoded once) */
+  private readonly textPart = new PartEncoder();
+  private readonly htmlPart = new PartEncoder();
 
   /** the From and Reply-To fields, CRLF-terminated (the same for every recipient) */
   private readonly fixed: string;
@@ -115,37 +119,32 @@ export class ComposedShape {
     return new ComposedShape(shape, structural, segments);
   }
 
-  /** One recipient's message (CRLF line endings). */
-  build(p: RecipientParts): Buffer {
-    const own = new Set(p.headers.map(([n]) => n.toLowerCase()));
-    // nodemailer formats the header fields that vary by recipient (To, Subject, the request's
-    // headers); the ones that do not (From, Reply-To) were formatted once
-    const node = new MimeNode('text/plain', { rootNode: HEADER_ROOT, parentNode: HEADER_ROOT, newline: '\r\n' });
-    if (!own.has('to')) node.setHeader('To', address(p.to));
-    if (p.subject !== undefined && !own.has('subject')) node.setHeader('Subject', p.subject);
+  /** One recipient's message (CRLF line endings); `headerLength` is its header block's, blank line included. */
+  build(p: RecipientParts): { data: Buffer; headerLength: number } {
+    const own = this.own;
+    // the fields that vary by recipient (To, Subject, the request's headers) are formatted per
+    // message; the ones that do not (From, Reply-To) were formatted once
+    let head = this.fixed;
+    if (!own.has('to')) head += this.fields.field('To', address(p.to));
+    if (p.subject !== undefined && !own.has('subject')) head += this.fields.field('Subject', p.subject);
     // the MIME structure's own fields are the composer's
-    for (const [k, v] of p.headers) if (!/^(content-(type|transfer-encoding)|mime-version)$/i.test(k)) node.addHeader(k, v);
-    // the node's own Content-Type comes first: the composed structure's takes its place, last
-    const fields = node.buildHeaders().replace(/^Content-Type:.*(?:\r\n[ \t].*)*(?:\r\n|$)/, '');
-    const head = `${this.fixed}${fields}${fields ? '\r\n' : ''}` +
-      (own.has('date') ? '' : `Date: ${rfc5322Date(new Date())}\r\n`) +
+    for (const [k, v] of p.headers) if (!STRUCTURAL.test(k)) head += this.fields.field(k, v);
+    head += (own.has('date') ? '' : `Date: ${rfc5322Date(new Date())}\r\n`) +
       (own.has('message-id') ? '' : `Message-ID: <${randomUUID()}@${this.idDomain}>\r\n`) +
-      'MIME-Version: 1.0\r\n';
-    let out = head + this.structural + '\r\n';
+      'MIME-Version: 1.0\r\n' + this.structural + '\r\n';
+    let out = head;
     for (const seg of this.segments) {
-      if (seg === 'text') out += encodePart(p.text ?? '');
-      else if (seg === 'html') out += encodePart(p.html ?? '');
+      // what is signed is what is sent: CRLF line endings
+      if (seg === 'text') out += this.textPart.encode(normalizeCrlf(p.text ?? ''));
+      else if (seg === 'html') out += this.htmlPart.encode(normalizeCrlf(p.html ?? ''));
       else out += seg;
     }
-    // the markers were latin1-decoded; the encoded parts are ASCII
-    return Buffer.from(out, 'latin1');
+    // the markers were latin1-decoded; the header fields and encoded parts are ASCII
+    return { data: Buffer.from(out, 'latin1'), headerLength: head.length };
   }
 }
 
-/** A body part as quoted-printable lines (what signed is what is sent: CRLF line endings). */
-function encodePart(s: string): string {
-  return qp.wrap(qp.encode(Buffer.from(normalizeCrlf(s), 'utf8')), 76);
-}
+const STRUCTURAL = /^(content-(type|transfer-encoding)|mime-version)$/i;
 
 /** KumoMTA's normalize_crlf: a lone CR or a lone LF becomes CRLF. */
 export function normalizeCrlf(s: string): string {

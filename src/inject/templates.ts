@@ -1,7 +1,8 @@
 /**
  * Jinja-style templates for inject requests (KumoMTA uses minijinja; nunjucks speaks the same
- * syntax). Each template is compiled once per request and rendered per recipient. HTML parts
- * autoescape substitutions; text parts, headers and subjects do not.
+ * syntax). Each template is compiled once (and kept for the next requests carrying it) and
+ * rendered per recipient. HTML parts autoescape substitutions; text parts, headers and
+ * subjects do not.
  *
  * Templates come from API clients: they must not reach JavaScript internals. nunjucks resolves
  * `a.b` and bare names through two runtime functions; both are narrowed here so that a
@@ -72,6 +73,31 @@ function environments() {
   return envs;
 }
 
+/**
+ * Compiled templates by source, most recently used last: the requests of a campaign carry the
+ * same templates, and compiling them costs more than rendering them for a batch of recipients.
+ * A template is code without state (each render has its own context), so requests share it.
+ */
+const cache = new Map<string, nunjucks.Template>();
+const MAX_CACHED = 256;
+const MAX_CACHED_SOURCE = 256 * 1024;
+
+function compiled(src: string, html: boolean): nunjucks.Template {
+  const key = `${html ? 'h' : 't'}${src}`;
+  const known = cache.get(key);
+  if (known) {
+    cache.delete(key);
+    cache.set(key, known);
+    return known;
+  }
+  const t = new nunjucks.Template(src, html ? environments().html : environments().text, undefined, true);
+  if (src.length <= MAX_CACHED_SOURCE) {
+    cache.set(key, t);
+    if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
+  }
+  return t;
+}
+
 /** nunjucks prefixes its messages with "(unknown path) [Line 1, Column 4]\n  "; keep one line. */
 function cleanMessage(e: unknown): string {
   return String((e as Error)?.message ?? e).replace(/^\(unknown path\)\s*/, '').replace(/\s*\n\s*/g, ' ').trim();
@@ -80,10 +106,9 @@ function cleanMessage(e: unknown): string {
 /** Compiles `src` now (syntax errors throw a TemplateError naming `part`); `Static` keeps it literal. */
 export function compileTemplate(part: string, src: string, opts: { html: boolean; dialect?: 'Jinja' | 'Static' }): CompiledTemplate {
   if (opts.dialect === 'Static' || !/\{[{%#]/.test(src)) return { part, render: () => src };
-  const env = opts.html ? environments().html : environments().text;
   let t: nunjucks.Template;
   try {
-    t = new nunjucks.Template(src, env, undefined, true);
+    t = compiled(src, opts.html);
   } catch (e) {
     throw new TemplateError(part, cleanMessage(e));
   }

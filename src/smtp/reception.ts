@@ -95,6 +95,25 @@ export type ReceptionResult = { ok: true; id: string; reply: string } | { ok: fa
  */
 export async function receiveMessage(deps: ReceptionDeps, m: IncomingMessage): Promise<ReceptionResult> {
   const snapshot = deps.store.current;
+  const prepared = await prepareMessage(deps, snapshot, m);
+  if (!prepared.ok) return prepared;
+  return spoolPrepared(deps, snapshot, m, prepared);
+}
+
+/** A message ready for the spool: its envelope, its final bytes, and the records of a report it carries. */
+export interface PreparedMessage {
+  readonly meta: SpoolMeta;
+  readonly message: Buffer;
+  readonly reports: readonly LogRecord[];
+}
+
+export type ReceptionRefusal = Extract<ReceptionResult, { ok: false }>;
+
+/**
+ * Reception up to the spool write, shared by SMTP and the inject API's batches
+ * (reception-batch.ts): tenant/campaign, trace headers, DKIM, the SpoolMeta, captured headers.
+ */
+export async function prepareMessage(deps: ReceptionDeps, snapshot: Snapshot, m: IncomingMessage): Promise<({ ok: true } & PreparedMessage) | ReceptionRefusal> {
   const id = newSpoolId();
   const receivedAt = Date.now();
   const q = snapshot.queues;
@@ -163,6 +182,12 @@ export async function receiveMessage(deps: ReceptionDeps, m: IncomingMessage): P
   const reports = deps.records && (m.reports?.oob || m.reports?.arf) ? reportRecords(m, meta, snapshot) : [];
   const message = m.buffer ? m.buffer.replaceHead(headLength, head)
     : head === received ? m.data : Buffer.concat([head, body]);
+  return { ok: true, meta, message, reports };
+}
+
+/** One message's spool write, queue intake and records (receiveMessage after prepareMessage). */
+async function spoolPrepared(deps: ReceptionDeps, snapshot: Snapshot, m: IncomingMessage, { meta, message, reports }: PreparedMessage): Promise<ReceptionResult> {
+  const id = meta.id;
 
   if (meta.recipients.length) {
     // large bodies reach lmdb a few at a time: it holds a copy of each until its commit
@@ -286,7 +311,7 @@ function receptionFields(m: IncomingMessage, meta: SpoolMeta, snapshot: Snapshot
  * One Reception record per recipient, each with its own queue (a Feedback record from
  * `reports` takes the place of a log_arf recipient's), then the report's OOB records.
  */
-function receptionRecord(m: IncomingMessage, meta: SpoolMeta, snapshot: Snapshot, reports: readonly LogRecord[]): LogRecord[] {
+export function receptionRecord(m: IncomingMessage, meta: SpoolMeta, snapshot: Snapshot, reports: readonly LogRecord[]): LogRecord[] {
   const nodeid = nodeIdFor(snapshot.main.spool.path);
   const feedback = new Map(reports.filter((r) => r.type === 'Feedback').map((r) => [r.recipient as string, r]));
   const out = [...m.recipients, ...m.reportOnly].map((r) => feedback.get(r) ?? receptionFields(m, meta, snapshot, r, 'Reception', nodeid));

@@ -20,9 +20,12 @@ export interface ReceivedInfo {
 
 const safe = (s: string) => s.replace(/[^\x21-\x7e]/g, '');
 
-/** RFC 5322 date-time in UTC ("Tue, 21 Nov 2023 14:19:00 +0000"). */
+/** RFC 5322 date-time in UTC ("Tue, 21 Nov 2023 14:19:00 +0000"); the last second's text is kept (one per message otherwise). */
+let lastDate = { second: NaN, text: '' };
 export function rfc5322Date(d: Date): string {
-  return d.toUTCString().replace(/GMT$/, '+0000');
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== lastDate.second) lastDate = { second, text: d.toUTCString().replace(/GMT$/, '+0000') };
+  return lastDate.text;
 }
 
 export function receivedHeader(r: ReceivedInfo): string {

@@ -6,7 +6,7 @@ import type { Logger } from '../logging/logger.js';
 import { SpoolError } from './errors.js';
 import { SpoolHealth } from './health.js';
 import { liveSpools, spoolWriteFailures } from './metrics.js';
-import type { Spool, SpoolMeta, SpoolPutOptions } from './types.js';
+import type { Spool, SpoolEntry, SpoolMeta, SpoolPutOptions } from './types.js';
 
 export { SpoolError } from './errors.js';
 
@@ -100,10 +100,7 @@ export class LmdbSpool implements Spool {
       this.deferred.set(meta.id, { meta, body });
       return;
     }
-    if (!this.health.healthy) {
-      this.health.maybeLogStill();
-      throw new SpoolError('SPOOL_UNAVAILABLE', `the spool cannot write (for ${Math.round(this.health.forMs / 1000)}s)`);
-    }
+    this.assertHealthy();
     // both writes in the same turn: they land in the same lmdb transaction
     const b = this.bodyDb.put(meta.id, body) as Flushable;
     const m = this.metaDb.put(meta.id, meta) as Flushable;
@@ -112,6 +109,30 @@ export class LmdbSpool implements Spool {
     } catch (e) {
       // the probe writes as much as this message needed, so that it tells when one would fit
       this.probeBytes = Math.min(MAX_PROBE_BYTES, Math.max(MIN_PROBE_BYTES, body.length));
+      throw e;
+    }
+    this.health.succeeded();
+  }
+
+  /** One lmdb batch (explicitly one transaction, committed or failed as a whole), one fsync wait. */
+  async putMany(entries: readonly SpoolEntry[], opts: SpoolPutOptions = {}): Promise<void> {
+    this.assertOpen();
+    if (opts.deferred) {
+      for (const e of entries) this.deferred.set(e.meta.id, { meta: e.meta, body: e.body });
+      return;
+    }
+    if (!entries.length) return;
+    this.assertHealthy();
+    const w = this.root.batch(() => {
+      for (const { meta, body } of entries) {
+        void this.bodyDb.put(meta.id, body);
+        void this.metaDb.put(meta.id, meta);
+      }
+    }) as Flushable;
+    try {
+      await this.durable(w);
+    } catch (e) {
+      this.probeBytes = Math.min(MAX_PROBE_BYTES, entries.reduce((n, x) => Math.max(n, x.body.length), MIN_PROBE_BYTES));
       throw e;
     }
     this.health.succeeded();
@@ -250,6 +271,13 @@ export class LmdbSpool implements Spool {
       this.probing = false;
       if (!this.health.healthy) this.scheduleProbe();
     }
+  }
+
+  /** New messages are refused at once while the spool cannot write (see `health`). */
+  private assertHealthy(): void {
+    if (this.health.healthy) return;
+    this.health.maybeLogStill();
+    throw new SpoolError('SPOOL_UNAVAILABLE', `the spool cannot write (for ${Math.round(this.health.forMs / 1000)}s)`);
   }
 
   private assertOpen(): void {

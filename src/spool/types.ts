@@ -40,9 +40,20 @@ export interface SpoolPutOptions {
   deferred?: boolean;
 }
 
+/** A new message for `Spool.putMany`. */
+export interface SpoolEntry {
+  readonly meta: SpoolMeta;
+  readonly body: Buffer;
+}
+
 export interface Spool {
   /** Durably stores a new message; resolves after the write is on disk (group commit). */
   put(meta: SpoolMeta, body: Buffer, opts?: SpoolPutOptions): Promise<void>;
+  /**
+   * Durably stores several new messages as one atomic write: after a failure none of them is
+   * stored. Resolves after the write is on disk (e.g. the messages of one inject request).
+   */
+  putMany(entries: readonly SpoolEntry[], opts?: SpoolPutOptions): Promise<void>;
   getBody(id: string): Promise<Buffer | undefined>;
   getMeta(id: string): Promise<SpoolMeta | undefined>;
   /** Durably replaces the metadata (retry state survives restarts); persists a deferred message. */

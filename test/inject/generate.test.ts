@@ -13,7 +13,7 @@ const GIF = 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
 async function generate(req: InjectV1Request, i = 0): Promise<string> {
   const g = compileRequest(req);
   const r: InjectRecipient = req.recipients[i]!;
-  return (await g.build(r, g.render(r))).toString('utf8');
+  return (await g.build(r, g.render(r))).data.toString('utf8');
 }
 
 const builder = (content: InjectV1Request['content'], extra: Partial<InjectV1Request> = {}): InjectV1Request => ({
@@ -83,6 +83,16 @@ describe('inject generation', () => {
     assert.equal(kept, 'Date: Tue, 1 Dec 2026 10:00:00 +0000\r\nMessage-ID: <x@y>\r\nSubject: s\r\n\r\nbody\r\n');
     const stat = await generate(builder('Subject: {{ name }}\n\nbody', { template_dialect: 'Static' }));
     assert.match(stat, /\r\nSubject: \{\{ name \}\}\r\n/);
+  });
+
+  it('compiled templates are kept by source and kind: the same source autoescapes in HTML only, request after request', async () => {
+    for (let i = 0; i < 2; i++) {
+      const msg = await generate(builder({ text_body: '[{{ code }}]', html_body: '[{{ code }}]' }));
+      assert.match(msg, /text\/plain; charset=utf-8\r\n(?:.+\r\n)*\r\n\[A&B\]\r\n/);
+      assert.match(msg, /text\/html; charset=utf-8\r\n(?:.+\r\n)*\r\n\[A&amp;B\]\r\n/);
+    }
+    // a template that does not compile is refused every time
+    for (let i = 0; i < 2; i++) assert.throws(() => compileRequest(builder({ text_body: '{{ x ' })), TemplateError);
   });
 
   it('a template error names the part: at compile time and at render time', () => {
