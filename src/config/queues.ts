@@ -14,6 +14,8 @@ import type { Throttle } from './values.js';
 
 export const DEFAULT_RETRY_INTERVAL_MS = 20 * 60_000;
 export const DEFAULT_MAX_AGE_MS = 7 * 86_400_000;
+/** KumoMTA's reap_interval default: how long an empty queue keeps its metrics series. */
+export const DEFAULT_REAP_INTERVAL_MS = 10 * 60_000;
 
 export type { MxListEntry } from './mx-entry.js';
 export { parseMxEntry } from './mx-entry.js';
@@ -31,6 +33,7 @@ export interface QueueLayer {
   readonly maxMessageRate?: Throttle;
   readonly routingDomain?: string;
   readonly protocol?: DeliveryProtocol;
+  readonly reapIntervalMs?: number;
   /** keys accepted for KumoMTA compatibility that kumo-ts does not act on yet, as written */
   readonly notActed?: Readonly<Record<string, unknown>>;
 }
@@ -45,6 +48,8 @@ export interface QueueParams {
   /** as written (lower case); an address literal `[10.0.0.1]` routes to that address */
   readonly routingDomain?: string;
   readonly protocol: DeliveryProtocol;
+  /** how long the queue stays empty before its metrics series are dropped (KumoMTA reap_interval) */
+  readonly reapIntervalMs: number;
   /** the merged keys that are not acted on yet (for `explain`) */
   readonly notActed: Readonly<Record<string, unknown>>;
 }
@@ -123,6 +128,7 @@ export function queueParams(cfg: QueueConfig, domain: string, tenant?: string, c
     maxMessageRate: p.maxMessageRate,
     routingDomain: p.routingDomain,
     protocol,
+    reapIntervalMs: p.reapIntervalMs ?? DEFAULT_REAP_INTERVAL_MS,
     notActed,
   };
 }
@@ -247,7 +253,6 @@ const PARAM_KEYS = new Set([
 
 /** make_queue_config keys kumo-ts does not act on yet, and why. */
 export const QUEUE_NOT_ACTED: Readonly<Record<string, string>> = {
-  reap_interval: 'kumo-ts keeps no idle scheduled-queue state to reap',
   refresh_interval: 'every config change applies at the next decision',
   refresh_strategy: 'kumo-ts always follows the config epoch',
   timerwheel_tick_interval: "KumoMTA's timer wheel tick; kumo-ts schedules with its own timer heap",
@@ -300,7 +305,7 @@ function compileLayer(file: SourceFile, path: KeyPath, q: CampaignQueue, egress:
   for (const [k, why] of Object.entries(QUEUE_NOT_ACTED)) {
     const v = (q as Record<string, unknown>)[k];
     if (v === undefined) continue;
-    if (k === 'reap_interval' || k === 'refresh_interval' || k === 'timerwheel_tick_interval') dur(k);
+    if (k === 'refresh_interval' || k === 'timerwheel_tick_interval') dur(k);
     notActed[k] = v;
     warnNotActed(r, file, at(k), why);
   }
@@ -347,6 +352,7 @@ function compileLayer(file: SourceFile, path: KeyPath, q: CampaignQueue, egress:
     maxMessageRate: rate,
     routingDomain,
     protocol,
+    reapIntervalMs: dur('reap_interval'),
     ...(Object.keys(notActed).length ? { notActed } : {}),
   };
 }

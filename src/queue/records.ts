@@ -12,6 +12,8 @@ export interface AttemptContext {
   readonly queue: string;
   readonly site?: string;
   readonly source?: string;
+  /** the ready queue name (metrics' service label) */
+  readonly readyQueue?: string;
   readonly pool?: string;
   readonly peer?: Peer;
   readonly tls?: TlsInfo;
