@@ -27,7 +27,10 @@ import type { ReadyQueueHost } from '../delivery/ready-queue.js';
 import { disposition } from '../delivery/response.js';
 import type { SmtpReply } from '../delivery/response.js';
 import { internalReply } from '../delivery/smtp-client.js';
-import type { ConnectError, SmtpSession } from '../delivery/smtp-client.js';
+import type { ConnectError } from '../delivery/smtp-client.js';
+import type { DeliverySession } from '../delivery/delivery-session.js';
+import { HTTP_CLIENT, HttpSession, httpReadyQueue, isHttpReadyQueue } from '../delivery/http-session.js';
+import type { HttpRequestFacts } from '../delivery/http-session.js';
 import { maildirReplies } from '../delivery/maildir.js';
 import { raceDeadline, firstReply } from './util.js';
 import { buildJobs, hasPending, pendingRecipients, storeRetryState } from './job.js';
@@ -219,12 +222,14 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     if (this.stopping) return;
     const meta = job.meta;
     if (params.protocol.kind === 'maildir') return this.deliverMaildir(job, params, ctx);
+    // HTTP delivery: no DNS route; its ready queue (site http:<origin>) is shaped like a site's
+    const http = params.protocol.kind === 'http' ? params.protocol : undefined;
 
     const routingDomain = params.routingDomain ?? job.domain;
     let route: Route;
     try {
-      route = await this.routes.get(this.resolver(snap), snap.epoch, routingDomain, {
-        mxList: params.protocol.mxList,
+      route = http ? httpReadyQueue(http, '').route : await this.routes.get(this.resolver(snap), snap.epoch, routingDomain, {
+        mxList: params.protocol.kind === 'smtp' ? params.protocol.mxList : undefined,
         allowLoopback: snap.main.dns.allowLoopbackDestinations,
       });
     } catch (e) {
@@ -235,7 +240,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     }
     if (this.stopping) return;
 
-    const site = siteIdentity(snap.shaping, routingDomain, route);
+    const site: SiteIdentity = http ? { site: route.site, mxSite: route.site, ownSite: false } : siteIdentity(snap.shaping, routingDomain, route);
     const source = await this.pickSource(snap, params.egressPool, routingDomain, route, site);
     if (this.stopping || job.state === 'done') return; // done: bounced by an admin action meanwhile
     if (typeof source !== 'string') {
@@ -246,10 +251,12 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     }
     // everything that makes the destination distinct is in the identity (site, MX hosts,
     // ports, TLS mode): a queue's connections only carry mail that would make the same connection
-    const id = readyQueueIdentity(snap, source, routingDomain, route);
+    const id = http ? httpReadyQueue(http, source).id : readyQueueIdentity(snap, source, routingDomain, route);
     let rq = this.ready.get(id.key);
     if (!rq) {
-      rq = new ReadyQueue(id, routingDomain, route, this);
+      const origin = http?.origin;
+      const opener = origin ? () => Promise.resolve(new HttpSession(origin, this.source(source), (j) => this.httpFacts(j))) : undefined;
+      rq = new ReadyQueue(id, routingDomain, route, this, opener);
       this.ready.set(id.key, rq);
       const sk = siblingKey(rq);
       let set = this.siblings.get(sk);
@@ -322,7 +329,13 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     return resolveShaping(this.deps.store.current, q);
   }
 
-  async deliver(job: Job, session: SmtpSession, rq: ReadyQueue): Promise<void> {
+  /** What an HTTP request for `job` needs, from the current config (undefined: no longer HTTP). */
+  private httpFacts(job: Job): HttpRequestFacts | undefined {
+    const p = jobParams(this.deps.store.current, job).protocol;
+    return p.kind === 'http' ? { protocol: p, meta: job.meta, queue: job.queue } : undefined;
+  }
+
+  async deliver(job: Job, session: DeliverySession, rq: ReadyQueue): Promise<void> {
     const meta = job.meta;
     const rcpts = pendingRecipients(job);
     const snap = this.deps.store.current;
@@ -332,8 +345,8 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     if (!body) return;
     job.attempts++;
     this.outcomes.stats.attempts++;
-    const timer = deliverLatency.startTimer({ service: 'smtp_client' });
-    const replies = await session.send(meta.sender, rcpts, body, { smtputf8: meta.extra?.smtputf8 === true });
+    const timer = deliverLatency.startTimer({ service: isHttpReadyQueue(rq.key) ? HTTP_CLIENT : 'smtp_client' });
+    const replies = await session.send(meta.sender, rcpts, body, { smtputf8: meta.extra?.smtputf8 === true, job });
     timer();
     if (this.aborting && !session.usable && [...replies.values()].every((r) => r.internal)) {
       // cut off by the shutdown deadline: outcome unknown, the message stays spooled as it was
@@ -367,6 +380,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   belongs(job: Job, rq: ReadyQueue): boolean {
     const snap = this.deps.store.current;
     const params = jobParams(snap, job);
+    if (params.protocol.kind === 'http') return isHttpReadyQueue(rq.key) && httpReadyQueue(params.protocol, rq.source).id.key === rq.id.key;
     if (params.protocol.kind !== 'smtp') return false;
     const mx = params.protocol.mxList;
     if ((mx?.length ? mxListLabel(mx) : undefined) !== rq.route.mxListLabel) return false;
