@@ -79,7 +79,13 @@ const HELP: Record<Kind, string> = {
 };
 
 const counter = <L extends string>(name: string, kind: Kind, by: string, labelNames: readonly L[]) =>
-  new Counter<L>({ name, help: `${HELP[kind]}, by ${by}`, labelNames, registers });
+  new Counter<L>({
+    name, help: `${HELP[kind]}, by ${by}`, labelNames, registers,
+    // reap before the scrape serializes the counter (it comes before the gauges that also scan)
+    collect() {
+      scan();
+    },
+  });
 
 const byService = Object.fromEntries(KINDS.map((k) => [k, counter(`kumo_ts_total_messages_${k}`, k, 'ready queue (service)', ['service'])])) as Record<Kind, Counter<'service'>>;
 const byQueue = Object.fromEntries(KINDS.map((k) => [k, counter(`kumo_ts_total_messages_${k}_by_queue`, k, 'scheduled queue', ['queue'])])) as Record<Kind, Counter<'queue'>>;

@@ -121,6 +121,12 @@ describe('queue metrics: per-queue and per-provider series, reaped when idle', {
     let last: Sample[] = await scrape();
     const t1 = Date.now();
     while (mentions(last, idle).length) {
+      // the scrape that reaps a queue (or ready queue, or provider) drops all its series at once, counters too
+      const partial = (gauge: string, label: string, v: RegExp) =>
+        !pick(last, gauge, { [label]: v }).length && last.some((x) => v.test(x.labels[label] ?? ''));
+      assert.ok(!partial('kumo_ts_scheduled_count', 'queue', /^metrics\.test$/), 'a scrape with part of the reaped queue series');
+      assert.ok(!partial('kumo_ts_connection_count', 'service', /lab-prov/), 'a scrape with part of the reaped ready queue series');
+      assert.ok(!partial('kumo_ts_connection_count_by_provider', 'provider', /^labprov$/), 'a scrape with part of the reaped provider series');
       assert.ok(Date.now() - t1 < 30_000, `the series of the idle queue were not reaped: ${JSON.stringify(mentions(last, idle))}`);
       await new Promise((r) => setTimeout(r, 250));
       last = await scrape();
