@@ -131,7 +131,7 @@ export async function compileConfig(opts: CompileOptions): Promise<CompileResult
 
   const listenerDomains = compileListenerDomains(files.listener_domains, r);
   const egress = compileEgress(files.sources, r, root);
-  const queues = compileQueues(files.queues, egress, r);
+  const queues = compileQueues(files.queues, egress, r, root);
   const dkimChecks: DkimKeyCheck[] = [];
   const dkim = compileDkim(files.dkim, root, r, opts.testLoad ? dkimChecks : undefined);
   const bounce = compileBounceClassifier(files.bounce_classifier, r);

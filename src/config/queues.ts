@@ -10,17 +10,22 @@ import type { Reporter } from './report.js';
 import type { KeyPath, SourceFile } from './source-file.js';
 import { parseMxEntry } from './mx-entry.js';
 import { parseDuration, parseThrottle } from './values.js';
+import { compileHttpProtocol } from '../delivery/http-protocol.js';
+import type { HttpProtocol } from '../delivery/http-protocol.js';
 import type { Throttle } from './values.js';
 
 export const DEFAULT_RETRY_INTERVAL_MS = 20 * 60_000;
 export const DEFAULT_MAX_AGE_MS = 7 * 86_400_000;
+/** KumoMTA's reap_interval default: how long an empty queue keeps its metrics series. */
+export const DEFAULT_REAP_INTERVAL_MS = 10 * 60_000;
 
 export type { MxListEntry } from './mx-entry.js';
 export { parseMxEntry } from './mx-entry.js';
 
 export type DeliveryProtocol =
   | { readonly kind: 'smtp'; readonly mxList?: readonly MxListEntry[] }
-  | { readonly kind: 'maildir'; readonly path: string; readonly dirMode?: number; readonly fileMode?: number };
+  | { readonly kind: 'maildir'; readonly path: string; readonly dirMode?: number; readonly fileMode?: number }
+  | HttpProtocol;
 
 /** The settings one table of the file states explicitly (absent keys inherit). */
 export interface QueueLayer {
@@ -31,6 +36,7 @@ export interface QueueLayer {
   readonly maxMessageRate?: Throttle;
   readonly routingDomain?: string;
   readonly protocol?: DeliveryProtocol;
+  readonly reapIntervalMs?: number;
   /** keys accepted for KumoMTA compatibility that kumo-ts does not act on yet, as written */
   readonly notActed?: Readonly<Record<string, unknown>>;
 }
@@ -45,6 +51,8 @@ export interface QueueParams {
   /** as written (lower case); an address literal `[10.0.0.1]` routes to that address */
   readonly routingDomain?: string;
   readonly protocol: DeliveryProtocol;
+  /** how long the queue stays empty before its metrics series are dropped (KumoMTA reap_interval) */
+  readonly reapIntervalMs: number;
   /** the merged keys that are not acted on yet (for `explain`) */
   readonly notActed: Readonly<Record<string, unknown>>;
 }
@@ -123,6 +131,7 @@ export function queueParams(cfg: QueueConfig, domain: string, tenant?: string, c
     maxMessageRate: p.maxMessageRate,
     routingDomain: p.routingDomain,
     protocol,
+    reapIntervalMs: p.reapIntervalMs ?? DEFAULT_REAP_INTERVAL_MS,
     notActed,
   };
 }
@@ -142,7 +151,7 @@ function mergeLayer(into: Record<string, unknown>, l: QueueLayer): void {
 type MutableTenant = { layer: QueueLayer; requireAuthz?: readonly string[]; overallMaxMessageRate?: Throttle; campaignRates: Map<string, Throttle> };
 
 /** Compiles and merges the queues files in order (later files' keys win). */
-export function compileQueues(files: SourceFile[], egress: EgressConfig, r: Reporter): QueueConfig {
+export function compileQueues(files: SourceFile[], egress: EgressConfig, r: Reporter, root = process.cwd()): QueueConfig {
   const top: {
     tenantHeader?: string;
     campaignHeader?: string;
@@ -172,7 +181,7 @@ export function compileQueues(files: SourceFile[], egress: EgressConfig, r: Repo
       const path = ['tenant', name];
       const prev = tenants.get(name) ?? { layer: {}, campaignRates: new Map<string, Throttle>() };
       const next: MutableTenant = {
-        layer: merge(prev.layer, compileLayer(file, path, params, egress, r)),
+        layer: merge(prev.layer, compileLayer(file, path, params, egress, r, root)),
         requireAuthz: require_authz ?? prev.requireAuthz,
         overallMaxMessageRate: prev.overallMaxMessageRate,
         campaignRates: prev.campaignRates,
@@ -189,7 +198,7 @@ export function compileQueues(files: SourceFile[], egress: EgressConfig, r: Repo
       const path = ['queue', pattern];
       const [params, subs] = split(dq as Record<string, unknown>, 'tenants', path);
       if (pattern === 'default') {
-        defaults = merge(defaults, compileLayer(file, path, params, egress, r));
+        defaults = merge(defaults, compileLayer(file, path, params, egress, r, root));
         for (const { name: t, path: tpath } of subs)
           r.warn(file, tpath, 'queue.default-tenant', `[queue.default.'${t}'] has no effect: tenant settings belong under [tenant.'${t}'] or [queue.'domain'.'${t}']`);
         continue;
@@ -201,14 +210,14 @@ export function compileQueues(files: SourceFile[], egress: EgressConfig, r: Repo
       const key = pattern.toLowerCase();
       const dom = domains.get(key) ?? { layer: {}, tenants: new Map() };
       domains.set(key, dom);
-      dom.layer = merge(dom.layer, compileLayer(file, path, params, egress, r));
+      dom.layer = merge(dom.layer, compileLayer(file, path, params, egress, r, root));
       for (const { name: tname, path: tpath, value } of subs) {
         const [tparams, campaigns] = split(value as Record<string, unknown>, 'campaigns', tpath);
         const tq = dom.tenants.get(tname) ?? { layer: {}, campaigns: new Map<string, QueueLayer>() };
         dom.tenants.set(tname, tq);
-        tq.layer = merge(tq.layer, compileLayer(file, tpath, tparams, egress, r));
+        tq.layer = merge(tq.layer, compileLayer(file, tpath, tparams, egress, r, root));
         for (const { name: cname, path: cpath, value: cq } of campaigns)
-          tq.campaigns.set(cname, merge(tq.campaigns.get(cname), compileLayer(file, cpath, cq as CampaignQueue, egress, r)));
+          tq.campaigns.set(cname, merge(tq.campaigns.get(cname), compileLayer(file, cpath, cq as CampaignQueue, egress, r, root)));
       }
     }
   }
@@ -247,7 +256,6 @@ const PARAM_KEYS = new Set([
 
 /** make_queue_config keys kumo-ts does not act on yet, and why. */
 export const QUEUE_NOT_ACTED: Readonly<Record<string, string>> = {
-  reap_interval: 'kumo-ts keeps no idle scheduled-queue state to reap',
   refresh_interval: 'every config change applies at the next decision',
   refresh_strategy: 'kumo-ts always follows the config epoch',
   timerwheel_tick_interval: "KumoMTA's timer wheel tick; kumo-ts schedules with its own timer heap",
@@ -278,7 +286,7 @@ function split<T extends object>(t: Record<string, unknown>, nested: 'tenants' |
   return [params as CampaignQueue, subs];
 }
 
-function compileLayer(file: SourceFile, path: KeyPath, q: CampaignQueue, egress: EgressConfig, r: Reporter): QueueLayer {
+function compileLayer(file: SourceFile, path: KeyPath, q: CampaignQueue, egress: EgressConfig, r: Reporter, root: string): QueueLayer {
   const at = (k: string) => [...path, k];
   const dur = (k: 'retry_interval' | 'max_retry_interval' | 'max_age' | 'reap_interval' | 'refresh_interval' | 'timerwheel_tick_interval') => {
     const v = q[k];
@@ -300,7 +308,7 @@ function compileLayer(file: SourceFile, path: KeyPath, q: CampaignQueue, egress:
   for (const [k, why] of Object.entries(QUEUE_NOT_ACTED)) {
     const v = (q as Record<string, unknown>)[k];
     if (v === undefined) continue;
-    if (k === 'reap_interval' || k === 'refresh_interval' || k === 'timerwheel_tick_interval') dur(k);
+    if (k === 'refresh_interval' || k === 'timerwheel_tick_interval') dur(k);
     notActed[k] = v;
     warnNotActed(r, file, at(k), why);
   }
@@ -317,8 +325,8 @@ function compileLayer(file: SourceFile, path: KeyPath, q: CampaignQueue, egress:
   else if (q.protocol !== undefined) {
     const p = q.protocol;
     const pp = at('protocol');
-    const kinds = (['smtp', 'maildir_path', 'custom_lua', 'xfer'] as const).filter((k) => p[k] !== undefined);
-    if (kinds.length > 1) r.error(file, pp, 'value.protocol', `protocol: give one of smtp, maildir_path, custom_lua or xfer, not ${kinds.join(' and ')}`, 'key');
+    const kinds = (['smtp', 'maildir_path', 'http', 'custom_lua', 'xfer'] as const).filter((k) => p[k] !== undefined);
+    if (kinds.length > 1) r.error(file, pp, 'value.protocol', `protocol: give one of smtp, maildir_path, http, custom_lua or xfer, not ${kinds.join(' and ')}`, 'key');
     if (p.custom_lua !== undefined) {
       notActed['protocol.custom_lua'] = p.custom_lua;
       warnNotActed(r, file, [...pp, 'custom_lua'], 'kumo-ts has no Lua: this queue delivers by SMTP');
@@ -337,6 +345,7 @@ function compileLayer(file: SourceFile, path: KeyPath, q: CampaignQueue, egress:
       warnNotActed(r, file, [...pp, 'smtp', 'treat_mx_list_as_secure'], 'kumo-ts does not do DANE yet');
     }
     if (p.maildir_path !== undefined) protocol = { kind: 'maildir', path: p.maildir_path, dirMode: p.dir_mode, fileMode: p.file_mode };
+    else if (p.http !== undefined) protocol = compileHttpProtocol(file, [...pp, 'http'], p.http, root, r);
     else protocol = { kind: 'smtp', mxList: p.smtp?.mx_list ? mxList(file, [...pp, 'smtp', 'mx_list'], p.smtp.mx_list, r) : undefined };
   }
   return {
@@ -347,6 +356,7 @@ function compileLayer(file: SourceFile, path: KeyPath, q: CampaignQueue, egress:
     maxMessageRate: rate,
     routingDomain,
     protocol,
+    reapIntervalMs: dur('reap_interval'),
     ...(Object.keys(notActed).length ? { notActed } : {}),
   };
 }

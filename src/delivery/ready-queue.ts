@@ -7,7 +7,7 @@ import type { EffectiveShaping, ShapingQuery } from '../shaping/types.js';
 import { pinPorts, shapingQueryFor } from './ready-queue-name.js';
 import type { ReadyQueueIdentity } from './ready-queue-name.js';
 import { ConnectError, openSession } from './smtp-client.js';
-import type { SmtpSession } from './smtp-client.js';
+import type { DeliverySession } from './delivery-session.js';
 
 /** What a ready queue needs from the queue manager. */
 export interface ReadyQueueHost {
@@ -21,7 +21,7 @@ export interface ReadyQueueHost {
   /** current effective shaping for this path */
   shaping(q: ShapingQuery): EffectiveShaping;
   /** sends one job on an open session and records the outcomes */
-  deliver(job: Job, session: SmtpSession, rq: ReadyQueue): Promise<void>;
+  deliver(job: Job, session: DeliverySession, rq: ReadyQueue): Promise<void>;
   /** no connection could be made for this job */
   connectFailed(job: Job, err: ConnectError, rq: ReadyQueue): void;
   /** an admin suspension of this ready queue is in force: no connection is opened, nothing is sent */
@@ -111,7 +111,7 @@ export class ReadyQueue {
    */
   private readonly waiting = new Fifo<{ job: Job; gen: number }>();
   private readonly idle: ((job: Job | undefined) => void)[] = [];
-  private readonly sessions = new Set<SmtpSession>();
+  private readonly sessions = new Set<DeliverySession>();
   private workers = 0;
   private opening = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -134,6 +134,8 @@ export class ReadyQueue {
     domain: string,
     route: Route,
     private readonly host: ReadyQueueHost,
+    /** opens a connection of another protocol than SMTP (HTTP delivery) */
+    private readonly opener?: (signal: AbortSignal) => Promise<DeliverySession>,
   ) {
     this.domain = domain;
     this.key = id.name;
@@ -257,12 +259,12 @@ export class ReadyQueue {
 
   /** One connection: open, send while there is work, QUIT. */
   private async run(lease: Lease, s: EffectiveShaping): Promise<void> {
-    let session: SmtpSession | undefined;
+    let session: DeliverySession | undefined;
     try {
       try {
         // the queue's own TLS mode: every job here was routed with it (and rechecked before sending)
         const shaping = s.enable_tls === this.id.tls ? s : { ...s, enable_tls: this.id.tls };
-        session = await openSession({ route: this.current, source: this.host.source(this.source), hostname: this.host.hostname(), shaping, signal: this.abort.signal });
+        session = this.opener ? await this.opener(this.abort.signal) : await openSession({ route: this.current, source: this.host.source(this.source), hostname: this.host.hostname(), shaping, signal: this.abort.signal });
       } catch (e) {
         this.onConnectFailure(e instanceof ConnectError ? e : new ConnectError({ code: 451, enhanced: '4.4.2', text: `kumo-ts: ${String(e)}`, internal: true }, undefined));
         return;

@@ -2,6 +2,7 @@ import type { ConfigStore } from '../config/store.js';
 import type { Snapshot } from '../config/snapshot.js';
 import { UNSPECIFIED } from '../config/egress.js';
 import type { EgressSource } from '../config/egress.js';
+import { DEFAULT_REAP_INTERVAL_MS, queueParams } from '../config/queues.js';
 import type { QueueParams } from '../config/queues.js';
 import { Reporter } from '../config/report.js';
 import { createResolver } from '../dns/create.js';
@@ -26,12 +27,15 @@ import type { ReadyQueueHost } from '../delivery/ready-queue.js';
 import { disposition } from '../delivery/response.js';
 import type { SmtpReply } from '../delivery/response.js';
 import { internalReply } from '../delivery/smtp-client.js';
-import type { ConnectError, SmtpSession } from '../delivery/smtp-client.js';
+import type { ConnectError } from '../delivery/smtp-client.js';
+import type { DeliverySession } from '../delivery/delivery-session.js';
+import { HTTP_CLIENT, HttpSession, httpReadyQueue, isHttpReadyQueue } from '../delivery/http-session.js';
+import type { HttpRequestFacts } from '../delivery/http-session.js';
 import { maildirReplies } from '../delivery/maildir.js';
 import { raceDeadline, firstReply } from './util.js';
 import { buildJobs, hasPending, pendingRecipients, storeRetryState } from './job.js';
 import type { Job } from './job.js';
-import { queueName } from './naming.js';
+import { parseQueueName, queueName } from './naming.js';
 import { OutcomeRecorder } from './outcome.js';
 import type { QueueStats } from './outcome.js';
 import type { AttemptContext } from './records.js';
@@ -42,6 +46,9 @@ import { TimerHeap } from './timer-heap.js';
 import { RateHold } from './rate-hold.js';
 import { delayedReadyFull, liveReadyQueues } from './metrics.js';
 import type { QueueIntake } from './types.js';
+import { registerQueueView, unregisterQueueView } from '../metrics/queue-metrics.js';
+import type { QueueMetricsView } from '../metrics/queue-metrics.js';
+import { deliverLatency } from '../metrics/latency.js';
 import type { AdminState } from '../admin/admin-state.js';
 import type { AdminRule, BounceRule } from '../admin/rules.js';
 import { ParkedJobs, adminVerdict, jobParams, recordAdminBounce } from './admin-hooks.js';
@@ -115,6 +122,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     this.sweeper = setInterval(() => this.sweep(), 30_000);
     this.sweeper.unref();
     liveReadyQueues.add(this.readyView);
+    registerQueueView(this.metricsView);
     deps.admin?.on('ended', this.onRuleEnded);
   }
 
@@ -126,6 +134,21 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   };
 
   private readonly readyView = () => this.ready.values();
+
+  /** What the queue gauges read at scrape time (src/metrics/queue-metrics.ts). */
+  private readonly metricsView: QueueMetricsView = {
+    scheduledJobs: () => scheduledJobs(this.messages.values()),
+    // an idle ready queue (no message, no connection) is not live: its series age out
+    readyQueues: () => [...this.ready.values()].filter((rq) => rq.busy).map((rq) => ({
+      name: rq.key, size: rq.size, connections: rq.connections, provider: this.shaping(rq.query).provider ?? rq.site,
+    })),
+    reapIntervalMs: (queue) => {
+      const snap = this.deps.store.current;
+      if (queue === undefined) return snap.queues.defaults.reapIntervalMs ?? DEFAULT_REAP_INTERVAL_MS;
+      const q = parseQueueName(queue);
+      return queueParams(snap.queues, q.domain, q.tenant, q.campaign).reapIntervalMs;
+    },
+  };
 
   // ---------- intake ----------
 
@@ -141,7 +164,12 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     this.messages.set(meta.id, { meta, jobs });
     this.outcomes.stats.messages++;
     this.outcomes.stats.received++;
-    for (const job of jobs) this.schedule(job, job.due);
+    const snap = this.deps.store.current;
+    for (const job of jobs) {
+      // named now so the scheduled-queue gauges count it before its first attempt
+      job.queue = queueName({ domain: job.domain, tenant: meta.tenant, campaign: meta.campaign, routingDomain: jobParams(snap, job).routingDomain });
+      this.schedule(job, job.due);
+    }
   }
 
   /** Outcome counters since start (tests, metrics, the shutdown log line). */
@@ -200,12 +228,14 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     if (this.stopping) return;
     const meta = job.meta;
     if (params.protocol.kind === 'maildir') return this.deliverMaildir(job, params, ctx);
+    // HTTP delivery: no DNS route; its ready queue (site http:<origin>) is shaped like a site's
+    const http = params.protocol.kind === 'http' ? params.protocol : undefined;
 
     const routingDomain = params.routingDomain ?? job.domain;
     let route: Route;
     try {
-      route = await this.routes.get(this.resolver(snap), snap.epoch, routingDomain, {
-        mxList: params.protocol.mxList,
+      route = http ? httpReadyQueue(http, '').route : await this.routes.get(this.resolver(snap), snap.epoch, routingDomain, {
+        mxList: params.protocol.kind === 'smtp' ? params.protocol.mxList : undefined,
         allowLoopback: snap.main.dns.allowLoopbackDestinations,
       });
     } catch (e) {
@@ -216,7 +246,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     }
     if (this.stopping) return;
 
-    const site = siteIdentity(snap.shaping, routingDomain, route);
+    const site: SiteIdentity = http ? { site: route.site, mxSite: route.site, ownSite: false } : siteIdentity(snap.shaping, routingDomain, route);
     const source = await this.pickSource(snap, params.egressPool, routingDomain, route, site);
     if (this.stopping || job.state === 'done') return; // done: bounced by an admin action meanwhile
     if (typeof source !== 'string') {
@@ -227,10 +257,12 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     }
     // everything that makes the destination distinct is in the identity (site, MX hosts,
     // ports, TLS mode): a queue's connections only carry mail that would make the same connection
-    const id = readyQueueIdentity(snap, source, routingDomain, route);
+    const id = http ? httpReadyQueue(http, source).id : readyQueueIdentity(snap, source, routingDomain, route);
     let rq = this.ready.get(id.key);
     if (!rq) {
-      rq = new ReadyQueue(id, routingDomain, route, this);
+      const origin = http?.origin;
+      const opener = origin ? () => Promise.resolve(new HttpSession(origin, this.source(source), (j) => this.httpFacts(j))) : undefined;
+      rq = new ReadyQueue(id, routingDomain, route, this, opener);
       this.ready.set(id.key, rq);
       const sk = siblingKey(rq);
       let set = this.siblings.get(sk);
@@ -249,7 +281,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
       for (const rcpt of pendingRecipients(job)) this.outcomes.final('AdminBounce', meta, rcpt, reply, c, now);
       return this.finishJob(job);
     }
-    if (!rq.offer(job)) this.readyFull(job, rq, { ...ctx, site: rq.site, source });
+    if (!rq.offer(job)) this.readyFull(job, rq, { ...ctx, site: rq.site, source, readyQueue: rq.key });
   }
 
   /**
@@ -310,7 +342,13 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     return resolveShaping(this.deps.store.current, q);
   }
 
-  async deliver(job: Job, session: SmtpSession, rq: ReadyQueue): Promise<void> {
+  /** What an HTTP request for `job` needs, from the current config (undefined: no longer HTTP). */
+  private httpFacts(job: Job): HttpRequestFacts | undefined {
+    const p = jobParams(this.deps.store.current, job).protocol;
+    return p.kind === 'http' ? { protocol: p, meta: job.meta, queue: job.queue } : undefined;
+  }
+
+  async deliver(job: Job, session: DeliverySession, rq: ReadyQueue): Promise<void> {
     const meta = job.meta;
     const rcpts = pendingRecipients(job);
     const snap = this.deps.store.current;
@@ -320,13 +358,15 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     if (!body) return;
     job.attempts++;
     this.outcomes.stats.attempts++;
-    const replies = await session.send(meta.sender, rcpts, body, { smtputf8: meta.extra?.smtputf8 === true });
+    const timer = deliverLatency.startTimer({ service: isHttpReadyQueue(rq.key) ? HTTP_CLIENT : 'smtp_client' });
+    const replies = await session.send(meta.sender, rcpts, body, { smtputf8: meta.extra?.smtputf8 === true, job });
+    timer();
     if (this.aborting && !session.usable && [...replies.values()].every((r) => r.internal)) {
       // cut off by the shutdown deadline: outcome unknown, the message stays spooled as it was
       job.attempts--;
       return;
     }
-    const ctx: AttemptContext = { queue: job.queue, site: rq.site, source: rq.source, pool: params.egressPool, peer: session.peer, tls: session.tls, attempts: job.attempts, ...smtpAttemptFacts(session, this.source(rq.source), this.shaping(rq.query)) };
+    const ctx: AttemptContext = { queue: job.queue, site: rq.site, source: rq.source, readyQueue: rq.key, pool: params.egressPool, peer: session.peer, tls: session.tls, attempts: job.attempts, ...smtpAttemptFacts(session, this.source(rq.source), this.shaping(rq.query)) };
     const path = rq.path(job);
     const seen = new Set<SmtpReply>();
     for (const r of replies.values()) {
@@ -353,6 +393,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   belongs(job: Job, rq: ReadyQueue): boolean {
     const snap = this.deps.store.current;
     const params = jobParams(snap, job);
+    if (params.protocol.kind === 'http') return isHttpReadyQueue(rq.key) && httpReadyQueue(params.protocol, rq.source).id.key === rq.id.key;
     if (params.protocol.kind !== 'smtp') return false;
     const mx = params.protocol.mxList;
     if ((mx?.length ? mxListLabel(mx) : undefined) !== rq.route.mxListLabel) return false;
@@ -372,7 +413,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     job.attempts++;
     this.outcomes.stats.attempts++;
     this.gate.onResponse(rq.path(job), { code: err.reply.code, enhanced: err.reply.enhanced, text: err.reply.text, internal: err.reply.internal });
-    const ctx: AttemptContext = { queue: job.queue, site: rq.site, source: rq.source, pool: params.egressPool, peer: err.peer, attempts: job.attempts, ...smtpAttemptFacts(undefined, this.source(rq.source), this.shaping(rq.query)) };
+    const ctx: AttemptContext = { queue: job.queue, site: rq.site, source: rq.source, readyQueue: rq.key, pool: params.egressPool, peer: err.peer, attempts: job.attempts, ...smtpAttemptFacts(undefined, this.source(rq.source), this.shaping(rq.query)) };
     this.outcome(job, new Map(pendingRecipients(job).map((r) => [r, err.reply])), ctx, params, 'transient');
   }
 
@@ -587,6 +628,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   async stop(deadline: number): Promise<void> {
     this.stopping = true;
     liveReadyQueues.delete(this.readyView);
+    unregisterQueueView(this.metricsView);
     this.deps.admin?.off('ended', this.onRuleEnded);
     this.timers.stop();
     this.rateHold.stop();
@@ -608,6 +650,11 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     await raceDeadline(Promise.all([...this.inflight]), Math.min(Date.now() + 1_000, deadline - FLUSH_RESERVE_MS / 2));
     await raceDeadline(Promise.all([...this.writes.values()]), deadline - 200);
   }
+}
+
+/** Jobs waiting in their scheduled queue (not in a ready queue, not being sent, not done). */
+function* scheduledJobs(messages: Iterable<Message>): Iterable<{ queue: string; receivedAt: number }> {
+  for (const m of messages) for (const j of m.jobs) if ((j.state === 'scheduled' || j.state === 'routing') && j.queue) yield { queue: j.queue, receivedAt: m.meta.receivedAt };
 }
 
 function siblingKey(rq: ReadyQueue): string {

@@ -1,5 +1,6 @@
 import { Counter, Gauge } from 'prom-client';
 import { metricsRegistry } from '../http/metrics.js';
+import { readyQueueTracked } from '../metrics/queue-metrics.js';
 
 /** Queue metrics, registered once in the process-wide registry served at /metrics. */
 const registers = [metricsRegistry()];
@@ -22,7 +23,8 @@ export const liveReadyQueues = new Set<() => Iterable<ReadyQueueView>>();
 
 function collectReady(gauge: Gauge<'queue'>, value: (rq: ReadyQueueView) => number): void {
   gauge.reset();
-  for (const list of liveReadyQueues) for (const rq of list()) gauge.set({ queue: rq.key }, value(rq));
+  // a ready queue idle for reap_interval drops its series with the others (src/metrics/queue-metrics.ts)
+  for (const list of liveReadyQueues) for (const rq of list()) if (readyQueueTracked(rq.key)) gauge.set({ queue: rq.key }, value(rq));
 }
 
 new Gauge({

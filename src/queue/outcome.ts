@@ -3,6 +3,7 @@ import type { LogWriter, RecordType } from '../logging/types.js';
 import type { RecipientState, SpoolMeta } from '../spool/types.js';
 import type { SmtpReply } from '../delivery/response.js';
 import { outcomeRecord } from './records.js';
+import { countOutcome } from '../metrics/queue-metrics.js';
 import type { AttemptContext } from './records.js';
 
 /** Counters for tests, metrics and the shutdown report. */
@@ -41,6 +42,7 @@ export class OutcomeRecorder {
     if (!state) return false;
     state.status = FINAL[type].status;
     this.stats[FINAL[type].stat]++;
+    countOutcome(type, ctx, meta.receivedAt, now);
     if (!silent) this.write(type, meta, rcpt, reply, ctx, now);
     return true;
   }
@@ -48,6 +50,7 @@ export class OutcomeRecorder {
   /** A transient failure (the recipient stays pending). */
   transient(meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now = Date.now()): void {
     this.stats.transient++;
+    countOutcome('TransientFailure', ctx, meta.receivedAt, now);
     this.write('TransientFailure', meta, rcpt, reply, ctx, now);
   }
 

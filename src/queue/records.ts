@@ -12,6 +12,8 @@ export interface AttemptContext {
   readonly queue: string;
   readonly site?: string;
   readonly source?: string;
+  /** the ready queue name (metrics' service label) */
+  readonly readyQueue?: string;
   readonly pool?: string;
   readonly peer?: Peer;
   readonly tls?: TlsInfo;
@@ -23,7 +25,7 @@ export interface AttemptContext {
 }
 
 /** The session facts of an SMTP attempt (its id, source address) and the site's provider. */
-export function smtpAttemptFacts(session: Pick<SmtpSession, 'id' | 'local'> | undefined, source: EgressSource, shaping: Pick<EffectiveShaping, 'provider'>): Pick<AttemptContext, 'provider' | 'session'> {
+export function smtpAttemptFacts(session: { readonly id: string; readonly local: SmtpSession['local'] } | undefined, source: EgressSource, shaping: Pick<EffectiveShaping, 'provider'>): Pick<AttemptContext, 'provider' | 'session'> {
   return {
     ...(shaping.provider ? { provider: shaping.provider } : {}),
     ...(session ? { session: { id: session.id, sourceAddress: sourceAddressOf(session.local, source) } } : {}),
@@ -67,7 +69,7 @@ export function outcomeRecord(type: RecordType, meta: SpoolMeta, recipient: stri
     sourceAddress: ctx.session?.sourceAddress,
     meta: messageMeta(meta),
     headers: capturedOf(meta),
-    deliveryProtocol: !site || NO_PROTOCOL.has(type) ? null : site === 'maildir' ? 'Maildir' : 'ESMTP',
+    deliveryProtocol: !site || NO_PROTOCOL.has(type) ? null : site === 'maildir' ? 'Maildir' : site.startsWith('http:') ? 'HTTP' : 'ESMTP',
     receptionProtocol: meta.reception.protocol === 'HTTP' ? 'HTTP' : 'ESMTP',
     tls: ctx.tls,
     provider: ctx.provider,

@@ -21,7 +21,7 @@ describe('kumo-ts explain: the whole route', () => {
       'config/queues.toml': [
         'default_tenant = "t1"',
         '[tenant.t1]\negress_pool = "p1"\noverall_max_message_rate = "100/s"',
-        '[queue.default]\nreap_interval = "5m"',
+        '[queue.default]\nrefresh_interval = "5m"',
         "[queue.'example.com']\nretry_interval = '10m'\nmax_message_rate = '50/min'",
         "[queue.'inbound.test']\nrouting_domain = '[10.0.0.9]'",
         "[queue.'md.test']\nprotocol = { maildir_path = '/tmp/md' }",
@@ -46,7 +46,7 @@ describe('kumo-ts explain: the whole route', () => {
     assert.equal(field(o, 'source'), 'ip-1 (first pick of the pool; --source NAME for another): from 10.0.0.1, EHLO mta1.example.net');
     // the source's remote_port is the port; shaping's smtp_port is parsed but not acted on yet
     assert.equal(field(o, 'hosts'), 'mx1.example.com [192.0.2.10]:2525; mx2.example.com [192.0.2.11, 2001:db8::11]:2525');
-    assert.equal(field(o, 'not acted on yet'), 'queue reap_interval = "5m"; tenant "t1" overall_max_message_rate = "100/s"');
+    assert.equal(field(o, 'not acted on yet'), 'queue refresh_interval = "5m"; tenant "t1" overall_max_message_rate = "100/s"');
     const line = (name: string) => o.split('\n').find((l) => l.trimStart().startsWith(name + ' '))?.replace(/\s+/g, ' ').trim();
     const file = join(t.dir, 'config', 'shaping.toml');
     assert.equal(line('smtp_port'), `smtp_port 2526 ${file}:3 default (not acted on yet)`);

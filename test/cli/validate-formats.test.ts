@@ -17,7 +17,7 @@ const BROKEN = {
   'kumo.toml': MAIN + '[logs]\ncompress = "yes"\n',
   'zone.toml': '',
   'sources.toml': '[source.a]\nsource_address = "x"\nzzz = 1\n',
-  'queues.toml': "[queue.'gmail.com']\nmax_age = 'forever'\n[tenant.t]\nfoo = 2\nreap_interval = '5m'\n",
+  'queues.toml': "[queue.'gmail.com']\nmax_age = 'forever'\n[tenant.t]\nfoo = 2\nrefresh_interval = '5m'\n",
   'dkim.toml': '[base]\nbad = 1\n',
 };
 
@@ -31,7 +31,7 @@ test('validate: every error of every file in one run, even when the main file is
       'kumo.toml:9:12: logs.compress: expected boolean, got string',
       'queues.toml:2:11: queue."gmail.com".max_age: invalid duration "forever" (expected e.g. "90s", "5m", "2 hours", "3 days")',
       'queues.toml:4:1: unknown key "foo" in tenant.t',
-      'queues.toml:5:1: warning: tenant.t.reap_interval: accepted for KumoMTA compatibility, not acted on yet (kumo-ts keeps no idle scheduled-queue state to reap)',
+      'queues.toml:5:1: warning: tenant.t.refresh_interval: accepted for KumoMTA compatibility, not acted on yet (every config change applies at the next decision)',
       'sources.toml:2:18: source."a".source_address: "x" is not an IP address',
       'sources.toml:3:1: unknown key "zzz" in source.a',
       `6 errors in ${t.dir}`,
@@ -72,7 +72,7 @@ test('validate --format github: one workflow-command annotation per issue', () =
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 7);
     assert.equal(lines[1], '::error file=kumo.toml,line=9,col=12,title=schema.type::logs.compress: expected boolean, got string');
-    assert.match(lines[4]!, /^::warning file=queues\.toml,line=5,col=1,title=key\.not-implemented::tenant\.t\.reap_interval: accepted/);
+    assert.match(lines[4]!, /^::warning file=queues\.toml,line=5,col=1,title=key\.not-implemented::tenant\.t\.refresh_interval: accepted/);
     assert.match(r.stderr, /6 errors in /);
   } finally {
     t.cleanup();

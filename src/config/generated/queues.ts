@@ -18,6 +18,47 @@ addr?: string
 port?: number
 })
 /**
+ * Where a secret (TLS key or certificate, DKIM key, AUTH credentials) comes from: a file path, inline data, or a HashiCorp Vault KV v2 entry.
+ */
+export type KeySource = (string | {
+/**
+ * The data itself, inline.
+ */
+key_data?: string
+/**
+ * A certificate kumo-ts obtains and renews itself: the NAME of an [acme.cert.NAME] (only for a listener's TLS certificate; the file holds the certificate chain and its key, so omit private_key).
+ */
+acme?: string
+/**
+ * Path of a file holding the data (relative to the config root).
+ */
+path?: string
+/**
+ * Vault KV v2 mount point, e.g. "secret".
+ */
+vault_mount?: string
+/**
+ * Path of the secret under the mount.
+ */
+vault_path?: string
+/**
+ * Field of the secret holding the data (default "key").
+ */
+vault_key?: string
+/**
+ * Vault address; defaults to VAULT_ADDR.
+ */
+vault_address?: string
+/**
+ * Vault token; defaults to VAULT_TOKEN.
+ */
+vault_token?: string
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+ttl?: (string | number)
+})
+/**
  * When to shrink idle queued messages in memory (KumoMTA). Accepted for KumoMTA compatibility; not acted on yet (kumo-ts keeps queued messages on disk, not in memory).
  */
 export type ShrinkPolicyList = ShrinkPolicy[]
@@ -150,7 +191,7 @@ campaigns?: {
 }
 }
 /**
- * Delivery protocol (KumoMTA make_queue_config protocol): {smtp = {mx_list = [...]}} or {maildir_path = "..."}; custom_lua and xfer are accepted for KumoMTA compatibility but not acted on yet (such a queue delivers by SMTP). Default: SMTP to the MX hosts.
+ * Delivery protocol (KumoMTA make_queue_config protocol): {smtp = {mx_list = [...]}}, {maildir_path = "..."} or {http = {url = "..."}}; custom_lua and xfer are accepted for KumoMTA compatibility but not acted on yet (such a queue delivers by SMTP). Default: SMTP to the MX hosts.
  */
 export interface Protocol {
 /**
@@ -209,6 +250,44 @@ xfer?: {
  * HTTP URL prefix of the receiving node, e.g. "http://127.0.0.1:8000".
  */
 target: string
+}
+/**
+ * Deliver each message by an HTTP request instead of SMTP (kumo-ts; KumoMTA does this with custom_lua). 2xx = Delivery; 429, 5xx, timeouts and connection failures = TransientFailure (retried as usual); other 4xx = Bounce. Shaped per destination like SMTP (connection_limit, max_message_rate, ...), the site being "http:<scheme>://<host>:<port>".
+ */
+http?: {
+/**
+ * http:// or https:// URL the messages are sent to.
+ */
+url: string
+/**
+ * HTTP method (default POST).
+ */
+method?: ("POST" | "PUT")
+/**
+ * Extra request headers, name = value.
+ */
+headers?: {
+[k: string]: string
+}
+/**
+ * "raw" (default): the message as spooled (RFC 5322, content-type message/rfc822), envelope in X-Kumo-Envelope-From / X-Kumo-Envelope-To headers; "json": {id, sender, recipients, queue, tenant, campaign, content} (content_base64 instead of content when the message is not UTF-8).
+ */
+body?: ("raw" | "json")
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+timeout?: (string | number)
+/**
+ * Authorization: Basic (username + password) or Bearer (bearer); the secret comes from a key source.
+ */
+auth?: {
+/**
+ * Basic auth user name (with password).
+ */
+username?: string
+password?: KeySource
+bearer?: KeySource
+}
 }
 }
 /**
