@@ -214,7 +214,7 @@ async function spoolPrepared(deps: ReceptionDeps, snapshot: Snapshot, m: Incomin
     }
   }
 
-  if (meta.recipients.length) receptionLatency.observe({ protocol: m.protocol }, (Date.now() - receivedAt) / 1000);
+  if (meta.recipients.length) receptionLatency.observe({ protocol: m.protocol }, (Date.now() - meta.receivedAt) / 1000);
   const reply = `2.0.0 OK id=${id}`;
   // on disk before the 250 (group-synced); a log disk failure is logged by the writer and the
   // record retried: the message is spooled, so it is still accepted rather than duplicated
