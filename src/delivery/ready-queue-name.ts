@@ -43,7 +43,7 @@ export interface ReadyQueueIdentity extends SiteIdentity {
   /**
    * `source->site@smtp_client`, then what else makes the destination distinct when it is not
    * the default: `;mx_list=<hosts>` (an own-site domain routed to smarthosts), `;port=N`
-   * (the source's remote_port, for hosts without an explicit port), `;tls=<mode>`.
+   * (the source's remote_port or the path's smtp_port, for hosts without an explicit port), `;tls=<mode>`.
    */
   readonly name: string;
   /** the ready queue map key: the name plus the MX host names (two MX sets whose rollup names
@@ -66,9 +66,11 @@ export type IdentityRoute = SiteRoute & Pick<Route, 'mxHosts' | 'hosts' | 'expli
 export function readyQueueIdentity(snap: Snapshot, source: string, domain: string, route: IdentityRoute, tlsMode?: TlsMode): ReadyQueueIdentity {
   const site = siteIdentity(snap.shaping, domain, route);
   // `tlsMode`: when the caller resolved the path's shaping already (explain, with its automation state)
-  const tls = tlsMode ?? resolveShaping(snap, shapingQueryFor(domain, site, route.mxHosts, source)).enable_tls;
+  const eff = resolveShaping(snap, shapingQueryFor(domain, site, route.mxHosts, source));
+  const tls = tlsMode ?? eff.enable_tls;
   const src = snap.egress.sources.get(source) ?? snap.egress.sources.get(UNSPECIFIED);
-  const port = src?.remotePort ?? 25;
+  // the source's remote_port wins over the path's smtp_port (KumoMTA)
+  const port = src?.remotePort ?? eff.smtp_port ?? 25;
   const usesDefaultPort = !route.explicit || route.hosts.some((h) => h.port === undefined);
   let name = `${source}->${site.site}@${SMTP_CLIENT}`;
   if (site.ownSite && route.mxListLabel !== undefined) name += `;mx_list=${route.mxListLabel}`;

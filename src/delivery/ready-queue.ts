@@ -264,7 +264,7 @@ export class ReadyQueue {
       try {
         // the queue's own TLS mode: every job here was routed with it (and rechecked before sending)
         const shaping = s.enable_tls === this.id.tls ? s : { ...s, enable_tls: this.id.tls };
-        session = this.opener ? await this.opener(this.abort.signal) : await openSession({ route: this.current, source: this.host.source(this.source), hostname: this.host.hostname(), shaping, signal: this.abort.signal });
+        session = this.opener ? await this.opener(this.abort.signal) : await openSession({ route: this.current, source: this.host.source(this.source), hostname: this.host.hostname(), shaping, signal: this.abort.signal, tlsMemoryKey: this.key });
       } catch (e) {
         this.onConnectFailure(e instanceof ConnectError ? e : new ConnectError({ code: 451, enhanced: '4.4.2', text: `kumo-ts: ${String(e)}`, internal: true }, undefined));
         return;
@@ -341,7 +341,8 @@ export class ReadyQueue {
     const s = this.host.shaping(this.query);
     // the failure is the outcome of an attempt for the next message; after too many in a row
     // every queued message gets it (KumoMTA's consecutive_connection_failures_before_delay)
-    const n = this.consecutiveFailures >= s.consecutive_connection_failures_before_delay ? this.jobs.length : 1;
+    // prohibited_hosts / skip_hosts refuse the destination itself: every queued message at once
+    const n = err.wholeQueue || this.consecutiveFailures >= s.consecutive_connection_failures_before_delay ? this.jobs.length : 1;
     for (let i = 0; i < n; i++) {
       const job = this.jobs.shift();
       if (!job) break;

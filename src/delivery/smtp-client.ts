@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { EgressSource } from '../config/egress.js';
 import type { Route } from '../dns/route.js';
 import type { EffectiveShaping, TlsMode } from '../shaping/types.js';
+import { describeKeySource, KeySourceError, loadKey } from '../keys/key-source.js';
+import { brokenTls, DEFAULT_RECONNECT_REMEMBER_MS } from './broken-tls.js';
+import type { BrokenTlsMemory } from './broken-tls.js';
+import { filterHosts, isHostFilterFailure } from './host-filter.js';
+import { installPhaseTimers, NO_TIMEOUT } from './phase-timer.js';
 import { connectViaHaProxy, connectViaSocks5 } from './proxy.js';
 import { parseReply } from './response.js';
 import type { SmtpReply } from './response.js';
@@ -30,6 +36,12 @@ export class ConnectError extends Error {
     readonly peer: Peer | undefined,
     /** EADDRNOTAVAIL: the source address is not configured on this host */
     readonly unplumbed = false,
+    /** the destination itself is refused (prohibited_hosts): the messages bounce */
+    readonly permanent = false,
+    /** true when every message of the ready queue gets this outcome at once */
+    readonly wholeQueue = false,
+    /** the STARTTLS handshake (or the EHLO after it) failed */
+    readonly tlsFailed = false,
   ) {
     super(`${reply.code} ${reply.text}`);
     this.name = 'ConnectError';
@@ -58,15 +70,21 @@ export function internalReply(text: string, command = 'CONN', code = 451, enhanc
   return { code, enhanced, text: `kumo-ts: ${text}`, command, internal: true };
 }
 
+/** The modes that use STARTTLS only when offered (remember_broken_tls applies to them alone). */
+export function isOpportunistic(mode: TlsMode): boolean {
+  return mode === 'Opportunistic' || mode === 'OpportunisticInsecure';
+}
+
 /** TLS options of nodemailer for a KumoMTA enable_tls mode. */
-function tlsOptions(mode: TlsMode, servername: string | undefined) {
+function tlsOptions(mode: TlsMode, servername: string | undefined, ca: readonly string[] | undefined) {
   const insecure = mode === 'OpportunisticInsecure' || mode === 'RequiredInsecure';
   return {
     ignoreTLS: mode === 'Disabled',
     requireTLS: mode === 'Required' || mode === 'RequiredInsecure',
-    // Opportunistic does not fall back to plain text after a failed handshake (as KumoMTA)
+    // a failed handshake is never continued in plain text on the same connection (as KumoMTA);
+    // opportunistic_tls_reconnect_on_failed_handshake opens a new plain one instead
     opportunisticTLS: false,
-    tls: { rejectUnauthorized: !insecure, servername, minVersion: 'TLSv1.2' as const },
+    tls: { rejectUnauthorized: !insecure, servername, minVersion: 'TLSv1.2' as const, ...(ca ? { ca: [...rootCertificates, ...ca] } : {}) },
   };
 }
 
@@ -78,34 +96,74 @@ export interface OpenOptions {
   readonly shaping: EffectiveShaping;
   /** give up on the remaining addresses at this time (shutdown) */
   readonly signal?: AbortSignal;
+  /** remember_broken_tls is kept under this key (the ready queue name, as KumoMTA's dispatcher name) */
+  readonly tlsMemoryKey?: string;
+  /** where broken TLS is remembered (default: the process-wide memory) */
+  readonly tlsMemory?: BrokenTlsMemory;
+  /** CA certificates (PEM) trusted besides Node's bundled roots (tests, embedding) */
+  readonly ca?: readonly string[];
 }
 
 /**
  * Opens a session to the first reachable address of the route's hosts (in MX preference
- * order): TCP (directly from the source address, or through the source's HAProxy / SOCKS5
- * proxy), banner, EHLO, STARTTLS as `enable_tls` says.
+ * order), after prohibited_hosts / skip_hosts: TCP (directly from the source address, or
+ * through the source's HAProxy / SOCKS5 proxy), banner, EHLO, STARTTLS as `enable_tls` says
+ * (skipped in the Opportunistic modes while remember_broken_tls remembers a failure), then
+ * AUTH PLAIN when smtp_auth_plain_username is set.
  */
 export async function openSession(o: OpenOptions): Promise<SmtpSession> {
+  const filtered = filterHosts(o.route, o.shaping);
+  if (isHostFilterFailure(filtered)) {
+    throw new ConnectError(internalReply(filtered.text, 'CONN', filtered.code, filtered.enhanced), undefined, false, filtered.permanent, true);
+  }
   let last: ConnectError | undefined;
-  for (const host of o.route.hosts) {
+  for (const host of filtered.hosts) {
     for (const addr of host.addrs) {
       if (o.signal?.aborted) throw last ?? new ConnectError(internalReply('shutting down'), undefined);
-      const port = host.port ?? o.source.remotePort ?? 25;
+      const port = host.port ?? o.source.remotePort ?? o.shaping.smtp_port ?? 25;
       const peer: Peer = { name: host.name, addr, port };
       try {
-        return await connectOne(o, peer);
+        return await connectOne(o, peer, false);
       } catch (e) {
         last = e instanceof ConnectError ? e : new ConnectError(internalReply(String((e as Error).message ?? e)), peer);
         if (last.unplumbed) throw last;
+        // KumoMTA's opportunistic_tls_reconnect_on_failed_handshake: the same address again, in clear text
+        if (last.tlsFailed && isOpportunistic(o.shaping.enable_tls) && o.shaping.opportunistic_tls_reconnect_on_failed_handshake) {
+          try {
+            return await connectOne(o, peer, true);
+          } catch (e2) {
+            last = e2 instanceof ConnectError ? e2 : new ConnectError(internalReply(String((e2 as Error).message ?? e2)), peer);
+            if (last.unplumbed) throw last;
+          }
+        }
       }
     }
   }
   throw last ?? new ConnectError(internalReply('no destination address'), undefined);
 }
 
-async function connectOne(o: OpenOptions, peer: Peer): Promise<SmtpSession> {
+/** Remembers the path's broken TLS when remember_broken_tls says so; how long, or undefined. */
+function rememberBrokenTls(o: OpenOptions): number | undefined {
+  const s = o.shaping;
+  const ms = s.remember_broken_tls_ms ?? (s.opportunistic_tls_reconnect_on_failed_handshake ? DEFAULT_RECONNECT_REMEMBER_MS : undefined);
+  if (!ms || !o.tlsMemoryKey) return undefined;
+  (o.tlsMemory ?? brokenTls).remember(o.tlsMemoryKey, ms);
+  return ms;
+}
+
+function fmtMs(ms: number): string {
+  return ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+async function connectOne(o: OpenOptions, peer: Peer, plain: boolean): Promise<SmtpSession> {
   const s = o.shaping;
   const servername = isIP(peer.name) ? undefined : peer.name;
+  const where = `${peer.name} [${peer.addr}]:${peer.port}`;
+  // remember_broken_tls: the Opportunistic modes treat STARTTLS as not offered; the Required
+  // modes ignore it (as KumoMTA's current builds)
+  const memory = o.tlsMemory ?? brokenTls;
+  const skipTls = plain || (isOpportunistic(s.enable_tls) && !!o.tlsMemoryKey && memory.isBroken(o.tlsMemoryKey));
+  const mode: TlsMode = skipTls ? 'Disabled' : s.enable_tls;
   let connection: Socket | undefined;
   try {
     if (o.source.haProxy) connection = await connectViaHaProxy(o.source.haProxy.server, o.source.haProxy.sourceAddress, peer.addr, peer.port, s.connect_timeout_ms);
@@ -122,11 +180,22 @@ async function connectOne(o: OpenOptions, peer: Peer): Promise<SmtpSession> {
     servername,
     connectionTimeout: s.connect_timeout_ms,
     greetingTimeout: s.banner_timeout_ms,
-    socketTimeout: Math.max(s.ehlo_timeout_ms, s.mail_from_timeout_ms, s.rcpt_to_timeout_ms, s.data_timeout_ms, s.data_dot_timeout_ms),
+    // every phase has its own timer (phase-timer.ts): the socket's idle timer never fires
+    socketTimeout: NO_TIMEOUT,
     socketCloseTimeout: 2000,
     logger: false,
-    ...tlsOptions(s.enable_tls, servername),
+    ...tlsOptions(mode, servername, o.ca),
   });
+  installPhaseTimers(conn, {
+    ehlo: s.ehlo_timeout_ms,
+    starttls: s.starttls_timeout_ms,
+    auth: s.auth_timeout_ms,
+    mail_from: s.mail_from_timeout_ms,
+    rcpt_to: s.rcpt_to_timeout_ms,
+    data: s.data_timeout_ms,
+    data_dot: s.data_dot_timeout_ms,
+    rset: s.rset_timeout_ms,
+  }, where, s.banner_timeout_ms);
   const session = new SmtpSession(conn, peer);
   await new Promise<void>((resolve, reject) => {
     let settled = false;
@@ -140,11 +209,16 @@ async function connectOne(o: OpenOptions, peer: Peer): Promise<SmtpSession> {
       conn.off('end', onEnd);
       if (!err) return resolve();
       const ne = err as NodemailerError;
+      const c = conn as unknown as { upgrading?: boolean; secure?: boolean };
+      // the handshake, or the EHLO after it, failed: KumoMTA's "broken TLS"
+      const tlsFailed = c.upgrading === true || c.secure === true;
+      const remembered = tlsFailed ? rememberBrokenTls(o) : undefined;
       conn.close();
       const unplumbed = ne.originalCode === 'EADDRNOTAVAIL' || (ne as { errno?: string }).errno === 'EADDRNOTAVAIL';
-      const reply = ne.response ? { ...parseReply(ne.response, ne.command ?? 'CONN') } : internalReply(`connecting to ${peer.name} [${peer.addr}]:${peer.port}: ${ne.message}`);
+      const tlsNote = remembered ? ` (remember_broken_tls: STARTTLS is skipped on this path for ${fmtMs(remembered)})` : '';
+      const reply = ne.response ? { ...parseReply(ne.response, ne.command ?? 'CONN') } : internalReply(`connecting to ${where}: ${ne.message}${tlsNote}`, ne.command && ne.command !== 'API' ? ne.command : 'CONN');
       // a 5xx banner or EHLO is still a failure of this connection, not of the message
-      reject(new ConnectError(reply.code >= 500 ? { ...reply, code: 451, enhanced: '4.4.2', text: `${peer.name}: ${reply.code} ${reply.text}`, internal: true } : reply, peer, unplumbed));
+      reject(new ConnectError(reply.code >= 500 ? { ...reply, code: 451, enhanced: '4.4.2', text: `${peer.name}: ${reply.code} ${reply.text}`, internal: true } : reply, peer, unplumbed, false, false, tlsFailed));
     };
     const onEnd = () => done(new Error('connection closed during the greeting or EHLO'));
     const onAbort = () => done(new Error('aborted: shutting down'));
@@ -154,7 +228,51 @@ async function connectOne(o: OpenOptions, peer: Peer): Promise<SmtpSession> {
     conn.connect((err?: Error | null) => done(err));
   });
   session.captureTls();
+  if (s.smtp_auth_plain_username !== undefined) {
+    try {
+      await authenticate(conn, s, mode, where);
+    } catch (e) {
+      conn.close();
+      throw e instanceof ConnectError ? new ConnectError(e.reply, peer) : new ConnectError(internalReply(`AUTH PLAIN to ${where}: ${(e as Error).message}`, 'AUTH'), peer);
+    }
+  }
   return session;
+}
+
+/**
+ * AUTH PLAIN as KumoMTA sends it: only over TLS with a verified certificate, unless
+ * allow_smtp_auth_plain_without_tls / allow_smtp_auth_plain_without_valid_certificate say
+ * otherwise; when not allowed the credentials are never sent and the attempt fails (transient).
+ */
+async function authenticate(conn: SMTPConnection, s: EffectiveShaping, mode: TlsMode, where: string): Promise<void> {
+  const user = s.smtp_auth_plain_username!;
+  const refuse = (why: string) => new ConnectError(internalReply(`AUTH PLAIN as "${user}" to ${where} not attempted: ${why}; the credentials were not sent`, 'AUTH'), undefined);
+  if (!conn.secure) {
+    if (!s.allow_smtp_auth_plain_without_tls) {
+      const how = mode === 'Disabled' ? (s.enable_tls === 'Disabled' ? 'enable_tls is Disabled' : 'STARTTLS is skipped (remember_broken_tls)') : 'the server did not offer STARTTLS';
+      throw refuse(`the session is not encrypted (${how}) and allow_smtp_auth_plain_without_tls is not set`);
+    }
+  } else if ((mode === 'OpportunisticInsecure' || mode === 'RequiredInsecure') && !s.allow_smtp_auth_plain_without_valid_certificate) {
+    throw refuse(`the server's certificate was not verified (enable_tls = "${mode}") and allow_smtp_auth_plain_without_valid_certificate is not set`);
+  }
+  let pass = '';
+  if (s.smtp_auth_plain_password) {
+    try {
+      pass = (await loadKey(s.smtp_auth_plain_password)).toString('utf8').replace(/\r?\n$/, '');
+    } catch (e) {
+      const why = e instanceof KeySourceError ? `${e.code}: ${e.message}` : (e as Error).message;
+      throw refuse(`cannot load smtp_auth_plain_password (${describeKeySource(s.smtp_auth_plain_password)}): ${why}`);
+    }
+  }
+  await new Promise<void>((resolve, reject) => {
+    conn.login({ user, pass, method: 'PLAIN' } as never, (err?: Error | null) => {
+      if (!err) return resolve();
+      const ne = err as NodemailerError;
+      const reply = ne.response ? parseReply(ne.response, 'AUTH') : internalReply(`AUTH PLAIN as "${user}" to ${where}: ${ne.message}`, 'AUTH');
+      // a refused login fails the connection, not the message (transient, as KumoMTA)
+      reject(new ConnectError({ ...reply, code: 451, enhanced: '4.7.0', text: `AUTH PLAIN as "${user}" to ${where} failed: ${reply.code} ${reply.text}`, internal: true, command: 'AUTH' }, undefined));
+    });
+  });
 }
 
 /** One result per recipient of a transaction. */

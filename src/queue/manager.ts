@@ -414,7 +414,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     this.outcomes.stats.attempts++;
     this.gate.onResponse(rq.path(job), { code: err.reply.code, enhanced: err.reply.enhanced, text: err.reply.text, internal: err.reply.internal });
     const ctx: AttemptContext = { queue: job.queue, site: rq.site, source: rq.source, readyQueue: rq.key, pool: params.egressPool, peer: err.peer, attempts: job.attempts, ...smtpAttemptFacts(undefined, this.source(rq.source), this.shaping(rq.query)) };
-    this.outcome(job, new Map(pendingRecipients(job).map((r) => [r, err.reply])), ctx, params, 'transient');
+    this.outcome(job, new Map(pendingRecipients(job).map((r) => [r, err.reply])), ctx, params, err.permanent ? 'bounce' : 'transient');
   }
 
   // ---------- outcomes ----------

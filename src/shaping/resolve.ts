@@ -1,5 +1,6 @@
 import type { Snapshot } from '../config/snapshot.js';
 import type { CidrSet, Throttle } from '../config/values.js';
+import type { KeySourceSpec } from '../keys/key-source.js';
 import { getActiveAutomation } from './automation-state.js';
 import type { AutomationEntry, AutomationState } from './automation-state.js';
 import { providerLimitName } from './compile.js';
@@ -207,6 +208,11 @@ function build(merged: Map<string, MergedSetting>, providers: readonly ProviderB
     ehlo_domain: v<string>('ehlo_domain'),
     prohibited_hosts: v<CidrSet>('prohibited_hosts'),
     skip_hosts: v<CidrSet>('skip_hosts'),
+    opportunistic_tls_reconnect_on_failed_handshake: v<boolean>('opportunistic_tls_reconnect_on_failed_handshake'),
+    smtp_auth_plain_username: v<string>('smtp_auth_plain_username'),
+    smtp_auth_plain_password: v<KeySourceSpec>('smtp_auth_plain_password'),
+    allow_smtp_auth_plain_without_tls: v<boolean>('allow_smtp_auth_plain_without_tls'),
+    allow_smtp_auth_plain_without_valid_certificate: v<boolean>('allow_smtp_auth_plain_without_valid_certificate'),
     params: Object.freeze(params),
   };
   for (const k of Object.keys(out) as (keyof EffectiveShaping)[]) if (out[k] === undefined) delete (out as unknown as Record<string, unknown>)[k];

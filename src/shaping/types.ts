@@ -1,4 +1,5 @@
 import type { CidrSet, Throttle } from '../config/values.js';
+import type { KeySourceSpec } from '../keys/key-source.js';
 
 /** Outbound TLS policy (KumoMTA names). */
 export type TlsMode = 'Opportunistic' | 'OpportunisticInsecure' | 'Required' | 'RequiredInsecure' | 'Disabled';
@@ -54,6 +55,13 @@ export interface EffectiveShaping {
   /** only when a shaping block sets them (the delivery path applies its own default policy) */
   readonly prohibited_hosts?: CidrSet;
   readonly skip_hosts?: CidrSet;
+  /** after a failed handshake in an Opportunistic mode, reconnect to the same address in clear text */
+  readonly opportunistic_tls_reconnect_on_failed_handshake?: boolean;
+  /** outbound SMTP AUTH PLAIN after EHLO (and STARTTLS) when set */
+  readonly smtp_auth_plain_username?: string;
+  readonly smtp_auth_plain_password?: KeySourceSpec;
+  readonly allow_smtp_auth_plain_without_tls?: boolean;
+  readonly allow_smtp_auth_plain_without_valid_certificate?: boolean;
   /** every effective parameter by shaping key (parsed values: Throttle, LimitSpec, ms, CidrSet...) */
   readonly params?: Readonly<Record<string, unknown>>;
 }

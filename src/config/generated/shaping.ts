@@ -169,7 +169,7 @@ max_mx_addresses_per_host?: number
  */
 max_mx_plan_size?: number
 /**
- * TCP port of the destination MX hosts. Default 25. Accepted for KumoMTA compatibility; not acted on yet (the destination port is 25, the mx_list port or the source's remote_port).
+ * Destination port for hosts without one of their own (mx_list "host:port" keeps its port; the egress source's remote_port wins over it, as in KumoMTA). Default 25.
  */
 smtp_port?: number
 /**
@@ -250,7 +250,7 @@ enable_dane?: boolean
  */
 tls_prefer_openssl?: boolean
 /**
- * In Opportunistic modes, reconnect without TLS after a failed handshake. Default false. Accepted for KumoMTA compatibility; not acted on yet (a failed STARTTLS is not retried in clear text yet).
+ * In the Opportunistic modes, when the TLS handshake (or the EHLO after it) fails, connect to the same address again at once without STARTTLS instead of moving on to the next host; the failure is remembered for remember_broken_tls (15 minutes when that is not set). Default false.
  */
 opportunistic_tls_reconnect_on_failed_handshake?: boolean
 /**
@@ -278,11 +278,11 @@ use_lmtp?: boolean
  */
 aggressive_connection_opening?: boolean
 /**
- * Allow AUTH PLAIN over an unencrypted connection. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
+ * Send AUTH PLAIN over a connection without TLS (the credentials then cross the network in clear text). Default false: the connection fails (TransientFailure naming this key) and the credentials are never sent.
  */
 allow_smtp_auth_plain_without_tls?: boolean
 /**
- * Allow AUTH PLAIN when the server certificate did not verify. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
+ * Send AUTH PLAIN over TLS whose certificate was not verified (enable_tls OpportunisticInsecure or RequiredInsecure). Default false: the connection fails (TransientFailure naming this key) and the credentials are never sent.
  */
 allow_smtp_auth_plain_without_valid_certificate?: boolean
 /**
@@ -330,7 +330,7 @@ ehlo_domain?: string
  */
 provider_name?: string
 /**
- * User name for AUTH PLAIN to the destination (smarthosts). Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
+ * When set, every connection on this path authenticates with AUTH PLAIN as this user after EHLO (and STARTTLS), e.g. to a smarthost that requires it; only over TLS with a verified certificate unless allow_smtp_auth_plain_without_tls / allow_smtp_auth_plain_without_valid_certificate allow it. A refused login is a TransientFailure.
  */
 smtp_auth_plain_username?: string
 smtp_auth_plain_password?: KeySource
@@ -477,7 +477,7 @@ max_mx_addresses_per_host?: number
  */
 max_mx_plan_size?: number
 /**
- * TCP port of the destination MX hosts. Default 25. Accepted for KumoMTA compatibility; not acted on yet (the destination port is 25, the mx_list port or the source's remote_port).
+ * Destination port for hosts without one of their own (mx_list "host:port" keeps its port; the egress source's remote_port wins over it, as in KumoMTA). Default 25.
  */
 smtp_port?: number
 /**
@@ -558,7 +558,7 @@ enable_dane?: boolean
  */
 tls_prefer_openssl?: boolean
 /**
- * In Opportunistic modes, reconnect without TLS after a failed handshake. Default false. Accepted for KumoMTA compatibility; not acted on yet (a failed STARTTLS is not retried in clear text yet).
+ * In the Opportunistic modes, when the TLS handshake (or the EHLO after it) fails, connect to the same address again at once without STARTTLS instead of moving on to the next host; the failure is remembered for remember_broken_tls (15 minutes when that is not set). Default false.
  */
 opportunistic_tls_reconnect_on_failed_handshake?: boolean
 /**
@@ -586,11 +586,11 @@ use_lmtp?: boolean
  */
 aggressive_connection_opening?: boolean
 /**
- * Allow AUTH PLAIN over an unencrypted connection. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
+ * Send AUTH PLAIN over a connection without TLS (the credentials then cross the network in clear text). Default false: the connection fails (TransientFailure naming this key) and the credentials are never sent.
  */
 allow_smtp_auth_plain_without_tls?: boolean
 /**
- * Allow AUTH PLAIN when the server certificate did not verify. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
+ * Send AUTH PLAIN over TLS whose certificate was not verified (enable_tls OpportunisticInsecure or RequiredInsecure). Default false: the connection fails (TransientFailure naming this key) and the credentials are never sent.
  */
 allow_smtp_auth_plain_without_valid_certificate?: boolean
 /**
@@ -638,7 +638,7 @@ ehlo_domain?: string
  */
 provider_name?: string
 /**
- * User name for AUTH PLAIN to the destination (smarthosts). Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
+ * When set, every connection on this path authenticates with AUTH PLAIN as this user after EHLO (and STARTTLS), e.g. to a smarthost that requires it; only over TLS with a verified certificate unless allow_smtp_auth_plain_without_tls / allow_smtp_auth_plain_without_valid_certificate allow it. A refused login is a TransientFailure.
  */
 smtp_auth_plain_username?: string
 smtp_auth_plain_password?: KeySource
@@ -762,7 +762,7 @@ max_mx_addresses_per_host?: number
  */
 max_mx_plan_size?: number
 /**
- * TCP port of the destination MX hosts. Default 25. Accepted for KumoMTA compatibility; not acted on yet (the destination port is 25, the mx_list port or the source's remote_port).
+ * Destination port for hosts without one of their own (mx_list "host:port" keeps its port; the egress source's remote_port wins over it, as in KumoMTA). Default 25.
  */
 smtp_port?: number
 /**
@@ -843,7 +843,7 @@ enable_dane?: boolean
  */
 tls_prefer_openssl?: boolean
 /**
- * In Opportunistic modes, reconnect without TLS after a failed handshake. Default false. Accepted for KumoMTA compatibility; not acted on yet (a failed STARTTLS is not retried in clear text yet).
+ * In the Opportunistic modes, when the TLS handshake (or the EHLO after it) fails, connect to the same address again at once without STARTTLS instead of moving on to the next host; the failure is remembered for remember_broken_tls (15 minutes when that is not set). Default false.
  */
 opportunistic_tls_reconnect_on_failed_handshake?: boolean
 /**
@@ -871,11 +871,11 @@ use_lmtp?: boolean
  */
 aggressive_connection_opening?: boolean
 /**
- * Allow AUTH PLAIN over an unencrypted connection. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
+ * Send AUTH PLAIN over a connection without TLS (the credentials then cross the network in clear text). Default false: the connection fails (TransientFailure naming this key) and the credentials are never sent.
  */
 allow_smtp_auth_plain_without_tls?: boolean
 /**
- * Allow AUTH PLAIN when the server certificate did not verify. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
+ * Send AUTH PLAIN over TLS whose certificate was not verified (enable_tls OpportunisticInsecure or RequiredInsecure). Default false: the connection fails (TransientFailure naming this key) and the credentials are never sent.
  */
 allow_smtp_auth_plain_without_valid_certificate?: boolean
 /**
@@ -923,7 +923,7 @@ ehlo_domain?: string
  */
 provider_name?: string
 /**
- * User name for AUTH PLAIN to the destination (smarthosts). Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
+ * When set, every connection on this path authenticates with AUTH PLAIN as this user after EHLO (and STARTTLS), e.g. to a smarthost that requires it; only over TLS with a verified certificate unless allow_smtp_auth_plain_without_tls / allow_smtp_auth_plain_without_valid_certificate allow it. A refused login is a TransientFailure.
  */
 smtp_auth_plain_username?: string
 smtp_auth_plain_password?: KeySource
@@ -1021,7 +1021,7 @@ max_mx_addresses_per_host?: number
  */
 max_mx_plan_size?: number
 /**
- * TCP port of the destination MX hosts. Default 25. Accepted for KumoMTA compatibility; not acted on yet (the destination port is 25, the mx_list port or the source's remote_port).
+ * Destination port for hosts without one of their own (mx_list "host:port" keeps its port; the egress source's remote_port wins over it, as in KumoMTA). Default 25.
  */
 smtp_port?: number
 /**
@@ -1102,7 +1102,7 @@ enable_dane?: boolean
  */
 tls_prefer_openssl?: boolean
 /**
- * In Opportunistic modes, reconnect without TLS after a failed handshake. Default false. Accepted for KumoMTA compatibility; not acted on yet (a failed STARTTLS is not retried in clear text yet).
+ * In the Opportunistic modes, when the TLS handshake (or the EHLO after it) fails, connect to the same address again at once without STARTTLS instead of moving on to the next host; the failure is remembered for remember_broken_tls (15 minutes when that is not set). Default false.
  */
 opportunistic_tls_reconnect_on_failed_handshake?: boolean
 /**
@@ -1130,11 +1130,11 @@ use_lmtp?: boolean
  */
 aggressive_connection_opening?: boolean
 /**
- * Allow AUTH PLAIN over an unencrypted connection. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
+ * Send AUTH PLAIN over a connection without TLS (the credentials then cross the network in clear text). Default false: the connection fails (TransientFailure naming this key) and the credentials are never sent.
  */
 allow_smtp_auth_plain_without_tls?: boolean
 /**
- * Allow AUTH PLAIN when the server certificate did not verify. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
+ * Send AUTH PLAIN over TLS whose certificate was not verified (enable_tls OpportunisticInsecure or RequiredInsecure). Default false: the connection fails (TransientFailure naming this key) and the credentials are never sent.
  */
 allow_smtp_auth_plain_without_valid_certificate?: boolean
 /**
@@ -1182,7 +1182,7 @@ ehlo_domain?: string
  */
 provider_name?: string
 /**
- * User name for AUTH PLAIN to the destination (smarthosts). Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
+ * When set, every connection on this path authenticates with AUTH PLAIN as this user after EHLO (and STARTTLS), e.g. to a smarthost that requires it; only over TLS with a verified certificate unless allow_smtp_auth_plain_without_tls / allow_smtp_auth_plain_without_valid_certificate allow it. A refused login is a TransientFailure.
  */
 smtp_auth_plain_username?: string
 smtp_auth_plain_password?: KeySource
@@ -1294,7 +1294,7 @@ max_mx_addresses_per_host?: number
  */
 max_mx_plan_size?: number
 /**
- * TCP port of the destination MX hosts. Default 25. Accepted for KumoMTA compatibility; not acted on yet (the destination port is 25, the mx_list port or the source's remote_port).
+ * Destination port for hosts without one of their own (mx_list "host:port" keeps its port; the egress source's remote_port wins over it, as in KumoMTA). Default 25.
  */
 smtp_port?: number
 /**
@@ -1375,7 +1375,7 @@ enable_dane?: boolean
  */
 tls_prefer_openssl?: boolean
 /**
- * In Opportunistic modes, reconnect without TLS after a failed handshake. Default false. Accepted for KumoMTA compatibility; not acted on yet (a failed STARTTLS is not retried in clear text yet).
+ * In the Opportunistic modes, when the TLS handshake (or the EHLO after it) fails, connect to the same address again at once without STARTTLS instead of moving on to the next host; the failure is remembered for remember_broken_tls (15 minutes when that is not set). Default false.
  */
 opportunistic_tls_reconnect_on_failed_handshake?: boolean
 /**
@@ -1403,11 +1403,11 @@ use_lmtp?: boolean
  */
 aggressive_connection_opening?: boolean
 /**
- * Allow AUTH PLAIN over an unencrypted connection. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
+ * Send AUTH PLAIN over a connection without TLS (the credentials then cross the network in clear text). Default false: the connection fails (TransientFailure naming this key) and the credentials are never sent.
  */
 allow_smtp_auth_plain_without_tls?: boolean
 /**
- * Allow AUTH PLAIN when the server certificate did not verify. Default false. Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
+ * Send AUTH PLAIN over TLS whose certificate was not verified (enable_tls OpportunisticInsecure or RequiredInsecure). Default false: the connection fails (TransientFailure naming this key) and the credentials are never sent.
  */
 allow_smtp_auth_plain_without_valid_certificate?: boolean
 /**
@@ -1455,7 +1455,7 @@ ehlo_domain?: string
  */
 provider_name?: string
 /**
- * User name for AUTH PLAIN to the destination (smarthosts). Accepted for KumoMTA compatibility; not acted on yet (outbound SMTP AUTH is not done yet).
+ * When set, every connection on this path authenticates with AUTH PLAIN as this user after EHLO (and STARTTLS), e.g. to a smarthost that requires it; only over TLS with a verified certificate unless allow_smtp_auth_plain_without_tls / allow_smtp_auth_plain_without_valid_certificate allow it. A refused login is a TransientFailure.
  */
 smtp_auth_plain_username?: string
 smtp_auth_plain_password?: KeySource
