@@ -13,6 +13,7 @@ import { liveHookQueues } from './metrics.js';
 import { hookWants } from './payload.js';
 import type { HookSender } from './sender.js';
 import { WebhookSender } from './webhook-sender.js';
+import { AmqpSender } from './amqp-sender.js';
 
 export interface HookSubsystemDeps {
   /** the mail spool's directory: the event queue lives in `<spool>/hooks`, under the spool's lock */
@@ -23,9 +24,7 @@ export interface HookSubsystemDeps {
 }
 
 export function defaultSender(s: LogHookSettings, log?: Logger): HookSender {
-  void log;
-  if (s.kind !== 'webhook') throw new Error(`log hook "${s.name}": kind ${s.kind} is not supported yet`);
-  return new WebhookSender(s);
+  return s.kind === 'webhook' ? new WebhookSender(s) : new AmqpSender(s, log);
 }
 
 /**
@@ -47,6 +46,11 @@ export class HookSubsystem implements Subsystem {
   constructor(private readonly deps: HookSubsystemDeps) {}
 
   private readonly view = () => [...this.hooks.values()].map((q) => q.view());
+
+  /** What the queue summary and the metrics show of each hook queue. */
+  views(): ReturnType<HookQueue['view']>[] {
+    return this.view();
+  }
 
   /** The hook queues by hook name (queue summary, admin, tests). */
   queues(): ReadonlyMap<string, HookQueue> {

@@ -34,10 +34,10 @@ export async function composeServer(ctx: RuntimeContext): Promise<Subsystem[]> {
   // certificates (or their placeholders) exist before a listener that names one binds
   await start(new AcmeSubsystem());
   // log hooks tap the record writer before the queue's spool scan can write a record
-  await start(new HookSubsystem({ spoolPath: storage.spool.path, records: storage.records }));
+  const hooks = await start(new HookSubsystem({ spoolPath: storage.spool.path, records: storage.records }));
   const queue = await start(new QueueSubsystem({ spool: storage.spool, records: storage.records, admin: admin.state }));
   const smtp = await start(new SmtpSubsystem({ spool: storage.spool, records: storage.records, intake: queue.manager }));
-  await start(new HttpSubsystem({ spool: storage.spool, records: storage.records, queue: queue.manager, reception: smtp.reception, admin: admin.state }));
+  await start(new HttpSubsystem({ spool: storage.spool, records: storage.records, queue: queue.manager, reception: smtp.reception, admin: admin.state, hooks }));
   return started;
 }
 
