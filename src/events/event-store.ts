@@ -14,6 +14,13 @@ export interface StoredEvent {
 
 type Key = [string, number];
 type Flushable = Promise<unknown> & { flushed?: Promise<unknown> };
+interface Turn {
+  readonly items: { key: Key; value: StoredEvent }[];
+  last: Flushable | undefined;
+  readonly done: Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (e: Error) => void;
+}
 
 const RETRY_MS = 1_000;
 const ERROR_LOG_INTERVAL_MS = 30_000;
@@ -37,6 +44,7 @@ export class EventStore {
   private readonly writing = new Set<Promise<void>>();
   private readonly removing = new Set<Promise<unknown>>();
   private errorLog = { at: 0, suppressed: 0 };
+  private turn: Turn | undefined;
   /** events whose write failed at least once (metrics, tests) */
   writeRetries = 0;
 
@@ -67,10 +75,43 @@ export class EventStore {
   add(hook: string, json: string, at = Date.now()): { seq: number; written: Promise<void> } {
     if (this.closed) throw new HookError('HOOK_STORE_CLOSED', 'the hook event queue is closed');
     const seq = ++this.seq;
-    const written = this.writeDurably([hook, seq], { r: json, t: at });
-    this.writing.add(written);
-    void written.finally(() => this.writing.delete(written)).catch(() => undefined);
-    return { seq, written };
+    const key: Key = [hook, seq];
+    const value: StoredEvent = { r: json, t: at };
+    // the events of one turn land in one lmdb transaction: they share one promise, settled by
+    // the flush of the turn's last write (lmdb flushes in order)
+    let turn = this.turn;
+    if (!turn) {
+      let resolve!: () => void;
+      let reject!: (e: Error) => void;
+      const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      turn = this.turn = { items: [], last: undefined, done, resolve, reject };
+      this.writing.add(done);
+      void done.finally(() => this.writing.delete(done)).catch(() => undefined);
+      const t = turn;
+      setImmediate(() => {
+        if (this.turn === t) this.turn = undefined;
+        void this.settle(t);
+      });
+    }
+    turn.items.push({ key, value });
+    turn.last = this.db.put(key, value) as Flushable;
+    return { seq, written: turn.done };
+  }
+
+  private async settle(t: Turn): Promise<void> {
+    try {
+      await t.last;
+      await t.last?.flushed;
+      t.resolve();
+    } catch {
+      // rewrite them one by one, retrying until each is on disk
+      try {
+        await Promise.all(t.items.map((i) => this.writeDurably(i.key, i.value)));
+        t.resolve();
+      } catch (e) {
+        t.reject(e as Error);
+      }
+    }
   }
 
   /** Resolves once every event added so far is on disk. */
