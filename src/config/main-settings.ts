@@ -12,6 +12,8 @@ import type { HttpSettings } from './http-settings.js';
 import { compileAcme } from './acme-settings.js';
 import type { AcmeSettings } from './acme-settings.js';
 import type { IdentitySpec } from '../tls/cert-store.js';
+import { compileLogHooks } from '../events/hook-config.js';
+import type { LogHookSettings } from '../events/hook-config.js';
 
 export interface MainSettings {
   readonly file: string;
@@ -45,6 +47,8 @@ export interface MainSettings {
   /** `[acme]`: certificates kumo-ts obtains itself (src/acme/) */
   readonly acme?: AcmeSettings;
   readonly monitor: { readonly globs: readonly string[]; readonly pollIntervalMs: number };
+  /** `[log_hook.NAME]`: records shipped durably to webhooks and AMQP (src/events/) */
+  readonly logHooks: ReadonlyMap<string, LogHookSettings>;
 }
 
 /** Compiles the validated main file. Data paths resolve against the working directory. */
@@ -127,5 +131,6 @@ export function compileMain(file: SourceFile, root: string, r: Reporter): MainSe
       globs: raw.monitor?.globs ?? [],
       pollIntervalMs: dur(['monitor', 'poll_interval'], raw.monitor?.poll_interval, 10_000),
     },
+    logHooks: compileLogHooks(file, raw.log_hook, root, r),
   };
 }

@@ -6,7 +6,7 @@ import { adminRouteOptions, inspectSchema, logFilterSchema, queueSummarySchema, 
 
 /** Read-only admin views (inspect-message, ready-q-states, queue-summary) and the live log level. */
 export function adminInspectRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const { admin, queue, spool, log } = deps;
+  const { admin, queue, spool, log, hooks } = deps;
   const o = adminRouteOptions;
 
   app.get<{ Querystring: { id: string; want_body?: boolean } }>('/api/admin/inspect-message/v1', { ...o, schema: inspectSchema }, async (req, reply) => {
@@ -19,7 +19,7 @@ export function adminInspectRoutes(app: FastifyInstance, deps: ApiDeps): void {
     states_by_ready_queue: readyQueueStates(queue, admin, req.query.queues),
   }));
 
-  app.get('/api/admin/queue-summary/v1', { ...o, schema: queueSummarySchema }, async () => queueSummary(queue, admin));
+  app.get('/api/admin/queue-summary/v1', { ...o, schema: queueSummarySchema }, async () => queueSummary(queue, admin, hooks?.views()));
 
   app.post<{ Body: { filter: string } }>('/api/admin/set_diagnostic_log_filter/v1', { ...o, schema: logFilterSchema }, async (req, reply) => {
     const level = levelFromFilter(req.body.filter);

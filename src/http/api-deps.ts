@@ -6,6 +6,7 @@ import type { QueueManager } from '../queue/manager.js';
 import type { ReceptionDeps } from '../smtp/reception.js';
 import type { Spool } from '../spool/types.js';
 import type { AdminState } from '../admin/admin-state.js';
+import type { HookQueueView } from '../events/metrics.js';
 
 /** What the API's route modules are built with (src/http/routes.ts). */
 export interface ApiDeps {
@@ -19,4 +20,6 @@ export interface ApiDeps {
   readonly reception: ReceptionDeps;
   /** durable admin rules: bounces, suspensions (src/admin/) */
   readonly admin: AdminState;
+  /** the log hook queues (hook:NAME), for the queue summary; absent when not composed */
+  readonly hooks?: { views(): HookQueueView[] };
 }

@@ -26,6 +26,8 @@ export interface HttpSubsystemDeps {
   readonly reception: ReceptionDeps;
   /** durable admin rules: bounces, suspensions (src/admin/) */
   readonly admin: import('../admin/admin-state.js').AdminState;
+  /** the log hook queues, shown in the queue summary */
+  readonly hooks?: { views(): import('../events/metrics.js').HookQueueView[] };
 }
 
 export class HttpSubsystem implements Subsystem {

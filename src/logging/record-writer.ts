@@ -35,6 +35,16 @@ export interface RecordWriterOptions {
   classifier?: () => BounceClassifier;
 }
 
+/**
+ * A consumer of every record written (the log hooks, src/events/): `accept` runs synchronously
+ * in `write` with the record's JSON line; `durable` resolves once what it accepted so far is on
+ * disk (the writer's durable barrier waits for it).
+ */
+export interface RecordTap {
+  accept(record: LogRecord, json: string): void;
+  durable(): Promise<void>;
+}
+
 const ACTIVE_SUFFIX = '.jsonl';
 const ERROR_LOG_INTERVAL_MS = 30_000;
 const RETRY_MS = 1_000;
@@ -84,6 +94,7 @@ export class RecordWriter implements LogWriter {
   private syncing = false;
   private lastError: unknown;
   private errorLog = { at: 0, suppressed: 0 };
+  private readonly taps = new Set<RecordTap>();
   /** records written since start (metrics, tests); also the sequence number of the last one */
   written = 0;
   /** records dropped because the file could not be written for too long */
@@ -113,10 +124,21 @@ export class RecordWriter implements LogWriter {
       this.opts.log?.warn('log record written after close; dropped', { type: record.type, id: record.id });
       return;
     }
-    if (!recordEnabled(this.opts.settings().perRecord, record.type)) return;
+    const enabled = recordEnabled(this.opts.settings().perRecord, record.type);
+    if (!enabled && !this.taps.size) return;
     // every record is classified here, in one place, with the current epoch's rules
     if (isClassifiable(record.type)) record.bounce_classification = (this.opts.classifier ?? builtinClassifier)().classify(replyOf(record.response));
-    const line = JSON.stringify(record) + '\n';
+    const json = JSON.stringify(record);
+    // log hooks take every record, whether or not the files do (their own types filter them)
+    for (const tap of this.taps) {
+      try {
+        tap.accept(record, json);
+      } catch (e) {
+        this.opts.log?.error('a log hook could not take a record', { type: record.type, id: record.id, error: String((e as Error)?.message ?? e) });
+      }
+    }
+    if (!enabled) return;
+    const line = json + '\n';
     this.buf.push(line);
     this.bufBytes += line.length;
     this.written++;
@@ -134,6 +156,20 @@ export class RecordWriter implements LogWriter {
   }
 
   durable(): Promise<void> {
+    if (!this.taps.size) return this.fileDurable();
+    return Promise.all([this.fileDurable(), ...[...this.taps].map((t) => t.durable())]).then(() => undefined);
+  }
+
+  /** Adds a consumer of every record (log hooks); `durable()` then covers what it took too. */
+  addTap(tap: RecordTap): void {
+    this.taps.add(tap);
+  }
+
+  removeTap(tap: RecordTap): void {
+    this.taps.delete(tap);
+  }
+
+  private fileDurable(): Promise<void> {
     const seq = this.written;
     if (seq <= this.syncedSeq) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {

@@ -5,6 +5,7 @@ import { rfc3339, messageMeta } from '../logging/record-fields.js';
 import { META_KEY, jobFacts, routingOverride } from './admin-hooks.js';
 import type { Job } from './job.js';
 import type { QueueManager } from './manager.js';
+import type { HookQueueView } from '../events/metrics.js';
 
 /** A rule as the queue summary shows it. */
 export interface RuleRef {
@@ -51,7 +52,7 @@ const scheduledState = (j: Job) => j.state === 'scheduled' || j.state === 'routi
  * first, with the admin rules in force for each and the outcome counters since start (the
  * CLI's `top` derives rates from them).
  */
-export function queueSummary(mgr: QueueManager, admin: AdminState | undefined): QueueSummary {
+export function queueSummary(mgr: QueueManager, admin: AdminState | undefined, hooks: readonly HookQueueView[] = []): QueueSummary {
   const now = Date.now();
   const sched = new Map<string, ScheduledSummary & { oldest: number }>();
   for (const m of mgr.heldMessages()) {
@@ -92,11 +93,15 @@ export function queueSummary(mgr: QueueManager, admin: AdminState | undefined): 
   }
   ready.sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
   const s = mgr.stats;
+  const mailScheduled = scheduled.reduce((n, e) => n + e.count, 0);
+  // log hook queues (src/events/) are scheduled queues of events, listed with the mail's but
+  // left out of the message totals
+  for (const h of hooks) scheduled.push({ name: `hook:${h.hook}`, domain: '', count: h.backlog, oldest_age_s: Math.floor(h.oldestAgeS), suspended: null, bounce: null });
   return {
     scheduled,
     ready,
     totals: {
-      scheduled: scheduled.reduce((n, e) => n + e.count, 0),
+      scheduled: mailScheduled,
       ready: ready.reduce((n, e) => n + e.count, 0),
       received_total: s.received,
       delivered_total: s.delivered,

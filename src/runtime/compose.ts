@@ -5,6 +5,7 @@ import { QueueSubsystem } from '../queue/subsystem.js';
 import { SmtpSubsystem } from '../smtp/subsystem.js';
 import { StorageSubsystem } from '../spool/subsystem.js';
 import { AdminSubsystem } from '../admin/subsystem.js';
+import { HookSubsystem } from '../events/subsystem.js';
 import type { RuntimeContext, Subsystem } from './subsystem.js';
 import { StartupError } from './subsystem.js';
 
@@ -32,9 +33,11 @@ export async function composeServer(ctx: RuntimeContext): Promise<Subsystem[]> {
   const admin = await start(new AdminSubsystem({ dir: storage.spool.path }));
   // certificates (or their placeholders) exist before a listener that names one binds
   await start(new AcmeSubsystem());
+  // log hooks tap the record writer before the queue's spool scan can write a record
+  const hooks = await start(new HookSubsystem({ spoolPath: storage.spool.path, records: storage.records }));
   const queue = await start(new QueueSubsystem({ spool: storage.spool, records: storage.records, admin: admin.state }));
   const smtp = await start(new SmtpSubsystem({ spool: storage.spool, records: storage.records, intake: queue.manager }));
-  await start(new HttpSubsystem({ spool: storage.spool, records: storage.records, queue: queue.manager, reception: smtp.reception, admin: admin.state }));
+  await start(new HttpSubsystem({ spool: storage.spool, records: storage.records, queue: queue.manager, reception: smtp.reception, admin: admin.state, hooks }));
   return started;
 }
 

@@ -276,6 +276,12 @@ aliased_site?: CheckLevel
 automation_state?: string
 }
 /**
+ * Log hooks ([log_hook.NAME]): log records shipped durably to a webhook or an AMQP exchange. Each hook's events wait in the spool (their own queue hook:NAME) until the receiver took them.
+ */
+log_hook?: {
+[k: string]: LogHook
+}
+/**
  * The config monitor that applies changes live.
  */
 monitor?: {
@@ -505,4 +511,112 @@ export interface LogPerRecord {
  * Write records of this type (default true).
  */
 enable?: boolean
+}
+/**
+ * One log hook: where its records go, which records, and how they are batched, retried and shaped.
+ */
+export interface LogHook {
+/**
+ * webhook: HTTP POST of each batch; amqp: publish each record to an AMQP 0-9-1 exchange (RabbitMQ) with publisher confirms.
+ */
+kind: ("webhook" | "amqp")
+/**
+ * http(s)://host[:port]/path for a webhook; amqp(s)://[user:pass@]host[:port][/vhost] for AMQP.
+ */
+url: string
+/**
+ * false: the hook takes no new records (those already queued stay in the spool; default true).
+ */
+enable?: boolean
+/**
+ * Record types this hook takes (default every type).
+ */
+types?: ("Reception" | "Delivery" | "TransientFailure" | "Bounce" | "Expiration" | "AdminBounce" | "OOB" | "Feedback" | "Rejection")[]
+/**
+ * Only records of messages of these tenants (default any).
+ */
+tenants?: string[]
+/**
+ * Only records of messages of these campaigns (default any).
+ */
+campaigns?: string[]
+/**
+ * Only records whose recipient domain is one of these (exact, or *.suffix; default any).
+ */
+domains?: string[]
+/**
+ * Records per request (webhook: a JSON array when above 1) or per confirm round (AMQP) (default 1).
+ */
+batch_size?: number
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+batch_wait?: (string | number)
+/**
+ * A nunjucks (Jinja-style) template for the payload instead of the record JSON: rendered per record with the record's fields as variables (and `record`); a webhook batch joins the rendered records with newlines.
+ */
+template?: string
+/**
+ * Content-Type of the payload (default application/json; text/plain with a template).
+ */
+content_type?: string
+/**
+ * Extra HTTP headers of each webhook request.
+ */
+headers?: {
+[k: string]: string
+}
+/**
+ * HTTP Basic authentication of the webhook requests.
+ */
+basic_auth?: {
+/**
+ * User name.
+ */
+user: string
+password: KeySource
+}
+bearer_token?: KeySource
+/**
+ * Sign each webhook body: HMAC-SHA256 over the exact body bytes, sent as "sha256=<hex>".
+ */
+hmac?: {
+secret: KeySource
+/**
+ * Header carrying the signature (default X-Kumo-Signature).
+ */
+header?: string
+}
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+timeout?: (string | number)
+/**
+ * AMQP exchange to publish to (default "", the default exchange: the routing key names the queue).
+ */
+exchange?: string
+/**
+ * AMQP routing key, with {field} replaced by the record's field (type, id, queue, site, tenant, campaign, domain...), e.g. "{type}.{tenant}" (default "{type}").
+ */
+routing_key?: string
+/**
+ * Requests (webhook) or publish rounds (AMQP) in flight at once (default 4).
+ */
+connection_limit?: number
+/**
+ * A rate "[local:]N/[k]period[,max_burst=B]" with period s, m, h or d, e.g. "100/min", "10/5m", "1,000/h". local: keeps it in this process even in cluster mode.
+ */
+max_message_rate?: string
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+retry_interval?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+max_retry_interval?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+max_age?: (string | number)
 }
