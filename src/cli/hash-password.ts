@@ -10,8 +10,9 @@ async function readPassword(prompt: string): Promise<string> {
     for await (const chunk of stdin) data += chunk;
     return data.replace(/\r?\n$/, '');
   }
-  process.stderr.write(prompt);
+  // echo off before the prompt shows: what is typed once it is visible is never echoed
   stdin.setRawMode(true);
+  process.stderr.write(prompt);
   stdin.setEncoding('utf8');
   return new Promise((resolve, reject) => {
     let pw = '';

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/paths.js';
+import { coverageEnv, killAfterCoverage, trackCoverage } from './coverage-kill.js';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -13,11 +14,11 @@ export interface ServerProcess {
 
 /** Runs `bin/kumo-ts <args>` as a real child process and collects its JSON log lines. */
 export function startKumo(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): ServerProcess {
-  const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'kumo-ts'), ...args], {
+  const child = trackCoverage(spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'kumo-ts'), ...args], {
     cwd: opts.cwd,
-    env: { ...process.env, ...opts.env },
+    env: coverageEnv({ ...process.env, ...opts.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   const lines: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
   let buf = '';
@@ -76,7 +77,8 @@ export function startKumo(args: string[], opts: { cwd?: string; env?: Record<str
       });
     },
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (signal === 'SIGKILL') await killAfterCoverage(child);
+      else if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
       const code = await exited;
       clearTimeout(t);

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { coverageEnv, killAfterCoverage, trackCoverage } from '../helpers/coverage-kill.js';
 
 export const BIN = fileURLToPath(new URL('../../../bin/kumo-ts', import.meta.url));
 
@@ -23,11 +24,11 @@ export class ServerProcess {
 
   /** Runs in `cwd` with the config root `cwd/config` (data paths in the config resolve against cwd). */
   static async start(cwd: string, timeoutMs = 20_000): Promise<ServerProcess> {
-    const child = spawn(process.execPath, [BIN, 'serve', '-c', 'config'], {
+    const child = trackCoverage(spawn(process.execPath, [BIN, 'serve', '-c', 'config'], {
       cwd,
-      env: { ...process.env, KUMO_TS_LOG_LEVEL: 'info' },
+      env: coverageEnv({ ...process.env, KUMO_TS_LOG_LEVEL: 'info' }),
       stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    }));
     const p = new ServerProcess(child);
     await p.waitForLog(/"msg":"kumo-ts ready"/, timeoutMs);
     return p;
@@ -58,8 +59,8 @@ export class ServerProcess {
     return code;
   }
 
-  kill9(): Promise<number | null> {
-    this.child.kill('SIGKILL');
+  async kill9(): Promise<number | null> {
+    await killAfterCoverage(this.child);
     return this.exited;
   }
 }
