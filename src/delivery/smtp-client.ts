@@ -10,6 +10,7 @@ import { connectViaHaProxy, connectViaSocks5 } from './proxy.js';
 import { parseReply } from './response.js';
 import type { SmtpReply } from './response.js';
 import { wireEnvelope } from './smtputf8.js';
+import { checkPolicyTls, policyConnectFailure, policyTlsOptions } from '../tls-policy/client-hook.js';
 
 export interface TlsInfo {
   readonly cipher: string | null;
@@ -113,6 +114,9 @@ async function connectOne(o: OpenOptions, peer: Peer): Promise<SmtpSession> {
   } catch (e) {
     throw new ConnectError(internalReply(`proxy: ${(e as Error).message}`), peer);
   }
+  // MTA-STS / DANE of the route (src/tls-policy/) may require STARTTLS and checks the peer itself
+  const baseTls = tlsOptions(s.enable_tls, servername);
+  const policyTls = policyTlsOptions(o.route, peer.name, baseTls);
   const conn = new SMTPConnection({
     host: peer.addr,
     port: peer.port,
@@ -125,7 +129,8 @@ async function connectOne(o: OpenOptions, peer: Peer): Promise<SmtpSession> {
     socketTimeout: Math.max(s.ehlo_timeout_ms, s.mail_from_timeout_ms, s.rcpt_to_timeout_ms, s.data_timeout_ms, s.data_dot_timeout_ms),
     socketCloseTimeout: 2000,
     logger: false,
-    ...tlsOptions(s.enable_tls, servername),
+    ...baseTls,
+    ...(policyTls ? { ...policyTls, tls: { ...baseTls.tls, ...policyTls.tls } } : {}),
   });
   const session = new SmtpSession(conn, peer);
   await new Promise<void>((resolve, reject) => {
@@ -142,6 +147,8 @@ async function connectOne(o: OpenOptions, peer: Peer): Promise<SmtpSession> {
       const ne = err as NodemailerError;
       conn.close();
       const unplumbed = ne.originalCode === 'EADDRNOTAVAIL' || (ne as { errno?: string }).errno === 'EADDRNOTAVAIL';
+      const policyText = policyConnectFailure(o.route, peer, ne.command, ne.message);
+      if (policyText) return reject(new ConnectError(internalReply(policyText, ne.command ?? 'STARTTLS', 451, '4.7.5'), peer));
       const reply = ne.response ? { ...parseReply(ne.response, ne.command ?? 'CONN') } : internalReply(`connecting to ${peer.name} [${peer.addr}]:${peer.port}: ${ne.message}`);
       // a 5xx banner or EHLO is still a failure of this connection, not of the message
       reject(new ConnectError(reply.code >= 500 ? { ...reply, code: 451, enhanced: '4.4.2', text: `${peer.name}: ${reply.code} ${reply.text}`, internal: true } : reply, peer, unplumbed));
@@ -153,6 +160,11 @@ async function connectOne(o: OpenOptions, peer: Peer): Promise<SmtpSession> {
     conn.once('end', onEnd);
     conn.connect((err?: Error | null) => done(err));
   });
+  const refused = checkPolicyTls(o.route, peer, conn.secure, (conn as unknown as { _socket?: TLSSocket })._socket, session.local?.address);
+  if (refused) {
+    conn.close();
+    throw new ConnectError(internalReply(refused, 'STARTTLS', 451, '4.7.5'), peer);
+  }
   session.captureTls();
   return session;
 }
