@@ -5,8 +5,6 @@
  */
 export const NOT_ACTED_PARAMS: Readonly<Record<string, string>> = Object.freeze({
   smtp_port: 'the destination port is 25, the mx_list port or the source\'s remote_port',
-  enable_mta_sts: 'MTA-STS policies are not fetched yet',
-  enable_dane: 'DANE (TLSA) is not checked yet',
   starttls_timeout: 'the TLS handshake runs under the connection\'s socket timeout',
   tls_handshake_timeout: 'the TLS handshake runs under the connection\'s socket timeout',
   rset_timeout: 'the commands of a session share one socket timeout',

@@ -56,8 +56,9 @@ export class TlsPolicyEngine {
   constructor(
     private readonly rpt?: PolicyRecorder,
     onError: (what: string, e: unknown) => void = () => undefined,
+    readOnly = false,
   ) {
-    this.sts = new MtaSts(onError);
+    this.sts = new MtaSts(onError, readOnly);
   }
 
   async decide(i: DecideInput): Promise<Route> {

@@ -29,7 +29,11 @@ export class MtaSts {
   private readonly memo = new Map<string, { until: number; res: Promise<StsLookup> }>();
   private cache: StsPolicyCache | undefined;
 
-  constructor(private readonly onError: (what: string, e: unknown) => void = () => undefined) {}
+  constructor(
+    private readonly onError: (what: string, e: unknown) => void = () => undefined,
+    /** never writes the cache file (explain --live beside a running server) */
+    private readonly readOnly = false,
+  ) {}
 
   private cacheFor(file: string): StsPolicyCache {
     if (this.cache?.file !== file) this.cache = new StsPolicyCache(file, this.onError);
@@ -77,7 +81,9 @@ export class MtaSts {
       const policy = await fetchStsPolicy(domain, { resolver, timeoutMs: s.mtaStsFetchTimeoutMs, maxSize: s.mtaStsMaxPolicySize, port: s.mtaStsPort, extraCa: s.extraCa });
       const fetchedAt = Date.now();
       const entry: CachedStsPolicy = { domain, id: rec.id, policy, fetchedAt, expiresAt: fetchedAt + policy.maxAge * 1000 };
-      if (policy.maxAge > 0) await cache.set(entry);
+      if (this.readOnly) {
+        /* explain: the server's cache is left as it is */
+      } else if (policy.maxAge > 0) await cache.set(entry);
       else await cache.delete(domain);
       return { policy: entry, source: 'fetched' };
     } catch (e) {

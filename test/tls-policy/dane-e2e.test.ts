@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 import { freePort, inject, readRecords, sinksOnOnePort, startLabServer, tagged, seqOf, waitUntil } from '../queue/lab.js';
 import type { Sink, SinkMessage } from '../../src/sink/sink.js';
 import type { ServerProcess } from '../helpers/server-process.js';
@@ -27,6 +29,7 @@ describe('DANE with a DNSSEC-signed zone behind a validating resolver', { skip }
   let dns: DnssecLab;
   let smtpPort: number;
   let logs: string;
+  let configDir: string;
 
   before(async () => {
     const ca = await makeCa('DANE test TA');
@@ -67,6 +70,7 @@ describe('DANE with a DNSSEC-signed zone behind a validating resolver', { skip }
     const lab = tempTree();
     cleanups.push(lab.cleanup);
     logs = join(lab.dir, 'logs');
+    configDir = join(lab.dir, 'config');
     lab.write('config/kumo.toml', `
 hostname = "kumo.lab.test"
 [listener.smtp]
@@ -124,6 +128,20 @@ allow_loopback_destinations = true
     await waitUntil(() => !!failure('d@plain.dane.test'), 30_000, 'a TransientFailure');
     assert.match(failure('d@plain.dane.test')!.response.content, /DANE/);
     assert.equal(arrived('127.0.0.15', 4), undefined, 'nothing went in plain text');
+  });
+
+  it('explain --live shows the DANE policy, its secure TLSA records and the MTA-STS state', () => {
+    const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'kumo-ts'), 'explain', 'ta.dane.test', '--live', '--json', '-c', configDir], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { tlsPolicy: { applies: string; dane: { mxSecure: boolean; tlsa: Record<string, string[]> }; mtaSts: { enabled: boolean; mode?: string } } };
+    assert.equal(out.tlsPolicy.applies, 'dane');
+    assert.equal(out.tlsPolicy.dane.mxSecure, true);
+    assert.match(out.tlsPolicy.dane.tlsa['mx-ta.dane.test'][0], /^2 1 1 [0-9a-f]{64}$/);
+    assert.equal(out.tlsPolicy.mtaSts.enabled, true);
+    assert.equal(out.tlsPolicy.mtaSts.mode, undefined);
+    const text = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'kumo-ts'), 'explain', 'ta.dane.test', '--live', '-c', configDir], { encoding: 'utf8' }).stdout;
+    assert.match(text, /TLS policy \(live\):[\s\S]*dane: +MX records secure; TLSA mx-ta\.dane\.test \(secure\): 2 1 1 /);
+    assert.match(text, /applies: +dane/);
   });
 
   it('every query unbound sent upstream went to the lab nsd', () => {
