@@ -8,6 +8,7 @@ import { AutomationState } from '../shaping/automation-state.js';
 import { explainShaping, formatExplanation } from '../shaping/explain.js';
 import { configDir } from './config-dir.js';
 import { explainRoute, formatRoute } from './explain-route.js';
+import { explainTlsPolicy, formatTlsPolicy } from '../tls-policy/explain.js';
 
 /**
  * `kumo-ts explain DOMAIN`: the whole route of a message to DOMAIN (scheduled queue, egress
@@ -25,7 +26,8 @@ export function registerExplain(program: Command): void {
     .option('--tenant <name>', 'tenant (default: default_tenant of queues.toml)')
     .option('--campaign <name>', 'campaign')
     .option('--json', 'print JSON')
-    .action(async (domain: string, opts: { source?: string; config?: string; json?: boolean; tenant?: string; campaign?: string }) => {
+    .option('--live', 'also do the live TLS policy lookups (MTA-STS TXT and policy fetch, DNSSEC MX/TLSA) and show the policy that applies')
+    .action(async (domain: string, opts: { source?: string; config?: string; json?: boolean; live?: boolean; tenant?: string; campaign?: string }) => {
       const { dir } = configDir(opts.config);
       const res = await compileConfig({ root: dir });
       if (!res.ok) {
@@ -51,11 +53,15 @@ export function registerExplain(program: Command): void {
         automation,
       );
       const shaping = route.readyQueue !== undefined ? { ...ex, readyQueue: route.readyQueue } : ex;
+      const eff = ex.effective as { enable_mta_sts?: boolean; enable_dane?: boolean };
+      const tlsPolicy = opts.live && route.protocol === 'smtp' && !route.mxList
+        ? await explainTlsPolicy(snap, resolver, route.routingDomain, { enableMtaSts: eff.enable_mta_sts !== false, enableDane: eff.enable_dane === true, port: route.port ?? 25 })
+        : undefined;
       if (opts.json) {
         const { effective, ...rest } = shaping;
-        const out = { ...rest, ...(route.note ? { note: route.note } : {}), route, effective: { ...effective, params: undefined } };
+        const out = { ...rest, ...(route.note ? { note: route.note } : {}), route, ...(tlsPolicy ? { tlsPolicy } : {}), effective: { ...effective, params: undefined } };
         process.stdout.write(JSON.stringify(out, jsonReplacer, 2) + '\n');
-      } else process.stdout.write(formatExplanation(shaping, route.note, formatRoute(route)));
+      } else process.stdout.write(formatExplanation(shaping, route.note, [...formatRoute(route), ...(tlsPolicy ? formatTlsPolicy(tlsPolicy) : [])]));
     });
 }
 

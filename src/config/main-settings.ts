@@ -14,6 +14,8 @@ import type { AcmeSettings } from './acme-settings.js';
 import type { IdentitySpec } from '../tls/cert-store.js';
 import { compileLogHooks } from '../events/hook-config.js';
 import type { LogHookSettings } from '../events/hook-config.js';
+import { compileTlsPolicy } from '../tls-policy/settings.js';
+import type { TlsPolicySettings } from '../tls-policy/settings.js';
 
 export interface MainSettings {
   readonly file: string;
@@ -46,6 +48,8 @@ export interface MainSettings {
   readonly redis?: { readonly url: string };
   /** `[acme]`: certificates kumo-ts obtains itself (src/acme/) */
   readonly acme?: AcmeSettings;
+  /** `[tls_policy]`: MTA-STS, DANE and TLS-RPT (src/tls-policy/) */
+  readonly tlsPolicy: TlsPolicySettings;
   readonly monitor: { readonly globs: readonly string[]; readonly pollIntervalMs: number };
   /** `[log_hook.NAME]`: records shipped durably to webhooks and AMQP (src/events/) */
   readonly logHooks: ReadonlyMap<string, LogHookSettings>;
@@ -127,6 +131,7 @@ export function compileMain(file: SourceFile, root: string, r: Reporter): MainSe
     },
     redis: raw.redis ? { url: raw.redis.url } : undefined,
     acme,
+    tlsPolicy: compileTlsPolicy(file, raw.tls_policy, root, dataDir, hostname, raw.dns, r),
     monitor: {
       globs: raw.monitor?.globs ?? [],
       pollIntervalMs: dur(['monitor', 'poll_interval'], raw.monitor?.poll_interval, 10_000),

@@ -56,7 +56,7 @@ export interface ReadyQueueIdentity extends SiteIdentity {
   readonly port: number;
 }
 
-export type IdentityRoute = SiteRoute & Pick<Route, 'mxHosts' | 'hosts' | 'explicit'>;
+export type IdentityRoute = SiteRoute & Pick<Route, 'mxHosts' | 'hosts' | 'explicit' | 'tlsPolicy'>;
 
 /**
  * The identity of the ready queue a message for `domain` joins when it leaves through
@@ -76,7 +76,10 @@ export function readyQueueIdentity(snap: Snapshot, source: string, domain: strin
   if (site.ownSite && route.mxListLabel !== undefined) name += `;mx_list=${route.mxListLabel}`;
   if (usesDefaultPort && port !== 25) name += `;port=${port}`;
   if (tls !== 'Opportunistic') name += `;tls=${tls}`;
-  return { ...site, name, key: `${name}\u0000${route.mxHosts.join(',')}`, source, tls, port };
+  // an MTA-STS or DANE policy changes how connections go: its own queue (per policy domain, for TLS-RPT)
+  if (route.tlsPolicy) name += `;${route.tlsPolicy.kind === 'dane' ? 'dane' : `mta_sts=${route.tlsPolicy.mode}`}`;
+  const policyKey = route.tlsPolicy ? `\u0000${route.tlsPolicy.key}` : '';
+  return { ...site, name, key: `${name}\u0000${route.mxHosts.join(',')}${policyKey}`, source, tls, port };
 }
 
 /** The route with every host's port fixed (a queue never follows a later remote_port change). */

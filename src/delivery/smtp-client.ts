@@ -16,6 +16,7 @@ import { connectViaHaProxy, connectViaSocks5 } from './proxy.js';
 import { parseReply } from './response.js';
 import type { SmtpReply } from './response.js';
 import { wireEnvelope } from './smtputf8.js';
+import { checkPolicyTls, policyConnectFailure, policyTlsOptions } from '../tls-policy/client-hook.js';
 
 export interface TlsInfo {
   readonly cipher: string | null;
@@ -171,6 +172,9 @@ async function connectOne(o: OpenOptions, peer: Peer, plain: boolean): Promise<S
   } catch (e) {
     throw new ConnectError(internalReply(`proxy: ${(e as Error).message}`), peer);
   }
+  // MTA-STS / DANE of the route (src/tls-policy/) may require STARTTLS and checks the peer itself
+  const baseTls = tlsOptions(mode, servername, o.ca);
+  const policyTls = policyTlsOptions(o.route, peer.name, baseTls);
   const conn = new SMTPConnection({
     host: peer.addr,
     port: peer.port,
@@ -184,7 +188,8 @@ async function connectOne(o: OpenOptions, peer: Peer, plain: boolean): Promise<S
     socketTimeout: NO_TIMEOUT,
     socketCloseTimeout: 2000,
     logger: false,
-    ...tlsOptions(mode, servername, o.ca),
+    ...baseTls,
+    ...(policyTls ? { ...policyTls, tls: { ...baseTls.tls, ...policyTls.tls } } : {}),
   });
   installPhaseTimers(conn, {
     ehlo: s.ehlo_timeout_ms,
@@ -215,6 +220,8 @@ async function connectOne(o: OpenOptions, peer: Peer, plain: boolean): Promise<S
       const remembered = tlsFailed ? rememberBrokenTls(o) : undefined;
       conn.close();
       const unplumbed = ne.originalCode === 'EADDRNOTAVAIL' || (ne as { errno?: string }).errno === 'EADDRNOTAVAIL';
+      const policyText = policyConnectFailure(o.route, peer, ne.command, ne.message);
+      if (policyText) return reject(new ConnectError(internalReply(policyText, ne.command ?? 'STARTTLS', 451, '4.7.5'), peer));
       const tlsNote = remembered ? ` (remember_broken_tls: STARTTLS is skipped on this path for ${fmtMs(remembered)})` : '';
       const reply = ne.response ? { ...parseReply(ne.response, ne.command ?? 'CONN') } : internalReply(`connecting to ${where}: ${ne.message}${tlsNote}`, ne.command && ne.command !== 'API' ? ne.command : 'CONN');
       // a 5xx banner or EHLO is still a failure of this connection, not of the message
@@ -227,6 +234,11 @@ async function connectOne(o: OpenOptions, peer: Peer, plain: boolean): Promise<S
     conn.once('end', onEnd);
     conn.connect((err?: Error | null) => done(err));
   });
+  const refused = checkPolicyTls(o.route, peer, conn.secure, (conn as unknown as { _socket?: TLSSocket })._socket, session.local?.address);
+  if (refused) {
+    conn.close();
+    throw new ConnectError(internalReply(refused, 'STARTTLS', 451, '4.7.5'), peer);
+  }
   session.captureTls();
   if (s.smtp_auth_plain_username !== undefined) {
     try {

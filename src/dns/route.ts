@@ -4,6 +4,7 @@ import { CidrSet } from '../config/values.js';
 import { factorNames, resolveMxSite } from './mx-site.js';
 import { DnsError } from './resolver.js';
 import type { Resolver } from './resolver.js';
+import type { RouteTlsPolicy } from '../tls-policy/route-policy.js';
 
 /** One destination host, with the addresses to try in order. */
 export interface RouteHost {
@@ -30,6 +31,8 @@ export interface Route {
   readonly hosts: readonly RouteHost[];
   /** true for an mx_list (smarthost) route: loopback destinations are allowed */
   readonly explicit: boolean;
+  /** MTA-STS or DANE policy of the destination domain (src/tls-policy/decide.ts), set after resolution */
+  readonly tlsPolicy?: RouteTlsPolicy;
 }
 
 /** A routing failure: `permanent` ones bounce the message, others are retried. */

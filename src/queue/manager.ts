@@ -52,6 +52,7 @@ import { deliverLatency } from '../metrics/latency.js';
 import type { AdminState } from '../admin/admin-state.js';
 import type { AdminRule, BounceRule } from '../admin/rules.js';
 import { ParkedJobs, adminVerdict, jobParams, recordAdminBounce } from './admin-hooks.js';
+import { TlsPolicyEngine } from '../tls-policy/decide.js';
 
 export interface QueueManagerDeps {
   readonly store: ConfigStore;
@@ -63,6 +64,8 @@ export interface QueueManagerDeps {
   readonly resolver?: Resolver;
   /** admin bounces and suspensions in force (src/admin/); none in unit tests */
   readonly admin?: AdminState;
+  /** MTA-STS / DANE decisions (and TLS-RPT counts); a private one without reporting when absent */
+  readonly tlsPolicy?: TlsPolicyEngine;
 }
 
 /** Base delay before a message whose ready queue was full is tried again (jittered up to 2x). */
@@ -113,10 +116,12 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   private readonly spoolWrites: SpoolStateWriter;
   /** jobs held by admin suspensions of their scheduled queue (src/queue/admin-hooks.ts) */
   readonly parked = new ParkedJobs();
+  private readonly tlsPolicy: TlsPolicyEngine;
 
   constructor(private readonly deps: QueueManagerDeps) {
     this.gate = deps.gate;
     this.log = deps.log;
+    this.tlsPolicy = deps.tlsPolicy ?? new TlsPolicyEngine(undefined, (what, e) => deps.log.warn(what, { error: String(e) }));
     this.outcomes = new OutcomeRecorder(deps.records, deps.log, () => nodeIdFor(deps.store.current.main.spool.path));
     this.spoolWrites = new SpoolStateWriter({ spool: deps.spool, log: deps.log, stopping: () => this.stopping });
     this.sweeper = setInterval(() => this.sweep(), 30_000);
@@ -255,8 +260,18 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
       this.outcome(job, new Map(pendingRecipients(job).map((r) => [r, reply])), { ...ctx, site: site.site }, params, 'transient');
       return;
     }
+    // MTA-STS and DANE are about SMTP hosts: an HTTP destination has none
+    if (!http) try {
+      route = await this.applyTlsPolicy(snap, routingDomain, route, site, source);
+    } catch (e) {
+      const err = e instanceof RouteError ? e : new RouteError(false, 451, '4.7.5', `TLS policy lookup failed: ${String((e as Error).message ?? e)}`);
+      const reply: SmtpReply = { code: err.code, enhanced: err.enhanced, text: `kumo-ts: ${err.message}`, command: 'DNS', internal: true };
+      this.outcome(job, new Map(pendingRecipients(job).map((r) => [r, reply])), { ...ctx, site: site.site, source }, params, 'transient');
+      return;
+    }
+    if (this.stopping || (job.state as string) === 'done') return; // bounced by an admin action meanwhile
     // everything that makes the destination distinct is in the identity (site, MX hosts,
-    // ports, TLS mode): a queue's connections only carry mail that would make the same connection
+    // ports, TLS mode, TLS policy): a queue's connections only carry mail that would make the same connection
     const id = http ? httpReadyQueue(http, source).id : readyQueueIdentity(snap, source, routingDomain, route);
     let rq = this.ready.get(id.key);
     if (!rq) {
@@ -282,6 +297,21 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
       return this.finishJob(job);
     }
     if (!rq.offer(job)) this.readyFull(job, rq, { ...ctx, site: rq.site, source, readyQueue: rq.key });
+  }
+
+  /** MTA-STS / DANE of the routing domain (src/tls-policy/): may drop MX hosts, or throw a RouteError. */
+  private applyTlsPolicy(snap: Snapshot, domain: string, route: Route, site: SiteIdentity, source: string): Promise<Route> {
+    const s = this.shaping(shapingQueryFor(domain, site, route.mxHosts, source));
+    return this.tlsPolicy.decideOrThrow({
+      settings: snap.main.tlsPolicy,
+      resolver: this.resolver(snap),
+      domain,
+      route,
+      enableMtaSts: s.enable_mta_sts !== false,
+      enableDane: s.enable_dane === true,
+      port: this.source(source).remotePort ?? 25,
+      timeoutMs: snap.main.dns.timeoutMs,
+    });
   }
 
   /**

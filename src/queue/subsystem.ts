@@ -5,6 +5,7 @@ import type { LogWriter } from '../logging/types.js';
 import type { Spool } from '../spool/types.js';
 import { QueueManager } from './manager.js';
 import type { AdminState } from '../admin/admin-state.js';
+import type { TlsPolicyEngine } from '../tls-policy/decide.js';
 
 export interface QueueSubsystemDeps {
   readonly spool: Spool;
@@ -13,6 +14,8 @@ export interface QueueSubsystemDeps {
   readonly gate?: ShapingGate;
   /** admin bounces and suspensions, obeyed from the spool scan on */
   readonly admin?: AdminState;
+  /** MTA-STS / DANE decisions with TLS-RPT counting (src/tls-policy/) */
+  readonly tlsPolicy?: TlsPolicyEngine;
 }
 
 /**
@@ -39,7 +42,7 @@ export class QueueSubsystem implements Subsystem {
     this.gate = this.deps.gate
       ? { gate: this.deps.gate, owned: false }
       : { gate: createShapingGate(ctx.store, ctx.log.child({ subsystem: 'shaping' })), owned: true };
-    const manager = new QueueManager({ store: ctx.store, spool, records, gate: this.gate.gate, log, admin: this.deps.admin });
+    const manager = new QueueManager({ store: ctx.store, spool, records, gate: this.gate.gate, log, admin: this.deps.admin, tlsPolicy: this.deps.tlsPolicy });
     this.started = manager;
     const t0 = Date.now();
     let n = 0;

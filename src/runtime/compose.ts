@@ -6,6 +6,8 @@ import { SmtpSubsystem } from '../smtp/subsystem.js';
 import { StorageSubsystem } from '../spool/subsystem.js';
 import { AdminSubsystem } from '../admin/subsystem.js';
 import { HookSubsystem } from '../events/subsystem.js';
+import { TlsRptSubsystem } from '../tls-policy/tls-rpt-subsystem.js';
+import type { SmtpSubsystem as Smtp } from '../smtp/subsystem.js';
 import type { RuntimeContext, Subsystem } from './subsystem.js';
 import { StartupError } from './subsystem.js';
 
@@ -35,8 +37,11 @@ export async function composeServer(ctx: RuntimeContext): Promise<Subsystem[]> {
   await start(new AcmeSubsystem());
   // log hooks tap the record writer before the queue's spool scan can write a record
   const hooks = await start(new HookSubsystem({ spoolPath: storage.spool.path, records: storage.records }));
-  const queue = await start(new QueueSubsystem({ spool: storage.spool, records: storage.records, admin: admin.state }));
-  const smtp = await start(new SmtpSubsystem({ spool: storage.spool, records: storage.records, intake: queue.manager }));
+  // TLS policy decisions and TLS-RPT; mailto: reports go through reception once SMTP runs
+  let smtpRef: Smtp | undefined;
+  const tlsRpt = await start(new TlsRptSubsystem({ reception: () => smtpRef?.reception }));
+  const queue = await start(new QueueSubsystem({ spool: storage.spool, records: storage.records, admin: admin.state, tlsPolicy: tlsRpt.engine }));
+  const smtp = (smtpRef = await start(new SmtpSubsystem({ spool: storage.spool, records: storage.records, intake: queue.manager })));
   await start(new HttpSubsystem({ spool: storage.spool, records: storage.records, queue: queue.manager, reception: smtp.reception, admin: admin.state, hooks }));
   return started;
 }

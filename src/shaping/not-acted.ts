@@ -4,8 +4,6 @@
  * the delivery path starts honouring one, remove it here.
  */
 export const NOT_ACTED_PARAMS: Readonly<Record<string, string>> = Object.freeze({
-  enable_mta_sts: 'MTA-STS policies are not fetched yet',
-  enable_dane: 'DANE (TLSA) is not checked yet',
   tls_handshake_timeout: 'the STARTTLS command and the TLS handshake run under starttls_timeout',
   system_shutdown_timeout: 'shutdown uses the process-wide drain deadline',
   max_recipients_per_batch: 'the recipients of a message are not split into batches yet',

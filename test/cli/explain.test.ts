@@ -51,7 +51,7 @@ describe('kumo-ts explain: the whole route', () => {
     const file = join(t.dir, 'config', 'shaping.toml');
     assert.equal(line('smtp_port'), `smtp_port 2526 ${file}:3 default (not acted on yet)`);
     assert.equal(line('connection_limit'), `connection_limit 5 ${file}:2 default`);
-    assert.equal(line('enable_dane'), 'enable_dane false (default) (not acted on yet)');
+    assert.equal(line('enable_dane'), 'enable_dane false (default)'); // acted on since issue 12 (src/tls-policy/)
   });
 
   test('--source, --tenant and --campaign; --json carries the route', () => {

@@ -254,6 +254,76 @@ timeout?: (string | number)
 allow_loopback_destinations?: boolean
 }
 /**
+ * Outbound TLS policy: MTA-STS (RFC 8461), DANE (RFC 7672) and TLS reporting (RFC 8460). Whether a destination uses MTA-STS or DANE is decided by the shaping keys enable_mta_sts (default true) and enable_dane (default false); this section says how.
+ */
+tls_policy?: {
+/**
+ * Extra CA certificate(s) (PEM file, relative to the config root) trusted besides the system CAs and NODE_EXTRA_CA_CERTS: for the MTA-STS policy fetch, for verifying MX certificates under an MTA-STS policy, and for TLS-RPT https: reports (private PKI, test labs).
+ */
+ca_file?: string
+/**
+ * File keeping fetched MTA-STS policies across restarts (RFC 8461 trust on first use), relative to the config root (default: mta-sts-cache.json next to the spool directory). Written atomically.
+ */
+mta_sts_cache?: string
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+mta_sts_fetch_timeout?: (string | number)
+/**
+ * Largest MTA-STS policy body accepted, in bytes (default 65536, the RFC's limit).
+ */
+mta_sts_max_policy_size?: number
+/**
+ * HTTPS port of the mta-sts.<domain> policy host (default 443; another port only for labs and tests).
+ */
+mta_sts_port?: number
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+mta_sts_negative_ttl?: (string | number)
+/**
+ * DNSSEC-validating resolvers (host or host:port) whose AD bit is trusted for DANE: the MX, address and TLSA lookups of a DANE decision go to them with the DO bit. Default: dns.name_servers when dns.mode is "servers". Without one, DANE never applies (every answer counts as insecure). Use only a resolver on this host or reached over a trusted path.
+ */
+dane_resolvers?: string[]
+/**
+ * TLS reporting (RFC 8460): per policy domain counts of sessions that met and failed its MTA-STS or DANE policy, sent once per period to the rua of the domain's _smtp._tls TXT record.
+ */
+tls_rpt?: {
+/**
+ * Count sessions and send reports (default false).
+ */
+enabled?: boolean
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+period?: (string | number)
+/**
+ * organization-name of the reports (default: the hostname).
+ */
+organization_name?: string
+/**
+ * contact-info of the reports, e.g. "mailto:tlsrpt@example.com" (default: postmaster@<hostname>).
+ */
+contact_info?: string
+/**
+ * Envelope sender and From: of mailto: reports (default: noreply-tlsrpt@<hostname>).
+ */
+sender?: string
+/**
+ * At most this many reports are sent per period, in total (default 1000); further policy domains wait for the next period.
+ */
+max_reports_per_period?: number
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+https_timeout?: (string | number)
+/**
+ * File keeping the counts of the current period across restarts, relative to the config root (default: tls-rpt.json next to the spool directory). Written atomically.
+ */
+state_file?: string
+}
+}
+/**
  * Cluster mode: share throttles and connection limits between nodes through Redis.
  */
 redis?: {

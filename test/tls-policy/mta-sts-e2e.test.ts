@@ -1,0 +1,143 @@
+// MTA-STS end to end: a kumo-ts child process, a static zone, a real HTTPS policy server with a
+// test CA, and STARTTLS sinks on loopback. enforce drops the MX hosts the policy does not list
+// (even the preferred one) and refuses a certificate that does not match; testing delivers
+// anyway; the policy cached on disk holds across a restart while the policy server is down.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createServer } from 'node:https';
+import type { Server } from 'node:https';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, inject, labConfig, readRecords, sinksOnOnePort, startLabServer, tagged, seqOf, waitUntil } from '../queue/lab.js';
+import type { Sink, SinkMessage } from '../../src/sink/sink.js';
+import type { ServerProcess } from '../helpers/server-process.js';
+import { issue, makeCa } from '../helpers/test-ca.js';
+
+const POLICIES: Record<string, string> = {
+  'enf.test': 'version: STSv1\r\nmode: enforce\r\nmx: mx1.enf.test\r\nmax_age: 86400\r\n',
+  'mism.test': 'version: STSv1\nmode: enforce\nmx: *.mism.test\nmax_age: 86400\n',
+  'testing.test': 'version: STSv1\nmode: testing\nmx: mx.testing.test\nmax_age: 86400\n',
+};
+
+describe('MTA-STS (RFC 8461) with a local HTTPS policy server', () => {
+  const cleanups: (() => unknown)[] = [];
+  const got = new Map<string, SinkMessage[]>();
+  let policyServer: Server;
+  let kumo: ServerProcess;
+  let lab: ReturnType<typeof labConfig>;
+  let smtpPort: number;
+  let fetches = 0;
+
+  before(async () => {
+    const ca = await makeCa();
+    const certs = {
+      '127.0.0.2': await issue(ca, ['mx1.enf.test']),
+      '127.0.0.3': await issue(ca, ['backup.other.test']),
+      '127.0.0.4': await issue(ca, ['wrong-name.example']),
+      '127.0.0.5': undefined, // self-signed: not trusted
+    } as const;
+    const sinks: Sink[] = await sinksOnOnePort(Object.keys(certs), (h) => {
+      const c = certs[h as keyof typeof certs];
+      return { starttls: true, name: h, ...(c ? { cert: c.cert, key: c.key } : {}), onMessage: (m) => got.set(h, [...(got.get(h) ?? []), m]) };
+    });
+    for (const s of sinks) cleanups.push(() => s.close());
+    const web = await issue(ca, Object.keys(POLICIES).map((d) => `mta-sts.${d}`));
+    policyServer = createServer({ cert: web.cert, key: web.key }, (req, res) => {
+      const host = String(req.headers.host ?? '').replace(/:\d+$/, '').replace(/^mta-sts\./, '');
+      if (req.url !== '/.well-known/mta-sts.txt' || !POLICIES[host]) {
+        res.writeHead(404).end();
+        return;
+      }
+      fetches++;
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(POLICIES[host]);
+    });
+    await new Promise<void>((r) => policyServer.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => policyServer.close(r)));
+    const httpsPort = (policyServer.address() as { port: number }).port;
+    smtpPort = await freePort();
+    const zone = `
+["enf.test"]
+mx = ["10 backup.other.test", "20 mx1.enf.test"]
+["_mta-sts.enf.test"]
+txt = ["v=STSv1; id=20261202T1;"]
+["mta-sts.enf.test"]
+a = ["127.0.0.1"]
+["mx1.enf.test"]
+a = ["127.0.0.2"]
+["backup.other.test"]
+a = ["127.0.0.3"]
+["mism.test"]
+mx = ["10 mx.mism.test"]
+["_mta-sts.mism.test"]
+txt = ["v=STSv1; id=m1"]
+["mta-sts.mism.test"]
+a = ["127.0.0.1"]
+["mx.mism.test"]
+a = ["127.0.0.4"]
+["testing.test"]
+mx = ["10 mx.other-testing.test"]
+["_mta-sts.testing.test"]
+txt = ["v=STSv1; id=t1"]
+["mta-sts.testing.test"]
+a = ["127.0.0.1"]
+["mx.other-testing.test"]
+a = ["127.0.0.5"]
+["plain.test"]
+mx = ["10 backup.other.test"]
+`;
+    lab = labConfig({ smtpPort, sinkPort: sinks[0].port, zone, main: `[tls_policy]\nca_file = "ca.pem"\nmta_sts_port = ${httpsPort}\n` });
+    lab.write('config/ca.pem', ca.cert);
+    // plain.test has no policy: its opportunistic TLS does not verify (the sinks' CA is trusted only for MTA-STS)
+    lab.write('config/shaping.toml', '["plain.test"]\nenable_tls = "OpportunisticInsecure"\n');
+    cleanups.push(lab.cleanup);
+    kumo = await startLabServer(lab.dir);
+    cleanups.push(() => kumo.stop('SIGKILL'));
+  });
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  const send = (to: string, seq: number) => inject(smtpPort, [{ from: 'sender@kumo.test', to: [to], data: tagged(seq) }], 1);
+  const arrived = (host: string, seq: number) => (got.get(host) ?? []).some((m) => seqOf(m.data) === seq);
+  const records = () => readRecords(join(lab.dir, 'logs'));
+  const logTail = () => kumo.lines.slice(-15).map((l) => JSON.stringify(l)).join('\n');
+
+  it('enforce: the preferred MX the policy does not list is never used; the listed one gets the mail over verified TLS', async () => {
+    await send('a@enf.test', 1);
+    await waitUntil(() => arrived('127.0.0.2', 1), 20_000, 'delivery to mx1.enf.test').catch((e: Error) => assert.fail(`${e.message}\n${logTail()}`));
+    assert.equal(arrived('127.0.0.3', 1), false, 'backup.other.test is not in the policy');
+    assert.equal(got.get('127.0.0.2')!.find((m) => seqOf(m.data) === 1)!.secure, true);
+    // a domain without a policy on the same MX is not affected (per-domain decision)
+    await send('b@plain.test', 2);
+    await waitUntil(() => arrived('127.0.0.3', 2), 20_000, 'delivery to plain.test');
+  });
+
+  it('enforce: a certificate that does not name the MX → TransientFailure naming MTA-STS, nothing delivered', async () => {
+    await send('c@mism.test', 3);
+    await waitUntil(() => records().some((r) => r.type === 'TransientFailure' && r.recipient === 'c@mism.test'), 20_000, 'a TransientFailure for mism.test');
+    const rec = records().find((r) => r.type === 'TransientFailure' && r.recipient === 'c@mism.test')!;
+    assert.match(rec.response.content, /MTA-STS policy of mism\.test \(enforce\)/);
+    assert.match(rec.response.content, /ALTNAME|not valid/i);
+    assert.equal(arrived('127.0.0.4', 3), false);
+  });
+
+  it('testing: an MX outside the policy with an untrusted certificate still gets the mail', async () => {
+    await send('d@testing.test', 4);
+    await waitUntil(() => arrived('127.0.0.5', 4), 20_000, 'delivery under a testing policy').catch((e: Error) => assert.fail(`${e.message}\n${logTail()}`));
+  });
+
+  it('the cached policy survives a restart while the policy server is down', async () => {
+    const cache = join(lab.dir, 'mta-sts-cache.json');
+    assert.ok(existsSync(cache), 'the policy cache is on disk');
+    assert.ok(JSON.parse(readFileSync(cache, 'utf8')).policies['enf.test'], 'enf.test is cached');
+    await kumo.stop('SIGTERM');
+    await new Promise((r) => policyServer.close(r));
+    policyServer.closeAllConnections();
+    const before = fetches;
+    kumo = await startLabServer(lab.dir);
+    await send('e@enf.test', 5);
+    await waitUntil(() => arrived('127.0.0.2', 5), 20_000, 'delivery to mx1.enf.test after the restart').catch((e: Error) => assert.fail(`${e.message}\n${logTail()}`));
+    assert.equal(arrived('127.0.0.3', 5), false, 'without its policy the preferred backup.other.test would have been used');
+    assert.equal(fetches, before, 'no fetch was possible');
+  });
+});

@@ -1,0 +1,144 @@
+// TLS-RPT (RFC 8460) end to end: sessions under MTA-STS policies with mixed outcomes, a short
+// report period, and the aggregate reports arriving at a local HTTPS receiver (gzip POST) and,
+// for a mailto: rua, as a multipart/report message through kumo-ts's own queue at a sink.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createServer } from 'node:https';
+import type { Server } from 'node:https';
+import { gunzipSync } from 'node:zlib';
+import { freePort, inject, labConfig, sinksOnOnePort, startLabServer, tagged, seqOf, waitUntil } from '../queue/lab.js';
+import type { Sink, SinkMessage } from '../../src/sink/sink.js';
+import type { ServerProcess } from '../helpers/server-process.js';
+import { issue, makeCa } from '../helpers/test-ca.js';
+
+interface Report {
+  'organization-name': string;
+  'report-id': string;
+  policies: { policy: { 'policy-type': string; 'policy-domain': string; 'mx-host'?: string[] }; summary: Record<string, number>; 'failure-details'?: Record<string, unknown>[] }[];
+}
+
+const POLICIES: Record<string, string> = {
+  'mix.test': 'version: STSv1\nmode: enforce\nmx: *.mix.test\nmax_age: 86400\n',
+  'tst.test': 'version: STSv1\nmode: testing\nmx: mx.tst.test\nmax_age: 86400\n',
+};
+
+describe('TLS-RPT aggregate reports', () => {
+  const cleanups: (() => unknown)[] = [];
+  const got = new Map<string, SinkMessage[]>();
+  const posted: { type: string; report: Report }[] = [];
+  let kumo: ServerProcess;
+  let smtpPort: number;
+
+  before(async () => {
+    const ca = await makeCa();
+    const certs: Record<string, { cert: string; key: string } | undefined> = {
+      '127.0.0.7': await issue(ca, ['somebody-else.example']),
+      '127.0.0.8': await issue(ca, ['mx-good.mix.test']),
+      '127.0.0.9': undefined,
+    };
+    const sinks: Sink[] = await sinksOnOnePort(['127.0.0.7', '127.0.0.8', '127.0.0.9', '127.0.0.10'], (h) => ({
+      starttls: h !== '127.0.0.10',
+      name: h,
+      ...(certs[h] ? { cert: certs[h]!.cert, key: certs[h]!.key } : {}),
+      onMessage: (m) => got.set(h, [...(got.get(h) ?? []), m]),
+    }));
+    for (const s of sinks) cleanups.push(() => s.close());
+    const web = await issue(ca, ['mta-sts.mix.test', 'mta-sts.tst.test', 'rua.mix.test']);
+    const server: Server = createServer({ cert: web.cert, key: web.key }, (req, res) => {
+      const host = String(req.headers.host ?? '').replace(/:\d+$/, '');
+      if (req.method === 'POST' && req.url === '/tlsrpt') {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          posted.push({ type: String(req.headers['content-type']), report: JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8')) as Report });
+          res.writeHead(201).end();
+        });
+        return;
+      }
+      const d = host.replace(/^mta-sts\./, '');
+      if (req.url !== '/.well-known/mta-sts.txt' || !POLICIES[d]) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(POLICIES[d]);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => { server.closeAllConnections(); server.close(r); }));
+    const httpsPort = (server.address() as { port: number }).port;
+    smtpPort = await freePort();
+    const zone = `
+["mix.test"]
+mx = ["10 mx-bad.mix.test", "20 mx-good.mix.test"]
+["_mta-sts.mix.test"]
+txt = ["v=STSv1; id=x1"]
+["_smtp._tls.mix.test"]
+txt = ["v=TLSRPTv1; rua=https://rua.mix.test:${httpsPort}/tlsrpt"]
+["mta-sts.mix.test"]
+a = ["127.0.0.1"]
+["rua.mix.test"]
+a = ["127.0.0.1"]
+["mx-bad.mix.test"]
+a = ["127.0.0.7"]
+["mx-good.mix.test"]
+a = ["127.0.0.8"]
+["tst.test"]
+mx = ["10 mx.tst.test"]
+["_mta-sts.tst.test"]
+txt = ["v=STSv1; id=t1"]
+["_smtp._tls.tst.test"]
+txt = ["v=TLSRPTv1; rua=mailto:reports@rpt.test"]
+["mta-sts.tst.test"]
+a = ["127.0.0.1"]
+["mx.tst.test"]
+a = ["127.0.0.9"]
+["rpt.test"]
+mx = ["10 mx.rpt.test"]
+["mx.rpt.test"]
+a = ["127.0.0.10"]
+`;
+    const lab = labConfig({ smtpPort, sinkPort: sinks[0].port, zone, main: `[tls_policy]\nca_file = "ca.pem"\nmta_sts_port = ${httpsPort}\n[tls_policy.tls_rpt]\nenabled = true\nperiod = "3s"\norganization_name = "kumo.lab.test"\n` });
+    lab.write('config/ca.pem', ca.cert);
+    cleanups.push(lab.cleanup);
+    kumo = await startLabServer(lab.dir);
+    cleanups.push(() => kumo.stop('SIGKILL'));
+  });
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  it('counts successes and failures by result type per policy domain and delivers the reports', async () => {
+    await inject(smtpPort, [{ from: 's@kumo.test', to: ['a@mix.test'], data: tagged(1) }, { from: 's@kumo.test', to: ['b@tst.test'], data: tagged(2) }], 1);
+    const tail = () => kumo.lines.slice(-15).map((l) => JSON.stringify(l)).join('\n');
+    await waitUntil(() => (got.get('127.0.0.8') ?? []).some((m) => seqOf(m.data) === 1) && (got.get('127.0.0.9') ?? []).some((m) => seqOf(m.data) === 2), 20_000, 'both deliveries').catch((e: Error) => assert.fail(`${e.message}\n${tail()}`));
+    assert.equal((got.get('127.0.0.7') ?? []).length, 0, 'nothing went to the MX with the wrong certificate');
+
+    // https: rua — enforce: one session refused (host mismatch), then one that met the policy
+    await waitUntil(() => posted.reduce((n, p) => n + p.report.policies.reduce((m, x) => m + x.summary['total-successful-session-count'] + x.summary['total-failure-session-count'], 0), 0) >= 2, 30_000, 'the mix.test report').catch((e: Error) => assert.fail(`${e.message}\n${tail()}`));
+    assert.ok(posted.every((p) => p.type === 'application/tlsrpt+gzip'));
+    const mix = posted.flatMap((p) => p.report.policies);
+    assert.ok(mix.every((p) => p.policy['policy-type'] === 'sts' && p.policy['policy-domain'] === 'mix.test'));
+    assert.deepEqual(mix[0].policy['mx-host'], ['*.mix.test']);
+    const sum = (k: string) => mix.reduce((n, p) => n + p.summary[k], 0);
+    assert.equal(sum('total-successful-session-count'), 1);
+    assert.equal(sum('total-failure-session-count'), 1);
+    const details = mix.flatMap((p) => p['failure-details'] ?? []);
+    assert.equal(details.length, 1);
+    assert.equal(details[0]['result-type'], 'certificate-host-mismatch');
+    assert.equal(details[0]['receiving-mx-hostname'], 'mx-bad.mix.test');
+    assert.equal(details[0]['receiving-ip'], '127.0.0.7');
+    assert.equal(details[0]['failed-session-count'], 1);
+
+    // mailto: rua — testing: delivered, counted as a failure (untrusted certificate)
+    await waitUntil(() => (got.get('127.0.0.10') ?? []).length > 0, 30_000, 'the tst.test report mail').catch((e: Error) => assert.fail(`${e.message}\n${tail()}`));
+    const mail = got.get('127.0.0.10')![0];
+    assert.deepEqual(mail.to, ['reports@rpt.test']);
+    const text = mail.data.toString('latin1');
+    assert.match(text, /^TLS-Report-Domain: tst\.test\r?$/m);
+    assert.match(text, /Content-Type: multipart\/report; report-type="tlsrpt"/);
+    const b64 = /Content-Type: application\/tlsrpt\+gzip[\s\S]*?\r\n\r\n([A-Za-z0-9+/=\r\n]+)\r\n--/.exec(text)![1];
+    const rep = JSON.parse(gunzipSync(Buffer.from(b64.replace(/\s/g, ''), 'base64')).toString('utf8')) as Report;
+    assert.equal(rep['organization-name'], 'kumo.lab.test');
+    const tst = rep.policies[0];
+    assert.equal(tst.policy['policy-domain'], 'tst.test');
+    assert.equal(tst.summary['total-successful-session-count'], 0);
+    assert.equal(tst.summary['total-failure-session-count'], 1);
+    assert.equal(tst['failure-details']![0]['result-type'], 'certificate-not-trusted');
+  });
+});
