@@ -44,12 +44,12 @@ describe('kumo-ts explain: the whole route', () => {
     assert.equal(field(o, 'retry'), 'retry_interval 10m, max_retry_interval (none), max_age 7d, max_message_rate 50/min');
     assert.equal(field(o, 'pool'), '"p1": ip-1 (weight 2), ip-2 (weight 1)');
     assert.equal(field(o, 'source'), 'ip-1 (first pick of the pool; --source NAME for another): from 10.0.0.1, EHLO mta1.example.net');
-    // the source's remote_port is the port; shaping's smtp_port is parsed but not acted on yet
+    // the source's remote_port wins over shaping's smtp_port (KumoMTA's order)
     assert.equal(field(o, 'hosts'), 'mx1.example.com [192.0.2.10]:2525; mx2.example.com [192.0.2.11, 2001:db8::11]:2525');
     assert.equal(field(o, 'not acted on yet'), 'queue refresh_interval = "5m"; tenant "t1" overall_max_message_rate = "100/s"');
     const line = (name: string) => o.split('\n').find((l) => l.trimStart().startsWith(name + ' '))?.replace(/\s+/g, ' ').trim();
     const file = join(t.dir, 'config', 'shaping.toml');
-    assert.equal(line('smtp_port'), `smtp_port 2526 ${file}:3 default (not acted on yet)`);
+    assert.equal(line('smtp_port'), `smtp_port 2526 ${file}:3 default`); // acted on since issue 12 item 4
     assert.equal(line('connection_limit'), `connection_limit 5 ${file}:2 default`);
     assert.equal(line('enable_dane'), 'enable_dane false (default)'); // acted on since issue 12 (src/tls-policy/)
   });
@@ -58,12 +58,12 @@ describe('kumo-ts explain: the whole route', () => {
     const r = run('example.com', '--source', 'ip-2', '--tenant', 't1', '--campaign', 'c9', '--json');
     assert.equal(r.status, 0, r.stderr);
     const j = JSON.parse(r.stdout);
-    assert.equal(j.readyQueue, 'ip-2->(mx1|mx2).example.com@smtp_client');
+    assert.equal(j.readyQueue, 'ip-2->(mx1|mx2).example.com@smtp_client;port=2526'); // ip-2 has no remote_port: smtp_port applies
     assert.equal(j.route.queue, 'c9:t1@example.com');
     assert.deepEqual(j.route.source, { name: 'ip-2', chosen: 'option', inPool: true, address: '10.0.0.2' });
-    assert.equal(j.route.port, 25);
-    assert.deepEqual(j.route.hosts.map((h: { port: number }) => h.port), [25, 25]);
-    assert.equal(j.values.find((v: { name: string }) => v.name === 'smtp_port').notActed, true);
+    assert.equal(j.route.port, 2526);
+    assert.deepEqual(j.route.hosts.map((h: { port: number }) => h.port), [2526, 2526]);
+    assert.equal(j.values.find((v: { name: string }) => v.name === 'smtp_port').notActed, undefined);
     assert.equal(j.values.find((v: { name: string }) => v.name === 'connection_limit').notActed, undefined);
   });
 

@@ -90,7 +90,15 @@ describe('STARTTLS by default (no tls configured, AUTH configured)', () => {
     for (const d of ['data', 'data/spool', 'data/logs']) assert.equal(mode(join(root.dir, d)), 0o700, d);
     const spoolFiles = readdirSync(join(root.dir, 'data/spool'));
     assert.ok(spoolFiles.includes('data.mdb'), spoolFiles.join(','));
-    for (const f of spoolFiles) assert.equal(mode(join(root.dir, 'data/spool', f)), 0o600, f);
+    // files 0600; directories inside the spool (the log hooks' event queue, hooks/) 0700 with 0600 files
+    for (const f of spoolFiles) {
+      const p = join(root.dir, 'data/spool', f);
+      if (!statSync(p).isDirectory()) assert.equal(mode(p), 0o600, f);
+      else {
+        assert.equal(mode(p), 0o700, f);
+        for (const g of readdirSync(p)) assert.equal(mode(join(p, g)), 0o600, `${f}/${g}`);
+      }
+    }
     const logFiles = readdirSync(join(root.dir, 'data/logs'));
     assert.ok(logFiles.some((f) => f.endsWith('.jsonl')), logFiles.join(','));
     for (const f of logFiles) assert.equal(mode(join(root.dir, 'data/logs', f)), 0o600, f);

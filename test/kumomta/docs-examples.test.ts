@@ -59,7 +59,7 @@ const CASES: readonly Case[] = [
   // [[provider."yahoo".automation]] has no match rules of its own: the bundled shaping.toml's apply
   { dir: 'guide-shaping-automation', warnings: [] },
   { dir: 'guide-shaping-files', warnings: [] },
-  { dir: 'guide-shaping-rollups', warnings: ['shaping-3.toml:20 key.not-implemented provider.office365-dane.enable_dane'] },
+  { dir: 'guide-shaping-rollups', warnings: [] }, // enable_dane is acted on since issue 12
   { dir: 'guide-webhooks', warnings: [] },
   { dir: 'helper-listener-domains-lua', warnings: [] },
   {

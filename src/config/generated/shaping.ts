@@ -238,11 +238,11 @@ refresh_interval?: (string | number)
 remember_broken_tls?: (string | number)
 enable_tls?: TlsMode
 /**
- * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true. Accepted for KumoMTA compatibility; not acted on yet (MTA-STS policies are not fetched yet).
+ * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true. The policy is fetched over HTTPS, cached and persisted ([tls_policy], src/tls-policy/); testing mode delivers and counts failures for TLS-RPT.
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Accepted for KumoMTA compatibility; not acted on yet (DANE (TLSA) is not checked yet).
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs [tls_policy] dane_resolvers (a validating resolver whose AD bit is trusted); DANE wins over MTA-STS.
  */
 enable_dane?: boolean
 /**
@@ -546,11 +546,11 @@ refresh_interval?: (string | number)
 remember_broken_tls?: (string | number)
 enable_tls?: TlsMode
 /**
- * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true. Accepted for KumoMTA compatibility; not acted on yet (MTA-STS policies are not fetched yet).
+ * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true. The policy is fetched over HTTPS, cached and persisted ([tls_policy], src/tls-policy/); testing mode delivers and counts failures for TLS-RPT.
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Accepted for KumoMTA compatibility; not acted on yet (DANE (TLSA) is not checked yet).
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs [tls_policy] dane_resolvers (a validating resolver whose AD bit is trusted); DANE wins over MTA-STS.
  */
 enable_dane?: boolean
 /**
@@ -831,11 +831,11 @@ refresh_interval?: (string | number)
 remember_broken_tls?: (string | number)
 enable_tls?: TlsMode
 /**
- * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true. Accepted for KumoMTA compatibility; not acted on yet (MTA-STS policies are not fetched yet).
+ * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true. The policy is fetched over HTTPS, cached and persisted ([tls_policy], src/tls-policy/); testing mode delivers and counts failures for TLS-RPT.
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Accepted for KumoMTA compatibility; not acted on yet (DANE (TLSA) is not checked yet).
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs [tls_policy] dane_resolvers (a validating resolver whose AD bit is trusted); DANE wins over MTA-STS.
  */
 enable_dane?: boolean
 /**
@@ -1090,11 +1090,11 @@ refresh_interval?: (string | number)
 remember_broken_tls?: (string | number)
 enable_tls?: TlsMode
 /**
- * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true. Accepted for KumoMTA compatibility; not acted on yet (MTA-STS policies are not fetched yet).
+ * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true. The policy is fetched over HTTPS, cached and persisted ([tls_policy], src/tls-policy/); testing mode delivers and counts failures for TLS-RPT.
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Accepted for KumoMTA compatibility; not acted on yet (DANE (TLSA) is not checked yet).
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs [tls_policy] dane_resolvers (a validating resolver whose AD bit is trusted); DANE wins over MTA-STS.
  */
 enable_dane?: boolean
 /**
@@ -1363,11 +1363,11 @@ refresh_interval?: (string | number)
 remember_broken_tls?: (string | number)
 enable_tls?: TlsMode
 /**
- * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true. Accepted for KumoMTA compatibility; not acted on yet (MTA-STS policies are not fetched yet).
+ * Apply the destination's MTA-STS policy (RFC 8461): enforce makes TLS Required. Default true. The policy is fetched over HTTPS, cached and persisted ([tls_policy], src/tls-policy/); testing mode delivers and counts failures for TLS-RPT.
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Accepted for KumoMTA compatibility; not acted on yet (DANE (TLSA) is not checked yet).
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs [tls_policy] dane_resolvers (a validating resolver whose AD bit is trusted); DANE wins over MTA-STS.
  */
 enable_dane?: boolean
 /**
