@@ -13,6 +13,7 @@ import type { BrokenTlsMemory } from './broken-tls.js';
 import { filterHosts, isHostFilterFailure } from './host-filter.js';
 import { installPhaseTimers, NO_TIMEOUT } from './phase-timer.js';
 import { connectViaHaProxy, connectViaSocks5 } from './proxy.js';
+import './dot-stuff.js';
 import { parseReply } from './response.js';
 import type { SmtpReply } from './response.js';
 import { wireEnvelope } from './smtputf8.js';
