@@ -242,7 +242,7 @@ enable_tls?: TlsMode
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs [tls_policy] dane_resolvers (a validating resolver whose AD bit is trusted); DANE wins over MTA-STS.
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs a validating resolver whose AD bit is trusted: [tls_policy] dane_resolvers, or dns.name_servers in dns.mode "servers"; without one DANE never applies. DANE wins over MTA-STS.
  */
 enable_dane?: boolean
 /**
@@ -550,7 +550,7 @@ enable_tls?: TlsMode
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs [tls_policy] dane_resolvers (a validating resolver whose AD bit is trusted); DANE wins over MTA-STS.
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs a validating resolver whose AD bit is trusted: [tls_policy] dane_resolvers, or dns.name_servers in dns.mode "servers"; without one DANE never applies. DANE wins over MTA-STS.
  */
 enable_dane?: boolean
 /**
@@ -835,7 +835,7 @@ enable_tls?: TlsMode
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs [tls_policy] dane_resolvers (a validating resolver whose AD bit is trusted); DANE wins over MTA-STS.
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs a validating resolver whose AD bit is trusted: [tls_policy] dane_resolvers, or dns.name_servers in dns.mode "servers"; without one DANE never applies. DANE wins over MTA-STS.
  */
 enable_dane?: boolean
 /**
@@ -1094,7 +1094,7 @@ enable_tls?: TlsMode
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs [tls_policy] dane_resolvers (a validating resolver whose AD bit is trusted); DANE wins over MTA-STS.
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs a validating resolver whose AD bit is trusted: [tls_policy] dane_resolvers, or dns.name_servers in dns.mode "servers"; without one DANE never applies. DANE wins over MTA-STS.
  */
 enable_dane?: boolean
 /**
@@ -1367,7 +1367,7 @@ enable_tls?: TlsMode
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs [tls_policy] dane_resolvers (a validating resolver whose AD bit is trusted); DANE wins over MTA-STS.
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs a validating resolver whose AD bit is trusted: [tls_policy] dane_resolvers, or dns.name_servers in dns.mode "servers"; without one DANE never applies. DANE wins over MTA-STS.
  */
 enable_dane?: boolean
 /**
