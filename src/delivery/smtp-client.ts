@@ -143,9 +143,14 @@ export async function openSession(o: OpenOptions): Promise<SmtpSession> {
   throw last ?? new ConnectError(internalReply('no destination address'), undefined);
 }
 
-/** Remembers the path's broken TLS when remember_broken_tls says so; how long, or undefined. */
+/**
+ * Remembers the path's broken TLS when remember_broken_tls says so; how long, or undefined.
+ * Only in the Opportunistic modes: the Required ones never skip STARTTLS, so remembering (and
+ * saying so in the reply) would be false.
+ */
 function rememberBrokenTls(o: OpenOptions): number | undefined {
   const s = o.shaping;
+  if (!isOpportunistic(s.enable_tls)) return undefined;
   const ms = s.remember_broken_tls_ms ?? (s.opportunistic_tls_reconnect_on_failed_handshake ? DEFAULT_RECONNECT_REMEMBER_MS : undefined);
   if (!ms || !o.tlsMemoryKey) return undefined;
   (o.tlsMemory ?? brokenTls).remember(o.tlsMemoryKey, ms);

@@ -72,6 +72,13 @@ test('remember_broken_tls: after a failed handshake the next connection skips ST
   await s.quit();
   // Required (and RequiredInsecure) never skip STARTTLS because of it
   await assert.rejects(open({ ...remember, enable_tls: 'Required' }), certRefused);
+  // ...nor does their own failed handshake claim it will be skipped, or get remembered
+  const requiredKey = 'u->mx.sink.test@smtp_client;tls=Required';
+  await assert.rejects(
+    openSession({ route: route(tls.port), source: u, hostname: 'n', shaping: shaping({ ...remember, enable_tls: 'Required' }), tlsMemory: memory, tlsMemoryKey: requiredKey }),
+    (e: unknown) => certRefused(e) && !/remember_broken_tls/.test((e as ConnectError).reply.text),
+  );
+  assert.equal(memory.isBroken(requiredKey), false);
   const ri = await open({ ...remember, enable_tls: 'RequiredInsecure' });
   assert.ok(ri.tls);
   await ri.quit();
