@@ -92,7 +92,7 @@ function tlsOptions(mode: TlsMode, servername: string | undefined, ca: readonly 
 export interface OpenOptions {
   readonly route: Route;
   readonly source: EgressSource;
-  /** EHLO name when the source has no ehlo_domain */
+  /** EHLO name when neither the path nor the source has an ehlo_domain */
   readonly hostname: string;
   readonly shaping: EffectiveShaping;
   /** give up on the remaining addresses at this time (shutdown) */
@@ -183,7 +183,8 @@ async function connectOne(o: OpenOptions, peer: Peer, plain: boolean): Promise<S
   const conn = new SMTPConnection({
     host: peer.addr,
     port: peer.port,
-    name: o.source.ehloDomain ?? o.hostname,
+    // the path's ehlo_domain wins over the source's (KumoMTA)
+    name: s.ehlo_domain ?? o.source.ehloDomain ?? o.hostname,
     localAddress: connection ? undefined : o.source.sourceAddress,
     connection,
     servername,
@@ -199,6 +200,7 @@ async function connectOne(o: OpenOptions, peer: Peer, plain: boolean): Promise<S
   installPhaseTimers(conn, {
     ehlo: s.ehlo_timeout_ms,
     starttls: s.starttls_timeout_ms,
+    tls_handshake: s.tls_handshake_timeout_ms,
     auth: s.auth_timeout_ms,
     mail_from: s.mail_from_timeout_ms,
     rcpt_to: s.rcpt_to_timeout_ms,

@@ -322,7 +322,7 @@ readyq_pool_name?: string
  */
 ip_lookup_strategy?: ("Ipv4AndIpv6" | "Ipv4Only" | "Ipv6Only" | "Ipv6ThenIpv4" | "Ipv4ThenIpv6")
 /**
- * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname). Accepted for KumoMTA compatibility; not acted on yet (the EHLO name comes from the egress source (ehlo_domain) or the node hostname).
+ * Name sent in EHLO on this path; wins over the egress source's ehlo_domain (as in KumoMTA). Default: the egress source's ehlo_domain, else the node hostname.
  */
 ehlo_domain?: string
 /**
@@ -630,7 +630,7 @@ readyq_pool_name?: string
  */
 ip_lookup_strategy?: ("Ipv4AndIpv6" | "Ipv4Only" | "Ipv6Only" | "Ipv6ThenIpv4" | "Ipv4ThenIpv6")
 /**
- * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname). Accepted for KumoMTA compatibility; not acted on yet (the EHLO name comes from the egress source (ehlo_domain) or the node hostname).
+ * Name sent in EHLO on this path; wins over the egress source's ehlo_domain (as in KumoMTA). Default: the egress source's ehlo_domain, else the node hostname.
  */
 ehlo_domain?: string
 /**
@@ -915,7 +915,7 @@ readyq_pool_name?: string
  */
 ip_lookup_strategy?: ("Ipv4AndIpv6" | "Ipv4Only" | "Ipv6Only" | "Ipv6ThenIpv4" | "Ipv4ThenIpv6")
 /**
- * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname). Accepted for KumoMTA compatibility; not acted on yet (the EHLO name comes from the egress source (ehlo_domain) or the node hostname).
+ * Name sent in EHLO on this path; wins over the egress source's ehlo_domain (as in KumoMTA). Default: the egress source's ehlo_domain, else the node hostname.
  */
 ehlo_domain?: string
 /**
@@ -1174,7 +1174,7 @@ readyq_pool_name?: string
  */
 ip_lookup_strategy?: ("Ipv4AndIpv6" | "Ipv4Only" | "Ipv6Only" | "Ipv6ThenIpv4" | "Ipv4ThenIpv6")
 /**
- * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname). Accepted for KumoMTA compatibility; not acted on yet (the EHLO name comes from the egress source (ehlo_domain) or the node hostname).
+ * Name sent in EHLO on this path; wins over the egress source's ehlo_domain (as in KumoMTA). Default: the egress source's ehlo_domain, else the node hostname.
  */
 ehlo_domain?: string
 /**
@@ -1447,7 +1447,7 @@ readyq_pool_name?: string
  */
 ip_lookup_strategy?: ("Ipv4AndIpv6" | "Ipv4Only" | "Ipv6Only" | "Ipv6ThenIpv4" | "Ipv4ThenIpv6")
 /**
- * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname). Accepted for KumoMTA compatibility; not acted on yet (the EHLO name comes from the egress source (ehlo_domain) or the node hostname).
+ * Name sent in EHLO on this path; wins over the egress source's ehlo_domain (as in KumoMTA). Default: the egress source's ehlo_domain, else the node hostname.
  */
 ehlo_domain?: string
 /**
