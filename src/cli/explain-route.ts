@@ -1,4 +1,4 @@
-import { queueParams } from '../config/queues.js';
+import { NOT_ACTED_WHY, QUEUE_NOT_ACTED, queueParams } from '../config/queues.js';
 import type { QueueParams } from '../config/queues.js';
 import type { Snapshot } from '../config/snapshot.js';
 import { readyQueueIdentity } from '../delivery/ready-queue-name.js';
@@ -53,7 +53,8 @@ export interface RouteExplanation {
   /** about the MX lookup: null MX, no MX, failure */
   readonly note?: string;
   /** values that are parsed but not acted on yet, `name = value` */
-  readonly notActed: readonly { readonly name: string; readonly value: string }[];
+  /** settings of the route (queue, tenant, egress source) that are parsed but not acted on yet, and why */
+  readonly notActed: readonly { readonly name: string; readonly value: string; readonly reason?: string }[];
 }
 
 export interface RouteQuery {
@@ -95,7 +96,7 @@ export async function explainRoute(snap: Snapshot, resolver: Resolver, q: RouteQ
   const base = {
     domain, queue, ...(tenant !== undefined ? { tenant, tenantFrom } : {}), ...(q.campaign !== undefined ? { campaign: q.campaign } : {}),
     routingDomain, retry: retryOf(params), pool: { name: params.egressPool, sources: poolSources }, ...(source ? { source } : {}),
-    notActed: notActedOf(snap, params, tenant, q.campaign),
+    notActed: [...notActedOf(snap, params, tenant, q.campaign), ...Object.entries(src?.notActed ?? {}).map(([k, v]) => ({ name: `source "${sourceName}" ${k}`, value: displayValue(v.value), reason: v.reason }))],
   };
   if (params.protocol.kind === 'maildir')
     return { ...base, protocol: 'maildir', maildirPath: params.protocol.path, site: domain, mxHosts: [], hosts: [] };
@@ -155,13 +156,13 @@ function retryOf(p: QueueParams): RouteExplanation['retry'] {
   };
 }
 
-function notActedOf(snap: Snapshot, p: QueueParams, tenant: string | undefined, campaign: string | undefined): { name: string; value: string }[] {
-  const out = Object.entries(p.notActed).map(([k, v]) => ({ name: `queue ${k}`, value: displayValue(v) }));
+function notActedOf(snap: Snapshot, p: QueueParams, tenant: string | undefined, campaign: string | undefined): { name: string; value: string; reason?: string }[] {
+  const out: { name: string; value: string; reason?: string }[] = Object.entries(p.notActed).map(([k, v]) => ({ name: `queue ${k}`, value: displayValue(v), reason: QUEUE_NOT_ACTED[k] ?? (k === 'overall_max_message_rate' ? NOT_ACTED_WHY.queue_rate : undefined) }));
   const t = tenant !== undefined ? snap.queues.tenants.get(tenant) : undefined;
-  if (t?.overallMaxMessageRate) out.push({ name: `tenant "${tenant}" overall_max_message_rate`, value: JSON.stringify(t.overallMaxMessageRate.spec) });
+  if (t?.overallMaxMessageRate) out.push({ name: `tenant "${tenant}" overall_max_message_rate`, value: JSON.stringify(t.overallMaxMessageRate.spec), reason: NOT_ACTED_WHY.tenant_rate });
   const c = campaign !== undefined ? t?.campaignRates.get(campaign) : undefined;
-  if (c) out.push({ name: `tenant "${tenant}" campaign "${campaign}" overall_max_message_rate`, value: JSON.stringify(c.spec) });
-  if (snap.queues.schedulingHeader) out.push({ name: 'scheduling_header', value: JSON.stringify(snap.queues.schedulingHeader) });
+  if (c) out.push({ name: `tenant "${tenant}" campaign "${campaign}" overall_max_message_rate`, value: JSON.stringify(c.spec), reason: NOT_ACTED_WHY.tenant_rate });
+  if (snap.queues.schedulingHeader) out.push({ name: 'scheduling_header', value: JSON.stringify(snap.queues.schedulingHeader), reason: NOT_ACTED_WHY.scheduling_header });
   return out;
 }
 
@@ -203,6 +204,6 @@ export function formatRoute(r: RouteExplanation): string[] {
     else if (r.port !== undefined) out.push(`  port:      ${r.port}`);
     if (r.routeError) out.push(`  route:     ${r.routeError}`);
   }
-  if (r.notActed.length) out.push(`  not acted on yet: ${r.notActed.map((n) => `${n.name} = ${n.value}`).join('; ')}`);
+  if (r.notActed.length) out.push(`  not acted on yet: ${r.notActed.map((n) => `${n.name} = ${n.value}${n.reason ? ` (${n.reason})` : ''}`).join('; ')}`);
   return out;
 }

@@ -5,6 +5,7 @@ import { compileKeySource } from '../keys/key-source.js';
 import type { KeySourceSpec } from '../keys/key-source.js';
 import type { Source, Sources } from './generated/sources.js';
 import { warnNotActed } from './not-acted.js';
+import type { KeyPath } from './source-file.js';
 import type { Reporter } from './report.js';
 import type { SourceFile } from './source-file.js';
 import { parseDuration, parseHostPort, parseThrottle } from './values.js';
@@ -29,6 +30,8 @@ export interface EgressSource {
   };
   /** skip the source for this long after EADDRNOTAVAIL on bind */
   readonly suspendWhenUnplumbedMs?: number;
+  /** keys set on the source that kumo-ts does not act on yet: the value as written, and why (explain) */
+  readonly notActed?: Readonly<Record<string, { readonly value: unknown; readonly reason: string }>>;
   /** where it was defined, for explain output ('' for the builtin default) */
   readonly file: string;
 }
@@ -130,6 +133,11 @@ function compileSource(keyFiles: Map<string, SourceFile>, last: SourceFile, name
     r.error(fileOf('socks5_proxy_server'), at('socks5_proxy_server'), 'value.proxy', `source."${name}": use either ha_proxy_server or socks5_proxy_server, not both`, 'key');
   if (s.ehlo_domain !== undefined && !/^(\[[0-9a-f.:]+\]|[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?)$/i.test(s.ehlo_domain))
     r.error(fileOf('ehlo_domain'), at('ehlo_domain'), 'value.hostname', `source."${name}".ehlo_domain: "${s.ehlo_domain}" is not a host name or [address] literal`);
+  const notActed: Record<string, { value: unknown; reason: string }> = {};
+  const skipped = (key: string, path: KeyPath, value: unknown, reason: string) => {
+    warnNotActed(r, fileOf(key), path, reason);
+    notActed[path.slice(2).join('.')] = { value, reason };
+  };
   const unplumbed = s.suspend_when_unplumbed;
   const suspendMs = unplumbed
     ? r.parse(fileOf('suspend_when_unplumbed'), ['source', name, 'suspend_when_unplumbed', 'duration'], 'value.duration', () => parseDuration(unplumbed.duration))
@@ -138,17 +146,17 @@ function compileSource(keyFiles: Map<string, SourceFile>, last: SourceFile, name
     const tp = ['source', name, 'suspend_when_unplumbed', 'trigger'];
     const th = unplumbed.trigger.Threshold;
     r.parse(fileOf('suspend_when_unplumbed'), [...tp, 'Threshold'], 'value.throttle', () => parseThrottle(th));
-    warnNotActed(r, fileOf('suspend_when_unplumbed'), tp, 'one failure suspends the source');
+    skipped('suspend_when_unplumbed', tp, unplumbed.trigger, 'one failure suspends the source');
   }
   const unhealthy = s.suspend_when_proxy_unhealthy;
   if (unhealthy) {
     r.parse(fileOf('suspend_when_proxy_unhealthy'), ['source', name, 'suspend_when_proxy_unhealthy', 'duration'], 'value.duration', () => parseDuration(unhealthy.duration));
-    warnNotActed(r, fileOf('suspend_when_proxy_unhealthy'), at('suspend_when_proxy_unhealthy'), 'a failing proxy is retried like any other connection failure');
+    skipped('suspend_when_proxy_unhealthy', at('suspend_when_proxy_unhealthy'), unhealthy, 'a failing proxy is retried like any other connection failure');
   }
   const socksAuth = compileSocksAuth(s, name, fileOf, at, r, root);
   if (s.ttl !== undefined) {
     r.parse(fileOf('ttl'), at('ttl'), 'value.duration', () => parseDuration(s.ttl!));
-    warnNotActed(r, fileOf('ttl'), at('ttl'), 'sources are re-read on every config change');
+    skipped('ttl', at('ttl'), s.ttl, 'sources are re-read on every config change');
   }
   return {
     name,
@@ -158,6 +166,7 @@ function compileSource(keyFiles: Map<string, SourceFile>, last: SourceFile, name
     haProxy: haServer && haSource ? { server: haServer, sourceAddress: haSource } : undefined,
     socks5: socksServer ? { server: socksServer, sourceAddress: socksSource, ...(socksAuth ? { auth: socksAuth } : {}) } : undefined,
     suspendWhenUnplumbedMs: suspendMs,
+    ...(Object.keys(notActed).length ? { notActed } : {}),
     file: last.path,
   };
 }

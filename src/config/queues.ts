@@ -173,7 +173,7 @@ export function compileQueues(files: SourceFile[], egress: EgressConfig, r: Repo
     if (data.default_tenant !== undefined) top.defaultTenant = { name: data.default_tenant, file };
     if (data.scheduling_header !== undefined) {
       top.schedulingHeader = headerName(file, ['scheduling_header'], data.scheduling_header, r);
-      warnNotActed(r, file, ['scheduling_header'], 'the header is left in the message and every message is scheduled at once');
+      warnNotActed(r, file, ['scheduling_header'], NOT_ACTED_WHY.scheduling_header);
     }
 
     for (const [name, t] of Object.entries(data.tenant ?? {})) {
@@ -188,7 +188,7 @@ export function compileQueues(files: SourceFile[], egress: EgressConfig, r: Repo
       };
       if (overall_max_message_rate !== undefined) {
         next.overallMaxMessageRate = throttle(file, [...path, 'overall_max_message_rate'], overall_max_message_rate, r) ?? next.overallMaxMessageRate;
-        warnNotActed(r, file, [...path, 'overall_max_message_rate'], 'no tenant-wide rate yet: max_message_rate limits each scheduled queue');
+        warnNotActed(r, file, [...path, 'overall_max_message_rate'], NOT_ACTED_WHY.tenant_rate);
       }
       for (const [cname, c] of Object.entries(campaigns ?? {})) tenantCampaign(file, [...path, 'campaigns', cname], c, next.campaignRates, cname, r);
       tenants.set(name, next);
@@ -254,6 +254,13 @@ const PARAM_KEYS = new Set([
   'overall_max_message_rate',
 ]);
 
+/** Why the not-acted keys outside make_queue_config's own are ignored (validate and explain say it). */
+export const NOT_ACTED_WHY = {
+  scheduling_header: 'the header is left in the message and every message is scheduled at once',
+  tenant_rate: 'no tenant-wide rate yet: max_message_rate limits each scheduled queue',
+  queue_rate: "KumoMTA's queue helper applies it only under [tenant.'t'] and [tenant.'t'.campaigns.'c']",
+} as const;
+
 /** make_queue_config keys kumo-ts does not act on yet, and why. */
 export const QUEUE_NOT_ACTED: Readonly<Record<string, string>> = {
   refresh_interval: 'every config change applies at the next decision',
@@ -315,7 +322,7 @@ function compileLayer(file: SourceFile, path: KeyPath, q: CampaignQueue, egress:
   if (q.overall_max_message_rate !== undefined) {
     throttle(file, at('overall_max_message_rate'), q.overall_max_message_rate, r);
     notActed.overall_max_message_rate = q.overall_max_message_rate;
-    warnNotActed(r, file, at('overall_max_message_rate'), "KumoMTA's queue helper applies it only under [tenant.'t'] and [tenant.'t'.campaigns.'c']");
+    warnNotActed(r, file, at('overall_max_message_rate'), NOT_ACTED_WHY.queue_rate);
   }
 
   let protocol: DeliveryProtocol | undefined;

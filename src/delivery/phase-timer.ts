@@ -5,7 +5,7 @@ import type SMTPConnection from 'nodemailer/lib/smtp-connection';
  * `ehlo_timeout`, `starttls_timeout`, ... of make_egress_path). `quit` has none here
  * (SmtpSession.quit bounds it).
  */
-export type Phase = 'ehlo' | 'starttls' | 'auth' | 'mail_from' | 'rcpt_to' | 'data' | 'data_dot' | 'rset' | 'quit';
+export type Phase = 'ehlo' | 'starttls' | 'tls_handshake' | 'auth' | 'mail_from' | 'rcpt_to' | 'data' | 'data_dot' | 'rset' | 'quit';
 
 export type PhaseTimeouts = Readonly<Partial<Record<Phase, number>>>;
 
@@ -13,6 +13,7 @@ export type PhaseTimeouts = Readonly<Partial<Record<Phase, number>>>;
 export const PHASE_KEY: Readonly<Record<Phase, string>> = {
   ehlo: 'ehlo_timeout',
   starttls: 'starttls_timeout',
+  tls_handshake: 'tls_handshake_timeout',
   auth: 'auth_timeout',
   mail_from: 'mail_from_timeout',
   rcpt_to: 'rcpt_to_timeout',
@@ -26,6 +27,7 @@ export const PHASE_KEY: Readonly<Record<Phase, string>> = {
 const PHASE_COMMAND: Readonly<Record<Phase, string>> = {
   ehlo: 'EHLO',
   starttls: 'STARTTLS',
+  tls_handshake: 'STARTTLS',
   auth: 'AUTH',
   mail_from: 'MAIL FROM',
   rcpt_to: 'RCPT TO',
@@ -38,6 +40,7 @@ const PHASE_COMMAND: Readonly<Record<Phase, string>> = {
 const WAITING_FOR: Readonly<Record<Phase, string>> = {
   ehlo: 'the reply to EHLO',
   starttls: 'the reply to STARTTLS and the TLS handshake',
+  tls_handshake: 'the TLS handshake after STARTTLS',
   auth: 'the reply to AUTH',
   mail_from: 'the reply to MAIL FROM',
   rcpt_to: 'the reply to RCPT TO',
@@ -81,7 +84,8 @@ interface ConnInternals {
  * One timer per phase of the session instead of nodemailer's single socket timeout: each
  * command's reply must arrive within its own phase's timeout, counted from when the reply
  * before it arrived (so pipelined commands each get their full time). STARTTLS covers the
- * command and the TLS handshake; the message data, from the 354 to the reply after the final
+ * command and the TLS handshake, unless tls_handshake_timeout is set: then the handshake, from
+ * the 220, has that one; the message data, from the 354 to the reply after the final
  * dot, is under data_dot_timeout (counted again from the dot). The greeting keeps nodemailer's
  * greetingTimeout (banner_timeout), no longer cut short by the connect timeout. A timeout fails
  * the session with ETIMEDOUT and a message naming the key.
@@ -138,8 +142,9 @@ export function installPhaseTimers(conn: SMTPConnection, timeouts: PhaseTimeouts
       last = v;
       const done = expect.shift();
       if (expect.length) return arm(expect[0]);
-      // a STARTTLS reply: its timer runs on through the handshake, until the next EHLO
-      if (done === 'starttls' && /^220/.test(v)) return;
+      // a STARTTLS reply: the handshake runs under tls_handshake_timeout when set, else the
+      // STARTTLS timer runs on through it; either until the next EHLO
+      if (done === 'starttls' && /^220/.test(v)) return timeouts.tls_handshake ? arm('tls_handshake') : undefined;
       // the 354: the message data goes out under data_dot_timeout
       if (done === 'data' && /^354/.test(v)) return arm('data_dot');
       arm(undefined);

@@ -93,7 +93,7 @@ function tlsOptions(mode: TlsMode, servername: string | undefined, ca: readonly 
 export interface OpenOptions {
   readonly route: Route;
   readonly source: EgressSource;
-  /** EHLO name when the source has no ehlo_domain */
+  /** EHLO name when neither the path nor the source has an ehlo_domain */
   readonly hostname: string;
   readonly shaping: EffectiveShaping;
   /** give up on the remaining addresses at this time (shutdown) */
@@ -144,9 +144,14 @@ export async function openSession(o: OpenOptions): Promise<SmtpSession> {
   throw last ?? new ConnectError(internalReply('no destination address'), undefined);
 }
 
-/** Remembers the path's broken TLS when remember_broken_tls says so; how long, or undefined. */
+/**
+ * Remembers the path's broken TLS when remember_broken_tls says so; how long, or undefined.
+ * Only in the Opportunistic modes: the Required ones never skip STARTTLS, so remembering (and
+ * saying so in the reply) would be false.
+ */
 function rememberBrokenTls(o: OpenOptions): number | undefined {
   const s = o.shaping;
+  if (!isOpportunistic(s.enable_tls)) return undefined;
   const ms = s.remember_broken_tls_ms ?? (s.opportunistic_tls_reconnect_on_failed_handshake ? DEFAULT_RECONNECT_REMEMBER_MS : undefined);
   if (!ms || !o.tlsMemoryKey) return undefined;
   (o.tlsMemory ?? brokenTls).remember(o.tlsMemoryKey, ms);
@@ -179,7 +184,8 @@ async function connectOne(o: OpenOptions, peer: Peer, plain: boolean): Promise<S
   const conn = new SMTPConnection({
     host: peer.addr,
     port: peer.port,
-    name: o.source.ehloDomain ?? o.hostname,
+    // the path's ehlo_domain wins over the source's (KumoMTA)
+    name: s.ehlo_domain ?? o.source.ehloDomain ?? o.hostname,
     localAddress: connection ? undefined : o.source.sourceAddress,
     connection,
     servername,
@@ -195,6 +201,7 @@ async function connectOne(o: OpenOptions, peer: Peer, plain: boolean): Promise<S
   installPhaseTimers(conn, {
     ehlo: s.ehlo_timeout_ms,
     starttls: s.starttls_timeout_ms,
+    tls_handshake: s.tls_handshake_timeout_ms,
     auth: s.auth_timeout_ms,
     mail_from: s.mail_from_timeout_ms,
     rcpt_to: s.rcpt_to_timeout_ms,

@@ -1,7 +1,7 @@
 import type { Snapshot } from '../config/snapshot.js';
 import type { AutomationEntry, AutomationState } from './automation-state.js';
 import { displayValue } from './param-values.js';
-import { isNotActed } from './not-acted.js';
+import { notActedReason } from './not-acted.js';
 import { resolvePath } from './resolve.js';
 import type { EffectiveShaping, ShapingQuery } from './types.js';
 
@@ -19,6 +19,8 @@ export interface ExplainedValue {
   readonly automation?: AutomationEntry;
   /** parsed, but kumo-ts does not act on it yet (src/shaping/not-acted.ts) */
   readonly notActed?: true;
+  /** why not */
+  readonly notActedReason?: string;
 }
 
 export interface ExplainedRule {
@@ -95,7 +97,13 @@ export function explainShaping(snapshot: Snapshot, q: ShapingQuery & { tenant?: 
     if (seen.has(name)) continue;
     values.push({ name, value: v === undefined ? '(no limit)' : displayValue(v), block: '(default)' });
   }
-  for (const [i, v] of values.entries()) if (isNotActed(v.name)) values[i] = { ...v, notActed: true };
+  for (const [i, v] of values.entries()) {
+    // the provider name a [provider] block gives its paths is acted on (log records, metrics);
+    // only one written in a block is not
+    if (v.name === 'provider_name' && path.providers.length && v.value === JSON.stringify(path.providers[0].name)) continue;
+    const reason = notActedReason(v.name);
+    if (reason) values[i] = { ...v, notActed: true, notActedReason: reason };
+  }
   const order = new Map(DEFAULTS.map(([n], i) => [n, i]));
   values.sort((a, b) => (order.get(a.name) ?? 1000) - (order.get(b.name) ?? 1000) || a.name.localeCompare(b.name));
   const rules: ExplainedRule[] = path.rules.map((r) => {
@@ -134,8 +142,8 @@ export function explainShaping(snapshot: Snapshot, q: ShapingQuery & { tenant?: 
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Marks a value that is parsed but not acted on yet. */
-export const NOT_ACTED_MARK = '(not acted on yet)';
+/** Marks a value that is parsed but not acted on yet (followed by the reason). */
+export const NOT_ACTED_MARK = '(not acted on yet';
 
 /** Human-readable form for `kumo-ts explain`; `route` lines (the queue, pool, hosts) go before the values. */
 export function formatExplanation(e: ShapingExplanation, note?: string, route?: readonly string[]): string {
@@ -157,7 +165,7 @@ export function formatExplanation(e: ShapingExplanation, note?: string, route?: 
     const where = v.automation
       ? `automation until ${iso(v.automation.until)} (${v.automation.rule.block})`
       : v.file ? `${v.file}:${v.line}  ${v.block}` : v.block;
-    out.push(`  ${v.name.padEnd(w)}  ${v.value.padEnd(vw)}  ${where}${v.notActed ? `  ${NOT_ACTED_MARK}` : ''}`);
+    out.push(`  ${v.name.padEnd(w)}  ${v.value.padEnd(vw)}  ${where}${v.notActed ? `  ${NOT_ACTED_MARK}: ${v.notActedReason})` : ''}`);
   }
   if (e.rules.length) {
     out.push('', 'automation rules watching this path:');

@@ -4,11 +4,9 @@
  * the delivery path starts honouring one, remove it here.
  */
 export const NOT_ACTED_PARAMS: Readonly<Record<string, string>> = Object.freeze({
-  tls_handshake_timeout: 'the STARTTLS command and the TLS handshake run under starttls_timeout',
   system_shutdown_timeout: 'shutdown uses the process-wide drain deadline',
   max_recipients_per_batch: 'the recipients of a message are not split into batches yet',
   reconnect_strategy: 'not configurable yet: after an error the next host of the route is tried',
-  ehlo_domain: 'the EHLO name comes from the egress source (ehlo_domain) or the node hostname',
   ip_lookup_strategy: 'both A and AAAA addresses are tried',
   max_mx_addresses_per_host: 'every address of a host is tried',
   max_mx_plan_size: 'every MX host is tried',
@@ -37,5 +35,11 @@ export const NOT_ACTED_PARAMS: Readonly<Record<string, string>> = Object.freeze(
 });
 
 export function isNotActed(param: string): boolean {
-  return Object.prototype.hasOwnProperty.call(NOT_ACTED_PARAMS, param.split('.')[0]!);
+  return notActedReason(param) !== undefined;
+}
+
+/** Why a parameter (or `param.sub`) is not acted on; undefined when it is. */
+export function notActedReason(param: string): string | undefined {
+  const k = param.split('.')[0]!;
+  return Object.prototype.hasOwnProperty.call(NOT_ACTED_PARAMS, k) ? NOT_ACTED_PARAMS[k] : undefined;
 }

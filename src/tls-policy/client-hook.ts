@@ -3,7 +3,7 @@ import type { Route } from '../dns/route.js';
 import { trustedCas } from './mta-sts-fetch.js';
 import { policyAllows } from './mta-sts-policy.js';
 import { peerChain, verifyDane } from './dane-verify.js';
-import { governs, policyLabel } from './route-policy.js';
+import { daneNames, governs, policyLabel } from './route-policy.js';
 import type { RouteTlsPolicy, TlsRptResultType } from './route-policy.js';
 
 /** The nodemailer TLS settings a policy imposes on one host (merged over the enable_tls ones). */
@@ -76,7 +76,7 @@ export function checkPolicyTls(route: Route, peer: PolicyPeer, secure: boolean, 
     const recs = p.tlsa!.get(host)!;
     // only unusable records: TLS required, not authenticated (RFC 7672 §3.1.3)
     if (recs.length) {
-      const res = verifyDane(recs, peerChain(sock), [host]);
+      const res = verifyDane(recs, peerChain(sock), daneNames(p, host));
       if (!res.ok) {
         type = 'tlsa-invalid';
         text = res.reason;

@@ -94,9 +94,11 @@ export class TlsPolicyEngine {
         if (!hosts.length)
           return { dane, error: new RouteError(false, 451, '4.7.5', `DANE: the TLSA lookups of every MX host of ${d} failed (${[...dane.failed].map(([h, w]) => `${h}: ${w}`).join('; ')})`) };
         const tlsa = new Map([...dane.tlsa].map(([h, r]) => [h, r] as const));
-        const policyString = [...tlsa].flatMap(([h, rs]) => rs.map((r) => `_${i.port}._tcp.${h} IN TLSA ${r.usage} ${r.selector} ${r.matchingType} ${r.data.toString('hex')}`));
-        const key = `dane:${d}:${createHash('sha256').update(policyString.join('\n')).digest('hex').slice(0, 16)}`;
-        const base = { kind: 'dane', domain: d, mode: 'dane', key, policyString, tlsa } as const;
+        const at = (h: string) => dane!.aliases.get(h)?.base ?? h;
+        const policyString = [...tlsa].flatMap(([h, rs]) => rs.map((r) => `_${i.port}._tcp.${at(h)} IN TLSA ${r.usage} ${r.selector} ${r.matchingType} ${r.data.toString('hex')}`));
+        const aliases = [...dane.aliases].map(([h, a]) => `${h}>${a.expanded}@${a.base}`).join(',');
+        const key = `dane:${d}:${createHash('sha256').update(policyString.join('\n') + aliases).digest('hex').slice(0, 16)}`;
+        const base = { kind: 'dane', domain: d, mode: 'dane', key, policyString, tlsa, ...(dane.aliases.size ? { daneAliases: dane.aliases } : {}) } as const;
         const tlsPolicy: RouteTlsPolicy = { ...base, record: this.rpt?.recorder(base) };
         return { dane, route: { ...route, hosts, mxHosts: route.mxHosts.filter((h) => !dane!.failed.has(h)), tlsPolicy } };
       }

@@ -11,8 +11,25 @@ import type { TlsaRecord } from '../dns/resolver.js';
 /** One answer of a validating resolver: the records and whether it vouched for them (AD). */
 export interface SecureAnswer<T> {
   readonly records: T[];
-  /** the AD bit: the resolver validated the answer with DNSSEC */
+  /** the AD bit: the resolver validated the answer with DNSSEC (the whole CNAME chain too) */
   readonly secure: boolean;
+  /** the name the records are at, after the CNAME chain of the answer (lower case, no dot) */
+  readonly name: string;
+}
+
+/** Longest CNAME chain followed within one answer. */
+const MAX_CNAMES = 8;
+
+/** The end of the CNAME chain from `name` among the answer's records. */
+function expand(answers: readonly Answer[], name: string): string {
+  const norm = (n: string) => n.toLowerCase().replace(/\.$/, '');
+  let at = norm(name);
+  for (let i = 0; i < MAX_CNAMES; i++) {
+    const c = answers.find((a) => a.type === 'CNAME' && norm(a.name) === at);
+    if (!c) break;
+    at = norm(String((c as { data: unknown }).data));
+  }
+  return at;
 }
 
 /** AD in the header of a query: asks for the AD bit in the answer (RFC 6840 §5.7). */
@@ -22,6 +39,7 @@ const AD_FLAG = 1 << 5;
  * A stub client of DNSSEC-validating resolvers (node:dns can neither set DO nor read AD nor
  * ask for TLSA): queries with DO and AD over UDP, retried over TCP when truncated, and trusts
  * the resolver's AD bit as Postfix does — so the resolver must be local or on a trusted path.
+ * A CNAME chain in an answer is followed to the records at its end (`name`; RFC 7672 §2.2.2).
  * NXDOMAIN and NODATA are answers (with their own AD bit); SERVFAIL (which a validating
  * resolver returns for bogus data), REFUSED and timeouts throw DnsError.
  */
@@ -39,14 +57,15 @@ export class DnssecClient {
         const res = await this.ask(server, name, type);
         const rcode = res.rcode ?? 'NOERROR';
         const secure = res.flag_ad === true;
-        if (rcode === 'NXDOMAIN') return { records: [], secure };
+        // a CNAME'd name: the resolver chased the chain, the records are at its end
+        const at = expand(res.answers ?? [], name);
+        if (rcode === 'NXDOMAIN') return { records: [], secure, name: at };
         if (rcode !== 'NOERROR') {
           last = new DnsError(rcode === 'REFUSED' ? 'REFUSED' : 'SERVFAIL', name, `${name} ${type}: ${rcode} from ${server.host}:${server.port}`);
           continue;
         }
-        const want = name.toLowerCase().replace(/\.$/, '');
-        const records = (res.answers ?? []).filter((a) => a.type === type && a.name.toLowerCase().replace(/\.$/, '') === want);
-        return { records, secure };
+        const records = (res.answers ?? []).filter((a) => a.type === type && a.name.toLowerCase().replace(/\.$/, '') === at);
+        return { records, secure, name: at };
       } catch (e) {
         last = e instanceof DnsError ? e : new DnsError('TIMEOUT', name, `${name} ${type}: ${(e as Error).message}`);
       }
@@ -58,6 +77,7 @@ export class DnssecClient {
     const a = await this.query(name, 'TLSA');
     return {
       secure: a.secure,
+      name: a.name,
       records: a.records.map((r) => {
         const d = (r as unknown as { data: unknown }).data as { usage: number; selector: number; matchingType: number; certificate: Buffer };
         return { usage: d.usage, selector: d.selector, matchingType: d.matchingType, data: Buffer.from(d.certificate) };

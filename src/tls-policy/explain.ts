@@ -11,6 +11,8 @@ export interface TlsPolicyExplanation {
     resolvers: readonly string[];
     mxSecure?: boolean;
     tlsa?: Record<string, string[]>;
+    /** MX hosts that are CNAME aliases: the expanded name and where the TLSA records were found */
+    aliases?: Record<string, { expanded: string; base: string }>;
     insecureHosts?: readonly string[];
     failedHosts?: Record<string, string>;
     error?: string;
@@ -52,6 +54,7 @@ export async function explainTlsPolicy(snap: Snapshot, resolver: Resolver, domai
         ? {
             mxSecure: v.dane.mxSecure,
             tlsa: Object.fromEntries([...v.dane.tlsa].map(([h, rs]) => [h, rs.map((r) => `${r.usage} ${r.selector} ${r.matchingType} ${r.data.toString('hex')}`)])),
+            ...(v.dane.aliases.size ? { aliases: Object.fromEntries(v.dane.aliases) } : {}),
             insecureHosts: v.dane.insecure,
             failedHosts: Object.fromEntries(v.dane.failed),
           }
@@ -70,7 +73,12 @@ export function formatTlsPolicy(t: TlsPolicyExplanation): string[] {
   out.push(`  mta-sts:   ${!m.enabled ? 'disabled (enable_mta_sts = false)' : m.mode ? `mode ${m.mode}, id ${m.id}, mx ${m.mx!.join(', ')}, max_age ${m.maxAge}s (${m.source})` : 'no policy'}${m.error ? `; ${m.error}` : ''}`);
   const d = t.dane;
   let dane = !d.enabled ? 'disabled (enable_dane = false)' : !d.resolvers.length ? 'enabled, but no DNSSEC-validating resolver (tls_policy.dane_resolvers)' : d.error ? `lookup failed: ${d.error}` : d.mxSecure === false ? `MX records insecure (resolver ${d.resolvers.join(', ')})` : 'MX records secure';
-  if (d.tlsa) for (const [h, rs] of Object.entries(d.tlsa)) dane += `; TLSA ${h} (secure): ${rs.length ? rs.join(' / ') : 'only unusable records'}`;
+  if (d.tlsa)
+    for (const [h, rs] of Object.entries(d.tlsa)) {
+      const a = d.aliases?.[h];
+      const alias = a ? ` (CNAME ${a.expanded}, TLSA at ${a.base})` : '';
+      dane += `; TLSA ${h}${alias} (secure): ${rs.length ? rs.join(' / ') : 'only unusable records'}`;
+    }
   if (d.insecureHosts?.length) dane += `; no secure TLSA: ${d.insecureHosts.join(', ')}`;
   if (d.failedHosts && Object.keys(d.failedHosts).length) dane += `; TLSA lookup failed: ${Object.entries(d.failedHosts).map(([h, w]) => `${h} (${w})`).join(', ')}`;
   out.push(`  dane:      ${dane}`);

@@ -48,6 +48,11 @@ export interface RouteTlsPolicy {
    * required without authentication (RFC 7672 §3.1.3).
    */
   readonly tlsa?: ReadonlyMap<string, readonly TlsaRecord[]>;
+  /**
+   * DANE: MX hosts that are CNAME aliases: the expanded name (a certificate name accepted
+   * besides the MX host name) and the TLSA base domain the records were found at
+   */
+  readonly daneAliases?: ReadonlyMap<string, { readonly expanded: string; readonly base: string }>;
   /** extra CAs (PEM) trusted when verifying MTA-STS MX certificates */
   readonly extraCa?: string;
   /** counts one session's outcome (TLS-RPT); absent when reporting is off */
@@ -61,5 +66,18 @@ export function governs(p: RouteTlsPolicy, host: string): boolean {
 
 /** "MTA-STS policy of example.com (enforce)" / "DANE (TLSA _25._tcp.mx.example.com)": how a failure names the policy. */
 export function policyLabel(p: RouteTlsPolicy, host: string, port = 25): string {
-  return p.kind === 'mta-sts' ? `MTA-STS policy of ${p.domain} (${p.mode})` : `DANE (TLSA _${port}._tcp.${host})`;
+  return p.kind === 'mta-sts' ? `MTA-STS policy of ${p.domain} (${p.mode})` : `DANE (TLSA _${port}._tcp.${daneBase(p, host)})`;
+}
+
+/** DANE: the name a host's TLSA records are at (its CNAME expansion, or the host itself). */
+export function daneBase(p: RouteTlsPolicy, host: string): string {
+  const h = host.toLowerCase();
+  return p.daneAliases?.get(h)?.base ?? h;
+}
+
+/** DANE-TA name check (RFC 7672 §3.2.2): the MX host name and, for an alias, its expanded name. */
+export function daneNames(p: RouteTlsPolicy, host: string): string[] {
+  const h = host.toLowerCase();
+  const a = p.daneAliases?.get(h);
+  return a ? [h, a.expanded] : [h];
 }

@@ -25,6 +25,10 @@ export interface TlsPolicySettings {
     readonly sender: string;
     readonly maxReportsPerPeriod: number;
     readonly httpsTimeoutMs: number;
+    /** first retry of a report not handed over; doubling, at most an hour apart */
+    readonly retryIntervalMs: number;
+    /** retried for this long after the first try */
+    readonly retryForMs: number;
     readonly stateFile: string;
   };
 }
@@ -73,6 +77,8 @@ export function compileTlsPolicy(file: SourceFile, raw: Raw | undefined, root: s
       sender: rpt.sender ?? `noreply-tlsrpt@${hostname}`,
       maxReportsPerPeriod: rpt.max_reports_per_period ?? 1000,
       httpsTimeoutMs: dur(['tls_rpt', 'https_timeout'], rpt.https_timeout, 30_000),
+      retryIntervalMs: Math.max(100, dur(['tls_rpt', 'retry_interval'], rpt.retry_interval, 300_000)),
+      retryForMs: dur(['tls_rpt', 'retry_for'], rpt.retry_for, 86_400_000),
       stateFile: path(rpt.state_file, 'tls-rpt.json'),
     },
   };

@@ -3,6 +3,8 @@ import { writeFileDurable } from '../fs/durable-write.js';
 import type { PolicyRecorder } from './decide.js';
 import type { RouteTlsPolicy, SessionOutcome, TlsRptResultType } from './route-policy.js';
 import type { PolicyCounts } from './tls-rpt-report.js';
+import { OUTBOX_MAX } from './tls-rpt-outbox.js';
+import type { OutboxEntry } from './tls-rpt-outbox.js';
 
 /** A closed period waiting to be reported. */
 export interface ClosedPeriod {
@@ -18,6 +20,8 @@ interface State {
   periodMs: number;
   current: Record<string, PolicyCounts>;
   closed: ClosedPeriod[];
+  /** reports built and waiting to be handed over (absent in files of older versions) */
+  outbox: OutboxEntry[];
 }
 
 export interface TlsRptConfig {
@@ -30,8 +34,9 @@ export interface TlsRptConfig {
  * TLS-RPT counts (RFC 8460): per policy domain and policy type, the sessions that met the
  * policy and those that failed, with failure details by result type, sending and receiving
  * address. Periods are aligned to `period` (a day: UTC midnight); a period that ends is set
- * aside for the sender. The counts live in RAM and are written (atomically, debounced) to the
- * state file, so a restart loses none.
+ * aside for the sender. The counts, and the built reports waiting to be handed over (the
+ * outbox, tls-rpt-outbox.ts), live in RAM and are written (atomically, debounced) to the state
+ * file, so a restart loses none.
  */
 export class TlsRptCounters implements PolicyRecorder {
   private state: State | undefined;
@@ -47,10 +52,10 @@ export class TlsRptCounters implements PolicyRecorder {
   private load(c: TlsRptConfig): State {
     if (this.state) return this.state;
     const start = Math.floor(this.now() / c.periodMs) * c.periodMs;
-    let s: State = { version: 1, periodStart: start, periodMs: c.periodMs, current: {}, closed: [] };
+    let s: State = { version: 1, periodStart: start, periodMs: c.periodMs, current: {}, closed: [], outbox: [] };
     try {
       const raw = JSON.parse(readFileSync(c.stateFile, 'utf8')) as State;
-      if (raw.version === 1 && typeof raw.periodStart === 'number' && raw.current && Array.isArray(raw.closed)) s = raw;
+      if (raw.version === 1 && typeof raw.periodStart === 'number' && raw.current && Array.isArray(raw.closed)) s = { ...raw, outbox: Array.isArray(raw.outbox) ? raw.outbox : [] };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.onError(`TLS-RPT state ${c.stateFile} unreadable, starting empty`, e);
     }
@@ -127,6 +132,40 @@ export class TlsRptCounters implements PolicyRecorder {
     if (!s || !periods.length) return;
     s.closed.unshift(...periods);
     this.scheduleSave();
+  }
+
+  /**
+   * Adds reports to hand over and writes the state at once (with the closed periods they were
+   * built from already taken out): from here on a crash or restart keeps them. Returns how
+   * many old ones had to be dropped to stay within OUTBOX_MAX.
+   */
+  async enqueue(entries: readonly OutboxEntry[]): Promise<number> {
+    const s = this.roll();
+    if (!s) return 0;
+    s.outbox.push(...entries);
+    const dropped = Math.max(0, s.outbox.length - OUTBOX_MAX);
+    if (dropped) s.outbox.splice(0, dropped);
+    await this.flush();
+    return dropped;
+  }
+
+  /** The reports whose next try is due (they stay in the outbox until settled). */
+  due(now: number): OutboxEntry[] {
+    const s = this.roll();
+    return s ? s.outbox.filter((e) => e.nextAt <= now) : [];
+  }
+
+  /** A try is over: `done` removes the entry, otherwise its new attempts/nextAt are saved. */
+  settle(entry: OutboxEntry, done: boolean): void {
+    const s = this.roll();
+    if (!s) return;
+    if (done) s.outbox = s.outbox.filter((e) => e !== entry);
+    this.scheduleSave();
+  }
+
+  /** How many reports wait to be handed over. */
+  waiting(): number {
+    return this.roll()?.outbox.length ?? 0;
   }
 
   private scheduleSave(): void {

@@ -17,7 +17,7 @@ describe('kumo-ts explain: the whole route', () => {
         'mx2.example.com: { a: ["192.0.2.11"], aaaa: ["2001:db8::11"] }',
         'nohosts.example: { mx: ["10 mx.nohosts.example"] }',
       ].join('\n') + '\n',
-      'config/sources.toml': '[source."ip-1"]\nsource_address = "10.0.0.1"\nehlo_domain = "mta1.example.net"\nremote_port = 2525\n[source."ip-2"]\nsource_address = "10.0.0.2"\n[pool."p1"."ip-1"]\nweight = 2\n[pool."p1"."ip-2"]\n',
+      'config/sources.toml': '[source."ip-1"]\nsource_address = "10.0.0.1"\nehlo_domain = "mta1.example.net"\nremote_port = 2525\nttl = "5m"\n[source."ip-2"]\nsource_address = "10.0.0.2"\n[pool."p1"."ip-1"]\nweight = 2\n[pool."p1"."ip-2"]\n',
       'config/queues.toml': [
         'default_tenant = "t1"',
         '[tenant.t1]\negress_pool = "p1"\noverall_max_message_rate = "100/s"',
@@ -26,7 +26,7 @@ describe('kumo-ts explain: the whole route', () => {
         "[queue.'inbound.test']\nrouting_domain = '[10.0.0.9]'",
         "[queue.'md.test']\nprotocol = { maildir_path = '/tmp/md' }",
       ].join('\n') + '\n',
-      'config/shaping.toml': '["default"]\nconnection_limit = 5\nsmtp_port = 2526\n',
+      'config/shaping.toml': '["default"]\nconnection_limit = 5\nsmtp_port = 2526\ntls_handshake_timeout = "3s"\nehlo_domain = "path.example.net"\nenable_rset = false\n',
     });
   });
   after(() => t.cleanup());
@@ -46,12 +46,21 @@ describe('kumo-ts explain: the whole route', () => {
     assert.equal(field(o, 'source'), 'ip-1 (first pick of the pool; --source NAME for another): from 10.0.0.1, EHLO mta1.example.net');
     // the source's remote_port wins over shaping's smtp_port (KumoMTA's order)
     assert.equal(field(o, 'hosts'), 'mx1.example.com [192.0.2.10]:2525; mx2.example.com [192.0.2.11, 2001:db8::11]:2525');
-    assert.equal(field(o, 'not acted on yet'), 'queue refresh_interval = "5m"; tenant "t1" overall_max_message_rate = "100/s"');
+    // every setting of the route that is not acted on, and why
+    assert.equal(
+      field(o, 'not acted on yet'),
+      'queue refresh_interval = "5m" (every config change applies at the next decision); ' +
+        'tenant "t1" overall_max_message_rate = "100/s" (no tenant-wide rate yet: max_message_rate limits each scheduled queue); ' +
+        'source "ip-1" ttl = "5m" (sources are re-read on every config change)',
+    );
     const line = (name: string) => o.split('\n').find((l) => l.trimStart().startsWith(name + ' '))?.replace(/\s+/g, ' ').trim();
     const file = join(t.dir, 'config', 'shaping.toml');
     assert.equal(line('smtp_port'), `smtp_port 2526 ${file}:3 default`); // acted on since issue 12 item 4
     assert.equal(line('connection_limit'), `connection_limit 5 ${file}:2 default`);
     assert.equal(line('enable_dane'), 'enable_dane false (default)'); // acted on since issue 12 (src/tls-policy/)
+    assert.equal(line('tls_handshake_timeout'), `tls_handshake_timeout "3s" ${file}:4 default`);
+    assert.equal(line('ehlo_domain'), `ehlo_domain "path.example.net" ${file}:5 default`);
+    assert.equal(line('enable_rset'), `enable_rset false ${file}:6 default (not acted on yet: not configurable yet)`);
   });
 
   test('--source, --tenant and --campaign; --json carries the route', () => {
@@ -65,6 +74,10 @@ describe('kumo-ts explain: the whole route', () => {
     assert.deepEqual(j.route.hosts.map((h: { port: number }) => h.port), [2526, 2526]);
     assert.equal(j.values.find((v: { name: string }) => v.name === 'smtp_port').notActed, undefined);
     assert.equal(j.values.find((v: { name: string }) => v.name === 'connection_limit').notActed, undefined);
+    const rset = j.values.find((v: { name: string }) => v.name === 'enable_rset');
+    assert.equal(rset.notActed, true);
+    assert.equal(rset.notActedReason, 'not configurable yet');
+    assert.ok(!j.route.notActed.some((n: { name: string }) => n.name.startsWith('source ')), 'ip-2 has no ttl: nothing of the source');
   });
 
   test('routing_domain = "[10.0.0.9]" routes to that address; a maildir queue says so', () => {

@@ -1,4 +1,4 @@
-// The egress-path keys the SMTP client acts on besides the timeouts: smtp_port,
+// The egress-path keys the SMTP client acts on besides the timeouts: smtp_port, ehlo_domain,
 // remember_broken_tls (and opportunistic_tls_reconnect_on_failed_handshake), prohibited_hosts,
 // skip_hosts. Real sockets on loopback; the TLS memory gets its own clock so that "after the
 // period" needs no sleep.
@@ -12,6 +12,7 @@ import type { Sink, SinkMessage } from '../../src/sink/sink.js';
 import { openSession, ConnectError } from '../../src/delivery/smtp-client.js';
 import { BrokenTlsMemory } from '../../src/delivery/broken-tls.js';
 import type { Route } from '../../src/dns/route.js';
+import type { EgressSource } from '../../src/config/egress.js';
 import { CidrSet } from '../../src/config/values.js';
 import { DEFAULT_SHAPING } from '../../src/shaping/types.js';
 import type { EffectiveShaping } from '../../src/shaping/types.js';
@@ -51,6 +52,19 @@ test('smtp_port: hosts without a port of their own are reached on it; the source
   await assert.rejects(openSession({ route: route(undefined), source: { ...u, remotePort: 1 }, hostname: 'n', shaping: shaping({ smtp_port: plain.port }) }), (e: unknown) => e instanceof ConnectError && e.peer?.port === 1);
 });
 
+test('ehlo_domain: the path\'s wins over the egress source\'s, which wins over the hostname', async () => {
+  const ehlo = async (o: Partial<EffectiveShaping>, source: EgressSource = u) => {
+    got.length = 0;
+    const s = await openSession({ route: route(plain.port), source, hostname: 'node.host.test', shaping: shaping(o) });
+    assert.equal((await s.send('a@kumo.test', ['r@x.test'], body)).get('r@x.test')?.code, 250);
+    await s.quit();
+    return got[0]?.helo;
+  };
+  assert.equal(await ehlo({}), 'node.host.test');
+  assert.equal(await ehlo({}, { ...u, ehloDomain: 'source.ehlo.test' }), 'source.ehlo.test');
+  assert.equal(await ehlo({ ehlo_domain: 'path.ehlo.test' }, { ...u, ehloDomain: 'source.ehlo.test' }), 'path.ehlo.test');
+});
+
 test('remember_broken_tls: after a failed handshake the next connection skips STARTTLS (Opportunistic), uses it again after the period, Required ignores it', async () => {
   let now = 1_000_000;
   const memory = new BrokenTlsMemory(() => now);
@@ -72,6 +86,13 @@ test('remember_broken_tls: after a failed handshake the next connection skips ST
   await s.quit();
   // Required (and RequiredInsecure) never skip STARTTLS because of it
   await assert.rejects(open({ ...remember, enable_tls: 'Required' }), certRefused);
+  // ...nor does their own failed handshake claim it will be skipped, or get remembered
+  const requiredKey = 'u->mx.sink.test@smtp_client;tls=Required';
+  await assert.rejects(
+    openSession({ route: route(tls.port), source: u, hostname: 'n', shaping: shaping({ ...remember, enable_tls: 'Required' }), tlsMemory: memory, tlsMemoryKey: requiredKey }),
+    (e: unknown) => certRefused(e) && !/remember_broken_tls/.test((e as ConnectError).reply.text),
+  );
+  assert.equal(memory.isBroken(requiredKey), false);
   const ri = await open({ ...remember, enable_tls: 'RequiredInsecure' });
   assert.ok(ri.tls);
   await ri.quit();

@@ -1,5 +1,5 @@
 // Each outbound SMTP phase has its own timeout (KumoMTA's ehlo_timeout, mail_from_timeout,
-// rcpt_to_timeout, data_timeout, data_dot_timeout, starttls_timeout): a scripted server on
+// rcpt_to_timeout, data_timeout, data_dot_timeout, starttls_timeout, tls_handshake_timeout): a scripted server on
 // loopback stalls at exactly one phase; only that phase's timeout is short, every other one
 // is long, so a shared socket timeout could neither fire in time nor name the phase.
 import { test, after } from 'node:test';
@@ -100,6 +100,8 @@ for (const [stall, key, phaseKey] of [
   ['EHLO', 'ehlo_timeout_ms', 'ehlo_timeout'],
   ['STARTTLS', 'starttls_timeout_ms', 'starttls_timeout'],
   ['HANDSHAKE', 'starttls_timeout_ms', 'starttls_timeout'],
+  // set, tls_handshake_timeout takes over from the 220 (starttls_timeout stays long)
+  ['HANDSHAKE', 'tls_handshake_timeout_ms', 'tls_handshake_timeout'],
 ] as const) {
   test(`${phaseKey} fires on its own while the server stalls at ${stall}`, { timeout: 30_000 }, async () => {
     const srv = await stallAt(stall);

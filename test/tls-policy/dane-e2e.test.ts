@@ -37,11 +37,16 @@ describe('DANE with a DNSSEC-signed zone behind a validating resolver', { skip }
     const ta = await issue(ca, ['mx-ta.dane.test']);
     const ee = await issue(other, ['not-even-the-right-name.example']);
     const bad = await issue(ca, ['mx-bad.dane.test']);
+    // CNAME'd MX hosts: a certificate with the expanded name only, one with the MX host name only
+    const expanded = await issue(ca, ['real-cn.dane.test']);
+    const original = await issue(ca, ['mx-cn2.dane.test']);
     const opts: Record<string, { cert?: string; key?: string; starttls: boolean }> = {
       '127.0.0.12': { ...ta, starttls: true },
       '127.0.0.13': { ...ee, starttls: true },
       '127.0.0.14': { ...bad, starttls: true },
       '127.0.0.15': { starttls: false },
+      '127.0.0.16': { ...expanded, starttls: true },
+      '127.0.0.17': { ...original, starttls: true },
     };
     const sinks: Sink[] = await sinksOnOnePort(Object.keys(opts), (h) => ({
       ...opts[h],
@@ -64,6 +69,21 @@ describe('DANE with a DNSSEC-signed zone behind a validating resolver', { skip }
       'plain IN MX 10 mx-plain.dane.test.',
       'mx-plain IN A 127.0.0.15',
       `_${port}._tcp.mx-plain IN TLSA 3 1 1 ${spkiSha256(ee.leaf)}`,
+      // RFC 7672 §2.2.2: the TLSA records of a CNAME'd MX host at the expanded name...
+      'cn IN MX 10 mx-cn.dane.test.',
+      'mx-cn IN CNAME real-cn.dane.test.',
+      'real-cn IN A 127.0.0.16',
+      `_${port}._tcp.real-cn IN TLSA 2 1 1 ${spkiSha256(ca.cert)}`,
+      // ...or, when there are none there, at the MX host name
+      'cn2 IN MX 10 mx-cn2.dane.test.',
+      'mx-cn2 IN CNAME real-cn2.dane.test.',
+      'real-cn2 IN A 127.0.0.17',
+      `_${port}._tcp.mx-cn2 IN TLSA 2 1 1 ${spkiSha256(ca.cert)}`,
+      // a CNAME'd host whose TLSA record matches nothing (the sink of mx-bad)
+      'cn3 IN MX 10 mx-cn3.dane.test.',
+      'mx-cn3 IN CNAME real-cn3.dane.test.',
+      'real-cn3 IN A 127.0.0.14',
+      `_${port}._tcp.real-cn3 IN TLSA 3 1 1 ${spkiSha256(other.cert)}`,
     ]);
     cleanups.push(() => dns.stop());
     smtpPort = await freePort();
@@ -130,6 +150,29 @@ allow_loopback_destinations = true
     assert.equal(arrived('127.0.0.15', 4), undefined, 'nothing went in plain text');
   });
 
+  it('a CNAME\'d MX host: TLSA at the expanded name, DANE-TA accepts a certificate for the expanded name', async () => {
+    await send('e@cn.dane.test', 5);
+    await waitUntil(() => !!arrived('127.0.0.16', 5) || !!failure('e@cn.dane.test'), 30_000, 'an outcome').catch((e: Error) => assert.fail(`${e.message}\n${tail()}`));
+    assert.ok(arrived('127.0.0.16', 5), `not delivered: ${JSON.stringify(failure('e@cn.dane.test')?.response)}`);
+    // over TLS with a certificate of the test CA, which only the TLSA record makes trusted
+    assert.equal(arrived('127.0.0.16', 5)!.secure, true);
+  });
+
+  it('a CNAME\'d MX host without TLSA at the expanded name: those of the MX host name apply (its name accepted too)', async () => {
+    await send('f@cn2.dane.test', 6);
+    await waitUntil(() => !!arrived('127.0.0.17', 6) || !!failure('f@cn2.dane.test'), 30_000, 'an outcome').catch((e: Error) => assert.fail(`${e.message}\n${tail()}`));
+    assert.ok(arrived('127.0.0.17', 6), `not delivered: ${JSON.stringify(failure('f@cn2.dane.test')?.response)}`);
+    assert.equal(arrived('127.0.0.17', 6)!.secure, true);
+  });
+
+  it('a CNAME\'d MX host whose TLSA record matches nothing → not delivered, TransientFailure naming DANE at the expanded name', async () => {
+    const before = (got.get('127.0.0.14') ?? []).length;
+    await send('g@cn3.dane.test', 7);
+    await waitUntil(() => !!failure('g@cn3.dane.test'), 30_000, 'a TransientFailure');
+    assert.match(failure('g@cn3.dane.test')!.response.content, /DANE \(TLSA _\d+\._tcp\.real-cn3\.dane\.test\)/);
+    assert.equal((got.get('127.0.0.14') ?? []).length, before);
+  });
+
   it('explain --live shows the DANE policy, its secure TLSA records and the MTA-STS state', () => {
     const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'kumo-ts'), 'explain', 'ta.dane.test', '--live', '--json', '-c', configDir], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
@@ -142,6 +185,8 @@ allow_loopback_destinations = true
     const text = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'kumo-ts'), 'explain', 'ta.dane.test', '--live', '-c', configDir], { encoding: 'utf8' }).stdout;
     assert.match(text, /TLS policy \(live\):[\s\S]*dane: +MX records secure; TLSA mx-ta\.dane\.test \(secure\): 2 1 1 /);
     assert.match(text, /applies: +dane/);
+    const cn = JSON.parse(spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'kumo-ts'), 'explain', 'cn2.dane.test', '--live', '--json', '-c', configDir], { encoding: 'utf8' }).stdout) as { tlsPolicy: { dane: { aliases: Record<string, { expanded: string; base: string }> } } };
+    assert.deepEqual(cn.tlsPolicy.dane.aliases, { 'mx-cn2.dane.test': { expanded: 'real-cn2.dane.test', base: 'mx-cn2.dane.test' } });
   });
 
   it('every query unbound sent upstream went to the lab nsd', () => {

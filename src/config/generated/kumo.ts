@@ -318,7 +318,15 @@ max_reports_per_period?: number
  */
 https_timeout?: (string | number)
 /**
- * File keeping the counts of the current period across restarts, relative to the config root (default: tls-rpt.json next to the spool directory). Written atomically.
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+retry_interval?: (string | number)
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+retry_for?: (string | number)
+/**
+ * File keeping the counts of the current period, and the reports waiting to be retried, across restarts, relative to the config root (default: tls-rpt.json next to the spool directory). Written atomically.
  */
 state_file?: string
 }

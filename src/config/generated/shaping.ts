@@ -242,7 +242,7 @@ enable_tls?: TlsMode
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs [tls_policy] dane_resolvers (a validating resolver whose AD bit is trusted); DANE wins over MTA-STS.
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs a validating resolver whose AD bit is trusted: [tls_policy] dane_resolvers, or dns.name_servers in dns.mode "servers"; without one DANE never applies. DANE wins over MTA-STS.
  */
 enable_dane?: boolean
 /**
@@ -322,7 +322,7 @@ readyq_pool_name?: string
  */
 ip_lookup_strategy?: ("Ipv4AndIpv6" | "Ipv4Only" | "Ipv6Only" | "Ipv6ThenIpv4" | "Ipv4ThenIpv6")
 /**
- * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname). Accepted for KumoMTA compatibility; not acted on yet (the EHLO name comes from the egress source (ehlo_domain) or the node hostname).
+ * Name sent in EHLO on this path; wins over the egress source's ehlo_domain (as in KumoMTA). Default: the egress source's ehlo_domain, else the node hostname.
  */
 ehlo_domain?: string
 /**
@@ -550,7 +550,7 @@ enable_tls?: TlsMode
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs [tls_policy] dane_resolvers (a validating resolver whose AD bit is trusted); DANE wins over MTA-STS.
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs a validating resolver whose AD bit is trusted: [tls_policy] dane_resolvers, or dns.name_servers in dns.mode "servers"; without one DANE never applies. DANE wins over MTA-STS.
  */
 enable_dane?: boolean
 /**
@@ -630,7 +630,7 @@ readyq_pool_name?: string
  */
 ip_lookup_strategy?: ("Ipv4AndIpv6" | "Ipv4Only" | "Ipv6Only" | "Ipv6ThenIpv4" | "Ipv4ThenIpv6")
 /**
- * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname). Accepted for KumoMTA compatibility; not acted on yet (the EHLO name comes from the egress source (ehlo_domain) or the node hostname).
+ * Name sent in EHLO on this path; wins over the egress source's ehlo_domain (as in KumoMTA). Default: the egress source's ehlo_domain, else the node hostname.
  */
 ehlo_domain?: string
 /**
@@ -835,7 +835,7 @@ enable_tls?: TlsMode
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs [tls_policy] dane_resolvers (a validating resolver whose AD bit is trusted); DANE wins over MTA-STS.
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs a validating resolver whose AD bit is trusted: [tls_policy] dane_resolvers, or dns.name_servers in dns.mode "servers"; without one DANE never applies. DANE wins over MTA-STS.
  */
 enable_dane?: boolean
 /**
@@ -915,7 +915,7 @@ readyq_pool_name?: string
  */
 ip_lookup_strategy?: ("Ipv4AndIpv6" | "Ipv4Only" | "Ipv6Only" | "Ipv6ThenIpv4" | "Ipv4ThenIpv6")
 /**
- * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname). Accepted for KumoMTA compatibility; not acted on yet (the EHLO name comes from the egress source (ehlo_domain) or the node hostname).
+ * Name sent in EHLO on this path; wins over the egress source's ehlo_domain (as in KumoMTA). Default: the egress source's ehlo_domain, else the node hostname.
  */
 ehlo_domain?: string
 /**
@@ -1094,7 +1094,7 @@ enable_tls?: TlsMode
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs [tls_policy] dane_resolvers (a validating resolver whose AD bit is trusted); DANE wins over MTA-STS.
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs a validating resolver whose AD bit is trusted: [tls_policy] dane_resolvers, or dns.name_servers in dns.mode "servers"; without one DANE never applies. DANE wins over MTA-STS.
  */
 enable_dane?: boolean
 /**
@@ -1174,7 +1174,7 @@ readyq_pool_name?: string
  */
 ip_lookup_strategy?: ("Ipv4AndIpv6" | "Ipv4Only" | "Ipv6Only" | "Ipv6ThenIpv4" | "Ipv4ThenIpv6")
 /**
- * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname). Accepted for KumoMTA compatibility; not acted on yet (the EHLO name comes from the egress source (ehlo_domain) or the node hostname).
+ * Name sent in EHLO on this path; wins over the egress source's ehlo_domain (as in KumoMTA). Default: the egress source's ehlo_domain, else the node hostname.
  */
 ehlo_domain?: string
 /**
@@ -1367,7 +1367,7 @@ enable_tls?: TlsMode
  */
 enable_mta_sts?: boolean
 /**
- * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs [tls_policy] dane_resolvers (a validating resolver whose AD bit is trusted); DANE wins over MTA-STS.
+ * Use DANE TLSA records (RFC 7672; needs a DNSSEC-validating resolver): when present, TLS is required and verified against them. Default false. Needs a validating resolver whose AD bit is trusted: [tls_policy] dane_resolvers, or dns.name_servers in dns.mode "servers"; without one DANE never applies. DANE wins over MTA-STS.
  */
 enable_dane?: boolean
 /**
@@ -1447,7 +1447,7 @@ readyq_pool_name?: string
  */
 ip_lookup_strategy?: ("Ipv4AndIpv6" | "Ipv4Only" | "Ipv6Only" | "Ipv6ThenIpv4" | "Ipv4ThenIpv6")
 /**
- * Name sent in EHLO on this path (default: the egress source's ehlo_domain, else the node hostname). Accepted for KumoMTA compatibility; not acted on yet (the EHLO name comes from the egress source (ehlo_domain) or the node hostname).
+ * Name sent in EHLO on this path; wins over the egress source's ehlo_domain (as in KumoMTA). Default: the egress source's ehlo_domain, else the node hostname.
  */
 ehlo_domain?: string
 /**

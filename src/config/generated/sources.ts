@@ -76,7 +76,7 @@ source_address?: string
  */
 ehlo_domain?: string
 /**
- * Connect to this port instead of 25 (or the port of an mx_list entry). Useful when egress addresses are mapped by port, and for labs and tests with several receivers on one host.
+ * Connect to this port instead of the path's smtp_port (default 25); an mx_list entry with a port of its own keeps it. Useful when egress addresses are mapped by port, and for labs and tests with several receivers on one host.
  */
 remote_port?: number
 /**
