@@ -7,26 +7,19 @@
 //
 //   node dist/bench/data-memory.js [--messages 50] [--size 19922944] [--size-param yes|no]
 //   [--max-inflight 6GB]   (the server's [server] max_inflight_bytes; default: its default)
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import type { Socket } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { freePort, startServe } from './_serve.js';
+import { cpus, totalmem } from 'node:os';
+import { benchArgs } from './lab/args.js';
+import { HOLDING_QUEUE, startBenchKumo } from './lab/kumo-config.js';
+import { memoryStatus as status } from './lab/proc.js';
+import { freePort } from './lab/serve.js';
+import { Session } from './lab/smtp-session.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const args = benchArgs();
 const MESSAGES = Number(args.get('messages') ?? 50);
 const SIZE = Number(args.get('size') ?? 19 * 1024 * 1024);
 const SIZE_PARAM = (args.get('size-param') ?? 'no') === 'yes';
 const MAX_INFLIGHT = args.get('max-inflight');
 const MB = 1024 * 1024;
-
-function status(pid: number): { rss: number; hwm: number; anon: number; file: number } {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN) * 1024;
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM'), anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') };
-}
 
 /** A message of about `size` bytes: headers and base64-looking 76-character lines. */
 function makeMessage(size: number, i: number): Buffer {
@@ -41,42 +34,6 @@ function makeMessage(size: number, i: number): Buffer {
   return buf;
 }
 
-class Session {
-  private buf = '';
-  private waiters: ((line: string) => void)[] = [];
-  private lines: string[] = [];
-  private constructor(readonly s: Socket) {
-    s.setEncoding('latin1');
-    s.on('data', (d: string) => {
-      this.buf += d;
-      let nl: number;
-      while ((nl = this.buf.indexOf('\r\n')) >= 0) {
-        const line = this.buf.slice(0, nl);
-        this.buf = this.buf.slice(nl + 2);
-        if (line[3] === '-') continue;
-        const w = this.waiters.shift();
-        if (w) w(line);
-        else this.lines.push(line);
-      }
-    });
-  }
-  static open(port: number): Promise<Session> {
-    return new Promise((resolve, reject) => {
-      const s = connect(port, '127.0.0.1', () => resolve(new Session(s)));
-      s.once('error', reject);
-    });
-  }
-  reply(): Promise<string> {
-    const l = this.lines.shift();
-    if (l !== undefined) return Promise.resolve(l);
-    return new Promise((r) => this.waiters.push(r));
-  }
-  async cmd(line: string): Promise<string> {
-    this.s.write(line + '\r\n');
-    return this.reply();
-  }
-}
-
 async function scrapeInflight(httpPort: number): Promise<number> {
   try {
     const r = await fetch(`http://127.0.0.1:${httpPort}/metrics`);
@@ -87,32 +44,19 @@ async function scrapeInflight(httpPort: number): Promise<number> {
   }
 }
 
-const root = mkdtempSync(join(tmpdir(), 'kumo-bench-datamem-'));
-const conf = join(root, 'config');
-mkdirSync(conf);
 const port = await freePort();
 const httpPort = await freePort();
-writeFileSync(join(conf, 'kumo.toml'), `
-${MAX_INFLIGHT ? `[server]\nmax_inflight_bytes = "${MAX_INFLIGHT}"\n` : ''}
-[http]
-listen = "127.0.0.1:${httpPort}"
-[spool]
-path = "data/spool"
-[logs]
-path = "data/logs"
-[dns]
-mode = "static"
-zone_file = "zone.toml"
-[listener.smtp]
-listen = "127.0.0.1:${port}"
-max_message_size = "${Math.ceil((SIZE * 1.1) / MB)}MB"
-`);
-writeFileSync(join(conf, 'zone.toml'), '');
-writeFileSync(join(conf, 'queues.toml'), `[queue.default]\nmax_message_rate = "1/h"\nmx_list = ["[127.0.0.1]:9"]\n`);
 // BENCH_NODE_ARGS="--trace-gc": extra node flags for the server (its stdout is shown then)
 const nodeArgs = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean);
-const child = await startServe({ conf, cwd: root, port, ...(nodeArgs ? { nodeArgs } : {}) });
-const pid = child.pid!;
+const kumo = await startBenchKumo({
+  name: 'datamem',
+  server: MAX_INFLIGHT ? `max_inflight_bytes = "${MAX_INFLIGHT}"` : undefined,
+  httpPort,
+  smtp: { port, maxMessageSize: `${Math.ceil((SIZE * 1.1) / MB)}MB` },
+  files: { 'queues.toml': HOLDING_QUEUE },
+  nodeArgs,
+});
+const pid = kumo.child.pid!;
 try {
   await new Promise((r) => setTimeout(r, 1000));
   const idle = status(pid);
@@ -145,7 +89,7 @@ try {
   const t0 = performance.now();
   // every session reaches DATA first, then all bodies go at once: all messages are in flight together
   const sessions = await Promise.all(messages.map(async (m, i) => {
-    const s = await Session.open(port);
+    const s = await Session.open(port, { noDelay: false });
     await s.reply();
     await s.cmd(`EHLO mem${i}.example`);
     await s.cmd(`MAIL FROM:<bench@example.org>${SIZE_PARAM ? ` SIZE=${m.length}` : ''}`);
@@ -155,9 +99,9 @@ try {
   }));
   await Promise.all(sessions.map(async ({ s, d, m }) => {
     if (!d.startsWith('354')) return void replies.push(d);
-    s.s.write(m);
+    s.write(m);
     replies.push(await s.reply());
-    s.s.end('QUIT\r\n');
+    s.close();
   }));
   const secs = (performance.now() - t0) / 1000;
   await new Promise((r) => setTimeout(r, 3000));
@@ -178,7 +122,5 @@ try {
   console.log(JSON.stringify({ bench: 'data-memory', messages: MESSAGES, size: SIZE, sizeParam: SIZE_PARAM, accepted, secs, idleRss: idle.rss, peakRss: peak, afterRss: after.rss, inflight, gaugePeak: peakGauge }));
   if (accepted < MESSAGES || peak > target) process.exitCode = 1;
 } finally {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-  rmSync(root, { recursive: true, force: true });
+  await kumo.stop();
 }

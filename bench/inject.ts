@@ -6,61 +6,31 @@
 //
 //   node dist/bench/inject.js [--recipients 20000] [--batch 100] [--concurrency 4] [--size 2048] [--dkim]
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { request } from 'undici';
-import { freePort, startServe } from './_serve.js';
+import { benchArgs } from './lab/args.js';
+import { HOLDING_QUEUE, startBenchKumo } from './lab/kumo-config.js';
+import { cpuSeconds } from './lab/proc.js';
+import { freePort } from './lab/serve.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i++) {
-  const k = process.argv[i]!.replace(/^--/, '');
-  const v = process.argv[i + 1];
-  if (v !== undefined && !v.startsWith('--')) {
-    args.set(k, v);
-    i++;
-  } else args.set(k, 'true');
-}
+const args = benchArgs(['--dkim']);
 const RECIPIENTS = Number(args.get('recipients') ?? 20_000);
 const BATCH = Number(args.get('batch') ?? 100);
 const CONCURRENCY = Number(args.get('concurrency') ?? 4);
 const SIZE = Number(args.get('size') ?? 2048);
 const DKIM = args.get('dkim') === 'true';
 
-/** utime + stime of a process, in ms (Linux /proc). */
-function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
+/** utime + stime of a process, in ms. */
+const cpuMs = (pid: number) => cpuSeconds(pid) * 1000;
 
 async function main(): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'kumo-bench-inject-'));
-  const conf = join(root, 'config');
-  mkdirSync(conf);
   const port = await freePort();
-  writeFileSync(join(conf, 'kumo.toml'), `
-[server]
-smtp = false
-[http]
-listen = "127.0.0.1:${port}"
-[spool]
-path = "data/spool"
-[logs]
-path = "data/logs"
-[dns]
-mode = "static"
-zone_file = "zone.toml"
-`);
-  writeFileSync(join(conf, 'zone.toml'), '');
-  // the scheduled queue releases 1 message per hour: the bench measures injection only
-  writeFileSync(join(conf, 'queues.toml'), `tenant_header = "X-Tenant"\ncampaign_header = "X-Campaign"\n[queue.default]\nmax_message_rate = "1/h"\nmx_list = ["[127.0.0.1]:9"]\n`);
+  const files: Record<string, string> = { 'queues.toml': `tenant_header = "X-Tenant"\ncampaign_header = "X-Campaign"\n${HOLDING_QUEUE}` };
   if (DKIM) {
-    const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-    writeFileSync(join(conf, 'k1.pem'), key);
-    writeFileSync(join(conf, 'dkim.toml'), `[domain."example.com"]\nselector = "k1"\nfilename = "k1.pem"\n`);
+    files['k1.pem'] = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    files['dkim.toml'] = `[domain."example.com"]\nselector = "k1"\nfilename = "k1.pem"\n`;
   }
-  const child = await startServe({ conf, cwd: root, port, cpuProfDir: process.env.BENCH_CPU_PROF });
+  const kumo = await startBenchKumo({ name: 'inject', httpPort: port, files, cpuProfDir: process.env.BENCH_CPU_PROF });
+  const child = kumo.child;
   const url = `http://127.0.0.1:${port}/api/inject/v1`;
 
   // ~SIZE bytes per generated message: a text and an HTML part of about SIZE/2 - headers each
@@ -110,9 +80,7 @@ zone_file = "zone.toml"
     console.log(`server CPU: ${(cpu / done * 1000).toFixed(0)} µs per recipient (${(cpu / 1000).toFixed(2)} CPU s, ${((cpu / (secs * 1000)) * 100).toFixed(0)}% of one core)`);
     console.log(`target ≥ 3,000 recipients/s: ${rate >= 3000 ? 'met' : 'not met'}`);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    rmSync(root, { recursive: true, force: true });
+    await kumo.stop();
   }
 }
 

@@ -18,79 +18,37 @@
 //
 // Every figure is printed with the 1-minute load average when it was taken: the machine may be
 // shared with other work.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import type { Socket } from 'node:net';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { readdirSync, statSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { BIN, freePort, startServe } from './_serve.js';
+import { benchArgs } from './lab/args.js';
+import { localShaping, mxListQueue, SINK_HOST_ZONE, writeBenchConfig } from './lab/kumo-config.js';
+import { memoryStatus as memory, sleep, stopChild as stop } from './lab/proc.js';
+import { freePort, startServe, waitPort } from './lab/serve.js';
+import { startSinkChild } from './lab/sink.js';
+import { loremMessage, pipelinedInject } from './lab/smtp-session.js';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
+const args = benchArgs();
 const MESSAGES = Number(args.get('messages') ?? 1_000_000);
 const SESSIONS = Number(args.get('sessions') ?? 20);
 const SIZE = Number(args.get('size') ?? 2048);
 const PROFILE_DIR = args.get('profile');
 const load = () => `[load ${loadavg()[0]!.toFixed(1)}]`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-// ---------- the sink ----------
-
-interface Sink {
-  child: ChildProcess;
-  port: number;
-  messages: number;
-}
-
-async function startSink(): Promise<Sink> {
-  const child = spawn(process.execPath, [BIN, 'sink', '--listen', '127.0.0.1:0', '--json', '--stats-interval', '100ms'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const sink: Sink = { child, port: 0, messages: 0 };
-  let buf = '';
-  await new Promise<void>((res, rej) => {
-    child.once('exit', () => rej(new Error('sink exited')));
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) {
-        const ev = JSON.parse(buf.slice(0, i)) as { event: string; port?: number; messages?: number };
-        if (ev.event === 'listening') {
-          sink.port = ev.port!;
-          res();
-        } else if (ev.messages !== undefined && ev.messages > sink.messages) sink.messages = ev.messages;
-      }
-    });
-  });
-  return sink;
-}
 
 // ---------- kumo-ts ----------
 
-async function writeConfig(root: string, sinkPort: number): Promise<{ conf: string; smtp: number; http: number }> {
-  const conf = join(root, 'config');
-  mkdirSync(conf);
+async function writeConfig(sinkPort: number): Promise<{ root: string; conf: string; smtp: number; http: number; cleanup(): void }> {
   const smtp = await freePort();
   const http = await freePort();
-  writeFileSync(join(conf, 'kumo.toml'), `
-[http]
-enabled = true
-listen = "127.0.0.1:${http}"
-[spool]
-path = ${JSON.stringify(join(root, 'data/spool'))}
-[logs]
-path = ${JSON.stringify(join(root, 'data/logs'))}
-[dns]
-mode = "static"
-zone_file = "zone.toml"
-[listener.smtp]
-listen = "127.0.0.1:${smtp}"
-max_messages_per_connection = 10000000
-`);
-  writeFileSync(join(conf, 'zone.toml'), '["mx.bench.test"]\na = ["127.0.0.1"]\n');
-  writeFileSync(join(conf, 'queues.toml'), `[queue.'example.net']\nmx_list = [{ name = "sink.bench.test", addr = "127.0.0.1:${sinkPort}" }]\n`);
-  writeFileSync(join(conf, 'shaping.toml'), '["example.net"]\nmx_rollup = false\nconnection_limit = 20\nmax_deliveries_per_connection = 10000000\nmax_connection_rate = "1000/s"\n');
-  return { conf, smtp, http };
+  const cfg = writeBenchConfig({
+    name: 'million',
+    smtp: { port: smtp, maxMessagesPerConnection: 10_000_000 },
+    httpPort: http,
+    zone: SINK_HOST_ZONE,
+    files: { 'queues.toml': mxListQueue('example.net', sinkPort), 'shaping.toml': localShaping('example.net', { mxRollup: false, perConnection: 10_000_000, rate: '1000/s' }) },
+  });
+  return { ...cfg, smtp, http };
 }
 
 async function api<T>(http: number, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
@@ -108,12 +66,6 @@ interface Summary {
   totals: { scheduled: number; ready: number; received_total: number; delivered_total: number };
 }
 
-function memory(pid: number): { rss: number; anon: number } {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN) * 1024;
-  return { rss: kb('VmRSS'), anon: kb('RssAnon') };
-}
-
 function diskBytes(dir: string): number {
   let n = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -124,78 +76,9 @@ function diskBytes(dir: string): number {
   return n;
 }
 
-/** startServe waits for the SMTP port; the HTTP API starts after it. */
-async function waitPort(port: number): Promise<void> {
-  for (let i = 0; ; i++) {
-    const up = await new Promise<boolean>((res) => {
-      const c = connect(port, '127.0.0.1', () => {
-        c.destroy();
-        res(true);
-      }).once('error', () => res(false));
-    });
-    if (up) return;
-    if (i > 600) throw new Error(`port ${port} did not open`);
-    await sleep(50);
-  }
-}
-
-function stop(child: ChildProcess): Promise<number> {
-  const t0 = Date.now();
-  child.kill('SIGTERM');
-  return new Promise((res) => child.once('exit', () => res(Date.now() - t0)));
-}
-
 // ---------- load: pipelined sessions ----------
 
-class Session {
-  private buf = '';
-  private waiters: ((line: string) => void)[] = [];
-  private lines: string[] = [];
-  private constructor(private readonly s: Socket) {
-    s.setNoDelay(true);
-    s.setEncoding('latin1');
-    s.on('data', (d: string) => {
-      this.buf += d;
-      for (let nl; (nl = this.buf.indexOf('\r\n')) >= 0; ) {
-        const line = this.buf.slice(0, nl);
-        this.buf = this.buf.slice(nl + 2);
-        if (line[3] === '-') continue;
-        const w = this.waiters.shift();
-        if (w) w(line);
-        else this.lines.push(line);
-      }
-    });
-  }
-  static open(port: number): Promise<Session> {
-    return new Promise((resolve, reject) => {
-      const s = connect(port, '127.0.0.1', () => resolve(new Session(s)));
-      s.once('error', reject);
-    });
-  }
-  reply(): Promise<string> {
-    const l = this.lines.shift();
-    if (l !== undefined) return Promise.resolve(l);
-    return new Promise((r) => this.waiters.push(r));
-  }
-  write(d: string): void {
-    this.s.write(d);
-  }
-  close(): void {
-    this.s.end('QUIT\r\n');
-  }
-}
-
-const BODY_LINE = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.\r\n';
-function body(i: number): string {
-  let b = `From: bench@example.org\r\nTo: rcpt@example.net\r\nSubject: million ${i}\r\nMessage-ID: <m-${i}-${process.pid}@example.org>\r\n\r\n`;
-  while (b.length + BODY_LINE.length < SIZE) b += BODY_LINE;
-  return b + '.\r\n';
-}
-
 async function inject(port: number, serverPid: number): Promise<{ accepted: number; failed: number; secs: number; peakRss: number }> {
-  let next = 0;
-  let accepted = 0;
-  let failed = 0;
   let peakRss = 0;
   const sampler = setInterval(() => {
     try {
@@ -206,33 +89,23 @@ async function inject(port: number, serverPid: number): Promise<{ accepted: numb
   }, 500);
   let lastReport = Date.now();
   const t0 = performance.now();
-  const worker = async (w: number) => {
-    const s = await Session.open(port);
-    await s.reply();
-    s.write(`EHLO million${w}.example\r\n`);
-    await s.reply();
-    while (next < MESSAGES) {
-      const i = next++;
-      s.write(`MAIL FROM:<bench@example.org>\r\nRCPT TO:<rcpt${i % 1000}@example.net>\r\nDATA\r\n`);
-      const [m, r, d] = [await s.reply(), await s.reply(), await s.reply()];
-      if (!m.startsWith('250') || !r.startsWith('250') || !d.startsWith('354')) {
-        failed++;
-        if (!d.startsWith('354')) continue;
-      }
-      s.write(body(i));
-      if ((await s.reply()).startsWith('250')) accepted++;
-      else failed++;
+  const r = await pipelinedInject({
+    port,
+    messages: MESSAGES,
+    sessions: SESSIONS,
+    ehlo: (w) => `million${w}.example`,
+    rcpt: (i) => `rcpt${i % 1000}@example.net`,
+    message: (i) => loremMessage(`From: bench@example.org\r\nTo: rcpt@example.net\r\nSubject: million ${i}\r\nMessage-ID: <m-${i}-${process.pid}@example.org>\r\n\r\n`, SIZE),
+    afterMessage: (w, { accepted }) => {
       if (w === 0 && Date.now() - lastReport > 10_000) {
         lastReport = Date.now();
         const secs = (performance.now() - t0) / 1000;
         console.log(`  ... ${accepted} accepted in ${secs.toFixed(0)} s (${Math.round(accepted / secs)}/s) ${load()}, server RSS ${(memory(serverPid).rss / 2 ** 20).toFixed(0)} MB`);
       }
-    }
-    s.close();
-  };
-  await Promise.all(Array.from({ length: SESSIONS }, (_, w) => worker(w)));
+    },
+  });
   clearInterval(sampler);
-  return { accepted, failed, secs: (performance.now() - t0) / 1000, peakRss };
+  return { accepted: r.accepted, failed: r.failed, secs: (performance.now() - t0) / 1000, peakRss };
 }
 
 // ---------- the run ----------
@@ -240,9 +113,9 @@ async function inject(port: number, serverPid: number): Promise<{ accepted: numb
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
 const perMsg = (b: number) => `${(b / MESSAGES / 1024).toFixed(2)} KB/message`;
 console.log(`million: ${MESSAGES} messages of ${SIZE} B over ${SESSIONS} pipelined sessions, held by a suspension; machine ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, ${new Date().toISOString()}`);
-const root = mkdtempSync(join(tmpdir(), 'kumo-bench-million-'));
-const sink = await startSink();
-const cfg = await writeConfig(root, sink.port);
+const sink = await startSinkChild('100ms');
+const cfg = await writeConfig(sink.port);
+const root = cfg.root;
 let server = await startServe({ conf: cfg.conf, cwd: root, port: cfg.smtp });
 await waitPort(cfg.http);
 let exitCode = 0;
@@ -303,7 +176,7 @@ try {
   if (delivered < inj.accepted || inj.failed) exitCode = 1;
 } finally {
   await stop(server);
-  sink.child.kill('SIGTERM');
-  rmSync(root, { recursive: true, force: true });
+  await sink.stop();
+  cfg.cleanup();
 }
 process.exit(exitCode);

@@ -14,68 +14,37 @@
 // the load and times its end-of-data → 250 (one message per connection, like smtp-source).
 // Probe messages go to the sink too and are counted in "delivered".
 //
-// Postfix: a private instance under a temp dir (postfix -c DIR start/stop); skipped, with the
+// Postfix: a private instance under a temp dir (postfix -c DIR start-fg/stop); skipped, with the
 // reason, when postfix, smtp-source or smtp-sink are not installed or the instance will not start.
 //
 //   node dist/bench/relay-smtp-source.js [--messages 20000] [--sessions 20] [--size 2048]
 //        [-d] [--rounds 2] [--probe-interval 100] [--no-postfix] [--profile DIR]
 //
 // `--profile DIR` writes a CPU profile (`--cpu-prof`) of each kumo-ts run into DIR.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startServe } from './_serve.js';
+import { PrivatePostfix, postfixUnavailable, postfixVersion } from '../test/peers/private-postfix.js';
+import { benchArgs } from './lab/args.js';
+import { localShaping, mxListQueue, SINK_HOST_ZONE, startBenchKumo } from './lab/kumo-config.js';
+import { cpuSecondsOf as cpuSeconds, sleep, waitExit } from './lab/proc.js';
+import { freePort, portUp } from './lab/serve.js';
 
-const argv = process.argv.slice(2);
-const flags = new Set<string>();
-const args = new Map<string, string>();
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i]!;
-  if (a === '-d' || a === '--reuse' || a === '--no-postfix') flags.add(a === '--reuse' ? '-d' : a);
-  else args.set(a.replace(/^--/, ''), argv[++i] ?? '');
-}
+const args = benchArgs(['-d', '--reuse', '--no-postfix']);
 const MESSAGES = Number(args.get('messages') ?? 20_000);
 const SESSIONS = Number(args.get('sessions') ?? 20);
 const SIZE = Number(args.get('size') ?? 2048);
 const ROUNDS = Number(args.get('rounds') ?? 2);
 const PROBE_MS = Number(args.get('probe-interval') ?? 100);
-const REUSE = flags.has('-d');
+const REUSE = args.has('d') || args.has('reuse');
 const PROFILE_DIR = args.get('profile');
 const SBIN = '/usr/sbin';
 const SMTP_SOURCE = join(SBIN, 'smtp-source');
 const SMTP_SINK = join(SBIN, 'smtp-sink');
-const POSTFIX = join(SBIN, 'postfix');
 const IS_ROOT = process.getuid?.() === 0;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function waitExit(c: ChildProcess, ms = 10_000): Promise<void> {
-  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
-  return new Promise((res) => {
-    const t = setTimeout(() => {
-      c.kill('SIGKILL');
-      res();
-    }, ms);
-    c.once('exit', () => {
-      clearTimeout(t);
-      res();
-    });
-  });
-}
-
-async function portUp(port: number): Promise<boolean> {
-  return new Promise<boolean>((res) => {
-    const s = connect(port, '127.0.0.1', () => {
-      s.destroy();
-      res(true);
-    }).once('error', () => res(false));
-  });
-}
 
 // ---------- the sink: smtp-sink -c, its running counter parsed from stdout ----------
 
@@ -125,165 +94,40 @@ interface Mta {
 }
 
 async function startKumo(sinkPort: number): Promise<Mta> {
-  const root = mkdtempSync(join(tmpdir(), 'kumo-bench-smtpsrc-'));
-  const conf = join(root, 'config');
-  mkdirSync(conf);
-  const port = await freePort();
-  writeFileSync(join(conf, 'kumo.toml'), `
-[http]
-enabled = false
-[spool]
-path = ${JSON.stringify(join(root, 'data/spool'))}
-[logs]
-path = ${JSON.stringify(join(root, 'data/logs'))}
-[dns]
-mode = "static"
-zone_file = "zone.toml"
-[listener.smtp]
-listen = "127.0.0.1:${port}"
-max_messages_per_connection = 100000
-`);
-  // nothing is resolved: example.net is routed by mx_list
-  writeFileSync(join(conf, 'zone.toml'), '["mx.bench.test"]\na = ["127.0.0.1"]\n');
-  writeFileSync(join(conf, 'queues.toml'), `[queue.'example.net']\nmx_list = [{ name = "sink.bench.test", addr = "127.0.0.1:${sinkPort}" }]\n`);
-  // a local receiver: as many connections as Postfix's default_destination_concurrency_limit here
-  // (20), reused without limit, instead of the builtin defaults for internet destinations
-  writeFileSync(join(conf, 'shaping.toml'), '["example.net"]\nmx_rollup = false\nconnection_limit = 20\nmax_deliveries_per_connection = 100000\nmax_connection_rate = "100/s"\n');
-  const child = await startServe({ conf, cwd: root, port, cpuProfDir: PROFILE_DIR });
-  return {
-    name: 'kumo-ts',
-    port,
-    pid: () => [child.pid!],
-    stop: async () => {
-      child.kill('SIGTERM');
-      await waitExit(child);
-      rmSync(root, { recursive: true, force: true });
+  const kumo = await startBenchKumo({
+    name: 'smtpsrc',
+    smtp: { port: await freePort(), maxMessagesPerConnection: 100_000 },
+    // nothing is resolved: example.net is routed by mx_list
+    zone: SINK_HOST_ZONE,
+    files: {
+      'queues.toml': mxListQueue('example.net', sinkPort),
+      // a local receiver: as many connections as Postfix's default_destination_concurrency_limit
+      // here (20), reused without limit, instead of the builtin defaults for internet destinations
+      'shaping.toml': localShaping('example.net', { mxRollup: false }),
     },
-  };
+    cpuProfDir: PROFILE_DIR,
+  });
+  return { name: 'kumo-ts', port: kumo.port, pid: () => [kumo.child.pid!], stop: () => kumo.stop(10_000) };
 }
 
 // ---------- Postfix: a private instance under a temp dir ----------
 
 function postfixAbsent(): string | undefined {
-  if (flags.has('--no-postfix')) return '--no-postfix given';
-  if (!existsSync(POSTFIX)) return `${POSTFIX} not installed (apt-get install postfix, "No configuration")`;
-  if (!IS_ROOT) return 'a private Postfix instance needs root here (mail_owner = postfix, set-permissions)';
-  return undefined;
+  if (args.has('no-postfix')) return '--no-postfix given';
+  return postfixUnavailable() || undefined;
 }
-
-function postfixVersion(): string {
-  try {
-    return execFileSync(join(SBIN, 'postconf'), ['-d', '-h', 'mail_version'], { encoding: 'utf8' }).trim();
-  } catch {
-    return '?';
-  }
-}
-
-const MASTER_CF = (port: number) => `# private bench instance: nothing chrooted
-127.0.0.1:${port} inet n - n - - smtpd
-pickup     unix  n - n 60 1 pickup
-cleanup    unix  n - n -  0 cleanup
-qmgr       unix  n - n 300 1 qmgr
-tlsmgr     unix  - - n 1000? 1 tlsmgr
-rewrite    unix  - - n -  - trivial-rewrite
-bounce     unix  - - n -  0 bounce
-defer      unix  - - n -  0 bounce
-trace      unix  - - n -  0 bounce
-verify     unix  - - n -  1 verify
-flush      unix  n - n 1000? 0 flush
-proxymap   unix  - - n -  - proxymap
-proxywrite unix  - - n -  1 proxymap
-smtp       unix  - - n -  - smtp
-relay      unix  - - n -  - smtp
-showq      unix  n - n -  - showq
-error      unix  - - n -  - error
-retry      unix  - - n -  - error
-discard    unix  - - n -  - discard
-local      unix  - n n -  - local
-lmtp       unix  - - n -  - lmtp
-anvil      unix  - - n -  1 anvil
-scache     unix  - - n -  1 scache
-postlog    unix-dgram n - n - 1 postlogd
-`;
 
 async function startPostfix(sinkPort: number): Promise<Mta> {
-  const root = mkdtempSync(join(tmpdir(), 'postfix-bench-'));
-  const etc = join(root, 'etc');
-  mkdirSync(etc);
-  // Postfix daemons (user postfix) chdir into the queue directory, which must exist, owned by root
-  chmodSync(root, 0o755);
-  mkdirSync(join(root, 'queue'), { mode: 0o755 });
   const port = await freePort();
-  writeFileSync(join(etc, 'main.cf'), `compatibility_level = 3.6
-queue_directory = ${root}/queue
-data_directory = ${root}/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = bench.localdomain
-mydomain = localdomain
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relayhost = [127.0.0.1]:${sinkPort}
-default_destination_concurrency_limit = 20
-smtputf8_enable = no
-maillog_file = ${root}/maillog
-# default /var, /dev/stdout: postfix start fails silently for a maillog_file elsewhere
-maillog_file_prefixes = ${root}
-alias_maps =
-alias_database =
-biff = no
-`);
-  writeFileSync(join(etc, 'master.cf'), MASTER_CF(port));
-  const pf = (...a: string[]) => spawnSync(POSTFIX, ['-c', etc, ...a], { encoding: 'utf8' });
-  const stop = async () => {
-    pf('stop');
-    // master exits after its children; wait for the pid in its pid file to be gone
-    const pidFile = join(root, 'queue/pid/master.pid');
-    for (let i = 0; i < 100; i++) {
-      let pid = 0;
-      try {
-        pid = Number(readFileSync(pidFile, 'utf8').trim());
-        process.kill(pid, 0);
-      } catch {
-        break;
-      }
-      await sleep(100);
-    }
-    rmSync(root, { recursive: true, force: true });
-  };
-  // `postfix start` runs `check` (creates and fixes the queue directories) first
-  const r = pf('start');
-  if (r.status !== 0) {
-    const log = existsSync(join(root, 'maillog')) ? readFileSync(join(root, 'maillog'), 'utf8').slice(-2000) : '';
-    await stop();
-    throw new Error(`postfix -c ${etc} start failed (${r.status}):\n${r.stdout}${r.stderr}${log}`);
-  }
-  const t0 = Date.now();
-  while (!(await portUp(port))) {
-    if (Date.now() - t0 > 15_000) {
-      const log = existsSync(join(root, 'maillog')) ? readFileSync(join(root, 'maillog'), 'utf8').slice(-2000) : '';
-      await stop();
-      throw new Error(`Postfix smtpd did not listen on ${port}:\n${log}`);
-    }
-    await sleep(100);
-  }
-  return {
-    name: 'Postfix',
-    port,
-    pid: () => {
-      // every process of the instance: master and its children
-      try {
-        const master = readFileSync(join(root, 'queue/pid/master.pid'), 'utf8').trim();
-        const kids = spawnSync('pgrep', ['-P', master], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
-        return [Number(master), ...kids];
-      } catch {
-        return [];
-      }
-    },
-    stop,
-  };
+  const pf = new PrivatePostfix({
+    prefix: 'postfix-bench-',
+    services: [{ port }],
+    myhostname: 'bench.localdomain',
+    mydomain: 'localdomain',
+    main: () => `relayhost = [127.0.0.1]:${sinkPort}\ndefault_destination_concurrency_limit = 20\nsmtputf8_enable = no\n`,
+  });
+  await pf.start();
+  return { name: 'Postfix', port, pid: () => pf.pids(), stop: () => pf.stop() };
 }
 
 // ---------- load: smtp-source, plus the latency probe ----------
@@ -340,20 +184,6 @@ function probe(port: number, i: number): Promise<number> {
 function pct(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function cpuSeconds(pids: number[]): number {
-  let t = 0;
-  for (const pid of pids) {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      // utime + stime + cutime + cstime (children that exited: Postfix recycles its daemons)
-      t += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
-    } catch {
-      /* gone */
-    }
-  }
-  return t;
 }
 
 interface RunResult {
@@ -458,7 +288,7 @@ async function run(kind: 'kumo-ts' | 'Postfix'): Promise<RunResult> {
     } catch {
       /* gone */
     }
-    await waitExit(sink.child);
+    await waitExit(sink.child, 10_000);
   }
 }
 

@@ -1,15 +1,13 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { loadKey } from '../keys/key-source.js';
 import type { KeySourceSpec } from '../keys/key-source.js';
+import { WatchedKeySource } from '../keys/watched-key-source.js';
 import type { Logger } from '../logging/logger.js';
-import { FileWatch } from '../tls/file-watch.js';
 import { parseCredentials } from './credentials.js';
 import { verifyPassword } from './password-hash.js';
 import { credentialRejections } from './metrics.js';
 
 const CACHE_TTL_MS = 10 * 60_000;
 const CACHE_MAX = 10_000;
-const NON_FILE_RELOAD_MS = 5 * 60_000;
 // verified against when the user is unknown, so that the answer takes as long as for a known one
 const DUMMY_HASH = '$scrypt$ln=15,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
@@ -21,57 +19,41 @@ const DUMMY_HASH = '$scrypt$ln=15,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAA
  * content has any refused line, or no user at all, is rejected as a whole: the users loaded
  * before stay (the first load takes the valid lines, there is nothing older to keep).
  */
-export class CredentialStore {
+export class CredentialStore extends WatchedKeySource {
   private users: ReadonlyMap<string, string> = new Map();
   private readonly cache = new Map<string, number>();
   private readonly cacheKey = randomBytes(32);
-  private watch: FileWatch | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private loaded = false;
 
   constructor(
     readonly name: string,
-    readonly spec: KeySourceSpec,
-    private readonly log: Logger,
-  ) {}
-
-  async start(): Promise<void> {
-    await this.reload();
-    if (this.spec.kind === 'file') this.watch = new FileWatch([this.spec.path], () => void this.reload());
-    else {
-      this.timer = setInterval(() => void this.reload(), NON_FILE_RELOAD_MS);
-      this.timer.unref();
-    }
+    spec: KeySourceSpec,
+    log: Logger,
+  ) {
+    // with no users loaded every AUTH fails
+    super(spec, log, `listener ${name} AUTH credentials`);
   }
 
   get userCount(): number {
     return this.users.size;
   }
 
-  async reload(): Promise<void> {
-    try {
-      const text = (await loadKey(this.spec)).toString('utf8');
-      const source = this.spec.kind === 'file' ? this.spec.path : this.spec.describe;
-      const { users, problems, warnings } = parseCredentials(text, source);
-      for (const p of problems) this.log.error(`listener ${this.name} AUTH credentials: ${p}`);
-      if (this.loaded && (problems.length || !users.size)) {
-        // a garbled or half-written replacement must not lock every user out (as certificates do)
-        if (!problems.length) this.log.error(`listener ${this.name} AUTH credentials: ${source}: no "username:hash" line`);
-        this.log.error(`listener ${this.name} AUTH credentials: new content REJECTED, the previous users stay`, {
-          users: this.users.size, problems: problems.length, source: this.spec.describe,
-        });
-        credentialRejections.inc({ listener: this.name });
-        return;
-      }
-      for (const w of warnings) this.log.warn(`listener ${this.name} AUTH credentials: ${w}`);
-      this.users = users;
-      this.cache.clear();
-      this.log.info(`listener ${this.name} AUTH credentials ${this.loaded ? 'reloaded' : 'loaded'}`, { users: users.size, source: this.spec.describe });
-      this.loaded = true;
-    } catch (e) {
-      // keep the users we have; with none loaded every AUTH fails
-      this.log.error(`listener ${this.name} AUTH credentials cannot be loaded: ${(e as Error).message}`, { source: this.spec.describe });
+  protected apply(text: string, source: string): boolean {
+    const { users, problems, warnings } = parseCredentials(text, source);
+    for (const p of problems) this.log.error(`${this.what}: ${p}`);
+    if (this.loaded && (problems.length || !users.size)) {
+      // a garbled or half-written replacement must not lock every user out (as certificates do)
+      if (!problems.length) this.log.error(`${this.what}: ${source}: no "username:hash" line`);
+      this.log.error(`${this.what}: new content REJECTED, the previous users stay`, {
+        users: this.users.size, problems: problems.length, source: this.spec.describe,
+      });
+      credentialRejections.inc({ listener: this.name });
+      return false;
     }
+    for (const w of warnings) this.log.warn(`${this.what}: ${w}`);
+    this.users = users;
+    this.cache.clear();
+    this.log.info(`${this.what} ${this.loaded ? 'reloaded' : 'loaded'}`, { users: users.size, source: this.spec.describe });
+    return true;
   }
 
   /** True when `password` is the user's. Never throws. */
@@ -92,10 +74,5 @@ export class CredentialStore {
       this.cache.set(k, Date.now() + CACHE_TTL_MS);
     }
     return ok;
-  }
-
-  close(): void {
-    this.watch?.close();
-    clearInterval(this.timer);
   }
 }

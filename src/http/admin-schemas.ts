@@ -39,6 +39,21 @@ const selectorProps = {
   campaign: nstr('The campaign name to match. If omitted, any campaign will match.'),
   queue_names: { type: 'array', items: { type: 'string' }, description: 'Exact scheduled queue names; when present they take precedence over domain, routing_domain, tenant and campaign.' },
 } as const;
+type SelectorField = keyof typeof selectorProps;
+
+/** The selector fields a request body takes (a route takes all or some of them). */
+function selector(...fields: SelectorField[]): Partial<typeof selectorProps> {
+  return Object.fromEntries(fields.map((f) => [f, selectorProps[f]]));
+}
+
+/** The selector fields as a listed entry shows them: their types, without the request's descriptions. */
+function listedSelector(...fields: SelectorField[]): Record<string, object> {
+  return Object.fromEntries(fields.map((f) => {
+    const { description: _, ...type } = selectorProps[f];
+    return [f, type];
+  }));
+}
+
 const timing = {
   duration: nstr('How long the directive remains active, e.g. "5m", "2h" (default 5m).'),
   expires: { type: ['string', 'null'], format: 'date-time', description: 'An explicit expiry time (RFC 3339) instead of a duration.' },
@@ -56,6 +71,9 @@ const idBody = {
   required: ['id'],
   properties: { id: { type: 'string', description: 'The id returned when the entry was created.' } },
 } as const;
+
+/** The answer of a route that creates an entry: its id (for the DELETE that cancels it). */
+const createdResponse = { 200: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } }, 400: errorSchema } as const;
 
 const ruleRef = {
   type: ['object', 'null'],
@@ -100,11 +118,7 @@ export const bounceListSchema: FastifySchema = {
         required: ['id', 'reason', 'duration', 'bounced', 'total_bounced'],
         properties: {
           id: { type: 'string' },
-          domain: { type: ['string', 'null'] },
-          routing_domain: { type: ['string', 'null'] },
-          tenant: { type: ['string', 'null'] },
-          campaign: { type: ['string', 'null'] },
-          queue_names: { type: 'array', items: { type: 'string' } },
+          ...listedSelector('domain', 'routing_domain', 'tenant', 'campaign', 'queue_names'),
           reason: { type: 'string' },
           duration: { type: 'string', description: 'Time remaining until the entry expires.' },
           expires: { type: 'string', format: 'date-time' },
@@ -131,9 +145,9 @@ export const suspendSchema: FastifySchema = {
     type: 'object',
     additionalProperties: false,
     required: ['reason'],
-    properties: { domain: selectorProps.domain, tenant: selectorProps.tenant, campaign: selectorProps.campaign, queue_names: selectorProps.queue_names, ...timing, reason: str('The reason for the suspension.') },
+    properties: { ...selector('domain', 'tenant', 'campaign', 'queue_names'), ...timing, reason: str('The reason for the suspension.') },
   },
-  response: { 200: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } }, 400: errorSchema },
+  response: createdResponse,
 };
 
 export const suspendListSchema: FastifySchema = {
@@ -147,10 +161,7 @@ export const suspendListSchema: FastifySchema = {
         required: ['id', 'reason', 'duration'],
         properties: {
           id: { type: 'string' },
-          domain: { type: ['string', 'null'] },
-          tenant: { type: ['string', 'null'] },
-          campaign: { type: ['string', 'null'] },
-          queue_names: { type: 'array', items: { type: 'string' } },
+          ...listedSelector('domain', 'tenant', 'campaign', 'queue_names'),
           reason: { type: 'string' },
           duration: { type: 'string' },
           expires: { type: 'string', format: 'date-time' },
@@ -175,7 +186,7 @@ export const suspendReadySchema: FastifySchema = {
     required: ['name', 'reason'],
     properties: { name: str('The ready queue name, "source->site@smtp_client" (see queue-summary).'), ...timing, reason: str('The reason for the suspension.') },
   },
-  response: { 200: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } }, 400: errorSchema },
+  response: createdResponse,
 };
 
 export const suspendReadyListSchema: FastifySchema = {
@@ -192,10 +203,7 @@ export const rebindSchema: FastifySchema = {
     additionalProperties: false,
     required: ['reason'],
     properties: {
-      domain: selectorProps.domain,
-      routing_domain: selectorProps.routing_domain,
-      tenant: selectorProps.tenant,
-      campaign: selectorProps.campaign,
+      ...selector('domain', 'routing_domain', 'tenant', 'campaign'),
       reason: str('Reason, logged in the process log.'),
       data: {
         type: 'object',

@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { loadKey } from '../keys/key-source.js';
 import type { KeySourceSpec } from '../keys/key-source.js';
+import { WatchedKeySource } from '../keys/watched-key-source.js';
 import type { Logger } from '../logging/logger.js';
-import { FileWatch } from '../tls/file-watch.js';
 
 /**
  * Bearer tokens of the HTTP API, kept hashed: one `label:sha256:<64 hex>` per line, the hex
@@ -45,63 +44,40 @@ export function generateToken(label: string): { token: string; line: string } {
   return { token, line: `${label}:sha256:${hashToken(token)}` };
 }
 
-const NON_FILE_RELOAD_MS = 5 * 60_000;
-
 /**
- * The tokens of one listener, reloaded when the file changes (the same approach as
+ * The tokens of one listener, reloaded when the file changes (as the AUTH users of
  * src/auth/credential-store.ts: a replacement with a bad line or no token at all is refused as
  * a whole and the tokens loaded before stay).
  */
-export class TokenStore {
+export class TokenStore extends WatchedKeySource {
   private byHash: ReadonlyMap<string, string> = new Map();
-  private watch: FileWatch | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private loaded = false;
 
   constructor(
     readonly name: string,
-    readonly spec: KeySourceSpec,
-    private readonly log: Logger,
-  ) {}
-
-  async start(): Promise<void> {
-    await this.reload();
-    if (this.spec.kind === 'file') this.watch = new FileWatch([this.spec.path], () => void this.reload());
-    else {
-      this.timer = setInterval(() => void this.reload(), NON_FILE_RELOAD_MS);
-      this.timer.unref();
-    }
+    spec: KeySourceSpec,
+    log: Logger,
+  ) {
+    super(spec, log, `http listener ${name} bearer tokens`);
   }
 
   get size(): number {
     return this.byHash.size;
   }
 
-  async reload(): Promise<void> {
-    const what = `http listener ${this.name} bearer tokens`;
-    try {
-      const text = (await loadKey(this.spec)).toString('utf8');
-      const { byHash, problems } = parseTokens(text, this.spec.kind === 'file' ? this.spec.path : this.spec.describe);
-      for (const p of problems) this.log.error(`${what}: ${p}`);
-      if (this.loaded && (problems.length || !byHash.size)) {
-        this.log.error(`${what}: new content REJECTED, the previous tokens stay`, { tokens: this.byHash.size, source: this.spec.describe });
-        return;
-      }
-      this.byHash = byHash;
-      this.log.info(`${what} ${this.loaded ? 'reloaded' : 'loaded'}`, { tokens: byHash.size, source: this.spec.describe });
-      this.loaded = true;
-    } catch (e) {
-      this.log.error(`${what} cannot be loaded: ${(e as Error).message}`, { source: this.spec.describe });
+  protected apply(text: string, source: string): boolean {
+    const { byHash, problems } = parseTokens(text, source);
+    for (const p of problems) this.log.error(`${this.what}: ${p}`);
+    if (this.loaded && (problems.length || !byHash.size)) {
+      this.log.error(`${this.what}: new content REJECTED, the previous tokens stay`, { tokens: this.byHash.size, source: this.spec.describe });
+      return false;
     }
+    this.byHash = byHash;
+    this.log.info(`${this.what} ${this.loaded ? 'reloaded' : 'loaded'}`, { tokens: byHash.size, source: this.spec.describe });
+    return true;
   }
 
   /** The label of the token, or undefined when it is not one of ours. */
   verify(token: string): string | undefined {
     return this.byHash.get(hashToken(token));
-  }
-
-  close(): void {
-    this.watch?.close();
-    clearInterval(this.timer);
   }
 }

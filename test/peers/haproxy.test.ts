@@ -5,11 +5,8 @@
 // listener's Reception record shows the ha_proxy_source_address we configured.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { startSink } from '../../src/sink/sink.js';
-import type { Sink, SinkMessage } from '../../src/sink/sink.js';
-import type { ServerProcess } from '../helpers/server-process.js';
-import { freePort, inject, labConfig, readRecords, startLabServer, tagged, waitUntil } from '../queue/lab.js';
+import type { SinkMessage } from '../../src/sink/sink.js';
+import { collectingSink, freePort, inject, readRecords, runCleanups, startLab, tagged, waitUntil } from '../queue/lab.js';
 import { haveTool, requireTool } from '../require-tool.js';
 import { tempTree } from '../helpers/tmp.js';
 import { onFreePort, Tool, waitForPort } from './tools.js';
@@ -21,8 +18,6 @@ const HAP_SOURCE = '192.0.2.10';
 describe('HAProxy egress through a real haproxy', { skip, timeout: 60_000 }, () => {
   const cleanups: (() => unknown)[] = [];
   const got: SinkMessage[] = [];
-  let sink: Sink;
-  let kumo: ServerProcess;
   let smtpPort: number;
   let proxiedPort: number;
   let hapPort: number;
@@ -31,8 +26,7 @@ describe('HAProxy egress through a real haproxy', { skip, timeout: 60_000 }, () 
 
   before(async () => {
     if (!haveTool('haproxy')) return;
-    sink = await startSink({ host: '127.0.0.1', onMessage: (m) => got.push(m) });
-    cleanups.push(() => sink.close());
+    const sink = await collectingSink(got, cleanups);
     smtpPort = await freePort();
     proxiedPort = await freePort();
     const started = await onFreePort(async (port) => {
@@ -64,7 +58,7 @@ backend original_destination
     hapPort = started.port;
     haproxy = started.value;
 
-    const lab = labConfig({
+    ({ logs } = await startLab({
       smtpPort,
       sinkPort: sink.port,
       zone: '',
@@ -92,18 +86,13 @@ mx_list = ["[127.0.0.1]:${proxiedPort}"]
 mx_list = ["[127.0.0.1]:${sink.port}"]
 retry_interval = "1h"
 `,
-    });
-    // our own listener's certificate is self-signed
-    lab.write('config/shaping.toml', '["default"]\nenable_tls = "OpportunisticInsecure"\n');
-    cleanups.push(lab.cleanup);
-    logs = join(lab.dir, 'logs');
-    kumo = await startLabServer(lab.dir);
-    cleanups.push(() => kumo.stop());
+    }, cleanups, {
+      // our own listener's certificate is self-signed
+      'config/shaping.toml': '["default"]\nenable_tls = "OpportunisticInsecure"\n',
+    }));
   });
 
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  after(() => runCleanups(cleanups));
 
   test('delivered through haproxy to the destination in our PROXY header, which passes ha_proxy_source_address on', async () => {
     const to = 'user@hap.test';

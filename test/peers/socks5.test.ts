@@ -3,11 +3,8 @@
 // TransientFailure whose response names the proxy's refusal.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { startSink } from '../../src/sink/sink.js';
-import type { Sink, SinkMessage } from '../../src/sink/sink.js';
-import type { ServerProcess } from '../helpers/server-process.js';
-import { freePort, inject, labConfig, readRecords, startLabServer, tagged, waitUntil } from '../queue/lab.js';
+import type { SinkMessage } from '../../src/sink/sink.js';
+import { collectingSink, freePort, inject, readRecords, runCleanups, startLab, tagged, waitUntil } from '../queue/lab.js';
 import { haveTool, requireTool } from '../require-tool.js';
 import { onFreePort, Tool, waitForPort } from './tools.js';
 
@@ -16,8 +13,6 @@ const skip = requireTool('microsocks');
 describe('SOCKS5 egress through microsocks', { skip, timeout: 60_000 }, () => {
   const cleanups: (() => unknown)[] = [];
   const got: SinkMessage[] = [];
-  let sink: Sink;
-  let kumo: ServerProcess;
   let smtpPort: number;
   let logs: string;
   const proxies: Record<string, { port: number; tool: Tool }> = {};
@@ -34,12 +29,11 @@ describe('SOCKS5 egress through microsocks', { skip, timeout: 60_000 }, () => {
 
   before(async () => {
     if (!haveTool('microsocks')) return;
-    sink = await startSink({ host: '127.0.0.1', onMessage: (m) => got.push(m) });
-    cleanups.push(() => sink.close());
+    const sink = await collectingSink(got, cleanups);
     await microsocks('open', []);
     await microsocks('auth', ['-u', 'kumo', '-P', 's3cret pass']);
     smtpPort = await freePort();
-    const lab = labConfig({
+    ({ logs } = await startLab({
       smtpPort,
       sinkPort: sink.port,
       zone: '',
@@ -88,18 +82,13 @@ egress_pool = "absent"
 mx_list = ["[127.0.0.1]:${sink.port}"]
 retry_interval = "1h"
 `,
-    });
-    // a file key source, with the trailing newline an editor leaves: not part of the password
-    lab.write('config/socks-password.txt', 's3cret pass\n');
-    cleanups.push(lab.cleanup);
-    logs = join(lab.dir, 'logs');
-    kumo = await startLabServer(lab.dir);
-    cleanups.push(() => kumo.stop());
+    }, cleanups, {
+      // a file key source, with the trailing newline an editor leaves: not part of the password
+      'config/socks-password.txt': 's3cret pass\n',
+    }));
   });
 
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  after(() => runCleanups(cleanups));
 
   const send = (tenant: string, to: string, seq: number) =>
     inject(smtpPort, [{ from: 'sender@kumo.test', to: [to], data: tagged(seq, `X-Tenant: ${tenant}\r\n`) }], 1);

@@ -76,6 +76,31 @@ export async function startLabServer(dir: string): Promise<ServerProcess> {
   return kumo;
 }
 
+/**
+ * The lab config (plus `files`, paths relative to the lab dir) and `kumo-ts serve` on it; both
+ * undone by `cleanups` (the caller's `after` runs them in reverse: runCleanups).
+ */
+export async function startLab(f: LabFiles, cleanups: (() => unknown)[], files: Record<string, string> = {}): Promise<{ kumo: ServerProcess; dir: string; logs: string }> {
+  const lab = labConfig(f);
+  for (const [rel, text] of Object.entries(files)) lab.write(rel, text);
+  cleanups.push(lab.cleanup);
+  const kumo = await startLabServer(lab.dir);
+  cleanups.push(() => kumo.stop());
+  return { kumo, dir: lab.dir, logs: join(lab.dir, 'logs') };
+}
+
+/** A sink on 127.0.0.1 pushing every message it receives onto `got`; closed by `cleanups`. */
+export async function collectingSink(got: SinkMessage[], cleanups: (() => unknown)[]): Promise<Sink> {
+  const sink = await startSink({ host: '127.0.0.1', onMessage: (m) => got.push(m) });
+  cleanups.push(() => sink.close());
+  return sink;
+}
+
+/** Runs what `cleanups` collected, the last first. */
+export async function runCleanups(cleanups: (() => unknown)[]): Promise<void> {
+  for (const c of cleanups.reverse()) await c();
+}
+
 export interface Outgoing {
   from: string;
   to: string[];

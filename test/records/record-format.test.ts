@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { LogRecord } from '../../src/logging/types.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { supplementalHeader } from '../../src/smtp/trace-headers.js';
+import { arfReport, dsnReport } from '../helpers/report-messages.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { freePort, inject, readRecords, sinksOnOnePort, startLabServer, waitUntil } from '../queue/lab.js';
 import { RFC3339, UUID, compareShape, recordsLab, sendFrom } from './helpers.js';
@@ -262,74 +263,20 @@ test('the comparison catches what the old records did differently', () => {
 });
 
 function dsn(originalId: string): string {
-  return [
-    'From: MAILER-DAEMON@remote.test',
-    'To: bounce-1@bounces.test',
-    'Subject: Undelivered Mail',
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/report; report-type=delivery-status; boundary="BND"',
-    '',
-    '--BND',
-    'Content-Type: text/plain',
-    '',
-    'Your message could not be delivered.',
-    '--BND',
-    'Content-Type: message/delivery-status',
-    '',
-    'Reporting-MTA: dns; mx.remote.test',
-    '',
-    'Final-Recipient: rfc822; <gone@remote.test>',
-    'Action: failed',
-    'Status: 5.1.1',
-    'Diagnostic-Code: smtp; 550 5.1.1 no such user',
-    '',
-    'Final-Recipient: rfc822; later@remote.test',
-    'Action: delayed',
-    'Status: 4.4.1',
-    '',
-    '--BND',
-    'Content-Type: text/rfc822-headers',
-    '',
-    supplementalHeader('X-KumoRef', originalId).trimEnd(),
-    'From: news@kumo.test',
-    'Subject: Hello',
-    '',
-    '--BND--',
-    '',
-  ].join('\r\n');
+  return dsnReport({
+    to: 'bounce-1@bounces.test',
+    recipients: [
+      ['Final-Recipient: rfc822; <gone@remote.test>', 'Action: failed', 'Status: 5.1.1', 'Diagnostic-Code: smtp; 550 5.1.1 no such user'],
+      ['Final-Recipient: rfc822; later@remote.test', 'Action: delayed', 'Status: 4.4.1'],
+    ],
+    originalHeaders: [supplementalHeader('X-KumoRef', originalId).trimEnd(), 'From: news@kumo.test', 'Subject: Hello', ''],
+  });
 }
 
 function arf(originalId: string): string {
-  return [
-    'From: fbl@isp.test',
-    'To: fbl@fbl.test',
-    'Subject: complaint',
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/report; report-type=feedback-report; boundary="B2"',
-    '',
-    '--B2',
-    'Content-Type: text/plain',
-    '',
-    'This is an abuse report.',
-    '--B2',
-    'Content-Type: message/feedback-report',
-    '',
-    'Feedback-Type: abuse',
-    'User-Agent: isp-fbl/1.0',
-    'Version: 1',
-    'Original-Rcpt-To: <user@isp.test>',
-    'Arrival-Date: Mon, 3 Mar 2025 10:00:00 +0000',
-    '',
-    '--B2',
-    'Content-Type: message/rfc822',
-    '',
+  return arfReport({
+    fields: ['Original-Rcpt-To: <user@isp.test>', 'Arrival-Date: Mon, 3 Mar 2025 10:00:00 +0000'],
     // the original carries our supplemental trace header: the report names the message
-    supplementalHeader('X-KumoRef', originalId).trimEnd(),
-    'From: news@kumo.test',
-    'Subject: Hello',
-    '',
-    'body',
-    '--B2--',
-    '',
-  ].join('\r\n');
+    original: [supplementalHeader('X-KumoRef', originalId).trimEnd(), 'From: news@kumo.test', 'Subject: Hello', '', 'body'],
+  });
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { arfReport, dsnReport } from '../helpers/report-messages.js';
 import { BASE_MAIN, Harness, SmtpClient, freePort, message } from './helpers.js';
 
 describe('log_oob / log_arf reports', () => {
@@ -33,34 +34,11 @@ log_arf = "LogThenDrop"
     const orig = await send('news@example.org', 'gone@remote.test', message({ to: 'gone@remote.test' }));
     const origId = /id=(\w+)/.exec(orig.final!.text)![1]!;
     const origHeaders = (await h.spool.getBody(origId))!.toString().split('\r\n\r\n')[0]!;
-    const dsn = [
-      'From: MAILER-DAEMON@remote.test',
-      'To: bounce-1@bounce.test',
-      'Subject: Undelivered Mail',
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=delivery-status; boundary="BND"',
-      '',
-      '--BND',
-      'Content-Type: text/plain',
-      '',
-      'Your message could not be delivered.',
-      '--BND',
-      'Content-Type: message/delivery-status',
-      '',
-      'Reporting-MTA: dns; mx.remote.test',
-      '',
-      'Final-Recipient: rfc822; gone@remote.test',
-      'Action: failed',
-      'Status: 5.1.1',
-      'Diagnostic-Code: smtp; 550 5.1.1 no such user',
-      '',
-      '--BND',
-      'Content-Type: text/rfc822-headers',
-      '',
-      origHeaders,
-      '--BND--',
-      '',
-    ].join('\r\n');
+    const dsn = dsnReport({
+      to: 'bounce-1@bounce.test',
+      recipients: [['Final-Recipient: rfc822; gone@remote.test', 'Action: failed', 'Status: 5.1.1', 'Diagnostic-Code: smtp; 550 5.1.1 no such user']],
+      originalHeaders: [origHeaders],
+    });
     const r = await send('', 'bounce-1@bounce.test', dsn);
     assert.equal(r.final?.code, 250);
     const reportId = /id=(\w+)/.exec(r.final!.text)![1]!;
@@ -77,28 +55,7 @@ log_arf = "LogThenDrop"
   });
 
   test('an ARF report becomes a Feedback record instead of the Reception record', async () => {
-    const arf = [
-      'From: fbl@isp.test',
-      'To: fbl@fbl.test',
-      'Subject: complaint',
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=feedback-report; boundary="B2"',
-      '',
-      '--B2',
-      'Content-Type: text/plain',
-      '',
-      'This is an abuse report.',
-      '--B2',
-      'Content-Type: message/feedback-report',
-      '',
-      'Feedback-Type: abuse',
-      'User-Agent: isp-fbl/1.0',
-      'Version: 1',
-      'Original-Rcpt-To: user@isp.test',
-      '',
-      '--B2--',
-      '',
-    ].join('\r\n');
+    const arf = arfReport({ fields: ['Original-Rcpt-To: user@isp.test'] });
     const r = await send('fbl@isp.test', 'fbl@fbl.test', arf);
     assert.equal(r.final?.code, 250);
     const id = /id=(\w+)/.exec(r.final!.text)![1]!;

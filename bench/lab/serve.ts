@@ -1,12 +1,13 @@
-// Shared by the benches: a free port, and `kumo-ts serve` started as a child process and
-// waited for until its SMTP port accepts connections.
+// Shared by the benches: free ports, waiting for a port, and `kumo-ts serve` started as a child
+// process and waited for until its SMTP port accepts connections.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sleep } from './proc.js';
 
-export const BIN = fileURLToPath(new URL('../../bin/kumo-ts', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../../bin/kumo-ts', import.meta.url));
 
 export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -17,6 +18,25 @@ export function freePort(): Promise<number> {
       s.close(() => res(port));
     });
   });
+}
+
+/** true when something accepts connections on 127.0.0.1:port now. */
+export function portUp(port: number): Promise<boolean> {
+  return new Promise<boolean>((res) => {
+    const s = connect(port, '127.0.0.1', () => {
+      s.destroy();
+      res(true);
+    }).once('error', () => res(false));
+  });
+}
+
+/** Waits (50 ms polls, up to about 30 s) until 127.0.0.1:port accepts connections. */
+export async function waitPort(port: number): Promise<void> {
+  for (let i = 0; ; i++) {
+    if (await portUp(port)) return;
+    if (i > 600) throw new Error(`port ${port} did not open`);
+    await sleep(50);
+  }
 }
 
 /** Runs `kumo-ts serve -c conf` in `cwd` and resolves once `port` accepts connections. */
@@ -31,14 +51,8 @@ export async function startServe(opts: { conf: string; cwd: string; port: number
   child.stderr!.on('data', (d) => (err += d));
   const t0 = Date.now();
   for (;;) {
-    const up = await new Promise<boolean>((res) => {
-      const s = connect(opts.port, '127.0.0.1', () => {
-        s.destroy();
-        res(true);
-      }).once('error', () => res(false));
-    });
-    if (up) return child;
+    if (await portUp(opts.port)) return child;
     if (child.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`kumo-ts did not start:\n${err}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
