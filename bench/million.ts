@@ -52,8 +52,11 @@ async function writeConfig(sinkPort: number): Promise<{ root: string; conf: stri
 }
 
 async function api<T>(http: number, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  // a connection per call: an idle keep-alive connection that the server closes just as the
+  // next call is sent fails that call ("other side closed")
   const res = await request(`http://127.0.0.1:${http}${path}`, {
     method,
+    reset: true,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
@@ -154,7 +157,12 @@ try {
 
   const sinkBefore = sink.messages;
   const tOpen = Date.now();
-  await api(cfg.http, 'DELETE', '/api/admin/suspend/v1', { id: sus.id });
+  try {
+    await api(cfg.http, 'DELETE', '/api/admin/suspend/v1', { id: sus.id });
+  } catch (e) {
+    console.error(`  lifting the suspension failed: ${(e as Error).message}\n  kumo-ts stderr (tail):\n${server.stderrTail()}`);
+    throw e;
+  }
   let lastSeen = sink.messages;
   let lastChange = Date.now();
   let lastReport = Date.now();

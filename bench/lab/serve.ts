@@ -40,7 +40,10 @@ export async function waitPort(port: number): Promise<void> {
 }
 
 /** Runs `kumo-ts serve -c conf` in `cwd` and resolves once `port` accepts connections. */
-export async function startServe(opts: { conf: string; cwd: string; port: number; cpuProfDir?: string; nodeArgs?: string[] }): Promise<ChildProcess> {
+/** A `kumo-ts serve` child; `stderrTail()` is the end of what it logged (warnings and errors), for a bench that fails. */
+export type ServeChild = ChildProcess & { stderrTail(chars?: number): string };
+
+export async function startServe(opts: { conf: string; cwd: string; port: number; cpuProfDir?: string; nodeArgs?: string[] }): Promise<ServeChild> {
   const node = [...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(opts.cpuProfDir)}`] : []), ...(opts.nodeArgs ?? [])];
   const child = spawn(process.execPath, [...node, BIN, 'serve', '-c', opts.conf], {
     cwd: opts.cwd,
@@ -48,10 +51,12 @@ export async function startServe(opts: { conf: string; cwd: string; port: number
     env: { ...process.env, KUMO_TS_LOG_LEVEL: 'warn' },
   });
   let err = '';
-  child.stderr!.on('data', (d) => (err += d));
+  // keep the last 64 KB: a long run logs more than a bench needs to show
+  child.stderr!.on('data', (d) => (err = (err + d).slice(-65_536)));
+  const served = Object.assign(child, { stderrTail: (chars = 4_000) => `${err.slice(-chars)}${child.exitCode !== null || child.signalCode ? `\n(kumo-ts exited: code ${child.exitCode}, signal ${child.signalCode})` : ''}` });
   const t0 = Date.now();
   for (;;) {
-    if (await portUp(opts.port)) return child;
+    if (await portUp(opts.port)) return served;
     if (child.exitCode !== null || Date.now() - t0 > 30_000) throw new Error(`kumo-ts did not start:\n${err}`);
     await sleep(100);
   }

@@ -101,6 +101,13 @@ export class ParkedJobs {
     return out;
   }
 
+  /** How many jobs are parked (stale entries included until their rule ends). */
+  get size(): number {
+    let n = 0;
+    for (const m of this.byRule.values()) n += m.size;
+    return n;
+  }
+
   /** Whether `job` is parked now (for the queue summary). */
   has(job: Job): boolean {
     for (const m of this.byRule.values()) if (m.get(job) === job.gen) return true;

@@ -134,7 +134,10 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   /** A suspension ended: what it held back is due now. */
   private readonly onRuleEnded = (rule: AdminRule) => {
     if (this.stopping) return;
-    if (rule.kind === 'suspend') for (const job of this.parked.release(rule.id)) this.schedule(job, Date.now());
+    // through the timer heap, not promoted here: a suspension that held a million jobs would
+    // otherwise route them all in this one synchronous call (tens of seconds without serving
+    // the event loop, the admin API that asked included); the heap hands them out in chunks
+    if (rule.kind === 'suspend') for (const job of this.parked.release(rule.id)) this.schedule(job, Date.now(), true);
     if (rule.kind === 'suspend-ready-q') for (const rq of this.ready.values()) rq.kick();
   };
 
@@ -187,11 +190,12 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     return this.messages.size;
   }
 
-  private schedule(job: Job, due: number): void {
+  /** `viaTimers`: due now, but promoted from the timer heap (in chunks) rather than at once. */
+  private schedule(job: Job, due: number, viaTimers = false): void {
     job.due = due;
     job.gen++;
     job.state = 'scheduled';
-    if (due <= Date.now()) this.track(this.promote(job));
+    if (due <= Date.now() && !viaTimers) this.track(this.promote(job));
     else this.timers.add({ job, gen: job.gen }, due);
   }
 

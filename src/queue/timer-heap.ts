@@ -16,7 +16,12 @@ export class TimerHeap<T> {
   private armedFor = Infinity;
   private stopped = false;
 
-  constructor(private readonly fire: (items: T[]) => void, private readonly now = () => Date.now()) {}
+  /**
+   * `chunk`: most items handed to `fire` per timer turn; more due items wait for the next turn
+   * (a 0 ms timer), so the event loop serves I/O between chunks. The queue's `fire` routes each
+   * job (≈ 35 µs of CPU), so 1,000 is a ~35 ms slice.
+   */
+  constructor(private readonly fire: (items: T[]) => void, private readonly now = () => Date.now(), private readonly chunk = 1_000) {}
 
   get size(): number {
     return this.heap.length;
@@ -54,7 +59,7 @@ export class TimerHeap<T> {
     this.armedFor = Infinity;
     const now = this.now();
     const due: T[] = [];
-    while (this.heap.length && this.heap[0].due <= now && due.length < 10_000) due.push(this.pop()!.item);
+    while (this.heap.length && this.heap[0].due <= now && due.length < this.chunk) due.push(this.pop()!.item);
     this.arm();
     if (due.length) this.fire(due);
   }

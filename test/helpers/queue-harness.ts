@@ -2,8 +2,9 @@
 // RecordWriter, the local shaping gate and a QueueManager, delivering over real sockets to
 // peers on loopback (static zone, allow_loopback_destinations). For delivery paths whose
 // signal is inside the process (the queue's size, its ready queues, its log).
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AdminState } from '../../src/admin/admin-state.js';
 import { compileOrThrow } from '../../src/config/compile.js';
 import { ConfigStore } from '../../src/config/store.js';
 import { createLogger } from '../../src/logging/logger.js';
@@ -25,6 +26,8 @@ export interface QueueHarnessFiles {
   shaping?: string;
   /** extra TOML for kumo.toml */
   main?: string;
+  /** with admin state (bounces, suspensions) in the temp dir, as the server has it */
+  admin?: boolean;
 }
 
 export class QueueHarness {
@@ -35,6 +38,7 @@ export class QueueHarness {
   records!: RecordWriter;
   gate!: LocalShapingGate;
   manager!: QueueManager;
+  admin: AdminState | undefined;
 
   private constructor(readonly tree: ReturnType<typeof tempTree>) {
     this.log = createLogger({ level: 'debug', out: (l) => this.logLines.push(l) });
@@ -52,7 +56,12 @@ export class QueueHarness {
     const logs = { path: join(h.root, 'logs'), maxFileSize: 1 << 30, maxFileAgeMs: 3_600_000, compress: false };
     h.records = new RecordWriter({ settings: () => logs, log: h.log, flushIntervalMs: 10 });
     h.gate = new LocalShapingGate(h.store, h.log);
-    h.manager = new QueueManager({ store: h.store, spool: h.spool, records: h.records, gate: h.gate, log: h.log });
+    if (f.admin) {
+      mkdirSync(join(h.root, 'admin'), { recursive: true });
+      h.admin = new AdminState({ dir: join(h.root, 'admin'), log: h.log });
+      await h.admin.start();
+    }
+    h.manager = new QueueManager({ store: h.store, spool: h.spool, records: h.records, gate: h.gate, log: h.log, admin: h.admin });
     return h;
   }
 
@@ -131,6 +140,7 @@ ${f.main ?? ''}
 
   async close(): Promise<void> {
     await this.manager.stop(Date.now() + 4_000);
+    await this.admin?.stop();
     await this.gate.close().catch(() => undefined);
     await this.records.close();
     await this.spool.close();
