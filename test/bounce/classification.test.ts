@@ -100,6 +100,19 @@ describe('bounce classification', () => {
     assert.equal(listed.bounce.classifyLine('299 odd'), 'Uncategorized');
   });
 
+  test('repeated lines give the same category from the frozen snapshot, also past the cache bound; each classifier has its own', async () => {
+    const snap = await configWith([join(FIXTURES, 'iana.toml')]);
+    const builtin = await compileOrThrow({ root: tempTree({ 'kumo.toml': MAIN }).dir });
+    const first = REAL_REPLIES.map((r) => snap.bounce.classifyLine(r.line));
+    // enough distinct lines to empty the bounded cache (4,096) more than once in between
+    for (let i = 0; i < 10_000; i++) snap.bounce.classifyLine(`451 4.3.0 queued as ${i}`);
+    assert.deepEqual(REAL_REPLIES.map((r) => snap.bounce.classifyLine(r.line)), first);
+    assert.deepEqual(REAL_REPLIES.map((r) => snap.bounce.classifyLine(r.line)), EXPECTED.map((e) => e[0]));
+    // the same lines through another epoch's rules: not the first classifier's answers
+    assert.deepEqual(REAL_REPLIES.map((r) => builtin.bounce.classifyLine(r.line)), EXPECTED.map((e) => e[2]));
+    assert.ok(Object.isFrozen(snap.bounce), 'the classifier stays frozen');
+  });
+
   test('a rule that does not compile, an unknown key, a missing file: errors naming file and place', async () => {
     const bad = tempTree({ 'kumo.toml': `${MAIN}[files]\nbounce_classifier = ["bad.toml", "gone.toml"]\n`, 'bad.toml': '[rules]\nX = ["ok", "(unclosed"]\n[other]\n' }).dir;
     const res = await compileConfig({ root: bad });
