@@ -47,8 +47,9 @@ export function compileAmqpProtocol(file: SourceFile, path: KeyPath, raw: RawAmq
     return undefined;
   }
   let ok = true;
-  if (raw.auth && (url.username || url.password)) {
-    r.error(file, [...path, 'auth'], 'value.auth', 'protocol.amqp: give the credentials either in the URL or in auth, not both', 'key');
+  // a user name in the URL may repeat auth.username; a password there next to auth is ambiguous
+  if (raw.auth && (url.password || (url.username && decodeURIComponent(url.username) !== raw.auth.username))) {
+    r.error(file, [...path, 'auth'], 'value.auth', 'protocol.amqp: give the credentials either in the URL or in auth, not both (the URL may only repeat auth.username)', 'key');
     ok = false;
   }
   for (const m of raw.routing_key.matchAll(/\{([^}]*)\}/g)) {

@@ -26,6 +26,8 @@ test('protocol.amqp compiles: defaults, endpoint without the password, auth from
 protocol = { amqp = { url = "amqp://kumo:s3cret@rabbit.example:5673/mail", routing_key = "mail.{tenant}" } }
 [queue.'b.test']
 protocol = { amqp = { url = "amqps://rabbit.example", exchange = "kumo.mail", routing_key = "{domain}", body = "json", timeout = "5s", unroutable = "bounce", headers = { "x-env" = "prod" }, auth = { username = "svc", password = { key_data = "pw" } } } }
+[queue.'c.test']
+protocol = { amqp = { url = "amqp://svc@rabbit.example/v", routing_key = "k", auth = { username = "svc", password = { key_data = "pw" } } } }
 `);
   assert.ok(res.ok, res.ok ? '' : res.issues.map(formatIssue).join('\n'));
   const a = queueParams(res.snapshot.queues, 'a.test').protocol;
@@ -45,6 +47,9 @@ protocol = { amqp = { url = "amqps://rabbit.example", exchange = "kumo.mail", ro
   assert.equal(b.unroutable, 'bounce');
   assert.deepEqual(b.headers, { 'x-env': 'prod' });
   assert.equal(b.auth?.username, 'svc');
+  // the URL may repeat auth's user name
+  const c = queueParams(res.snapshot.queues, 'c.test').protocol;
+  assert.equal(c.kind === 'amqp' && c.endpoint, 'amqp://svc@rabbit.example:5672/v');
   // the ready queue and site never carry the password
   const rq = amqpReadyQueue(a, 'ip1');
   assert.equal(rq.id.site, 'amqp:amqp://kumo@rabbit.example:5673/mail');
