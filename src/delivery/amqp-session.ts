@@ -70,19 +70,27 @@ async function connectUrl(p: AmqpProtocol): Promise<string> {
  */
 export async function openAmqpSession(p: AmqpProtocol, source: EgressSource, facts: (job: Job) => AmqpPublishFacts | undefined, signal: AbortSignal): Promise<AmqpSession> {
   const peer: Peer = { name: p.host, addr: p.host, port: p.port };
+  const connect = () => connectLink(p, source);
   let link: ConfirmLink;
   try {
-    const url = await connectUrl(p);
-    link = await ConfirmLink.open(url, { timeoutMs: p.timeoutMs, tagHeader: ID_HEADER, ...(source.sourceAddress ? { localAddress: source.sourceAddress } : {}) });
+    link = await connect();
   } catch (e) {
-    const err = e as Error & { code?: string };
-    throw new ConnectError(internalReply(`AMQP connect to ${p.endpoint} failed: ${err.message || err.code || String(e)}`, 'CONN', 451, '4.4.1'), peer);
+    throw new ConnectError(connectFailure(p, e), peer);
   }
   if (signal.aborted) {
     link.kill();
     throw new ConnectError(internalReply('AMQP connect aborted: shutting down', 'CONN', 451, '4.4.2'), peer);
   }
-  return new AmqpSession(p.endpoint, link, peer, facts);
+  return new AmqpSession(p, link, connect, peer, facts);
+}
+
+async function connectLink(p: AmqpProtocol, source: EgressSource): Promise<ConfirmLink> {
+  return ConfirmLink.open(await connectUrl(p), { timeoutMs: p.timeoutMs, tagHeader: ID_HEADER, ...(source.sourceAddress ? { localAddress: source.sourceAddress } : {}) });
+}
+
+function connectFailure(p: AmqpProtocol, e: unknown): SmtpReply {
+  const err = e as Error & { code?: string };
+  return internalReply(`AMQP connect to ${p.endpoint} failed: ${err.message || err.code || String(e)}`, 'CONN', 451, '4.4.1');
 }
 
 /**
@@ -97,15 +105,37 @@ export class AmqpSession {
   readonly tls = undefined;
   readonly local = undefined;
 
+  private readonly endpoint: string;
+  private closed = false;
+
   constructor(
-    private readonly endpoint: string,
-    private readonly link: ConfirmLink,
+    private readonly protocol: AmqpProtocol,
+    private link: ConfirmLink,
+    private readonly reconnect: () => Promise<ConfirmLink>,
     readonly peer: Peer,
     private readonly facts: (job: Job) => AmqpPublishFacts | undefined,
-  ) {}
+  ) {
+    this.endpoint = protocol.endpoint;
+  }
 
   get usable(): boolean {
-    return this.link.usable;
+    return !this.closed && this.link.usable;
+  }
+
+  /**
+   * The link, reconnected if it died while this session waited idle for a message (the broker
+   * restarted, or closed an idle connection): nothing was published on it, so the attempt is
+   * the new connection's, and its failure is reported as a connect failure.
+   */
+  private async live(): Promise<ConfirmLink | SmtpReply> {
+    if (this.link.usable) return this.link;
+    if (this.closed) return amqpInternal('the AMQP session is closed (shutting down)', 451, '4.4.2');
+    try {
+      this.link = await this.reconnect();
+      return this.link;
+    } catch (e) {
+      return connectFailure(this.protocol, e);
+    }
   }
 
   async send(from: string, to: readonly string[], body: Buffer, opts: { job?: Job } = {}): Promise<SendResult> {
@@ -129,7 +159,9 @@ export class AmqpSession {
       ...(m.campaign !== undefined ? { 'x-kumo-campaign': m.campaign } : {}),
     };
     const json = p.body === 'json';
-    const r = await this.link.publish([{
+    const link = await this.live();
+    if (!(link instanceof ConfirmLink)) return link;
+    const r = await link.publish([{
       exchange: p.exchange,
       routingKey: key,
       content: json ? Buffer.from(JSON.stringify(envelopeJson(m, f.queue, from, to, body))) : body,
@@ -140,10 +172,12 @@ export class AmqpSession {
   }
 
   async quit(): Promise<void> {
+    this.closed = true;
     await this.link.close();
   }
 
   destroy(): void {
+    this.closed = true;
     this.link.kill();
   }
 }

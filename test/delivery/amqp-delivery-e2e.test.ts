@@ -96,6 +96,8 @@ ${amqpQueue(`url = "${noCreds}", exchange = "${EXCHANGE}", routing_key = "mail.j
 [queue.'flow.test']
 max_message_rate = "40/s"
 ${amqpQueue(`url = "${rabbit.url}", exchange = "${EXCHANGE}", routing_key = "mail.flow", timeout = "5s"`)}
+[queue.'idle.test']
+${amqpQueue(`url = "${rabbit.url}", exchange = "${EXCHANGE}", routing_key = "mail.idle"`)}
 [queue.'refused.test']
 ${amqpQueue(`url = "amqp://127.0.0.1:${refusedPort}/", routing_key = "mail.x", timeout = "3s"`)}
 [queue.'unrouted.test']
@@ -104,6 +106,8 @@ ${amqpQueue(`url = "${rabbit.url}", exchange = "${EXCHANGE}", routing_key = "nob
 ${amqpQueue(`url = "${rabbit.url}", exchange = "${EXCHANGE}", routing_key = "nobody.listens", unroutable = "bounce"`)}
 `,
     });
+    // idle.test's connection stays open between its messages (through the broker restart)
+    lab.write('config/shaping.toml', '["idle.test"]\nmx_rollup = false\nidle_timeout = "10m"\n');
     cleanups.push(lab.cleanup);
     logs = join(lab.dir, 'logs');
     kumo = await startLabServer(lab.dir);
@@ -216,5 +220,21 @@ ${amqpQueue(`url = "${rabbit.url}", exchange = "${EXCHANGE}", routing_key = "nob
     t.diagnostic(`consumed ${consumed.length} messages for ${FLOW} ids (${before} before the stop); duplicates: ${dup}; TransientFailures while down: ${down.length}`);
     // a duplicate can only come from a publish the broker had taken but not confirmed when it stopped
     assert.ok(dup <= 20, `duplicates only around the restart (${dup})`);
+  });
+
+  test('a connection that died while idle (broker restarted) is reopened for the next message: no failed attempt', async () => {
+    await inject(smtpPort, [{ from: 'sender@kumo.test', to: ['first@idle.test'], data: tagged(2001) }], 1);
+    await waitUntil(() => outcomes('idle.test').length === 1, 30_000, 'the first idle.test outcome');
+    assert.equal(outcomes('idle.test')[0]!.type, 'Delivery');
+    await rx.close();
+    await rabbit.stop();
+    await rabbit.start();
+    await rx.connect();
+    await inject(smtpPort, [{ from: 'sender@kumo.test', to: ['second@idle.test'], data: tagged(2002) }], 1);
+    await waitUntil(() => outcomes('idle.test').length >= 2, 30_000, 'the second idle.test outcome');
+    const second = outcomes('idle.test').filter((r) => r.recipient === 'second@idle.test');
+    assert.deepEqual(second.map((r) => [r.type, r.num_attempts]), [['Delivery', 1]], JSON.stringify(second.map((r) => r.response.content)));
+    const [id] = received('idle.test').filter((r) => r.recipient === 'second@idle.test').map((r) => r.id);
+    await waitUntil(() => rx.got.some((g) => g.id === id), 30_000, 'the second message consumed');
   });
 });
