@@ -21,10 +21,12 @@ export interface RouteExplanation {
   readonly campaign?: string;
   /** the domain whose MX (or address literal) the mail goes to, and its shaping */
   readonly routingDomain: string;
-  readonly protocol: 'smtp' | 'maildir' | 'http';
+  readonly protocol: 'smtp' | 'maildir' | 'http' | 'amqp';
   readonly maildirPath?: string;
   /** HTTP delivery: method and URL */
   readonly httpUrl?: string;
+  /** AMQP delivery: broker (no password), exchange, routing key, body */
+  readonly amqpTarget?: string;
   /** the configured smarthosts, when the queue names them */
   readonly mxList?: string;
   readonly retry: { readonly retryInterval: string; readonly maxRetryInterval?: string; readonly maxAge: string; readonly maxMessageRate?: string };
@@ -102,6 +104,11 @@ export async function explainRoute(snap: Snapshot, resolver: Resolver, q: RouteQ
     return { ...base, protocol: 'maildir', maildirPath: params.protocol.path, site: domain, mxHosts: [], hosts: [] };
   if (params.protocol.kind === 'http')
     return { ...base, protocol: 'http', httpUrl: `${params.protocol.method} ${params.protocol.url} (body ${params.protocol.body})`, site: `http:${params.protocol.origin}`, mxHosts: [], hosts: [] };
+  if (params.protocol.kind === 'amqp') {
+    const a = params.protocol;
+    const amqpTarget = `${a.endpoint} exchange "${a.exchange}" routing_key "${a.routingKey}" (body ${a.body}, confirm timeout ${Math.round(a.timeoutMs / 1000)}s, unroutable ${a.unroutable})`;
+    return { ...base, protocol: 'amqp', amqpTarget, site: `amqp:${a.endpoint}`, mxHosts: [], hosts: [] };
+  }
 
   const mxList = params.protocol.mxList;
   let note: string | undefined;
@@ -189,7 +196,7 @@ export function formatRoute(r: RouteExplanation): string[] {
     ...(r.routingDomain !== r.domain ? [`routing_domain ${r.routingDomain}`] : []),
   ];
   out.push(`  queue:     ${r.queue}${who.length ? `  (${who.join(', ')})` : ''}`);
-  out.push(`  protocol:  ${r.protocol === 'maildir' ? `maildir ${r.maildirPath}` : r.protocol === 'http' ? `http ${r.httpUrl}` : r.mxList ? `smtp to mx_list ${r.mxList}` : 'smtp to the MX hosts'}`);
+  out.push(`  protocol:  ${r.protocol === 'maildir' ? `maildir ${r.maildirPath}` : r.protocol === 'http' ? `http ${r.httpUrl}` : r.protocol === 'amqp' ? `amqp ${r.amqpTarget}` : r.mxList ? `smtp to mx_list ${r.mxList}` : 'smtp to the MX hosts'}`);
   const retry = [`retry_interval ${r.retry.retryInterval}`, `max_retry_interval ${r.retry.maxRetryInterval ?? '(none)'}`, `max_age ${r.retry.maxAge}`, `max_message_rate ${r.retry.maxMessageRate ?? '(none)'}`];
   out.push(`  retry:     ${retry.join(', ')}`);
   const members = r.pool.sources.map((s) => `${s.name} (weight ${s.weight})`).join(', ');

@@ -12,6 +12,8 @@ import { parseMxEntry } from './mx-entry.js';
 import { parseDuration, parseThrottle } from './values.js';
 import { compileHttpProtocol } from '../delivery/http-protocol.js';
 import type { HttpProtocol } from '../delivery/http-protocol.js';
+import { compileAmqpProtocol } from '../delivery/amqp-protocol.js';
+import type { AmqpProtocol } from '../delivery/amqp-protocol.js';
 import type { Throttle } from './values.js';
 
 export const DEFAULT_RETRY_INTERVAL_MS = 20 * 60_000;
@@ -25,7 +27,8 @@ export { parseMxEntry } from './mx-entry.js';
 export type DeliveryProtocol =
   | { readonly kind: 'smtp'; readonly mxList?: readonly MxListEntry[] }
   | { readonly kind: 'maildir'; readonly path: string; readonly dirMode?: number; readonly fileMode?: number }
-  | HttpProtocol;
+  | HttpProtocol
+  | AmqpProtocol;
 
 /** The settings one table of the file states explicitly (absent keys inherit). */
 export interface QueueLayer {
@@ -332,8 +335,8 @@ function compileLayer(file: SourceFile, path: KeyPath, q: CampaignQueue, egress:
   else if (q.protocol !== undefined) {
     const p = q.protocol;
     const pp = at('protocol');
-    const kinds = (['smtp', 'maildir_path', 'http', 'custom_lua', 'xfer'] as const).filter((k) => p[k] !== undefined);
-    if (kinds.length > 1) r.error(file, pp, 'value.protocol', `protocol: give one of smtp, maildir_path, http, custom_lua or xfer, not ${kinds.join(' and ')}`, 'key');
+    const kinds = (['smtp', 'maildir_path', 'http', 'amqp', 'custom_lua', 'xfer'] as const).filter((k) => p[k] !== undefined);
+    if (kinds.length > 1) r.error(file, pp, 'value.protocol', `protocol: give one of smtp, maildir_path, http, amqp, custom_lua or xfer, not ${kinds.join(' and ')}`, 'key');
     if (p.custom_lua !== undefined) {
       notActed['protocol.custom_lua'] = p.custom_lua;
       warnNotActed(r, file, [...pp, 'custom_lua'], 'kumo-ts has no Lua: this queue delivers by SMTP');
@@ -353,6 +356,7 @@ function compileLayer(file: SourceFile, path: KeyPath, q: CampaignQueue, egress:
     }
     if (p.maildir_path !== undefined) protocol = { kind: 'maildir', path: p.maildir_path, dirMode: p.dir_mode, fileMode: p.file_mode };
     else if (p.http !== undefined) protocol = compileHttpProtocol(file, [...pp, 'http'], p.http, root, r);
+    else if (p.amqp !== undefined) protocol = compileAmqpProtocol(file, [...pp, 'amqp'], p.amqp, root, r);
     else protocol = { kind: 'smtp', mxList: p.smtp?.mx_list ? mxList(file, [...pp, 'smtp', 'mx_list'], p.smtp.mx_list, r) : undefined };
   }
   return {

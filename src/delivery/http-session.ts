@@ -6,6 +6,7 @@ import type { Route } from '../dns/route.js';
 import { loadKey } from '../keys/key-source.js';
 import type { Job } from '../queue/job.js';
 import type { SpoolMeta } from '../spool/types.js';
+import { envelopeJson } from './envelope-json.js';
 import type { HttpProtocol } from './http-protocol.js';
 import type { ReadyQueueIdentity } from './ready-queue-name.js';
 import type { SmtpReply } from './response.js';
@@ -94,7 +95,7 @@ export class HttpSession {
       return internal(`HTTP auth secret unavailable: ${(e as Error).message}`, 451, '4.7.0');
     }
     if (p.body === 'json') {
-      payload = JSON.stringify(jsonBody(f, from, to, body));
+      payload = JSON.stringify(envelopeJson(f.meta, f.queue, from, to, body));
       headers['content-type'] ??= 'application/json';
     } else {
       payload = body;
@@ -148,20 +149,6 @@ async function authHeader(p: HttpProtocol): Promise<Record<string, string>> {
   if (p.auth.kind === 'bearer') return { authorization: `Bearer ${(await loadKey(p.auth.token)).toString('utf8').trim()}` };
   const pw = (await loadKey(p.auth.password)).toString('utf8').trim();
   return { authorization: `Basic ${Buffer.from(`${p.auth.username}:${pw}`).toString('base64')}` };
-}
-
-function jsonBody(f: HttpRequestFacts, from: string, to: readonly string[], body: Buffer): Record<string, unknown> {
-  const text = body.toString('utf8');
-  const utf8 = Buffer.byteLength(text) === body.length && !text.includes('\uFFFD');
-  return {
-    id: f.meta.id,
-    sender: from,
-    recipients: to,
-    queue: f.queue,
-    ...(f.meta.tenant !== undefined ? { tenant: f.meta.tenant } : {}),
-    ...(f.meta.campaign !== undefined ? { campaign: f.meta.campaign } : {}),
-    ...(utf8 ? { content: text } : { content_base64: body.toString('base64') }),
-  };
 }
 
 /** The start of a response body, one line (the rest is read and discarded: the socket is reused). */

@@ -84,8 +84,20 @@ export class HookQueue {
     this.pump();
   }
 
-  /** Re-reads the settings (a new config epoch) and sends what is due. */
+  /**
+   * Re-reads the settings (a new config epoch) and sends what is due. A hook that will need a
+   * new client (its URL or connection settings changed, or it came back after being removed)
+   * starts without the backoff its old receiver earned: a URL fixed while the old one was
+   * failing takes effect at once, not after max_retry_interval.
+   */
   kick(): void {
+    const s = this.deps.settings();
+    if (s && this.failures && this.sender?.key !== senderKey(s)) {
+      this.failures = 0;
+      this.pausedUntil = 0;
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     this.pump();
   }
 

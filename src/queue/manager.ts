@@ -29,8 +29,8 @@ import type { SmtpReply } from '../delivery/response.js';
 import { internalReply } from '../delivery/smtp-client.js';
 import type { ConnectError } from '../delivery/smtp-client.js';
 import type { DeliverySession } from '../delivery/delivery-session.js';
-import { HTTP_CLIENT, HttpSession, httpReadyQueue, isHttpReadyQueue } from '../delivery/http-session.js';
-import type { HttpRequestFacts } from '../delivery/http-session.js';
+import { isPushProtocol, pushOpener, pushReadyQueue, readyQueueService } from '../delivery/push-protocols.js';
+import type { PushFacts, PushProtocol } from '../delivery/push-protocols.js';
 import { maildirReplies } from '../delivery/maildir.js';
 import { raceDeadline, firstReply } from './util.js';
 import { buildJobs, hasPending, pendingRecipients, storeRetryState } from './job.js';
@@ -98,6 +98,8 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   private readonly timers = new TimerHeap<{ job: Job; gen: number }>((items) => this.onDue(items));
   private readonly messages = new Map<string, Message>();
   private readonly ready = new Map<string, ReadyQueue>();
+  /** the protocol last routed to each HTTP / AMQP ready queue: its new connections use it */
+  private readonly pushLatest = new Map<string, PushProtocol>();
   /** ready queues by source → site: they share the site's connection limit */
   private readonly siblings = new Map<string, Set<ReadyQueue>>();
   private readonly selector = new SourceSelector();
@@ -237,13 +239,14 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     if (this.stopping) return;
     const meta = job.meta;
     if (params.protocol.kind === 'maildir') return this.deliverMaildir(job, params, ctx);
-    // HTTP delivery: no DNS route; its ready queue (site http:<origin>) is shaped like a site's
-    const http = params.protocol.kind === 'http' ? params.protocol : undefined;
+    // HTTP and AMQP delivery: no DNS route; the ready queue (site http:<origin> or
+    // amqp:<endpoint>) is shaped like a site's
+    const push = isPushProtocol(params.protocol) ? params.protocol : undefined;
 
     const routingDomain = params.routingDomain ?? job.domain;
     let route: Route;
     try {
-      route = http ? httpReadyQueue(http, '').route : await this.routes.get(this.resolver(snap), snap.epoch, routingDomain, {
+      route = push ? pushReadyQueue(push, '').route : await this.routes.get(this.resolver(snap), snap.epoch, routingDomain, {
         mxList: params.protocol.kind === 'smtp' ? params.protocol.mxList : undefined,
         allowLoopback: snap.main.dns.allowLoopbackDestinations,
       });
@@ -255,7 +258,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     }
     if (this.stopping) return;
 
-    const site: SiteIdentity = http ? { site: route.site, mxSite: route.site, ownSite: false } : siteIdentity(snap.shaping, routingDomain, route);
+    const site: SiteIdentity = push ? { site: route.site, mxSite: route.site, ownSite: false } : siteIdentity(snap.shaping, routingDomain, route);
     const source = await this.pickSource(snap, params.egressPool, routingDomain, route, site);
     if (this.stopping || job.state === 'done') return; // done: bounced by an admin action meanwhile
     if (typeof source !== 'string') {
@@ -264,8 +267,8 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
       this.outcome(job, new Map(pendingRecipients(job).map((r) => [r, reply])), { ...ctx, site: site.site }, params, 'transient');
       return;
     }
-    // MTA-STS and DANE are about SMTP hosts: an HTTP destination has none
-    if (!http) try {
+    // MTA-STS and DANE are about SMTP hosts: an HTTP or AMQP destination has none
+    if (!push) try {
       route = await this.applyTlsPolicy(snap, routingDomain, route, site, source);
     } catch (e) {
       const err = e instanceof RouteError ? e : new RouteError(false, 451, '4.7.5', `TLS policy lookup failed: ${String((e as Error).message ?? e)}`);
@@ -276,11 +279,12 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     if (this.stopping || (job.state as string) === 'done') return; // bounced by an admin action meanwhile
     // everything that makes the destination distinct is in the identity (site, MX hosts,
     // ports, TLS mode, TLS policy): a queue's connections only carry mail that would make the same connection
-    const id = http ? httpReadyQueue(http, source).id : readyQueueIdentity(snap, source, routingDomain, route);
+    const id = push ? pushReadyQueue(push, source).id : readyQueueIdentity(snap, source, routingDomain, route);
+    if (push) this.pushLatest.set(id.key, push);
     let rq = this.ready.get(id.key);
     if (!rq) {
-      const origin = http?.origin;
-      const opener = origin ? () => Promise.resolve(new HttpSession(origin, this.source(source), (j) => this.httpFacts(j))) : undefined;
+      const key = id.key;
+      const opener = push ? pushOpener(push, () => this.pushLatest.get(key) ?? push, () => this.source(source), (j) => this.pushFacts(j)) : undefined;
       rq = new ReadyQueue(id, routingDomain, route, this, opener);
       this.ready.set(id.key, rq);
       const sk = siblingKey(rq);
@@ -376,10 +380,10 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     return resolveShaping(this.deps.store.current, q);
   }
 
-  /** What an HTTP request for `job` needs, from the current config (undefined: no longer HTTP). */
-  private httpFacts(job: Job): HttpRequestFacts | undefined {
+  /** What an HTTP request or AMQP publish for `job` needs, from the current config (undefined: it no longer pushes). */
+  private pushFacts(job: Job): PushFacts | undefined {
     const p = jobParams(this.deps.store.current, job).protocol;
-    return p.kind === 'http' ? { protocol: p, meta: job.meta, queue: job.queue } : undefined;
+    return isPushProtocol(p) ? { protocol: p, meta: job.meta, queue: job.queue, domain: job.domain } : undefined;
   }
 
   async deliver(job: Job, session: DeliverySession, rq: ReadyQueue): Promise<void> {
@@ -392,7 +396,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     if (!body) return;
     job.attempts++;
     this.outcomes.stats.attempts++;
-    const timer = deliverLatency.startTimer({ service: isHttpReadyQueue(rq.key) ? HTTP_CLIENT : 'smtp_client' });
+    const timer = deliverLatency.startTimer({ service: readyQueueService(rq.key) });
     const replies = await session.send(meta.sender, rcpts, body, { smtputf8: meta.extra?.smtputf8 === true, job });
     timer();
     if (this.aborting && !session.usable && [...replies.values()].every((r) => r.internal)) {
@@ -427,7 +431,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   belongs(job: Job, rq: ReadyQueue): boolean {
     const snap = this.deps.store.current;
     const params = jobParams(snap, job);
-    if (params.protocol.kind === 'http') return isHttpReadyQueue(rq.key) && httpReadyQueue(params.protocol, rq.source).id.key === rq.id.key;
+    if (isPushProtocol(params.protocol)) return pushReadyQueue(params.protocol, rq.source).id.key === rq.id.key;
     if (params.protocol.kind !== 'smtp') return false;
     const mx = params.protocol.mxList;
     if ((mx?.length ? mxListLabel(mx) : undefined) !== rq.route.mxListLabel) return false;
@@ -640,6 +644,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     for (const [k, rq] of this.ready) {
       if (rq.busy) continue;
       this.ready.delete(k);
+      this.pushLatest.delete(k);
       const sk = siblingKey(rq);
       const set = this.siblings.get(sk);
       set?.delete(rq);

@@ -69,7 +69,7 @@ export function outcomeRecord(type: RecordType, meta: SpoolMeta, recipient: stri
     sourceAddress: ctx.session?.sourceAddress,
     meta: messageMeta(meta),
     headers: capturedOf(meta),
-    deliveryProtocol: !site || NO_PROTOCOL.has(type) ? null : site === 'maildir' ? 'Maildir' : site.startsWith('http:') ? 'HTTP' : 'ESMTP',
+    deliveryProtocol: !site || NO_PROTOCOL.has(type) ? null : site === 'maildir' ? 'Maildir' : site.startsWith('http:') ? 'HTTP' : site.startsWith('amqp:') ? 'AMQP' : 'ESMTP',
     receptionProtocol: meta.reception.protocol === 'HTTP' ? 'HTTP' : 'ESMTP',
     tls: ctx.tls,
     provider: ctx.provider,

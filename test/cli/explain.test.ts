@@ -25,6 +25,7 @@ describe('kumo-ts explain: the whole route', () => {
         "[queue.'example.com']\nretry_interval = '10m'\nmax_message_rate = '50/min'",
         "[queue.'inbound.test']\nrouting_domain = '[10.0.0.9]'",
         "[queue.'md.test']\nprotocol = { maildir_path = '/tmp/md' }",
+        "[queue.'bus.test']\nprotocol = { amqp = { url = 'amqp://kumo:topsecret@127.0.0.1:5672/mail', exchange = 'kumo.mail', routing_key = 'mail.{tenant}', body = 'json' } }",
       ].join('\n') + '\n',
       'config/shaping.toml': '["default"]\nconnection_limit = 5\nsmtp_port = 2526\ntls_handshake_timeout = "3s"\nehlo_domain = "path.example.net"\nenable_rset = false\n',
     });
@@ -91,6 +92,17 @@ describe('kumo-ts explain: the whole route', () => {
     assert.equal(m.status, 0, m.stderr);
     assert.equal(JSON.parse(m.stdout).route.protocol, 'maildir');
     assert.equal(JSON.parse(m.stdout).route.maildirPath, '/tmp/md');
+  });
+
+  test('an AMQP queue: the broker without its password, exchange, routing key and body; its site', () => {
+    const r = run('bus.test');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(field(r.stdout, 'protocol'), 'amqp amqp://kumo@127.0.0.1:5672/mail exchange "kumo.mail" routing_key "mail.{tenant}" (body json, confirm timeout 30s, unroutable retry)');
+    assert.match(r.stdout, /^ {2}site: {6}amqp:amqp:\/\/kumo@127\.0\.0\.1:5672\/mail$/m);
+    const j = run('bus.test', '--json');
+    assert.equal(j.status, 0, j.stderr);
+    assert.equal(JSON.parse(j.stdout).route.protocol, 'amqp');
+    assert.doesNotMatch(r.stdout + j.stdout, /topsecret/);
   });
 
   test('MX hosts without addresses: the site and ready queue are still shown, with why the route fails now', () => {

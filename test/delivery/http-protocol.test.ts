@@ -59,7 +59,7 @@ protocol = { http = { url = "http://x.example/" }, maildir_path = "/tmp/m" }
   assert.match(msgs[1]!, /queues\.toml:5:\d+: .*credentials do not belong in the URL/);
   assert.match(msgs[2]!, /queues\.toml:7:\d+: .*"Content-Length" is not a header kumo-ts can send/);
   assert.match(msgs[3]!, /queues\.toml:9:\d+: .*Basic auth needs both username and password/);
-  assert.match(msgs[4]!, /queues\.toml:11:\d+: .*give one of smtp, maildir_path, http, custom_lua or xfer, not maildir_path and http/);
+  assert.match(msgs[4]!, /queues\.toml:11:\d+: .*give one of smtp, maildir_path, http, amqp, custom_lua or xfer, not maildir_path and http/);
 });
 
 test('HTTP statuses in SMTP terms: 2xx delivered; 429 and 5xx transient; other 4xx (and 3xx) permanent', () => {

@@ -191,7 +191,7 @@ campaigns?: {
 }
 }
 /**
- * Delivery protocol (KumoMTA make_queue_config protocol): {smtp = {mx_list = [...]}}, {maildir_path = "..."} or {http = {url = "..."}}; custom_lua and xfer are accepted for KumoMTA compatibility but not acted on yet (such a queue delivers by SMTP). Default: SMTP to the MX hosts.
+ * Delivery protocol (KumoMTA make_queue_config protocol): {smtp = {mx_list = [...]}}, {maildir_path = "..."}, {http = {url = "..."}} or {amqp = {url = "...", routing_key = "..."}}; custom_lua and xfer are accepted for KumoMTA compatibility but not acted on yet (such a queue delivers by SMTP). Default: SMTP to the MX hosts.
  */
 export interface Protocol {
 /**
@@ -287,6 +287,51 @@ auth?: {
 username?: string
 password?: KeySource
 bearer?: KeySource
+}
+}
+/**
+ * Publish each message to an AMQP 0-9-1 broker (RabbitMQ) instead of SMTP (kumo-ts; KumoMTA does this with custom_lua). Persistent, mandatory messages on a confirm channel: a message is delivered (Delivery record) only once the broker confirmed it; a nack, a lost connection or channel, no confirm within timeout, or a refused connection = TransientFailure (retried as usual). Shaped per broker like an SMTP site (connection_limit = AMQP connections, max_message_rate, ...), the site being "amqp:<scheme>://<user>@<host>:<port>/<vhost>".
+ */
+amqp?: {
+/**
+ * amqp:// or amqps:// URL of the broker, with the virtual host as its path (e.g. "amqp://kumo@rabbit.internal:5672/mail"). A password may be in the URL, or come from auth.password.
+ */
+url: string
+/**
+ * Exchange to publish to (default "": the default exchange, where the routing key is the name of the queue that receives the message). It must exist: publishing to a missing exchange is a transient failure.
+ */
+exchange?: string
+/**
+ * Routing key; {id}, {queue}, {domain} (recipient domain), {tenant}, {campaign} and {sender} are replaced by the message's values (empty when it has none).
+ */
+routing_key: string
+/**
+ * "raw" (default): the message as spooled (content type message/rfc822), the envelope in headers x-kumo-id, x-kumo-sender, x-kumo-recipients, x-kumo-queue, x-kumo-tenant, x-kumo-campaign; "json": {id, sender, recipients, queue, tenant, campaign, content} (content_base64 instead of content when the message is not UTF-8), content type application/json, the same headers.
+ */
+body?: ("raw" | "json")
+/**
+ * Extra AMQP message headers, name = value (names starting x-kumo- are kumo-ts's own).
+ */
+headers?: {
+[k: string]: string
+}
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+timeout?: (string | number)
+/**
+ * A message the broker returns as unroutable (no queue bound for its routing key): "retry" (default) = TransientFailure, retried until max_age (nothing is lost while a binding is missing); "bounce" = Bounce (550 5.4.4).
+ */
+unroutable?: ("retry" | "bounce")
+/**
+ * Broker credentials (PLAIN), instead of putting them in the URL; the password comes from a key source.
+ */
+auth?: {
+/**
+ * User name.
+ */
+username: string
+password: KeySource
 }
 }
 }
