@@ -25,7 +25,7 @@ try {
   const done = sink.reached(MESSAGES);
   const r = await relayInject(kumo.port, { messages: MESSAGES, sessions: SESSIONS, size: SIZE });
   const tIn = Date.now();
-  const tOut = await Promise.race([done, new Promise<number>((res) => setTimeout(() => res(NaN), 120_000))]);
+  const tOut = await Promise.race([done, new Promise<number>((res) => setTimeout(() => res(NaN), 120_000).unref())]);
   const self = process.cpuUsage(cpu0.self);
   const secs = (tOut - t0) / 1000;
   const rate = MESSAGES / secs;
