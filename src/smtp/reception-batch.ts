@@ -7,6 +7,7 @@
  * durability barrier. Every outcome is per message: `ok` only for a message that is on disk.
  */
 import { writeRecords } from '../logging/record-fields.js';
+import { receptionLatency } from '../metrics/latency.js';
 import { SpoolError } from '../spool/errors.js';
 import type { SpoolEntry } from '../spool/types.js';
 import { prepareMessage, receptionRecord } from './reception.js';
@@ -41,6 +42,8 @@ export async function receiveBatch(deps: ReceptionDeps, messages: readonly Incom
     done();
   }
 
+  const now = Date.now();
+  for (const { m, p } of ready) receptionLatency.observe({ protocol: m.protocol }, (now - p.meta.receivedAt) / 1000);
   const intake = deps.intake();
   for (const { p } of ready) {
     try {

@@ -203,5 +203,9 @@ zone_file = "zone.toml"
       assert.equal((r.meta as Record<string, unknown>).campaign, 'fall-2026');
       assert.equal(r.sender, 'bounces@example.com');
     }
+    // the reception latency histogram counts injected messages too (protocol HTTP)
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const count = Number(/^kumo_ts_reception_latency_seconds_count\{protocol="HTTP"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
+    assert.ok(count >= 1000, `kumo_ts_reception_latency_seconds_count{protocol="HTTP"} = ${count}`);
   });
 });
