@@ -13,6 +13,11 @@ export interface SmtpSubsystemDeps {
   readonly spool: Spool;
   readonly records?: LogWriter;
   readonly intake?: QueueIntake;
+  /**
+   * Run the SMTP listeners here (default true). The owner of a node with reception workers
+   * keeps only the reception path (HTTP inject, TLS-RPT mail): its workers listen.
+   */
+  readonly listen?: boolean;
 }
 
 /**
@@ -33,7 +38,7 @@ export class SmtpSubsystem implements Subsystem {
     return this.receptionDeps;
   }
 
-  async start(ctx: RuntimeContext): Promise<void> {
+  async start(ctx: Pick<RuntimeContext, 'store' | 'log'>): Promise<void> {
     const { store } = ctx;
     const log = ctx.log.child({ subsystem: 'smtp' });
     let own: { epoch: number; resolver: Resolver } | undefined;
@@ -45,6 +50,7 @@ export class SmtpSubsystem implements Subsystem {
     };
     const intake = this.deps.intake;
     this.receptionDeps = { store, spool: this.deps.spool, records: this.deps.records, intake: () => intake, log };
+    if (this.deps.listen === false) return;
     this.service = new SmtpService({ store, log, resolver, reception: this.receptionDeps });
     // a listener that cannot bind (or load its certificate) now fails the start; later
     // reconciles keep retrying it instead (service.ts)
