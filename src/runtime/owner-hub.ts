@@ -131,6 +131,10 @@ export class OwnerHub implements Subsystem {
         return;
       case 'epoch-live':
         slot.epoch = m.epoch;
+        if (m.hash !== this.ctx?.store.current.hash)
+          // its files changed after the owner compiled them: the owner's monitor sees that change too and announces the next epoch
+          this.log?.warn(`reception worker ${slot.id} compiled epoch ${m.epoch} from different files`, { hash: m.hash.slice(0, 12) });
+        if (this.slots.every((s) => s.epoch >= m.epoch)) this.log?.info(`config epoch ${m.epoch} live in every reception worker`, { epoch: m.epoch });
         return;
       case 'epoch-refused':
         this.log?.error(`reception worker ${slot.id} refused config epoch ${m.epoch}; it keeps serving epoch ${slot.epoch}`, { errors: m.errors });

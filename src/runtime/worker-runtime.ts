@@ -1,6 +1,7 @@
 import { compileConfig } from '../config/compile.js';
 import { formatIssue } from '../config/issues.js';
 import { ConfigStore } from '../config/store.js';
+import type { Snapshot } from '../config/snapshot.js';
 import type { Logger } from '../logging/logger.js';
 import type { QueueIntake } from '../queue/types.js';
 import { workerTag } from './cluster-role.js';
@@ -56,10 +57,9 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   store.swap(first.snapshot);
   const intake: QueueIntake = { enqueue: (meta) => send({ type: 'spooled', meta }) };
   const subsystems = await composeReception({ store, log }, { tag: workerTag(opts.id), intake });
-  store.on('snapshot', (next, prev) => {
-    for (const s of subsystems)
-      Promise.resolve(s.apply?.(next, prev)).catch((e) => log.error(`${s.name}: applying epoch ${next.epoch} failed`, { error: String(e) }));
-  });
+  // the listeners reconcile before the owner hears the epoch is live here
+  const apply = (next: Snapshot, prev: Snapshot | undefined) =>
+    Promise.all(subsystems.map((s) => Promise.resolve(s.apply?.(next, prev)).catch((e) => log.error(`${s.name}: applying epoch ${next.epoch} failed`, { error: String(e) }))));
 
   // epochs one at a time, in the order the owner made them live
   let epochs = Promise.resolve();
@@ -76,7 +76,9 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
       send({ type: 'epoch-refused', epoch, errors });
       return;
     }
+    const prev = store.current;
     store.swap(res.snapshot);
+    await apply(res.snapshot, prev);
     log.info(`config epoch ${epoch} live`, { hash: res.snapshot.hash.slice(0, 12) });
     send({ type: 'epoch-live', epoch, hash: res.snapshot.hash });
   };
