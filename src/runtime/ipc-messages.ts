@@ -15,9 +15,9 @@ export type WorkerToOwner =
   /** the worker could not compile the announced epoch: it keeps serving its previous one */
   | { readonly type: 'epoch-refused'; readonly epoch: number; readonly errors: readonly string[] }
   /** may a new connection from `ip` on `listener` be served (node-wide caps)? */
-  | { readonly type: 'admit'; readonly req: number; readonly listener: string; readonly ip: string }
-  /** a connection admitted earlier has closed */
-  | { readonly type: 'release'; readonly listener: string; readonly ip: string };
+  | { readonly type: 'admit'; readonly req: number; readonly listener: string; readonly ip: string; readonly max: number }
+  /** the connection admitted by `admit` #req has closed */
+  | { readonly type: 'release'; readonly req: number };
 
 export type OwnerToWorker =
   /** the owner's config monitor made epoch `epoch` (content hash `hash`) live */
@@ -25,7 +25,7 @@ export type OwnerToWorker =
   /** stop accepting, finish the messages in DATA, exit before `deadline` (epoch ms) */
   | { readonly type: 'drain'; readonly deadline: number }
   /** the answer to an `admit` */
-  | { readonly type: 'admitted'; readonly req: number; readonly ok: boolean; readonly reason?: 'listener' | 'ip' };
+  | { readonly type: 'admitted'; readonly req: number; readonly ok: boolean; readonly key: string };
 
 const WORKER_TYPES = new Set(['spooled', 'ready', 'epoch-live', 'epoch-refused', 'admit', 'release']);
 const OWNER_TYPES = new Set(['epoch', 'drain', 'admitted']);

@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger.js';
 import type { QueueIntake } from '../queue/types.js';
 import type { Spool } from '../spool/types.js';
 import { WORKER_EPOCH_ENV, WORKER_ID_ENV } from './cluster-role.js';
+import { OwnerIpCounts } from './ipc-admission.js';
 import { isWorkerMessage } from './ipc-messages.js';
 import type { OwnerToWorker, WorkerToOwner } from './ipc-messages.js';
 import type { RuntimeContext, Subsystem } from './subsystem.js';
@@ -48,6 +49,8 @@ interface Slot {
 export class OwnerHub implements Subsystem {
   readonly name = 'workers';
   private readonly slots: Slot[] = [];
+  /** max_connections_per_ip for the whole node */
+  private readonly ipCounts = new OwnerIpCounts();
   private log: Logger | undefined;
   private ctx: RuntimeContext | undefined;
   private stopping = false;
@@ -139,14 +142,20 @@ export class OwnerHub implements Subsystem {
       case 'epoch-refused':
         this.log?.error(`reception worker ${slot.id} refused config epoch ${m.epoch}; it keeps serving epoch ${slot.epoch}`, { errors: m.errors });
         return;
-      case 'admit':
+      case 'admit': {
+        const { ok, key } = this.ipCounts.admit(slot.id, m);
+        if (slot.worker) this.send(slot.worker, { type: 'admitted', req: m.req, ok, key });
+        return;
+      }
       case 'release':
+        this.ipCounts.release(slot.id, m.req);
         return;
     }
   }
 
   private async onExit(slot: Slot, w: Worker, code: number | null, signal: string | null): Promise<void> {
     if (slot.worker !== w) return;
+    this.ipCounts.releaseAll(slot.id);
     const lived = Date.now() - slot.startedAt;
     if (!slot.ready && this.startWaiter && !this.slots.every((s) => s.ready)) {
       // at start a worker that cannot come up (a listener cannot bind) fails the start

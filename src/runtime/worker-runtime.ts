@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger.js';
 import type { QueueIntake } from '../queue/types.js';
 import { workerTag } from './cluster-role.js';
 import { composeReception } from './compose.js';
+import { IpcIpLimit } from './ipc-admission.js';
 import { isOwnerMessage } from './ipc-messages.js';
 import type { WorkerToOwner } from './ipc-messages.js';
 import type { Subsystem } from './subsystem.js';
@@ -56,7 +57,12 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   }
   store.swap(first.snapshot);
   const intake: QueueIntake = { enqueue: (meta) => send({ type: 'spooled', meta }) };
-  const subsystems = await composeReception({ store, log }, { tag: workerTag(opts.id), intake });
+  const ipLimit = new IpcIpLimit(send);
+  // 'admitted' answers are needed while the listeners start serving
+  process.on('message', (m: unknown) => {
+    if (isOwnerMessage(m) && m.type === 'admitted') ipLimit.onAdmitted(m);
+  });
+  const subsystems = await composeReception({ store, log }, { tag: workerTag(opts.id), intake, sharedIpLimit: ipLimit });
   // the listeners reconcile before the owner hears the epoch is live here
   const apply = (next: Snapshot, prev: Snapshot | undefined) =>
     Promise.all(subsystems.map((s) => Promise.resolve(s.apply?.(next, prev)).catch((e) => log.error(`${s.name}: applying epoch ${next.epoch} failed`, { error: String(e) }))));

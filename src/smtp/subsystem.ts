@@ -6,6 +6,7 @@ import type { LogWriter } from '../logging/types.js';
 import type { QueueIntake } from '../queue/types.js';
 import type { RuntimeContext, Subsystem } from '../runtime/subsystem.js';
 import type { Spool } from '../spool/types.js';
+import type { SharedIpLimit } from './ip-connections.js';
 import type { ReceptionDeps } from './reception.js';
 import { SmtpService } from './service.js';
 
@@ -18,6 +19,8 @@ export interface SmtpSubsystemDeps {
    * keeps only the reception path (HTTP inject, TLS-RPT mail): its workers listen.
    */
   readonly listen?: boolean;
+  /** max_connections_per_ip counted node-wide (a reception worker asks its owner) */
+  readonly sharedIpLimit?: SharedIpLimit;
 }
 
 /**
@@ -51,7 +54,7 @@ export class SmtpSubsystem implements Subsystem {
     const intake = this.deps.intake;
     this.receptionDeps = { store, spool: this.deps.spool, records: this.deps.records, intake: () => intake, log };
     if (this.deps.listen === false) return;
-    this.service = new SmtpService({ store, log, resolver, reception: this.receptionDeps });
+    this.service = new SmtpService({ store, log, resolver, reception: this.receptionDeps, sharedIpLimit: this.deps.sharedIpLimit });
     // a listener that cannot bind (or load its certificate) now fails the start; later
     // reconciles keep retrying it instead (service.ts)
     await this.service.start(store.current);
