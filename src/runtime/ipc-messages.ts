@@ -1,3 +1,4 @@
+import type { ProcessMetrics } from '../http/metrics.js';
 import type { SpoolMeta } from '../spool/types.js';
 
 /**
@@ -16,6 +17,8 @@ export type WorkerToOwner =
   | { readonly type: 'epoch-refused'; readonly epoch: number; readonly errors: readonly string[] }
   /** may a new connection from `ip` on `listener` be served (node-wide caps)? */
   | { readonly type: 'admit'; readonly req: number; readonly listener: string; readonly ip: string; readonly max: number }
+  /** this worker's metrics, for the owner's /metrics */
+  | { readonly type: 'metrics'; readonly req: number; readonly metrics: ProcessMetrics }
   /** the connection admitted by `admit` #req has closed */
   | { readonly type: 'release'; readonly req: number };
 
@@ -25,10 +28,12 @@ export type OwnerToWorker =
   /** stop accepting, finish the messages in DATA, exit before `deadline` (epoch ms) */
   | { readonly type: 'drain'; readonly deadline: number }
   /** the answer to an `admit` */
+  /** send your metrics (`metrics` #req) */
+  | { readonly type: 'metrics-req'; readonly req: number }
   | { readonly type: 'admitted'; readonly req: number; readonly ok: boolean; readonly key: string };
 
-const WORKER_TYPES = new Set(['spooled', 'ready', 'epoch-live', 'epoch-refused', 'admit', 'release']);
-const OWNER_TYPES = new Set(['epoch', 'drain', 'admitted']);
+const WORKER_TYPES = new Set(['spooled', 'ready', 'epoch-live', 'epoch-refused', 'admit', 'release', 'metrics']);
+const OWNER_TYPES = new Set(['epoch', 'drain', 'admitted', 'metrics-req']);
 
 function typed(m: unknown, types: Set<string>): boolean {
   return typeof m === 'object' && m !== null && types.has((m as { type?: unknown }).type as string);

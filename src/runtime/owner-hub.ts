@@ -1,6 +1,8 @@
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import type { Snapshot } from '../config/snapshot.js';
+import { setWorkerMetrics } from '../http/metrics.js';
+import type { ProcessMetrics } from '../http/metrics.js';
 import type { Logger } from '../logging/logger.js';
 import type { QueueIntake } from '../queue/types.js';
 import type { Spool } from '../spool/types.js';
@@ -51,6 +53,8 @@ export class OwnerHub implements Subsystem {
   private readonly slots: Slot[] = [];
   /** max_connections_per_ip for the whole node */
   private readonly ipCounts = new OwnerIpCounts();
+  private metricsReq = 0;
+  private readonly metricsWaiters = new Map<number, (m: ProcessMetrics) => void>();
   private log: Logger | undefined;
   private ctx: RuntimeContext | undefined;
   private stopping = false;
@@ -74,6 +78,7 @@ export class OwnerHub implements Subsystem {
       };
       for (const s of this.slots) this.fork(s, epoch);
     });
+    setWorkerMetrics(() => this.workerMetrics());
     this.log.info('reception workers ready', { workers: this.slots.length, pids: this.slots.map((s) => s.worker?.process.pid) });
   }
 
@@ -87,6 +92,7 @@ export class OwnerHub implements Subsystem {
   /** Workers first: no new connections, the messages in DATA finish and are announced, then they exit (or are killed). */
   async stop(deadlineMs: number): Promise<void> {
     this.stopping = true;
+    setWorkerMetrics(undefined);
     const now = Date.now();
     const drainBy = Math.min(now + WORKER_DRAIN_MS, deadlineMs);
     const killAt = Math.min(now + WORKER_KILL_MS, deadlineMs);
@@ -150,6 +156,9 @@ export class OwnerHub implements Subsystem {
       case 'release':
         this.ipCounts.release(slot.id, m.req);
         return;
+      case 'metrics':
+        this.metricsWaiters.get(m.req)?.(m.metrics);
+        return;
     }
   }
 
@@ -195,6 +204,22 @@ export class OwnerHub implements Subsystem {
       return;
     }
     this.log?.info(`recovery scan after reception worker ${slot.id}`, { scanned, recovered });
+  }
+
+  /** Every live worker's metrics (one that does not answer within 2 s is left out). */
+  private workerMetrics(): Promise<ProcessMetrics[]> {
+    const live = this.slots.filter((s) => s.worker && !s.worker.isDead() && s.worker.isConnected());
+    return Promise.all(live.map((s) => new Promise<ProcessMetrics>((resolve) => {
+      const req = ++this.metricsReq;
+      const done = (m: ProcessMetrics) => {
+        clearTimeout(t);
+        this.metricsWaiters.delete(req);
+        resolve(m);
+      };
+      const t = setTimeout(() => done([]), 2_000);
+      this.metricsWaiters.set(req, done);
+      this.send(s.worker!, { type: 'metrics-req', req });
+    })));
   }
 
   private broadcast(m: OwnerToWorker): void {

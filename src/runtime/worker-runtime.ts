@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger.js';
 import type { QueueIntake } from '../queue/types.js';
 import { workerTag } from './cluster-role.js';
 import { composeReception } from './compose.js';
+import { metricsRegistry } from '../http/metrics.js';
 import { IpcIpLimit } from './ipc-admission.js';
 import { isOwnerMessage } from './ipc-messages.js';
 import type { WorkerToOwner } from './ipc-messages.js';
@@ -60,7 +61,10 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   const ipLimit = new IpcIpLimit(send);
   // 'admitted' answers are needed while the listeners start serving
   process.on('message', (m: unknown) => {
-    if (isOwnerMessage(m) && m.type === 'admitted') ipLimit.onAdmitted(m);
+    if (!isOwnerMessage(m)) return;
+    if (m.type === 'admitted') ipLimit.onAdmitted(m);
+    else if (m.type === 'metrics-req')
+      void metricsRegistry().getMetricsAsJSON().then((metrics) => send({ type: 'metrics', req: m.req, metrics }), () => send({ type: 'metrics', req: m.req, metrics: [] }));
   });
   const subsystems = await composeReception({ store, log }, { tag: workerTag(opts.id), intake, sharedIpLimit: ipLimit });
   // the listeners reconcile before the owner hears the epoch is live here

@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { waitUntil, countBy } from '../queue/lab.js';
+import { countBy, freePort, waitUntil } from '../queue/lab.js';
 import { spooledCount } from '../helpers/spool-peek.js';
 import { injectSpread, readRecords, workersLab } from './workers-lab.js';
 
@@ -11,7 +11,8 @@ after(async () => {
 
 test('workers = 2: every message is delivered exactly once, and both workers take connections', { timeout: 60_000 }, async (t) => {
   const domain = 'once.test';
-  const lab = await workersLab(domain, { cleanups });
+  const httpPort = await freePort();
+  const lab = await workersLab(domain, { cleanups, httpPort });
   // two workers, each with its own pid, and the owner
   await lab.kumo.waitFor((l) => l.msg === 'reception workers ready', 5_000, 'the owner saw both workers ready');
   const ready = lab.kumo.lines.filter((l) => l.msg === 'reception worker ready');
@@ -34,5 +35,10 @@ test('workers = 2: every message is delivered exactly once, and both workers tak
   t.diagnostic(`records: ${JSON.stringify(byType)}; Reception records per worker: ${JSON.stringify(perWorker)}`);
   for (const [i, n] of perWorker.entries()) assert.ok(n > 0, `worker ${i + 1} received messages`);
   assert.equal(perWorker[0]! + perWorker[1]!, 300, 'every Reception record is in a worker file');
+  // the owner's /metrics adds up the workers' reception counters and its own delivery ones
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const received = [...text.matchAll(/^kumo_ts_smtp_received_total(?:\{[^}]*\})? (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  assert.equal(received, 300, `kumo_ts_smtp_received_total across workers:\n${text.split('\n').filter((l) => l.includes('smtp_received')).join('\n')}`);
+  assert.match(text, /^kumo_ts_config_epoch 1$/m, 'the config epoch is the owner\'s, not a sum');
   assert.equal(await lab.kumo.stop('SIGTERM'), 0);
 });

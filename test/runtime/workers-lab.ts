@@ -10,13 +10,13 @@ import { freePort, labConfig, readRecords, seqOf, sinksOnOnePort, startLabServer
 
 export { readRecords, seqOf, tagged };
 
-export async function workersLab(domain: string, opts: { cleanups: (() => unknown)[]; dataDelayMs?: number; main?: string; workers?: number }) {
+export async function workersLab(domain: string, opts: { cleanups: (() => unknown)[]; dataDelayMs?: number; main?: string; workers?: number; httpPort?: number }) {
   const got: SinkMessage[] = [];
   const [sink] = await sinksOnOnePort(['127.0.0.2'], () => ({ onMessage: (m) => got.push(m), dataDelayMs: opts.dataDelayMs ?? 0 }));
   opts.cleanups.push(() => sink.close());
   const smtpPort = await freePort();
   const zone = `\n["${domain}"]\nmx = ["10 mx.sink.test"]\n["mx.sink.test"]\na = ["127.0.0.2"]\n`;
-  const lab = labConfig({ smtpPort, sinkPort: sink.port, zone, main: `[server]\nworkers = ${opts.workers ?? 2}\n${opts.main ?? ''}` });
+  const lab = labConfig({ smtpPort, sinkPort: sink.port, zone, httpPort: opts.httpPort, main: `[server]\nworkers = ${opts.workers ?? 2}\n${opts.main ?? ''}` });
   opts.cleanups.push(lab.cleanup);
   const state = { kumo: undefined as unknown as ServerProcess };
   state.kumo = await startLabServer(lab.dir);
