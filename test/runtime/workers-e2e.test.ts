@@ -9,7 +9,7 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-test('workers = 2: every message is delivered exactly once, and both workers take connections', { timeout: 60_000 }, async (t) => {
+test('workers = 2: every message is delivered exactly once, and both workers take connections', { timeout: 90_000 }, async (t) => {
   const domain = 'once.test';
   const httpPort = await freePort();
   const lab = await workersLab(domain, { cleanups, httpPort });

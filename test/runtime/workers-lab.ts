@@ -6,9 +6,17 @@ import { join } from 'node:path';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SinkMessage } from '../../src/sink/sink.js';
 import type { ServerProcess } from '../helpers/server-process.js';
-import { freePort, labConfig, readRecords, seqOf, sinksOnOnePort, startLabServer, tagged } from '../queue/lab.js';
+import { freePort, labConfig, readRecords, seqOf, sinksOnOnePort, tagged } from '../queue/lab.js';
+import { startKumo } from '../helpers/server-process.js';
 
 export { readRecords, seqOf, tagged };
+
+/** kumo-ts serve on the lab's config; the owner and both workers start on 2 shared cores: generous. */
+export async function startWorkersServer(dir: string): Promise<ServerProcess> {
+  const kumo = startKumo(['serve', '-c', join(dir, 'config')], { env: { KUMO_TS_LOG_LEVEL: 'info' } });
+  await kumo.waitFor((l) => l.msg === 'kumo-ts ready', 50_000, 'kumo-ts ready');
+  return kumo;
+}
 
 export async function workersLab(domain: string, opts: { cleanups: (() => unknown)[]; dataDelayMs?: number; main?: string; workers?: number; httpPort?: number }) {
   const got: SinkMessage[] = [];
@@ -19,7 +27,7 @@ export async function workersLab(domain: string, opts: { cleanups: (() => unknow
   const lab = labConfig({ smtpPort, sinkPort: sink.port, zone, httpPort: opts.httpPort, main: `[server]\nworkers = ${opts.workers ?? 2}\n${opts.main ?? ''}` });
   opts.cleanups.push(lab.cleanup);
   const state = { kumo: undefined as unknown as ServerProcess };
-  state.kumo = await startLabServer(lab.dir);
+  state.kumo = await startWorkersServer(lab.dir);
   opts.cleanups.push(() => state.kumo.stop('SIGKILL'));
   return {
     got,

@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { workersLab } from './workers-lab.js';
+import { startWorkersServer, workersLab } from './workers-lab.js';
 
 const cleanups: (() => unknown)[] = [];
 after(async () => {
@@ -23,7 +23,7 @@ function open(port: number): Promise<{ socket: Socket; line: string }> {
   });
 }
 
-test('max_connections_per_ip holds across reception workers (the owner counts)', { timeout: 60_000 }, async (t) => {
+test('max_connections_per_ip holds across reception workers (the owner counts)', { timeout: 90_000 }, async (t) => {
   const lab = await workersLab('limits.test', { cleanups, main: '' });
   await lab.kumo.waitFor((l) => l.msg === 'reception workers ready', 5_000, 'both workers ready');
   await lab.kumo.stop('SIGTERM');
@@ -32,8 +32,7 @@ test('max_connections_per_ip holds across reception workers (the owner counts)',
   const { join } = await import('node:path');
   const main = join(lab.lab.dir, 'config', 'kumo.toml');
   writeFileSync(main, readFileSync(main, 'utf8').replace('[listener.smtp]\n', '[listener.smtp]\nmax_connections_per_ip = 3\n'));
-  const { startLabServer } = await import('../queue/lab.js');
-  const kumo = await startLabServer(lab.lab.dir);
+  const kumo = await startWorkersServer(lab.lab.dir);
   cleanups.push(() => kumo.stop('SIGKILL'));
   await kumo.waitFor((l) => l.msg === 'reception workers ready', 5_000, 'both workers ready');
   // 10 at once: whichever worker accepts each, only 3 are served

@@ -27,7 +27,7 @@ function greeting(port: number): Promise<string> {
   });
 }
 
-test('a config change (banner) goes live in every reception worker', { timeout: 60_000 }, async () => {
+test('a config change (banner) goes live in every reception worker', { timeout: 90_000 }, async () => {
   const lab = await workersLab('reload.test', { cleanups });
   await lab.kumo.waitFor((l) => l.msg === 'reception workers ready', 5_000, 'both workers ready');
   for (let i = 0; i < 6; i++) assert.match(await greeting(lab.smtpPort), /ESMTP kumo-ts$/);

@@ -9,7 +9,7 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-test('SIGTERM under load: owner and workers exit within 10 s, every 250 is delivered or spooled', { timeout: 60_000 }, async (t) => {
+test('SIGTERM under load: owner and workers exit within 10 s, every 250 is delivered or spooled', { timeout: 90_000 }, async (t) => {
   const domain = 'stop.test';
   // a slow sink: deliveries are in flight when the signal comes
   const lab = await workersLab(domain, { cleanups, dataDelayMs: 30 });
