@@ -153,7 +153,8 @@ max_messages_per_connection = 100000
   return {
     name: 'kumo-ts',
     port,
-    pid: () => [child.pid!],
+    // with [server] workers > 1 (KUMO_TS_WORKERS) the reception workers are its children
+    pid: () => [child.pid!, ...spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number)],
     stop: async () => {
       child.kill('SIGTERM');
       await waitExit(child);
