@@ -41,3 +41,21 @@ test('a config change (banner) goes live in every reception worker', { timeout: 
   for (let i = 0; i < 12; i++) assert.match(await greeting(lab.smtpPort), /ESMTP epoch two$/, lab.kumo.lines.slice(-25).map((l) => JSON.stringify(l)).join("\n"));
   assert.equal(await lab.kumo.stop('SIGTERM'), 0);
 });
+
+test('an owner killed with -9 takes its workers with it (they cannot schedule anything)', { timeout: 90_000 }, async () => {
+  const lab = await workersLab('owner.test', { cleanups });
+  await lab.kumo.waitFor((l) => l.msg === 'reception workers ready', 5_000, 'both workers ready');
+  const pids = lab.kumo.lines.filter((l) => l.msg === 'reception worker ready').map((l) => l.pid as number);
+  assert.equal(pids.length, 2);
+  await lab.kumo.stop('SIGKILL');
+  const alive = () => pids.filter((p) => {
+    try {
+      process.kill(p, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  for (let i = 0; i < 200 && alive().length; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(alive(), [], 'both workers exited');
+});
