@@ -21,7 +21,7 @@
 //        [-d] [--rounds 2] [--probe-interval 100] [--no-postfix] [--profile DIR]
 //
 // `--profile DIR` writes a CPU profile (`--cpu-prof`) of each kumo-ts run into DIR.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -107,7 +107,13 @@ async function startKumo(sinkPort: number): Promise<Mta> {
     },
     cpuProfDir: PROFILE_DIR,
   });
-  return { name: 'kumo-ts', port: kumo.port, pid: () => [kumo.child.pid!], stop: () => kumo.stop(10_000) };
+  return {
+    name: 'kumo-ts',
+    port: kumo.port,
+    // with [server] workers > 1 (KUMO_TS_WORKERS) the reception workers are its children
+    pid: () => [kumo.child.pid!, ...spawnSync('pgrep', ['-P', String(kumo.child.pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number)],
+    stop: () => kumo.stop(10_000),
+  };
 }
 
 // ---------- Postfix: a private instance under a temp dir ----------

@@ -2,7 +2,9 @@ import { ConfigMonitor } from './config/monitor.js';
 import { ConfigStore } from './config/store.js';
 import { createLogger } from './logging/logger.js';
 import type { Logger } from './logging/logger.js';
+import { workerRole } from './runtime/cluster-role.js';
 import { composeServer } from './runtime/compose.js';
+import { runWorker } from './runtime/worker-runtime.js';
 import type { Subsystem } from './runtime/subsystem.js';
 export { StartupError } from './runtime/subsystem.js';
 
@@ -21,6 +23,8 @@ const SHUTDOWN_HARD_LIMIT_MS = 9_500;
 
 export async function runServer(opts: ServerOptions): Promise<void> {
   const log = opts.log ?? createLogger();
+  const forked = workerRole();
+  if (forked) return runWorker({ configDir: opts.configDir, log, id: forked.id, epoch: forked.epoch });
   const store = new ConfigStore();
   const monitor = new ConfigMonitor({ root: opts.configDir, store, log });
   log.info('kumo-ts starting', { config: opts.configDir, pid: process.pid });
@@ -33,7 +37,8 @@ export async function runServer(opts: ServerOptions): Promise<void> {
   }
   let subsystems: Subsystem[];
   try {
-    subsystems = await composeServer({ store, log, monitor });
+    // [server] workers > 1: this process is the owner and forks the reception workers (src/runtime/)
+    subsystems = await composeServer({ store, log, monitor }, { workers: store.current.main.server.workers });
   } catch (e) {
     await monitor.stop().catch(() => undefined);
     throw e;

@@ -1,4 +1,4 @@
-import { hostname as osHostname, totalmem } from 'node:os';
+import { availableParallelism, hostname as osHostname, totalmem } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { KumoMain } from './generated/kumo.js';
 import type { Reporter } from './report.js';
@@ -25,6 +25,8 @@ export interface MainSettings {
     readonly smtp: boolean;
     /** budget of message bytes held in memory while being received */
     readonly maxInflightBytes: number;
+    /** SMTP reception processes (1 = everything in one process; src/runtime/cluster-role.ts) */
+    readonly workers: number;
   };
   readonly listeners: ReadonlyMap<string, ListenerSettings>;
   /** the default HTTP listener's settings ([http]) and every listener by name (src/config/http-settings.ts) */
@@ -107,6 +109,7 @@ export function compileMain(file: SourceFile, root: string, r: Reporter): MainSe
       smtp: server.smtp ?? true,
       maxInflightBytes: server.max_inflight_bytes === undefined ? inflightDefault
         : (r.parse(file, ['server', 'max_inflight_bytes'], 'value.size', () => parseByteSize(server.max_inflight_bytes!)) ?? inflightDefault),
+      workers: compileWorkers(file, server.workers, r),
     },
     listeners,
     http,
@@ -138,4 +141,21 @@ export function compileMain(file: SourceFile, root: string, r: Reporter): MainSe
     },
     logHooks: compileLogHooks(file, raw.log_hook, root, r),
   };
+}
+
+/**
+ * `[server] workers`: "auto" = one per core. Without the key, KUMO_TS_WORKERS (a number or
+ * "auto") sets the default, so a whole test suite can run with workers; the key always wins.
+ */
+function compileWorkers(file: SourceFile, v: number | 'auto' | undefined, r: Reporter): number {
+  if (v === undefined) {
+    const env = process.env.KUMO_TS_WORKERS?.trim();
+    if (!env) return 1;
+    if (env === 'auto') return availableParallelism();
+    const n = Number(env);
+    if (Number.isInteger(n) && n >= 1 && n <= 256) return n;
+    r.error(file, ['server', 'workers'], 'value.workers', `KUMO_TS_WORKERS="${env}" (the default of [server] workers) is neither "auto" nor a number 1..256`);
+    return 1;
+  }
+  return v === 'auto' ? availableParallelism() : v;
 }

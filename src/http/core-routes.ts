@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { formatIssue } from '../config/issues.js';
 import type { ApiDeps } from './api-deps.js';
-import { metricsRegistry } from './metrics.js';
+import { metricsRegistry, metricsText } from './metrics.js';
 
 const errorList = { type: 'array', items: { type: 'string' }, description: 'file:line:col: message of each error' } as const;
 
@@ -85,6 +85,6 @@ export function coreRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   }, async (_req, reply) => {
     reply.header('content-type', metricsRegistry().contentType);
-    return metricsRegistry().metrics();
+    return metricsText();
   });
 }

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { ConfigStore } from '../config/store.js';
 
 /**
@@ -12,6 +13,23 @@ export function metricsRegistry(): Registry {
   return registry;
 }
 
+/** One process's metrics as prom-client's JSON (what crosses the IPC channel). */
+export type ProcessMetrics = MetricObjectWithValues<MetricValue<string>>[];
+
+let otherProcesses: (() => Promise<ProcessMetrics[]>) | undefined;
+
+/** The owner of reception workers (src/runtime/owner-hub.ts): /metrics adds up theirs and its own. */
+export function setWorkerMetrics(collect: (() => Promise<ProcessMetrics[]>) | undefined): void {
+  otherProcesses = collect;
+}
+
+/** The text of /metrics: this process's registry, merged with its workers' (AggregatorRegistry: counters summed). */
+export async function metricsText(): Promise<string> {
+  if (!otherProcesses) return registry.metrics();
+  const [own, others] = await Promise.all([registry.getMetricsAsJSON(), otherProcesses()]);
+  return AggregatorRegistry.aggregate([own, ...others] as Parameters<typeof AggregatorRegistry.aggregate>[0]).metrics();
+}
+
 /** Config metrics: the live epoch, whether the last change was rejected, and how often. */
 export function registerConfigMetrics(store: ConfigStore): void {
   if (started) return;
@@ -21,6 +39,8 @@ export function registerConfigMetrics(store: ConfigStore): void {
     name: 'kumo_ts_config_epoch',
     help: 'Epoch of the config snapshot in force',
     registers: [registry],
+    // with reception workers: the owner's (its JSON comes first)
+    aggregator: 'first',
     collect() {
       this.set(store.loaded ? store.current.epoch : 0);
     },
@@ -29,6 +49,7 @@ export function registerConfigMetrics(store: ConfigStore): void {
     name: 'kumo_ts_config_rejected',
     help: '1 while the newest config on disk was rejected and an older epoch keeps serving',
     registers: [registry],
+    aggregator: 'max',
     collect() {
       this.set(store.lastFailure ? 1 : 0);
     },

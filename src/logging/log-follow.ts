@@ -8,7 +8,7 @@ import { createGunzip } from 'node:zlib';
 
 /**
  * Reads the log directory the record writer (record-writer.ts) writes: files named by their
- * creation time (`YYYYMMDD-HHMMSS.mmm[-N].jsonl`), rotated ones gzip-compressed to `.jsonl.gz`.
+ * creation time (`YYYYMMDD-HHMMSS.mmm[-wW][-N].jsonl`), rotated ones gzip-compressed to `.jsonl.gz`.
  * History comes from every file, compressed or not, in order; following keeps the newest file
  * open and reads what is appended, and on rotation drains it to its end (the open handle
  * survives the writer compressing and unlinking it) before moving to the next file.
@@ -35,7 +35,8 @@ interface LogFile {
   startMs: number;
 }
 
-const NAME = /^(\d{8}-\d{6}\.\d{3})(-\d+)?\.jsonl(\.gz)?$/;
+// `-wN`: a reception worker's file (src/runtime/worker-runtime.ts)
+const NAME = /^(\d{8}-\d{6}\.\d{3})((?:-w\d+)?(?:-\d+)?)\.jsonl(\.gz)?$/;
 
 function startOf(stamp: string): number {
   const m = /^(\d{4})(\d\d)(\d\d)-(\d\d)(\d\d)(\d\d)\.(\d{3})$/.exec(stamp);
@@ -49,7 +50,7 @@ export function listLogFiles(dir: string): LogFile[] {
   for (const name of readdirSync(dir)) {
     const m = NAME.exec(name);
     if (!m) continue;
-    const base = m[1]! + (m[2] ?? '');
+    const base = m[1]! + m[2]!;
     const f = byBase.get(base) ?? { base, startMs: startOf(m[1]!) };
     if (m[3]) f.gz = join(dir, name);
     else f.plain = join(dir, name);

@@ -33,6 +33,12 @@ export interface RecordWriterOptions {
   maxPendingBytes?: number;
   /** the epoch's bounce classifier (default: the shipped rules alone) */
   classifier?: () => BounceClassifier;
+  /**
+   * A reception worker's tag (`w1`): its files are `<stamp>-w1.jsonl`, so that several
+   * writers never share a file, and it leaves the other files of the directory alone (they
+   * are the owner's and the other workers' active files; the owner compresses leftovers).
+   */
+  fileTag?: string;
 }
 
 /**
@@ -107,7 +113,7 @@ export class RecordWriter implements LogWriter {
     mkdirSync(s.path, { recursive: true });
     // files of a previous run are finished (we always start a new file); a .gz.tmp is an
     // interrupted compression whose source is still there
-    for (const f of readdirSync(s.path)) {
+    for (const f of opts.fileTag ? [] : readdirSync(s.path)) {
       if (f.endsWith('.gz.tmp')) rmSync(join(s.path, f), { force: true });
       else if (s.compress && f.endsWith(ACTIVE_SUFFIX)) this.compressLater(join(s.path, f));
     }
@@ -331,8 +337,9 @@ export class RecordWriter implements LogWriter {
     const now = new Date();
     const p = (n: number, w = 2) => String(n).padStart(w, '0');
     const base = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}.${p(now.getUTCMilliseconds(), 3)}`;
-    let path = join(dir, base + ACTIVE_SUFFIX);
-    for (let i = 1; await exists(path); i++) path = join(dir, `${base}-${i}${ACTIVE_SUFFIX}`);
+    const tag = this.opts.fileTag ? `-${this.opts.fileTag}` : '';
+    let path = join(dir, base + tag + ACTIVE_SUFFIX);
+    for (let i = 1; await exists(path); i++) path = join(dir, `${base}${tag}-${i}${ACTIVE_SUFFIX}`);
     const fh = await open(path, 'a');
     this.file = { fh, path, dir, size: 0, openedAt: now.getTime() };
     await syncDir(dir);

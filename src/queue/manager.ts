@@ -162,7 +162,12 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
 
   // ---------- intake ----------
 
-  /** Takes ownership of a durably spooled message and schedules its delivery. */
+  /** Whether this message is scheduled (or being delivered) here. */
+  has(id: string): boolean {
+    return this.messages.has(id);
+  }
+
+  /** Takes ownership of a durably spooled message and schedules its delivery; a known id is ignored. */
   enqueue(meta: SpoolMeta): void {
     if (this.stopping || this.messages.has(meta.id)) return;
     const jobs = buildJobs(meta);

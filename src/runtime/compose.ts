@@ -8,7 +8,11 @@ import { AdminSubsystem } from '../admin/subsystem.js';
 import { HookSubsystem } from '../events/subsystem.js';
 import { TlsRptSubsystem } from '../tls-policy/tls-rpt-subsystem.js';
 import type { SmtpSubsystem as Smtp } from '../smtp/subsystem.js';
-import type { RuntimeContext, Subsystem } from './subsystem.js';
+import type { QueueIntake } from '../queue/types.js';
+import type { Spool } from '../spool/types.js';
+import type { SharedIpLimit } from '../smtp/ip-connections.js';
+import { OwnerHub } from './owner-hub.js';
+import type { ReceptionContext, RuntimeContext, Subsystem } from './subsystem.js';
 import { StartupError } from './subsystem.js';
 
 /**
@@ -16,9 +20,60 @@ import { StartupError } from './subsystem.js';
  * each with the real objects it depends on (the compiler checks every dependency). Returns the
  * started subsystems in start order; stop runs them in reverse.
  */
-export async function composeServer(ctx: RuntimeContext): Promise<Subsystem[]> {
+export async function composeServer(ctx: RuntimeContext, opts: { readonly workers?: number } = {}): Promise<Subsystem[]> {
   const started: Subsystem[] = [];
-  const start = async <S extends Subsystem>(s: S): Promise<S> => {
+  const start = starter(ctx, started);
+  const workers = opts.workers ?? 1;
+  const storage = await start(new StorageSubsystem());
+  const admin = await start(new AdminSubsystem({ dir: storage.spool.path }));
+  // certificates (or their placeholders) exist before a listener that names one binds
+  await start(new AcmeSubsystem());
+  // log hooks tap the record writer before the queue's spool scan can write a record
+  const hooks = await start(new HookSubsystem({ spoolPath: storage.spool.path, records: storage.records }));
+  // TLS policy decisions and TLS-RPT; mailto: reports go through reception once SMTP runs
+  let smtpRef: Smtp | undefined;
+  const tlsRpt = await start(new TlsRptSubsystem({ reception: () => smtpRef?.reception }));
+  const queue = await start(new QueueSubsystem({ spool: storage.spool, records: storage.records, admin: admin.state, tlsPolicy: tlsRpt.engine }));
+  // with reception workers the owner keeps the reception path (inject, reports) but no listener
+  const smtp = (smtpRef = await start(new SmtpSubsystem({ spool: storage.spool, records: storage.records, intake: queue.manager, listen: workers <= 1 })));
+  await start(new HttpSubsystem({ spool: storage.spool, records: storage.records, queue: queue.manager, reception: smtp.reception, admin: admin.state, hooks }));
+  // last: workers announce messages to a running queue, and stop before it
+  if (workers > 1) await start(new OwnerHub({ workers, spool: storage.spool, intake: queue.manager }));
+  return started;
+}
+
+/**
+ * A reception worker's part (src/runtime/worker-runtime.ts): the spool and its own records
+ * files, and the SMTP listeners, whose messages go to `intake` (the IPC to the owner).
+ */
+export async function composeReception(ctx: ReceptionContext, opts: { readonly tag: string; readonly intake: QueueIntake; readonly sharedIpLimit: SharedIpLimit }): Promise<Subsystem[]> {
+  const started: Subsystem[] = [];
+  const start = starter(ctx, started);
+  const storage = await start(new StorageSubsystem({ worker: { tag: opts.tag } }));
+  if ([...ctx.store.current.main.listeners.values()].some((l) => l.deferredSpool))
+    ctx.log.warn('deferred_spool is not available with [server] workers > 1: those listeners spool durably (the owner delivers from the spool)');
+  await start(new SmtpSubsystem({ spool: durableOnly(storage.spool), records: storage.records, intake: opts.intake, sharedIpLimit: opts.sharedIpLimit }));
+  return started;
+}
+
+/** The spool as a worker uses it: a message only its own RAM held would be invisible to the owner. */
+function durableOnly(spool: Spool): Spool {
+  return {
+    put: (meta, body) => spool.put(meta, body),
+    putMany: (entries) => spool.putMany(entries),
+    getBody: (id) => spool.getBody(id),
+    getMeta: (id) => spool.getMeta(id),
+    updateMeta: (meta) => spool.updateMeta(meta),
+    remove: (id) => spool.remove(id),
+    scan: (from) => spool.scan(from),
+    count: () => spool.count(),
+    close: () => spool.close(),
+  };
+}
+
+/** Starts subsystems in order; a failure stops the started ones, newest first, and throws StartupError. */
+function starter<C extends ReceptionContext>(ctx: C, started: Subsystem[]) {
+  return async <S extends Subsystem & { start(ctx: C): Promise<void> }>(s: S): Promise<S> => {
     try {
       await s.start(ctx);
     } catch (e) {
@@ -31,19 +86,7 @@ export async function composeServer(ctx: RuntimeContext): Promise<Subsystem[]> {
     started.push(s);
     return s;
   };
-  const storage = await start(new StorageSubsystem());
-  const admin = await start(new AdminSubsystem({ dir: storage.spool.path }));
-  // certificates (or their placeholders) exist before a listener that names one binds
-  await start(new AcmeSubsystem());
-  // log hooks tap the record writer before the queue's spool scan can write a record
-  const hooks = await start(new HookSubsystem({ spoolPath: storage.spool.path, records: storage.records }));
-  // TLS policy decisions and TLS-RPT; mailto: reports go through reception once SMTP runs
-  let smtpRef: Smtp | undefined;
-  const tlsRpt = await start(new TlsRptSubsystem({ reception: () => smtpRef?.reception }));
-  const queue = await start(new QueueSubsystem({ spool: storage.spool, records: storage.records, admin: admin.state, tlsPolicy: tlsRpt.engine }));
-  const smtp = (smtpRef = await start(new SmtpSubsystem({ spool: storage.spool, records: storage.records, intake: queue.manager })));
-  await start(new HttpSubsystem({ spool: storage.spool, records: storage.records, queue: queue.manager, reception: smtp.reception, admin: admin.state, hooks }));
-  return started;
 }
+
 
 export type { Logger };

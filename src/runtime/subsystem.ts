@@ -24,6 +24,9 @@ export interface RuntimeContext {
   readonly monitor: ConfigMonitor;
 }
 
+/** What the subsystems of a reception worker get (it runs no config monitor of its own). */
+export type ReceptionContext = Pick<RuntimeContext, 'store' | 'log'>;
+
 /** A subsystem could not start; the process must exit non-zero (`serve` prints the reason). */
 export class StartupError extends Error {
   readonly code = 'STARTUP_FAILED';

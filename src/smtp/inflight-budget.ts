@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { Counter, Gauge } from 'prom-client';
 import { metricsRegistry } from '../http/metrics.js';
 
@@ -64,6 +65,14 @@ export class Reservation {
     this.budget.release(this.held);
     this.held = 0;
   }
+}
+
+/**
+ * This process's share of max_inflight_bytes: the whole budget, or an equal part in each
+ * reception worker ([server] workers > 1), so that the node-wide total still holds.
+ */
+export function processInflightBudget(server: { readonly maxInflightBytes: number; readonly workers: number }): number {
+  return cluster.isWorker && server.workers > 1 ? Math.floor(server.maxInflightBytes / server.workers) : server.maxInflightBytes;
 }
 
 export const inflightBudget = new InflightBudget();

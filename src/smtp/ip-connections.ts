@@ -1,5 +1,19 @@
 import { clientKey } from '../net/client-key.js';
 
+/** A connection counted against max_connections_per_ip; `release` is absent when it is over the cap. */
+export interface IpSlot {
+  readonly key: string;
+  readonly release?: () => void;
+}
+
+/**
+ * max_connections_per_ip counted for the whole node rather than one process: with reception
+ * workers the owner holds the counts (src/runtime/ipc-admission.ts).
+ */
+export interface SharedIpLimit {
+  acquire(listener: string, ip: string, max: number): Promise<IpSlot>;
+}
+
 /**
  * Open connections per client key (IPv4 address, IPv6 /64; see clientKey), for a listener's
  * max_connections_per_ip. `acquire` counts a connection if the key is under the cap; the
@@ -8,7 +22,7 @@ import { clientKey } from '../net/client-key.js';
 export class IpConnections {
   private readonly open = new Map<string, number>();
 
-  acquire(ip: string, max: number): { key: string; release?: () => void } {
+  acquire(ip: string, max: number): IpSlot {
     const key = clientKey(ip);
     const n = this.open.get(key) ?? 0;
     if (n >= max) return { key };

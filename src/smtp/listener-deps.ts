@@ -1,6 +1,7 @@
 import type { ConfigStore } from '../config/store.js';
 import type { Resolver } from '../dns/resolver.js';
 import type { Logger } from '../logging/logger.js';
+import type { SharedIpLimit } from './ip-connections.js';
 import type { ReceptionDeps } from './reception.js';
 
 /** What a listener and its sessions are built with. */
@@ -10,4 +11,6 @@ export interface ListenerDeps {
   readonly log: Logger;
   /** kumo-ts's resolver for PTR lookups (listener reverse_lookup) */
   readonly resolver: () => Resolver | undefined;
+  /** node-wide per-IP counts (reception workers); without it each listener counts its own */
+  readonly sharedIpLimit?: SharedIpLimit;
 }

@@ -314,7 +314,9 @@ export class SmtpListener {
       }
     }
     // counted by the real client address: the PROXY header's when there is one
-    const slot = this.perIp.acquire(remote.remoteAddress ?? peer, s.maxConnectionsPerIp);
+    const ip = remote.remoteAddress ?? peer;
+    const shared = this.deps.sharedIpLimit;
+    const slot = shared ? await shared.acquire(this.name, ip, s.maxConnectionsPerIp) : this.perIp.acquire(ip, s.maxConnectionsPerIp);
     if (slot.release) {
       if (socket.closed) slot.release();
       else onRawSocketClose(socket, slot.release);

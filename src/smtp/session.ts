@@ -1,4 +1,5 @@
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { processInflightBudget } from './inflight-budget.js';
 import type { CredentialStore } from '../auth/credential-store.js';
 import { FailureLimiter } from '../auth/failure-limit.js';
 import { nodeIdFor } from '../logging/node-id.js';
@@ -176,7 +177,7 @@ export class SmtpSessions {
     const st = this.byId.get(conn.id);
     if (!st) return;
     st.reservation?.release();
-    const r = reserveForData(st, conn.session, this.host.deps.store.current.main.server.maxInflightBytes, this.host.name, this.host.deps.log);
+    const r = reserveForData(st, conn.session, processInflightBudget(this.host.deps.store.current.main.server), this.host.name, this.host.deps.log);
     if ('code' in r) {
       st.pendingCommand = 'DATA';
       return r;
@@ -199,7 +200,7 @@ export class SmtpSessions {
     const s = st.settings;
     const log = this.host.deps.log;
     const declared = declaredSize(session);
-    const limit = () => this.host.deps.store.current.main.server.maxInflightBytes;
+    const limit = () => processInflightBudget(this.host.deps.store.current.main.server);
     const reader = new DataReader({
       bareNewline: s.bareNewline,
       longLines: s.longLines,

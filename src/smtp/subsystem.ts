@@ -6,6 +6,7 @@ import type { LogWriter } from '../logging/types.js';
 import type { QueueIntake } from '../queue/types.js';
 import type { RuntimeContext, Subsystem } from '../runtime/subsystem.js';
 import type { Spool } from '../spool/types.js';
+import type { SharedIpLimit } from './ip-connections.js';
 import type { ReceptionDeps } from './reception.js';
 import { SmtpService } from './service.js';
 
@@ -13,6 +14,13 @@ export interface SmtpSubsystemDeps {
   readonly spool: Spool;
   readonly records?: LogWriter;
   readonly intake?: QueueIntake;
+  /**
+   * Run the SMTP listeners here (default true). The owner of a node with reception workers
+   * keeps only the reception path (HTTP inject, TLS-RPT mail): its workers listen.
+   */
+  readonly listen?: boolean;
+  /** max_connections_per_ip counted node-wide (a reception worker asks its owner) */
+  readonly sharedIpLimit?: SharedIpLimit;
 }
 
 /**
@@ -33,7 +41,7 @@ export class SmtpSubsystem implements Subsystem {
     return this.receptionDeps;
   }
 
-  async start(ctx: RuntimeContext): Promise<void> {
+  async start(ctx: Pick<RuntimeContext, 'store' | 'log'>): Promise<void> {
     const { store } = ctx;
     const log = ctx.log.child({ subsystem: 'smtp' });
     let own: { epoch: number; resolver: Resolver } | undefined;
@@ -45,7 +53,8 @@ export class SmtpSubsystem implements Subsystem {
     };
     const intake = this.deps.intake;
     this.receptionDeps = { store, spool: this.deps.spool, records: this.deps.records, intake: () => intake, log };
-    this.service = new SmtpService({ store, log, resolver, reception: this.receptionDeps });
+    if (this.deps.listen === false) return;
+    this.service = new SmtpService({ store, log, resolver, reception: this.receptionDeps, sharedIpLimit: this.deps.sharedIpLimit });
     // a listener that cannot bind (or load its certificate) now fails the start; later
     // reconciles keep retrying it instead (service.ts)
     await this.service.start(store.current);

@@ -179,10 +179,10 @@ export class LmdbSpool implements Spool {
    * lazily and yields to the event loop every 500 entries so a large spool does not stall it.
    * A meta record whose body is missing cannot be delivered; it is skipped.
    */
-  async *scan(): AsyncIterable<SpoolMeta> {
+  async *scan(fromId?: string): AsyncIterable<SpoolMeta> {
     this.assertOpen();
     let n = 0;
-    for (const { key, value } of this.metaDb.getRange({})) {
+    for (const { key, value } of this.metaDb.getRange(fromId === undefined ? {} : { start: fromId })) {
       if (this.closed) return;
       if (!this.bodyDb.doesExist(key)) continue;
       yield value;

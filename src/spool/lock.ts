@@ -53,7 +53,7 @@ function flockSync(fd: number, op: 'exnb' | 'un', dir: string): void {
   fsExt.flockSync(fd, op);
 }
 
-function readHolder(path: string): LockHolder | undefined {
+export function readHolder(path: string): LockHolder | undefined {
   try {
     const h = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockHolder>;
     if (typeof h.pid === 'number' && typeof h.host === 'string' && typeof h.started === 'string') return h as LockHolder;

@@ -2,7 +2,8 @@ import type { RuntimeContext, Subsystem } from '../runtime/subsystem.js';
 import type { Snapshot } from '../config/snapshot.js';
 import { RecordWriter } from '../logging/record-writer.js';
 import { LmdbSpool } from './lmdb-spool.js';
-import { acquireDirLock } from './lock.js';
+import { join } from 'node:path';
+import { LOCK_FILE, acquireDirLock, readHolder } from './lock.js';
 import type { DirLock } from './lock.js';
 
 /**
@@ -10,11 +11,21 @@ import type { DirLock } from './lock.js';
  * subsystems built after it). Starts first, stops last, so every other subsystem can write
  * until it has stopped.
  */
+export interface StorageOptions {
+  /**
+   * A reception worker (src/runtime/worker-runtime.ts): it opens the spool and the log
+   * directory under its owner's locks (the lock file must name its parent) instead of taking
+   * them, and writes its records to its own files (`-<tag>.jsonl`).
+   */
+  readonly worker?: { readonly tag: string };
+}
+
 export class StorageSubsystem implements Subsystem {
   readonly name = 'storage';
+  constructor(private readonly options: StorageOptions = {}) {}
   private openSpool: LmdbSpool | undefined;
   private openRecords: RecordWriter | undefined;
-  private ctx: RuntimeContext | undefined;
+  private ctx: Pick<RuntimeContext, 'store' | 'log'> | undefined;
   private readonly locks: DirLock[] = [];
 
   /** the durable spool; only after start */
@@ -29,18 +40,28 @@ export class StorageSubsystem implements Subsystem {
     return this.openRecords;
   }
 
-  async start(ctx: RuntimeContext): Promise<void> {
+  async start(ctx: Pick<RuntimeContext, 'store' | 'log'>): Promise<void> {
     this.ctx = ctx;
     const main = ctx.store.current.main;
-    // one process per spool and per log directory (issue 15): a second one stops here, before it
-    // runs the queue on the same spool or compresses the records file the first one is writing
-    await this.lock(main.spool.path, 'spool');
-    if (main.logs.path !== main.spool.path) await this.lock(main.logs.path, 'log directory');
+    const worker = this.options.worker;
+    if (worker) {
+      for (const [dir, what] of [[main.spool.path, 'spool'], [main.logs.path, 'log directory']] as const) {
+        const holder = readHolder(join(dir, LOCK_FILE));
+        if (holder?.pid !== process.ppid)
+          throw new Error(`${what} ${dir} is not locked by this worker's owner (pid ${process.ppid}): ${holder ? `pid ${holder.pid} holds it` : 'nobody holds it'}`);
+      }
+    } else {
+      // one process per spool and per log directory (issue 15): a second one stops here, before it
+      // runs the queue on the same spool or compresses the records file the first one is writing
+      await this.lock(main.spool.path, 'spool');
+      if (main.logs.path !== main.spool.path) await this.lock(main.logs.path, 'log directory');
+    }
     this.openSpool = LmdbSpool.open({ path: main.spool.path, commitDelayMs: main.spool.groupCommitWindowMs, log: ctx.log.child({ subsystem: 'spool' }) });
     this.openRecords = new RecordWriter({
       settings: () => ctx.store.current.main.logs,
       classifier: () => ctx.store.current.bounce,
       log: ctx.log.child({ subsystem: 'records' }),
+      fileTag: worker?.tag,
     });
     ctx.log.info('spool open', { path: main.spool.path, messages: await this.openSpool.count(), logs: main.logs.path });
   }
@@ -54,7 +75,7 @@ export class StorageSubsystem implements Subsystem {
     // the record writer follows logs.path live: lock the new directory too (records only ever
     // go to new files of our own there, so a held lock is reported, not fatal)
     const logs = next.main.logs.path;
-    if (prev && logs !== prev.main.logs.path && !this.locks.some((l) => l.dir === logs))
+    if (prev && logs !== prev.main.logs.path && !this.options.worker && !this.locks.some((l) => l.dir === logs))
       acquireDirLock(logs, 'log directory', this.ctx?.log).then((l) => this.locks.push(l), (e: Error) =>
         this.ctx?.log.error(`logs.path changed: ${e.message}`, { code: (e as { code?: string }).code }));
   }

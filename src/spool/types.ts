@@ -59,8 +59,11 @@ export interface Spool {
   /** Durably replaces the metadata (retry state survives restarts); persists a deferred message. */
   updateMeta(meta: SpoolMeta): Promise<void>;
   remove(id: string): Promise<void>;
-  /** Every message in the spool, for recovery at start. */
-  scan(): AsyncIterable<SpoolMeta>;
+  /**
+   * Every message in the spool, for recovery at start; from `fromId` on (ids are time-ordered:
+   * the messages created since a time, for the recovery after a reception worker died).
+   */
+  scan(fromId?: string): AsyncIterable<SpoolMeta>;
   count(): Promise<number>;
   close(): Promise<void>;
 }

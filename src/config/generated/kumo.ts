@@ -75,6 +75,10 @@ server?: {
  */
 smtp?: boolean
 max_inflight_bytes?: ByteSize
+/**
+ * How many processes receive SMTP: "auto" = one per core (os.availableParallelism()), or a number. 1 (the default) is a single process doing everything. With N > 1 the main process owns the queue, delivery, HTTP and ACME, and N reception workers share the SMTP listening sockets; each worker writes its spool entries and its own records file (...-wN.jsonl) and hands every message to the owner. Read at start only (a change needs a restart). The environment variable KUMO_TS_WORKERS sets the default used when this key is absent.
+ */
+workers?: (number | "auto")
 }
 /**
  * Helper files, relative to the config root. Each kind takes one path or a list. Without an entry, <kind>.toml/.json/.yaml in the config root is used if present.

@@ -1,0 +1,236 @@
+import cluster from 'node:cluster';
+import type { Worker } from 'node:cluster';
+import type { Snapshot } from '../config/snapshot.js';
+import { setWorkerMetrics } from '../http/metrics.js';
+import type { ProcessMetrics } from '../http/metrics.js';
+import type { Logger } from '../logging/logger.js';
+import type { QueueIntake } from '../queue/types.js';
+import type { Spool } from '../spool/types.js';
+import { WORKER_EPOCH_ENV, WORKER_ID_ENV } from './cluster-role.js';
+import { OwnerIpCounts } from './ipc-admission.js';
+import { isWorkerMessage } from './ipc-messages.js';
+import type { OwnerToWorker, WorkerToOwner } from './ipc-messages.js';
+import type { RuntimeContext, Subsystem } from './subsystem.js';
+
+export interface OwnerHubDeps {
+  readonly workers: number;
+  readonly spool: Spool;
+  /** the queue: schedules a message once, whichever way it is announced */
+  readonly intake: QueueIntake & { has(id: string): boolean };
+}
+
+/** ids are time-ordered; a worker's clock is the owner's, the margin covers a message begun just before its start was noted */
+const RECOVERY_MARGIN_MS = 5_000;
+const BACKOFF_FIRST_MS = 1_000;
+const BACKOFF_MAX_MS = 30_000;
+/** a worker that dies sooner than this after its start is failing, not unlucky: back off */
+const FAST_DEATH_MS = 10_000;
+/** part of the shutdown budget the workers get to finish their messages in DATA */
+const WORKER_DRAIN_MS = 2_500;
+const WORKER_KILL_MS = 3_000;
+const START_TIMEOUT_MS = 30_000;
+
+interface Slot {
+  readonly id: number;
+  worker?: Worker;
+  startedAt: number;
+  ready: boolean;
+  backoffMs: number;
+  restartTimer?: NodeJS.Timeout;
+  /** the last epoch this worker reported live */
+  epoch: number;
+}
+
+/**
+ * 'workers': the owner's side of `[server] workers` > 1 (cluster primary). Forks the reception
+ * workers (they share the listening sockets, SCHED_NONE: the kernel hands each connection to
+ * one acceptor), schedules what they announce, rescans the spool for what a dead worker had
+ * committed but not announced, restarts it with backoff, sends each config epoch, and drains
+ * them first at shutdown.
+ */
+export class OwnerHub implements Subsystem {
+  readonly name = 'workers';
+  private readonly slots: Slot[] = [];
+  /** max_connections_per_ip for the whole node */
+  private readonly ipCounts = new OwnerIpCounts();
+  private metricsReq = 0;
+  private readonly metricsWaiters = new Map<number, (m: ProcessMetrics) => void>();
+  private log: Logger | undefined;
+  private ctx: RuntimeContext | undefined;
+  private stopping = false;
+  private startWaiter: { resolve: () => void; reject: (e: Error) => void } | undefined;
+
+  constructor(private readonly deps: OwnerHubDeps) {}
+
+  async start(ctx: RuntimeContext): Promise<void> {
+    this.ctx = ctx;
+    this.log = ctx.log.child({ subsystem: 'workers' });
+    // must be set before the first fork; round-robin would accept every connection here
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
+    cluster.setupPrimary({ silent: false });
+    for (let id = 1; id <= this.deps.workers; id++) this.slots.push({ id, startedAt: 0, ready: false, backoffMs: BACKOFF_FIRST_MS, epoch: 0 });
+    const epoch = ctx.store.current.epoch;
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`reception workers not ready after ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      this.startWaiter = {
+        resolve: () => (clearTimeout(t), resolve()),
+        reject: (e) => (clearTimeout(t), reject(e)),
+      };
+      for (const s of this.slots) this.fork(s, epoch);
+    });
+    setWorkerMetrics(() => this.workerMetrics());
+    this.log.info('reception workers ready', { workers: this.slots.length, pids: this.slots.map((s) => s.worker?.process.pid) });
+  }
+
+  /** A new epoch in the owner: every worker compiles the same files and swaps. */
+  apply(next: Snapshot, prev: Snapshot | undefined): void {
+    if (prev && next.main.server.workers !== prev.main.server.workers)
+      this.log?.warn('[server] workers changed: the number of reception workers changes at the next start', { running: this.slots.length, configured: next.main.server.workers });
+    this.broadcast({ type: 'epoch', epoch: next.epoch, hash: next.hash });
+  }
+
+  /** Workers first: no new connections, the messages in DATA finish and are announced, then they exit (or are killed). */
+  async stop(deadlineMs: number): Promise<void> {
+    this.stopping = true;
+    setWorkerMetrics(undefined);
+    const now = Date.now();
+    const drainBy = Math.min(now + WORKER_DRAIN_MS, deadlineMs);
+    const killAt = Math.min(now + WORKER_KILL_MS, deadlineMs);
+    const exits: Promise<unknown>[] = [];
+    for (const s of this.slots) {
+      clearTimeout(s.restartTimer);
+      const w = s.worker;
+      if (!w || w.isDead()) continue;
+      exits.push(new Promise((r) => w.once('exit', r)));
+      this.send(w, { type: 'drain', deadline: drainBy });
+    }
+    const killer = setTimeout(() => {
+      for (const s of this.slots) {
+        if (s.worker && !s.worker.isDead()) {
+          this.log?.warn(`reception worker ${s.id} did not stop in time: killed (what it answered 250 is spooled)`, { pid: s.worker.process.pid });
+          s.worker.process.kill('SIGKILL');
+        }
+      }
+    }, Math.max(0, killAt - Date.now()));
+    await Promise.all(exits);
+    clearTimeout(killer);
+    // a message a killed worker committed but did not announce is on disk: the next start's scan schedules it
+  }
+
+  private fork(slot: Slot, epoch: number): void {
+    slot.startedAt = Date.now();
+    slot.ready = false;
+    const w = cluster.fork({ [WORKER_ID_ENV]: String(slot.id), [WORKER_EPOCH_ENV]: String(epoch) });
+    slot.worker = w;
+    w.on('message', (m: unknown) => {
+      if (isWorkerMessage(m)) this.onMessage(slot, m);
+    });
+    w.on('exit', (code, signal) => void this.onExit(slot, w, code, signal));
+  }
+
+  private onMessage(slot: Slot, m: WorkerToOwner): void {
+    switch (m.type) {
+      case 'spooled':
+        this.deps.intake.enqueue(m.meta);
+        return;
+      case 'ready':
+        slot.ready = true;
+        slot.epoch = m.epoch;
+        if (this.slots.every((s) => s.ready)) this.startWaiter?.resolve();
+        return;
+      case 'epoch-live':
+        slot.epoch = m.epoch;
+        if (m.hash !== this.ctx?.store.current.hash)
+          // its files changed after the owner compiled them: the owner's monitor sees that change too and announces the next epoch
+          this.log?.warn(`reception worker ${slot.id} compiled epoch ${m.epoch} from different files`, { hash: m.hash.slice(0, 12) });
+        if (this.slots.every((s) => s.epoch >= m.epoch)) this.log?.info(`config epoch ${m.epoch} live in every reception worker`, { epoch: m.epoch });
+        return;
+      case 'epoch-refused':
+        this.log?.error(`reception worker ${slot.id} refused config epoch ${m.epoch}; it keeps serving epoch ${slot.epoch}`, { errors: m.errors });
+        return;
+      case 'admit': {
+        const { ok, key } = this.ipCounts.admit(slot.id, m);
+        if (slot.worker) this.send(slot.worker, { type: 'admitted', req: m.req, ok, key });
+        return;
+      }
+      case 'release':
+        this.ipCounts.release(slot.id, m.req);
+        return;
+      case 'metrics':
+        this.metricsWaiters.get(m.req)?.(m.metrics);
+        return;
+    }
+  }
+
+  private async onExit(slot: Slot, w: Worker, code: number | null, signal: string | null): Promise<void> {
+    if (slot.worker !== w) return;
+    this.ipCounts.releaseAll(slot.id);
+    const lived = Date.now() - slot.startedAt;
+    if (!slot.ready && this.startWaiter && !this.slots.every((s) => s.ready)) {
+      // at start a worker that cannot come up (a listener cannot bind) fails the start
+      this.stopping = true;
+      for (const s of this.slots) if (s.worker && !s.worker.isDead()) s.worker.process.kill('SIGKILL');
+      this.startWaiter.reject(new Error(`reception worker ${slot.id} exited before it was ready (code ${code}, signal ${signal})`));
+      this.startWaiter = undefined;
+      return;
+    }
+    if (this.stopping) return;
+    this.log?.error(`reception worker ${slot.id} exited`, { pid: w.process.pid, code, signal, lived_ms: lived });
+    await this.recover(slot);
+    if (this.stopping) return;
+    slot.backoffMs = lived < FAST_DEATH_MS ? slot.backoffMs : BACKOFF_FIRST_MS;
+    const delay = slot.backoffMs;
+    slot.backoffMs = Math.min(slot.backoffMs * 2, BACKOFF_MAX_MS);
+    this.log?.info(`restarting reception worker ${slot.id} in ${delay} ms`);
+    slot.restartTimer = setTimeout(() => {
+      if (!this.stopping && this.ctx) this.fork(slot, this.ctx.store.current.epoch);
+    }, delay);
+  }
+
+  /** Schedules what a worker committed since it started but may not have announced. */
+  private async recover(slot: Slot): Promise<void> {
+    const from = Math.max(0, slot.startedAt - RECOVERY_MARGIN_MS).toString(16).padStart(12, '0');
+    let scanned = 0;
+    let recovered = 0;
+    try {
+      for await (const meta of this.deps.spool.scan(from)) {
+        scanned++;
+        if (this.deps.intake.has(meta.id)) continue;
+        recovered++;
+        this.deps.intake.enqueue(meta);
+      }
+    } catch (e) {
+      this.log?.error(`recovery scan after reception worker ${slot.id} failed (the next start rescans the whole spool)`, { error: String(e) });
+      return;
+    }
+    this.log?.info(`recovery scan after reception worker ${slot.id}`, { scanned, recovered });
+  }
+
+  /** Every live worker's metrics (one that does not answer within 2 s is left out). */
+  private workerMetrics(): Promise<ProcessMetrics[]> {
+    const live = this.slots.filter((s) => s.worker && !s.worker.isDead() && s.worker.isConnected());
+    return Promise.all(live.map((s) => new Promise<ProcessMetrics>((resolve) => {
+      const req = ++this.metricsReq;
+      const done = (m: ProcessMetrics) => {
+        clearTimeout(t);
+        this.metricsWaiters.delete(req);
+        resolve(m);
+      };
+      const t = setTimeout(() => done([]), 2_000);
+      this.metricsWaiters.set(req, done);
+      this.send(s.worker!, { type: 'metrics-req', req });
+    })));
+  }
+
+  private broadcast(m: OwnerToWorker): void {
+    for (const s of this.slots) if (s.worker && !s.worker.isDead()) this.send(s.worker, m);
+  }
+
+  private send(w: Worker, m: OwnerToWorker): void {
+    try {
+      w.send(m);
+    } catch {
+      // its channel is closing: it is exiting, onExit handles it
+    }
+  }
+}
