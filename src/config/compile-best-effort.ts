@@ -50,6 +50,7 @@ export async function compileBestEffort(input: BestEffortInput, r: Reporter): Pr
   const attempt = <T>(fn: () => T): T | undefined => {
     try {
       return fn();
+      /* c8 ignore next 3 -- guard: a compiler choking on data the schema already rejected */
     } catch {
       return undefined;
     }
@@ -65,6 +66,7 @@ export async function compileBestEffort(input: BestEffortInput, r: Reporter): Pr
     if (resolver) {
       try {
         await compileShaping(files.shaping, { resolver, egress, main: input.mainFile, root, spoolPath: input.main.spool.path }, shadow);
+        /* c8 ignore next 3 -- guard: data of the wrong shape, reported by the schema */
       } catch {
         /* data of the wrong shape: reported by the schema */
       }

@@ -3,40 +3,15 @@ const blocked = () => {
   throw new TypeError('config snapshot is immutable');
 };
 
-/**
- * Deeply freezes a compiled snapshot. Maps and Sets get their mutators replaced by throwing
- * stubs (Object.freeze alone would not stop `map.set`), so any write to config throws.
- */
-export function deepFreeze<T>(value: T, seen = new WeakSet<object>()): T {
-  if (value === null || typeof value !== 'object' || seen.has(value as object)) return value;
-  const obj = value as object;
-  seen.add(obj);
-  if (obj instanceof Map) {
-    for (const [k, v] of obj) {
-      deepFreeze(k, seen);
-      deepFreeze(v, seen);
-    }
-    Object.defineProperties(obj, { set: { value: blocked }, delete: { value: blocked }, clear: { value: blocked } });
-  } else if (obj instanceof Set) {
-    for (const v of obj) deepFreeze(v, seen);
-    Object.defineProperties(obj, { add: { value: blocked }, delete: { value: blocked }, clear: { value: blocked } });
-  } else if (ArrayBuffer.isView(obj)) {
-    return value; // typed arrays cannot be frozen; none are kept in config
-  }
-  for (const key of Reflect.ownKeys(obj)) {
-    const d = Object.getOwnPropertyDescriptor(obj, key);
-    if (d && 'value' in d) deepFreeze(d.value, seen);
-  }
-  Object.freeze(obj);
-  return value;
-}
-
 const MAP_GUARDS = { set: { value: blocked }, delete: { value: blocked }, clear: { value: blocked } };
 const SET_GUARDS = { add: { value: blocked }, delete: { value: blocked }, clear: { value: blocked } };
 const isWalkable = (x: unknown): x is object => x !== null && typeof x === 'object' && !ArrayBuffer.isView(x);
 
 /**
- * deepFreeze for large snapshots, iterative and sliced with `yieldIfBusy` so that freezing a
+ * Deeply freezes a compiled snapshot. Maps and Sets get their mutators replaced by throwing
+ * stubs (Object.freeze alone would not stop `map.set`), so any write to config throws.
+ *
+ * Iterative and sliced with `yieldIfBusy` so that freezing a
  * 10,000-domain config (≈ 200,000 objects) does not stall the event loop. Parents first: an
  * object is frozen when it is taken off the stack, before its children (the snapshot is
  * published only after this returns, so the order is not observable).

@@ -25,6 +25,7 @@ function getWorker(): Worker {
       // idle: the worker must not keep the process alive (a 'message' listener refs it)
       if (!pending.size) w.unref();
     });
+    /* c8 ignore next 5 -- the parser worker thread itself crashing: no config file provokes it */
     w.on('error', (e) => {
       for (const done of pending.values()) done({ id: 0, ok: false, issues: [{ file: '?', line: 1, col: 1, code: 'internal', message: `config parser failed: ${e.message}`, severity: 'error' }] });
       pending.clear();

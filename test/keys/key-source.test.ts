@@ -14,10 +14,10 @@ import { FakeVault } from './vault-server.js';
 const tmp = tempDir('kumo-keys-');
 after(tmp.cleanup);
 
-function compile(raw: KeySource, root = '/etc/kumo') {
+function compile(raw: KeySource, root = '/etc/kumo', ctx: { acmeDir?: string } = {}) {
   const file = loadSourceFile(write(tmp.dir, 'k.toml', 'x = 1\n')) as { ok: true; file: SourceFile };
   const r = new Reporter();
-  return { spec: compileKeySource(file.file, ['x'], raw, root, r), issues: r.issues.map((i) => `${i.code}: ${i.message}`) };
+  return { spec: compileKeySource(file.file, ['x'], raw, root, r, ctx), issues: r.issues.map((i) => `${i.code}: ${i.message}`) };
 }
 
 async function rejects(p: Promise<unknown>, code: string, re: RegExp) {
@@ -50,6 +50,16 @@ describe('compileKeySource', () => {
     assert.match(compile({ path: 'a', vault_token: 't' }).issues[0], /vault_token only applies to a Vault key source/);
     assert.match(compile({ vault_mount: 's', vault_path: 'p', ttl: 'soon' }).issues[0], /^value.duration/);
     assert.match(compile('  ').issues[0], /must not be empty/);
+  });
+
+  it('reports empty key_data or path, and an ACME source outside a listener or with other keys', () => {
+    assert.deepEqual(compile({ key_data: ' ' }), { spec: undefined, issues: ['value.key-source: x: key_data must not be empty'] });
+    assert.deepEqual(compile({ path: '' }), { spec: undefined, issues: ['value.key-source: x: path must not be empty'] });
+    const acme = { acme: 'mx' } as unknown as KeySource;
+    assert.deepEqual(compile(acme), { spec: undefined, issues: ["value.key-source: x: an ACME certificate can only be a listener's TLS certificate"] });
+    const mixed = { acme: 'mx', path: 'a.pem' } as unknown as KeySource;
+    assert.deepEqual(compile(mixed, '/etc/kumo', { acmeDir: '/var/acme' }), { spec: undefined, issues: ['value.key-source: x: an ACME key source takes only acme (found path)'] });
+    assert.equal(compile(acme, '/etc/kumo', { acmeDir: '/var/acme' }).issues.length, 0);
   });
 });
 
