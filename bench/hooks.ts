@@ -5,7 +5,7 @@
 // same load. Printed per run: relay msgs/s, hook events/s (first to last event at the
 // receiver), the server's CPU per message; then the median of each and the added CPU.
 //
-//   node dist/bench/hooks.js [--messages 5000] [--sessions 10] [--size 2048] [--rounds 3]
+//   node dist/bench/hooks.js [--messages 5000] [--sessions 10] [--size 2048] [--rounds 3] [--cpu-prof-dir DIR]
 import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { benchArgs } from './lab/args.js';
@@ -18,6 +18,8 @@ const MESSAGES = Number(args.get('messages') ?? 5_000);
 const SESSIONS = Number(args.get('sessions') ?? 10);
 const SIZE = Number(args.get('size') ?? 2048);
 const ROUNDS = Number(args.get('rounds') ?? 3);
+// a .cpuprofile per server run, for finding what the hook costs
+const CPU_PROF_DIR = args.get('cpu-prof-dir');
 
 /** Resolves with `value` after `ms` unless cleared first; the timer never keeps the process alive. */
 function timeout<T>(ms: number, value: T): Promise<T> {
@@ -62,7 +64,7 @@ async function waitFor(pred: () => boolean, ms: number): Promise<boolean> {
 async function run(withHook: boolean) {
   const sink = await startSinkChild();
   const rx = withHook ? await startReceiver() : undefined;
-  const kumo = await startRelayKumo({ name: 'hooks', sinkPort: sink.port, extra: rx ? hookConfig(rx.port) : undefined });
+  const kumo = await startRelayKumo({ name: 'hooks', sinkPort: sink.port, extra: rx ? hookConfig(rx.port) : undefined, cpuProfDir: CPU_PROF_DIR ? `${CPU_PROF_DIR}/${withHook ? 'hook' : 'base'}` : undefined });
   try {
     const cpu0 = cpuSeconds(kumo.child.pid);
     const t0 = Date.now();

@@ -60,7 +60,7 @@ export class HookSubsystem implements Subsystem {
   async start(ctx: RuntimeContext): Promise<void> {
     this.cfg = ctx.store;
     this.log = ctx.log.child({ subsystem: 'hooks' });
-    const store = EventStore.open(join(this.deps.spoolPath, 'hooks'), this.log);
+    const store = EventStore.open(join(this.deps.spoolPath, 'hooks'), this.log, ctx.store.current.main.spool.groupCommitWindowMs);
     this.store = store;
     const configured = ctx.store.current.main.logHooks;
     let recovered = 0;
