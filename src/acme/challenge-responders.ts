@@ -4,6 +4,7 @@ import { createSecureContext, createServer as createTlsServer } from 'node:tls';
 import type { SecureContext, Server as TlsServer } from 'node:tls';
 import type { HostPort } from '../config/values.js';
 import type { Logger } from '../logging/logger.js';
+import { Dns01Hook } from './dns01-hook.js';
 
 const PREFIX = '/.well-known/acme-challenge/';
 const TOKEN_TTL_MS = 15 * 60_000;
@@ -16,9 +17,9 @@ export interface SharedTokens {
 }
 
 /**
- * The challenge answers of the orders in progress: HTTP-01 tokens (served on http01_listen) and
+ * The challenge answers of the orders in progress: HTTP-01 tokens (served on http01_listen),
  * TLS-ALPN-01 certificates by host name (served on tls_alpn01_listen with ALPN acme-tls/1,
- * RFC 8737). Each server answers nothing but challenges.
+ * RFC 8737) and the DNS-01 hook. Each server answers nothing but challenges.
  */
 export class ChallengeResponders {
   private readonly tokens = new Map<string, string>();
@@ -28,8 +29,12 @@ export class ChallengeResponders {
 
   /** set while [redis] is: tokens are published there and unknown ones looked up there */
   shared: SharedTokens | undefined;
+  /** DNS-01 answers: the operator's hook, one call at a time */
+  readonly dns01: Dns01Hook;
 
-  constructor(private readonly log: Logger) {}
+  constructor(private readonly log: Logger) {
+    this.dns01 = new Dns01Hook(log);
+  }
 
   async addHttpToken(token: string, keyAuthorization: string): Promise<void> {
     this.tokens.set(token, keyAuthorization);

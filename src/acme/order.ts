@@ -1,41 +1,10 @@
-import { spawn } from 'node:child_process';
 import acme from 'acme-client';
 import type { AcmeCertSettings, AcmeSettings } from '../config/acme-settings.js';
 import type { Logger } from '../logging/logger.js';
 import type { Agent } from 'node:https';
 import { fetchDirectory, setAcmeAgent } from './acme-http.js';
 import type { ChallengeResponders } from './challenge-responders.js';
-
-export class AcmeOrderError extends Error {
-  readonly code = 'ACME_ORDER_FAILED';
-}
-
-const HOOK_TIMEOUT_MS = 120_000;
-
-/**
- * The dns01_hook: `cmd... present|cleanup <record name> <value>`, the same in the environment
- * (ACME_ACTION, ACME_DOMAIN, ACME_RECORD_NAME, ACME_RECORD_VALUE); killed after two minutes.
- */
-function runHook(cmd: readonly string[], env: Record<string, string>, log: Logger): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const args = [...cmd.slice(1), env.ACME_ACTION!, env.ACME_RECORD_NAME!, env.ACME_RECORD_VALUE!];
-    const child = spawn(cmd[0]!, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), HOOK_TIMEOUT_MS);
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (out += b));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(new AcmeOrderError(`dns01_hook ${cmd[0]}: ${e.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new AcmeOrderError(`dns01_hook ${cmd[0]} (${env.ACME_ACTION} ${env.ACME_RECORD_NAME}) ${signal ? `killed (${signal})` : `exited ${code}`}: ${out.trim().slice(0, 500)}`));
-    });
-    log.info('acme: dns01_hook', { action: env.ACME_ACTION, record: env.ACME_RECORD_NAME });
-  });
-}
+import { AcmeOrderError } from './errors.js';
 
 /**
  * One certificate order with acme-client: a new key and CSR, the account (registered on first
@@ -74,9 +43,9 @@ export async function orderCertificate(
         responders.addAlpnCertificate(host, alpnCert.toString(), alpnKey.toString());
         cleanups.set(id, async () => responders.removeAlpnCertificate(host));
       } else if (challenge.type === 'dns-01') {
-        const env = { ACME_DOMAIN: host, ACME_RECORD_NAME: `_acme-challenge.${host.replace(/^\*\./, '')}`, ACME_RECORD_VALUE: keyAuthorization };
-        await runHook(settings.dns01Hook!, { ...env, ACME_ACTION: 'present' }, log);
-        cleanups.set(id, () => runHook(settings.dns01Hook!, { ...env, ACME_ACTION: 'cleanup' }, log));
+        const call = { domain: host, name: `_acme-challenge.${host.replace(/^\*\./, '')}`, value: keyAuthorization };
+        await responders.dns01.run(settings.dns01Hook!, { ...call, action: 'present' });
+        cleanups.set(id, () => responders.dns01.run(settings.dns01Hook!, { ...call, action: 'cleanup' }));
       } else throw new AcmeOrderError(`unsupported challenge ${challenge.type}`);
       log.info('acme: challenge ready', { cert: cert.name, type: challenge.type, name: host });
     },

@@ -11,7 +11,8 @@ import { parseStoredCert, readStoredCert, writeIssuedCert, writePlaceholder } fr
 import type { StoredCert } from './cert-files.js';
 import { ChallengeResponders } from './challenge-responders.js';
 import { noteFailure, noteIssued, notePlan, forgetCertMetrics, acmeCertExpiry } from './metrics.js';
-import { AcmeOrderError, explainOrderError, orderCertificate, useHttpsAgent } from './order.js';
+import { AcmeOrderError } from './errors.js';
+import { explainOrderError, orderCertificate, useHttpsAgent } from './order.js';
 import { planRenewal, retryDelay } from './renewal.js';
 import type { RenewalPlan } from './renewal.js';
 import { AcmeSharedStore, SharedStoreError } from './shared-store.js';

@@ -23,6 +23,10 @@ const skip = requireTool('pebble') || requireTool('pebble-challtestsrv') || requ
 const HOOK = `#!/bin/sh
 set -e
 mgmt="$1"; state="$2"; action="$3"; name="$4"; value="$5"
+# kumo-ts runs one call at a time: a second call while this one sleeps is recorded and fails
+if ! mkdir "$state.lock" 2>/dev/null; then echo "overlap $action" >> "$state.calls"; exit 1; fi
+trap 'rmdir "$state.lock"' EXIT
+sleep 0.3
 echo "$action $name $value $ACME_ACTION $ACME_RECORD_NAME" >> "$state.calls"
 touch "$state"
 if [ "$action" = present ]; then
@@ -87,13 +91,14 @@ names = ["wild.kumo.test", "*.wild.kumo.test"]
     cleanup?.();
   });
 
-  test('the hook is called with present/cleanup, the record name and value; the wildcard certificate is served', async () => {
+  test('the hook is called with present/cleanup, the record name and value, one call at a time; the wildcard certificate is served', async () => {
     await kumo.waitFor((l) => l.msg === 'acme: certificate "wild" issued', 60_000, 'wild issued');
     await waitUntil('the wildcard certificate to be served', async () => {
       const c = await servedCert(smtps, 'any.wild.kumo.test', false);
       return /Pebble/.test(c.issuer) && /DNS:\*\.wild\.kumo\.test/.test(c.subjectAltName ?? '') && /DNS:wild\.kumo\.test/.test(c.subjectAltName ?? '');
     }, 15_000);
     const calls = readFileSync(join(dir, 'txt-state.calls'), 'utf8').trim().split('\n').map((l) => l.split(' '));
+    assert.deepEqual(calls.filter((c) => c[0] === 'overlap'), [], 'no hook call overlapped another');
     // two authorizations (apex and wildcard), one record name: present twice, cleanup twice
     assert.equal(calls.filter((c) => c[0] === 'present').length, 2, JSON.stringify(calls));
     assert.equal(calls.filter((c) => c[0] === 'cleanup').length, 2, JSON.stringify(calls));
