@@ -142,14 +142,27 @@ export class LmdbSpool implements Spool {
     const d = this.deferred.get(id);
     if (d) return d.body;
     this.assertOpen();
-    return this.bodyDb.get(id);
+    return this.fresh(() => this.bodyDb.get(id));
   }
 
   async getMeta(id: string): Promise<SpoolMeta | undefined> {
     const d = this.deferred.get(id);
     if (d) return d.meta;
     this.assertOpen();
-    return this.metaDb.get(id);
+    return this.fresh(() => this.metaDb.get(id));
+  }
+
+  /**
+   * A read that must see what another process (a reception worker) committed before it told
+   * us: lmdb-js keeps its read snapshot until a timer of the next loop iteration, so an id
+   * announced over IPC in the same poll phase may not be in it yet. On a miss the snapshot is
+   * renewed and the read repeated (a miss is rare: only for such ids, or a real absence).
+   */
+  private fresh<T>(read: () => T | undefined): T | undefined {
+    const v = read();
+    if (v !== undefined) return v;
+    this.root.resetReadTxn();
+    return read();
   }
 
   async updateMeta(meta: SpoolMeta): Promise<void> {
@@ -181,6 +194,8 @@ export class LmdbSpool implements Spool {
    */
   async *scan(fromId?: string): AsyncIterable<SpoolMeta> {
     this.assertOpen();
+    // the recovery scan after a worker died must see everything that worker committed
+    this.root.resetReadTxn();
     let n = 0;
     for (const { key, value } of this.metaDb.getRange(fromId === undefined ? {} : { start: fromId })) {
       if (this.closed) return;
