@@ -19,6 +19,7 @@ import { decideRelay, domainOf } from './relay-policy.js';
 import type { RelayDecision } from './relay-policy.js';
 import { commandLineOf } from './smtp-server-patch.js';
 import type { SMTPConnection } from './smtp-server-patch.js';
+import { qualifyPostmaster } from './postmaster.js';
 
 /** What the session callbacks need from their listener. */
 export interface SessionHost {
@@ -163,7 +164,7 @@ export class SmtpSessions {
       relayHosts: st.settings.relayHosts,
       peer: st.peer,
       senderDomain: mailFrom ? domainOf(mailFrom.address) : '',
-      recipientDomain: domainOf(address.address),
+      recipientDomain: domainOf(qualifyPostmaster(address.address, st.settings.hostname)),
       authUser: st.authUser,
       authRelays: st.settings.auth?.relay ?? true,
     });
@@ -261,17 +262,19 @@ export class SmtpSessions {
   }
 
   private receive(st: SessionState, session: SMTPServerSession, got: ReceivedData) {
-    const relay: string[] = [];
-    const reportOnly: string[] = [];
+    // sets: <postmaster> and <postmaster@hostname> in one envelope are one recipient
+    const relay = new Set<string>();
+    const reportOnly = new Set<string>();
     const reports = { oob: false, arf: false, arfRecipients: [] as string[] };
     for (const r of session.envelope.rcptTo) {
       const d = st.decisions.get(r.address);
       if (!d) continue;
+      const address = qualifyPostmaster(r.address, st.settings.hostname);
       reports.oob ||= d.logOob !== 'Ignore';
       reports.arf ||= d.logArf !== 'Ignore';
-      if (d.logArf !== 'Ignore') reports.arfRecipients.push(r.address);
-      if (d.relay || d.logOob === 'LogThenRelay' || d.logArf === 'LogThenRelay') relay.push(r.address);
-      else reportOnly.push(r.address);
+      if (d.logArf !== 'Ignore') reports.arfRecipients.push(address);
+      if (d.relay || d.logOob === 'LogThenRelay' || d.logArf === 'LogThenRelay') relay.add(address);
+      else reportOnly.add(address);
     }
     const tls = session.tlsOptions || undefined;
     const ptr = session.clientHostname && !session.clientHostname.startsWith('[') ? session.clientHostname : undefined;
@@ -281,8 +284,8 @@ export class SmtpSessions {
       headerLength: got.headerLength,
       buffer: got.buffer,
       sender: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-      recipients: relay,
-      reportOnly,
+      recipients: [...relay],
+      reportOnly: [...reportOnly],
       listener: st.settings,
       peer: { ip: st.peer, ...(helo ? { helo } : {}), ...(ptr ? { ptr } : {}) },
       ...(tls ? { tls: { version: tls.version, cipher: tls.standardName || tls.name } } : {}),

@@ -163,3 +163,35 @@ deferred_spool = true
   });
 });
 
+
+describe('RCPT TO:<postmaster> without a domain (RFC 5321 4.1.1.3)', () => {
+  test('is the postmaster of the listener\'s hostname: relay policy, spool and records see postmaster@hostname, once', async () => {
+    const h = await Harness.start({
+      'kumo.toml': `hostname = "mx.kumo.test"
+${BASE_MAIN}
+[listener.smtp]
+listen = "127.0.0.1:${await freePort()}"
+relay_hosts = []
+`,
+      'listener_domains.toml': '["mx.kumo.test"]\nrelay_to = true\n',
+    });
+    try {
+      const c = await SmtpClient.connect(h.port('smtp'));
+      await c.hello();
+      // no relay host: only the hostname's relay_to lets it in, so the decision saw the domain
+      const r = await c.send('a@example.org', ['PostMaster', 'postmaster@mx.kumo.test'], message());
+      const refused = await c.send('a@example.org', ['b@example.net'], message());
+      await c.quit();
+      assert.deepEqual(r.rcpts.map((x) => x.code), [250, 250], JSON.stringify(r.rcpts));
+      assert.equal(r.final?.code, 250, JSON.stringify(r));
+      assert.equal(refused.rcpts[0]?.code, 550, 'other domains are not relayed: the policy is in force');
+      const id = /id=(\w+)/.exec(r.final!.text)![1]!;
+      const meta = await h.spool.getMeta(id);
+      assert.deepEqual(meta?.recipients.map((x) => x.address), ['postmaster@mx.kumo.test']);
+      const recs = (await h.records_('Reception')).filter((x) => x.id === id);
+      assert.deepEqual(recs.map((x) => x.recipient), ['postmaster@mx.kumo.test']);
+    } finally {
+      await h.close();
+    }
+  });
+});
