@@ -57,7 +57,11 @@ export class AdminState extends EventEmitter<AdminStateEvents> {
     const saved = readAdminState(this.opts.dir);
     let dropped = 0;
     for (const r of saved) {
-      if (r.expires <= now) dropped++;
+      // an expiry that is no date (written by a version that let any duration through) ends it too
+      if (typeof r.expires !== 'number' || !(r.expires <= now + 1e15)) {
+        this.opts.log.warn(`admin: a saved ${r.kind} rule has no valid expiry; dropped`, { id: r.id, expires: String(r.expires) });
+        dropped++;
+      } else if (r.expires <= now) dropped++;
       else this.rules.set(r.id, r.kind === 'bounce' ? { ...r, bounced: { ...(r.bounced ?? {}) } } : r);
     }
     this.opts.log.info('admin: state loaded', { rules: this.rules.size, expired_dropped: dropped, path: this.opts.dir });

@@ -26,12 +26,16 @@ interface TimingBody {
 
 class BadRequest extends Error {}
 
+/** A directive lasts at most this long (far beyond any use; keeps the expiry a valid date). */
+const MAX_DIRECTIVE_MS = 100 * 365.25 * 86_400_000;
+
 /** The expiry of a directive: `expires`, else now + `duration` (default 5m). */
 function expiresOf(b: TimingBody): number {
   if (b.expires !== undefined && b.expires !== null) {
     const t = Date.parse(b.expires);
     if (!Number.isFinite(t)) throw new BadRequest(`body/expires: not an RFC 3339 date-time: ${JSON.stringify(b.expires)}`);
     if (t <= Date.now()) throw new BadRequest('body/expires: is in the past');
+    if (t - Date.now() > MAX_DIRECTIVE_MS) throw new BadRequest('body/expires: more than 100 years ahead');
     return t;
   }
   if (b.duration === undefined || b.duration === null) return Date.now() + DEFAULT_DURATION_MS;
@@ -42,6 +46,7 @@ function expiresOf(b: TimingBody): number {
     throw new BadRequest(`body/duration: ${(e as Error).message}`);
   }
   if (!(ms > 0)) throw new BadRequest('body/duration: must be longer than 0s');
+  if (ms > MAX_DIRECTIVE_MS) throw new BadRequest('body/duration: longer than 100 years');
   return Date.now() + ms;
 }
 

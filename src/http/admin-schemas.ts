@@ -32,12 +32,15 @@ export function describeErrors(errors: readonly ErrorObject[], dataVar: string):
 const str = (description: string) => ({ type: 'string', description }) as const;
 const nstr = (description: string) => ({ type: ['string', 'null'], description }) as const;
 
+// an empty string would match nothing (or, read as "any", everything): refused either way
+const sel = (description: string) => ({ ...nstr(description), minLength: 1 }) as const;
+
 const selectorProps = {
-  domain: nstr('The domain name to match. If omitted, any domain will match.'),
-  routing_domain: nstr('The routing_domain name to match. If omitted, any routing_domain will match.'),
-  tenant: nstr('The tenant to match. If omitted, any tenant will match.'),
-  campaign: nstr('The campaign name to match. If omitted, any campaign will match.'),
-  queue_names: { type: 'array', items: { type: 'string' }, description: 'Exact scheduled queue names; when present they take precedence over domain, routing_domain, tenant and campaign.' },
+  domain: sel('The domain name to match. If omitted, any domain will match.'),
+  routing_domain: sel('The routing_domain name to match. If omitted, any routing_domain will match.'),
+  tenant: sel('The tenant to match. If omitted, any tenant will match.'),
+  campaign: sel('The campaign name to match. If omitted, any campaign will match.'),
+  queue_names: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Exact scheduled queue names; when present they take precedence over domain, routing_domain, tenant and campaign.' },
 } as const;
 type SelectorField = keyof typeof selectorProps;
 

@@ -120,3 +120,19 @@ test('rebind data: routing_domain, tenant, campaign, queue names and other metad
   applyRebindData(same, { queue: 'a.test' });
   assert.equal(same.extra?.routing_domain, undefined, 'its own domain: no routing override');
 });
+
+test('a saved rule whose expiry is no date is dropped at load with a warning; the others load', async () => {
+  const { dir, lines, make } = setup();
+  const good = { kind: 'suspend', id: 'ok-1', created: Date.now(), domain: 'a.example', reason: 'r', expires: Date.now() + 60_000 };
+  const bad = { kind: 'suspend', id: 'bad-1', created: Date.now(), domain: 'b.example', reason: 'r', expires: 8640001796167057000 };
+  writeFileSync(join(dir, ADMIN_STATE_FILE), JSON.stringify({ version: 1, rules: [good, bad, { ...bad, id: 'bad-2', expires: null }] }));
+  const a = make();
+  await a.start();
+  try {
+    assert.deepEqual(a.list('suspend').map((r) => r.id), ['ok-1']);
+    assert.deepEqual(lines.filter((l) => /no valid expiry/.test(String(l.msg))).map((l) => l.id), ['bad-1', 'bad-2']);
+    assert.deepEqual(readAdminState(dir).map((r) => r.id), ['ok-1'], 'the file is rewritten without them');
+  } finally {
+    await a.stop();
+  }
+});

@@ -42,6 +42,12 @@ describe('admin API refusals', () => {
       await refused('POST', path, { domain: 'example.net', reason: 'r', expires: '2001-01-01T00:00:00Z' }, 400, 'body/expires: is in the past');
       await refused('POST', path, { domain: 'example.net', reason: 'r', duration: 'soon' }, 400, /^body\/duration: .*soon/);
       await refused('POST', path, { domain: 'example.net', reason: 'r', duration: '0s' }, 400, 'body/duration: must be longer than 0s');
+      // beyond what a date can hold: was a 500, with the rule saved and every later list a 500
+      await refused('POST', path, { domain: 'example.net', reason: 'r', duration: '99999999999d' }, 400, 'body/duration: longer than 100 years');
+      await refused('POST', path, { domain: 'example.net', reason: 'r', expires: '9999-01-01T00:00:00Z' }, 400, 'body/expires: more than 100 years ahead');
+      // an empty selector field matched nothing: a directive that silently did nothing
+      for (const field of ['domain', 'tenant', 'campaign', ...(path.includes('bounce') ? ['routing_domain'] : [])])
+        await refused('POST', path, { [field]: '', reason: 'r' }, 400, `body/${field}: must NOT have fewer than 1 characters`);
     }
     assert.deepEqual((await api(base, 'GET', '/api/admin/bounce/v1')).body, []);
     assert.deepEqual((await api(base, 'GET', '/api/admin/suspend/v1')).body, []);
