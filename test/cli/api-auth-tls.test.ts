@@ -64,4 +64,14 @@ test('API commands over HTTPS with Basic and Bearer credentials', async (t) => {
   // the server's certificate is not trusted without --ca: a connection failure
   assert.equal(noCa.code, 3, noCa.stderr);
   assert.match(noCa.stderr, /cannot reach the server: .*(self[- ]signed|certificate)/i);
+
+  // reload takes the same options: it could not reach an API that wants credentials or TLS
+  const [reloadAnon, reloadBasic] = [
+    await runCli(['reload', ...cfg, '--ca', ca], { env: noToken }),
+    await runCli(['reload', ...cfg, '--ca', ca, '--user', 'ops', '--password', 's3cret-pw'], { env: noToken }),
+  ];
+  assert.equal(reloadAnon.code, 1, reloadAnon.stderr);
+  assert.match(reloadAnon.stderr, /bump-config-epoch: 401 Unauthorized/);
+  assert.equal(reloadBasic.code, 0, reloadBasic.stderr);
+  assert.match(reloadBasic.stdout, /^epoch \d+ live\n$/);
 });
