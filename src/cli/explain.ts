@@ -28,6 +28,11 @@ export function registerExplain(program: Command): void {
     .option('--json', 'print JSON')
     .option('--live', 'also do the live TLS policy lookups (MTA-STS TXT and policy fetch, DNSSEC MX/TLSA) and show the policy that applies')
     .action(async (domain: string, opts: { source?: string; config?: string; json?: boolean; live?: boolean; tenant?: string; campaign?: string }) => {
+      if (!plausibleDomain(domain)) {
+        process.stderr.write(`kumo-ts explain: ${JSON.stringify(domain)} is not a domain name\n`);
+        process.exitCode = 2;
+        return;
+      }
       const { dir } = configDir(opts.config);
       const res = await compileConfig({ root: dir });
       if (!res.ok) {
@@ -72,4 +77,11 @@ function jsonReplacer(_k: string, v: unknown): unknown {
     if ('entries' in v && Array.isArray((v as { entries: unknown }).entries) && !Array.isArray(v)) return (v as { entries: string[] }).entries;
   }
   return v;
+}
+
+/** A name whose labels are 1-63 characters without spaces or dots (IDNs as typed), or an address literal. */
+function plausibleDomain(d: string): boolean {
+  if (/^\[[^\]\s]+\]$/.test(d)) return true;
+  const name = d.endsWith('.') ? d.slice(0, -1) : d;
+  return name.length > 0 && name.length <= 253 && name.split('.').every((l) => l.length > 0 && l.length <= 63 && !/[\s@\/\\]/.test(l));
 }

@@ -34,6 +34,14 @@ describe('kumo-ts explain: the whole route', () => {
   const run = (...args: string[]) => spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'kumo-ts'), 'explain', ...args, '-c', join(t.dir, 'config')], { encoding: 'utf8' });
   const field = (out: string, name: string) => out.split('\n').find((l) => l.startsWith(`  ${name}:`))?.replace(/^ +[a-z ]+: +/, '');
 
+  test('a name that is no domain is refused (exit 2) before any lookup', () => {
+    for (const bad of ['', '..bad..domain', 'a@b.example']) {
+      const r = run(bad);
+      assert.equal(r.status, 2, `${bad}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stderr, `kumo-ts explain: ${JSON.stringify(bad)} is not a domain name\n`);
+    }
+  });
+
   test('queue, pool and chosen source, MX hosts and site, ready queue and port, then the shaping', () => {
     const r = run('example.com');
     assert.equal(r.status, 0, r.stderr);
