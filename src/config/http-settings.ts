@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { HttpAuth as RawAuth, HttpListener as RawListener, HttpTls as RawTls, TlsIdentity as RawIdentity } from './generated/kumo.js';
 import type { Reporter } from './report.js';
 import type { KeyPath, SourceFile } from './source-file.js';
-import { CidrSet, LOOPBACK_CIDRS, parseDuration, parseHostPort } from './values.js';
+import { CidrSet, LOOPBACK_CIDRS, isTable, parseDuration, parseHostPort } from './values.js';
 import type { HostPort } from './values.js';
 import { compileKeySource } from '../keys/key-source.js';
 import type { KeySourceSpec } from '../keys/key-source.js';
@@ -155,6 +155,7 @@ export function compileHttp(file: SourceFile, raw: (RawHttp & { listener?: Recor
   const seen = new Map<string, string>();
   if (dflt.enabled) seen.set(`${dflt.listen.host}:${dflt.listen.port}`, 'default');
   for (const [name, l] of Object.entries(named ?? {})) {
+    if (!isTable(l)) continue;
     if (name === 'default') {
       r.error(file, ['http', 'listener', name], 'value.http-listener-name', 'http.listener.default: "default" is the listener of the [http] keys themselves; choose another name', 'key');
       continue;

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { KumoMain } from './generated/kumo.js';
 import type { Reporter } from './report.js';
 import type { SourceFile } from './source-file.js';
-import { parseDuration, parseHostPort } from './values.js';
+import { isTable, parseDuration, parseHostPort } from './values.js';
 import { compileListener, parseByteSize } from '../smtp/listener-config.js';
 import type { ListenerSettings } from '../smtp/listener-config.js';
 import type { PerRecordKey } from '../logging/record-policy.js';
@@ -66,6 +66,7 @@ export function compileMain(file: SourceFile, root: string, r: Reporter): MainSe
   // generated listener certificates live next to the spool (a mistyped path was reported by the schema)
   const dataDir = dirname(resolve(typeof raw.spool?.path === 'string' ? raw.spool.path : './data/spool'));
   for (const [name, l] of Object.entries(raw.listener ?? {})) {
+    if (!isTable(l)) continue;
     const c = compileListener(file, ['listener', name], name, l, hostname, r, dataDir);
     if (!c) continue;
     const addr = `${c.listen.host}:${c.listen.port}`;

@@ -2,6 +2,14 @@ import { BlockList, isIP } from 'node:net';
 
 /** Value parsers shared by every config kind. They throw `Error` with a user-facing message. */
 
+/**
+ * Whether a `[table.NAME]` entry is a table. The compile goes on after schema errors to report
+ * more of them; an entry that is not a table was reported by the schema and is skipped.
+ */
+export function isTable(v: unknown): v is object {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
 const UNIT_MS: Record<string, number> = {
   ms: 1, msec: 1, millisecond: 1, milliseconds: 1,
   s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000,

@@ -1,7 +1,7 @@
 import type { LogHook } from '../config/generated/kumo.js';
 import type { Reporter } from '../config/report.js';
 import type { SourceFile } from '../config/source-file.js';
-import { parseDuration, parseThrottle } from '../config/values.js';
+import { isTable, parseDuration, parseThrottle } from '../config/values.js';
 import type { Throttle } from '../config/values.js';
 import { compileKeySource } from '../keys/key-source.js';
 import type { KeySourceSpec } from '../keys/key-source.js';
@@ -49,6 +49,7 @@ const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 export function compileLogHooks(file: SourceFile, raw: Record<string, LogHook> | undefined, root: string, r: Reporter): ReadonlyMap<string, LogHookSettings> {
   const out = new Map<string, LogHookSettings>();
   for (const [name, h] of Object.entries(raw ?? {})) {
+    if (!isTable(h)) continue;
     const c = compileOne(file, name, h, root, r);
     if (c) out.set(name, c);
   }

@@ -39,6 +39,26 @@ test('validate: exit 1 with every error as FILE:LINE:COL, one per line; KUMO_TS_
   }
 });
 
+test('validate: a named table that is not a table is one schema error, not a crash of the compile after it', () => {
+  const t = tempTree({
+    'cfg/kumo.yaml': 'listener:\n  smtp:\n    listen: 127.0.0.1:2525\n  bogus: 1\nlog_hook:\n  h: [1]\nhttp:\n  listener:\n    x: 2\ndns:\n  mode: static\n  zone_file: zone.yaml\n',
+    'cfg/zone.yaml': '{}\n',
+  });
+  try {
+    const r = run(['validate', '--config', join(t.dir, 'cfg')], t.dir);
+    assert.equal(r.status, 1);
+    // was also: "listener.bogus.listen: Cannot read properties of undefined (reading 'lastIndexOf')"
+    assert.deepEqual(r.stderr.trim().split('\n').sort(), [
+      'cfg/kumo.yaml:4:10: listener.bogus: expected object, got integer',
+      'cfg/kumo.yaml:6:6: log_hook.h: expected object, got array',
+      'cfg/kumo.yaml:9:8: http.listener.x: expected object, got integer',
+      `3 errors in ${join(t.dir, 'cfg')}`,
+    ].sort());
+  } finally {
+    t.cleanup();
+  }
+});
+
 test('validate: the shipped example config is valid', () => {
   const r = run(['validate', '--config', join(PACKAGE_ROOT, 'config')], PACKAGE_ROOT);
   assert.equal(r.status, 0, r.stderr);
