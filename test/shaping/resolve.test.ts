@@ -220,6 +220,15 @@ describe('load findings', () => {
     assert.deepEqual([...res.snapshot.shaping.skipped.keys()].sort(), ['gone.com', 'nomx.com']);
   });
 
+  test('a single-label domain block is warned about, with the fix for a dot left unquoted', async () => {
+    const res = await compileShapingFiles({ 'shaping.toml': '["localhost"]\nmax_ready = 6\n' }, { 'localhost': { mx: ['10 mx.localhost.test'] } });
+    assert.ok(res.ok, res.ok ? '' : res.issues.map(formatIssue).join('\n'));
+    if (!res.ok) return;
+    const w = res.warnings.filter((i) => i.code === 'shaping.single-label');
+    assert.deepEqual(w.map((i) => `${i.line}:${i.message.split(' is a single')[0]}`), ['1:domain block "localhost"']);
+    assert.match(w[0]!.message, /quote dotted names in TOML table headers/);
+  });
+
   test('each finding can be made an error or ignored from kumo.toml [shaping]', async () => {
     const main = '[shaping]\ndns_fail = "Error"\nnull_mx = "Ignore"\naliased_site = "Ignore"\nprovider_overlap = "Warn"\n';
     const res = await compileShapingFiles({ 'shaping.toml': ROLLUP }, zone, main);
