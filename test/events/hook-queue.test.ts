@@ -9,6 +9,8 @@ import { EventStore } from '../../src/events/event-store.js';
 import { HookQueue } from '../../src/events/hook-queue.js';
 import type { LogHookSettings } from '../../src/events/hook-config.js';
 import { WebhookSender } from '../../src/events/webhook-sender.js';
+import { liveHookQueues } from '../../src/events/metrics.js';
+import { metricsRegistry } from '../../src/http/metrics.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { tempTree } from '../helpers/tmp.js';
 import { freePort } from '../helpers/ports.js';
@@ -176,6 +178,18 @@ test('view(): the backlog and the age of the oldest waiting event while the rece
   const v = a.q.view();
   assert.equal(v.backlog, 1);
   assert.ok(v.oldestAgeS >= 60 && v.oldestAgeS < 3_600, `the oldest event's age (${v.oldestAgeS} s)`);
+  // the same view at a metrics scrape
+  const views = () => [a.q.view()];
+  liveHookQueues.add(views);
+  try {
+    const text = await metricsRegistry().metrics();
+    assert.match(text, /^kumo_ts_hook_backlog\{hook="h"\} 1$/m);
+    assert.match(text, /^kumo_ts_hook_inflight\{hook="h"\} 0$/m);
+    const age = Number(/^kumo_ts_hook_oldest_age_seconds\{hook="h"\} (\S+)$/m.exec(text)?.[1]);
+    assert.ok(age >= 60, `oldest age at the scrape (${age})`);
+  } finally {
+    liveHookQueues.delete(views);
+  }
 });
 
 test('a 5000-event batch refused then taken: the queue compacts and requeues it without losing or repeating one', async () => {
