@@ -12,7 +12,7 @@ import packet from 'dns-packet';
 import { DnssecClient } from '../../src/tls-policy/dnssec-client.js';
 import { DnsError } from '../../src/dns/resolver.js';
 
-type Mode = 'answer' | 'servfail' | 'silent' | 'truncate' | 'stray-first';
+type Mode = 'answer' | 'servfail' | 'silent' | 'truncate' | 'stray-first' | 'truncate-garbage';
 interface Lab { port: number; udpQueries: number; tcpQueries: number; close(): Promise<void> }
 
 const SERVFAIL = 2;
@@ -39,7 +39,7 @@ async function lab(mode: Mode): Promise<Lab> {
       if (buf.length < 2 || buf.length < 2 + buf.readUInt16BE(0)) return;
       l.tcpQueries++;
       const q = packet.streamDecode(buf);
-      const a = answer(q, packet.AUTHENTIC_DATA);
+      const a = mode === 'truncate-garbage' ? Buffer.from([0, 1, 0xff]) : answer(q, packet.AUTHENTIC_DATA);
       const len = Buffer.alloc(2);
       len.writeUInt16BE(a.length);
       c.end(Buffer.concat([len, a]));
@@ -54,7 +54,7 @@ async function lab(mode: Mode): Promise<Lab> {
     const send = (b: Buffer) => udp.send(b, from.port, from.address);
     if (mode === 'silent') return;
     if (mode === 'servfail') return send(answer(q, SERVFAIL));
-    if (mode === 'truncate') return send(answer(q, packet.TRUNCATED_RESPONSE));
+    if (mode === 'truncate' || mode === 'truncate-garbage') return send(answer(q, packet.TRUNCATED_RESPONSE));
     if (mode === 'stray-first') {
       send(Buffer.from('not a DNS message'));
       send(answer({ ...q, id: (q.id! + 1) % 65536 }, 0)); // another query's answer, without AD
@@ -104,4 +104,10 @@ test('a stray datagram and another query\'s answer are ignored; the matching ans
   const a = await new DnssecClient([server(l)], 5_000).query('mx.example.test', 'A');
   assert.equal(a.secure, true, 'the answer with the query\'s id (AD set), not the other one');
   assert.equal(a.records.length, 1);
+});
+
+test('a TCP answer that is not a DNS message: TIMEOUT-class DnsError with the decoder\'s reason, not a hang', async () => {
+  const l = await lab('truncate-garbage');
+  await assert.rejects(new DnssecClient([server(l)], 5_000).query('mx.example.test', 'A'), (e: unknown) => e instanceof DnsError && e.code === 'TIMEOUT' && e.message.startsWith('mx.example.test A: '));
+  assert.equal(l.tcpQueries, 1);
 });
