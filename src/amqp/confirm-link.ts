@@ -79,6 +79,7 @@ export class ConfirmLink {
     let ch: ConfirmChannel;
     try {
       ch = await conn.createConfirmChannel();
+    /* c8 ignore next 4 -- a broker refusing the first channel of a connection it just accepted: rabbitmq cannot be made to */
     } catch (e) {
       await conn.close().catch(() => undefined);
       throw e;
@@ -104,6 +105,7 @@ export class ConfirmLink {
             mandatory: true,
             headers: { ...m.properties.headers, [this.tagHeader]: m.tag },
           }, (err) => resolve(!err));
+        /* c8 ignore next 4 -- a race: amqplib closed the channel before its close event marked the link dead; no test can time it */
         } catch {
           // the channel closed under us (amqplib throws on a closed channel): `lost` tells why
           resolve(false);

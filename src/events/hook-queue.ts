@@ -202,6 +202,7 @@ export class HookQueue {
     let out: SendOutcome;
     try {
       out = await sender.send(events, s);
+    /* c8 ignore next 3 -- guard: both senders turn every failure into an outcome; a bug throwing must not lose the batch */
     } catch (e) {
       out = { kind: 'retry', reason: String((e as Error)?.message ?? e) };
     }

@@ -39,10 +39,4 @@ export class SeriesReaper {
       }
     }
   }
-
-  /** Forgets everything (tests). */
-  clear(): void {
-    for (const key of [...this.owners.keys()]) this.drop(key);
-    this.owners.clear();
-  }
 }

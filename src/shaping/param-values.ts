@@ -48,6 +48,7 @@ function parseKind(kind: ParamKind, v: unknown, values?: readonly string[]): unk
       return new CidrSet(v as string[]);
     case 'keysource':
       throw new Error('a key source cannot be set here');
+    /* c8 ignore next 3 -- guard: callers hand map parameters to expandParam/parseMapEntry, which pass the entry kind */
     case 'limitmap':
     case 'throttlemap':
       throw new Error('internal: maps are expanded by expandParam');

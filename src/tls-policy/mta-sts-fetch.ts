@@ -64,6 +64,9 @@ export async function fetchStsPolicy(domain: string, o: FetchOptions): Promise<S
   try {
     const res = await request(url, { dispatcher: agent, signal, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs, headers: { 'user-agent': 'kumo-ts MTA-STS' } });
     if (res.statusCode !== 200) {
+      // undici's body emits an AbortError when destroyed unread: without a listener that was an
+      // uncaught exception after every non-200 answer
+      res.body.on('error', () => undefined);
       res.body.destroy();
       throw new StsFetchError('sts-policy-fetch-error', `${url}: HTTP ${res.statusCode} (only 200 is a policy; redirects are not followed)`);
     }
@@ -72,6 +75,7 @@ export async function fetchStsPolicy(domain: string, o: FetchOptions): Promise<S
     for await (const chunk of res.body) {
       size += (chunk as Buffer).length;
       if (size > o.maxSize) {
+        res.body.on('error', () => undefined);
         res.body.destroy();
         throw new StsFetchError('sts-policy-invalid', `${url}: policy larger than ${o.maxSize} bytes`);
       }

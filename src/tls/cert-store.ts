@@ -225,6 +225,7 @@ export class CertificateStore {
   readonly sniCallback = (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void): void => {
     try {
       cb(null, this.contextFor(servername));
+    /* c8 ignore next 3 -- guard: contextFor throws only before start() succeeded, and no listener takes handshakes before that */
     } catch (e) {
       cb(e as Error);
     }

@@ -68,6 +68,7 @@ routing_key = "{type}.{tenant}"
 
 test('bad hooks are refused with positioned errors', async () => {
   assert.deepEqual(await issues('[log_hook.a]\nkind = "webhook"\nurl = "amqp://127.0.0.1/"\n'), ['7:value.url']);
+  assert.deepEqual(await issues('[log_hook.a]\nkind = "webhook"\nurl = "not a url"\n'), ['7:value.url']);
   assert.deepEqual(await issues('[log_hook.a]\nkind = "amqp"\nurl = "http://127.0.0.1/"\n'), ['7:value.url']);
   assert.deepEqual(await issues('[log_hook.a]\nkind = "webhook"\nurl = "http://127.0.0.1/"\nexchange = "x"\n'), ['8:value.log-hook']);
   assert.deepEqual(await issues('[log_hook.a]\nkind = "amqp"\nurl = "amqp://127.0.0.1/"\nhmac = { secret = "k" }\n'), ['8:value.log-hook']);

@@ -9,6 +9,8 @@ import { EventStore } from '../../src/events/event-store.js';
 import { HookQueue } from '../../src/events/hook-queue.js';
 import type { LogHookSettings } from '../../src/events/hook-config.js';
 import { WebhookSender } from '../../src/events/webhook-sender.js';
+import { liveHookQueues } from '../../src/events/metrics.js';
+import { metricsRegistry } from '../../src/http/metrics.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { tempTree } from '../helpers/tmp.js';
 import { freePort } from '../helpers/ports.js';
@@ -148,4 +150,73 @@ test('max_message_rate shapes the sending', async () => {
   await waitUntil(() => a.rx.records.length === 10, 20_000, 'ten records');
   // 10 events at one per 50 ms take at least 450 ms: a lower bound only, which a slow machine cannot break
   assert.ok(Date.now() - t0 >= 400, `rate-limited (${Date.now() - t0} ms)`);
+});
+
+const event = (i: number) => JSON.stringify({ type: 'Delivery', id: `m${i}`, recipient: `r${i}@x.test`, meta: { tenant: 't1' }, event_time: 't', num_attempts: 1 });
+
+test('max_age: events older than it are dropped, counted and logged, never sent; younger ones are sent', async () => {
+  const a = await setup('batch_size = 10\nmax_age = "1h"');
+  const old = a.store.add('h', event(0), Date.now() - 2 * 3_600_000);
+  const young = a.store.add('h', event(1));
+  await Promise.all([old.written, young.written]);
+  a.q.push(old.seq, young.seq);
+  await waitUntil(() => a.q.stats.delivered === 1, 10_000, 'the young event taken');
+  assert.equal(a.q.stats.expired, 1);
+  assert.deepEqual(ids(a.rx), ['m1'], 'the expired event is not sent');
+  assert.equal(a.store.get('h', old.seq), undefined, 'and removed from the store');
+  assert.ok(lines.some((l) => /older than max_age dropped/.test(String(l.msg)) && l.events === 1 && l.max_age_s === 3600), 'logged with the count and max_age');
+});
+
+test('view(): the backlog and the age of the oldest waiting event while the receiver refuses', async () => {
+  const a = await setup('batch_size = 5');
+  assert.deepEqual(a.q.view(), { hook: 'h', backlog: 0, inflight: 0, oldestAgeS: 0 }, 'an empty queue');
+  a.rx.status = 503;
+  const e = a.store.add('h', event(0), Date.now() - 60_000);
+  await e.written;
+  a.q.push(e.seq);
+  await waitUntil(() => a.q.stats.retries >= 1, 10_000, 'refused once');
+  const v = a.q.view();
+  assert.equal(v.backlog, 1);
+  assert.ok(v.oldestAgeS >= 60 && v.oldestAgeS < 3_600, `the oldest event's age (${v.oldestAgeS} s)`);
+  // the same view at a metrics scrape
+  const views = () => [a.q.view()];
+  liveHookQueues.add(views);
+  try {
+    const text = await metricsRegistry().metrics();
+    assert.match(text, /^kumo_ts_hook_backlog\{hook="h"\} 1$/m);
+    assert.match(text, /^kumo_ts_hook_inflight\{hook="h"\} 0$/m);
+    const age = Number(/^kumo_ts_hook_oldest_age_seconds\{hook="h"\} (\S+)$/m.exec(text)?.[1]);
+    assert.ok(age >= 60, `oldest age at the scrape (${age})`);
+  } finally {
+    liveHookQueues.delete(views);
+  }
+});
+
+test('a 5000-event batch refused then taken: the queue compacts and requeues it without losing or repeating one', async () => {
+  const a = await setup('batch_size = 5000\ntimeout = "30s"');
+  a.rx.status = 503;
+  const added = Array.from({ length: 5000 }, (_, i) => a.store.add('h', event(i)));
+  await Promise.all(added.map((x) => x.written));
+  a.q.push(...added.map((x) => x.seq));
+  await waitUntil(() => a.q.stats.retries >= 1, 30_000, 'the batch refused');
+  assert.equal(a.q.backlog, 5000, 'requeued whole');
+  a.rx.status = 200;
+  await waitUntil(() => a.q.stats.delivered === 5000, 60_000, 'all 5000 taken');
+  assert.equal(a.rx.records.length, 5000);
+  assert.equal(a.rx.duplicates(), 0);
+  assert.deepEqual(ids(a.rx), Array.from({ length: 5000 }, (_, i) => `m${i}`), 'in order');
+});
+
+test('a key source that cannot be read at send time: retried with the reason, the events kept, sent once it can', async () => {
+  const keys = tempTree();
+  cleanups.push(keys.cleanup);
+  const path = join(keys.dir, 'token');
+  const a = await setup(`batch_size = 1\nbearer_token = { path = "${path}" }`);
+  await a.add(1);
+  await waitUntil(() => a.q.stats.retries >= 1, 10_000, 'retried');
+  assert.equal(a.rx.requests.length, 0, 'nothing sent without the token');
+  assert.ok(lines.some((l) => /sending events failed; retrying/.test(String(l.msg)) && String(l.reason).includes(path)), 'the reason names the key file');
+  keys.write('token', 'tok\n');
+  await waitUntil(() => a.q.stats.delivered === 1, 15_000, 'sent once the key can be read');
+  assert.equal(a.rx.requests[0]!.auth, 'Bearer tok');
 });

@@ -220,6 +220,15 @@ describe('load findings', () => {
     assert.deepEqual([...res.snapshot.shaping.skipped.keys()].sort(), ['gone.com', 'nomx.com']);
   });
 
+  test('a single-label domain block is warned about, with the fix for a dot left unquoted', async () => {
+    const res = await compileShapingFiles({ 'shaping.toml': '["localhost"]\nmax_ready = 6\n' }, { 'localhost': { mx: ['10 mx.localhost.test'] } });
+    assert.ok(res.ok, res.ok ? '' : res.issues.map(formatIssue).join('\n'));
+    if (!res.ok) return;
+    const w = res.warnings.filter((i) => i.code === 'shaping.single-label');
+    assert.deepEqual(w.map((i) => `${i.line}:${i.message.split(' is a single')[0]}`), ['1:domain block "localhost"']);
+    assert.match(w[0]!.message, /quote dotted names in TOML table headers/);
+  });
+
   test('each finding can be made an error or ignored from kumo.toml [shaping]', async () => {
     const main = '[shaping]\ndns_fail = "Error"\nnull_mx = "Ignore"\naliased_site = "Ignore"\nprovider_overlap = "Warn"\n';
     const res = await compileShapingFiles({ 'shaping.toml': ROLLUP }, zone, main);
@@ -276,5 +285,45 @@ describe('KumoMTA bundled shaping.toml', () => {
     assert.equal(rules.length, 3);
     const mg = resolveShaping(snap, await query(zone, 'smtp.mailgun.com'));
     assert.equal(mg.connection_limit, 7000);
+  });
+});
+
+describe('a provider in two shaping files', () => {
+  const zone: StaticZone = {
+    'gmail.com': { mx: GOOGLE_MX },
+    'corp.example': { mx: ['10 corp-example.mail.protection.outlook.com'] },
+    'old.example': { mx: ['10 mx.old-host.net'] },
+    'new.example': { mx: ['10 mx.ms-new.net'] },
+  };
+  const A = `
+[provider."google"]
+match = [{MXSuffix = ".google.com"}]
+provider_connection_limit = 5
+provider_max_message_rate = "50/s"
+[provider."ms"]
+match = [{MXSuffix = ".old-host.net"}]
+provider_connection_limit = 3
+`;
+  const B = `
+[provider."google"]
+match = [{MXSuffix = ".outlook.com"}]
+provider_max_message_rate = "70/s"
+[provider."ms"]
+replace_base = true
+match = [{MXSuffix = ".ms-new.net"}]
+`;
+  test('merges: matches added, limits the later file sets replace; replace_base starts over', async () => {
+    const snap = await snapshotOf({ 'a.toml': A, 'b.toml': B }, zone);
+    const g = resolveShaping(snap, await query(zone, 'gmail.com'));
+    assert.equal(g.provider, 'google');
+    assert.equal(g.provider_connection_limit, 5, 'kept from the first file');
+    assert.equal(g.provider_max_message_rate?.spec, '70/s', 'replaced by the second');
+    const c = resolveShaping(snap, await query(zone, 'corp.example'));
+    assert.equal(c.provider, 'google', 'the match the second file added');
+    const n = resolveShaping(snap, await query(zone, 'new.example'));
+    assert.equal(n.provider, 'ms', 'the replacing match');
+    assert.equal(n.provider_connection_limit, undefined, 'replace_base dropped the first file\'s provider limit');
+    const o = resolveShaping(snap, await query(zone, 'old.example'));
+    assert.equal(o.provider, undefined, 'replace_base dropped the first file\'s match of ms');
   });
 });

@@ -57,3 +57,40 @@ describe('TLS identities', () => {
     warned.close();
   });
 });
+
+describe('certificate store reconfigure', () => {
+  test('a new SNI certificate is added, a broken one falls back to the default (logged), a broken default is refused and the old one keeps serving', async () => {
+    const a = await makeCert('default.test');
+    const b = await makeCert('good.test');
+    const dir = tempDir('kumo-tls-');
+    writeFileSync(join(dir, 'a.pem'), a.cert + a.key);
+    writeFileSync(join(dir, 'b.pem'), b.cert + b.key);
+    const lines: string[] = [];
+    const log = createLogger({ out: (l) => lines.push(l) });
+    const def = { certificate: fileKeySource(join(dir, 'a.pem')) };
+    const store = new CertificateStore('rc', { default: def, sni: new Map(), expiryWarningMs: 86_400_000 }, log);
+    await store.start();
+    try {
+      assert.equal(store.identityFor('good.test')?.fingerprint256, a.fingerprint256, 'before: every name gets the default');
+      await store.reconfigure({
+        default: def,
+        sni: new Map([
+          ['good.test', { certificate: fileKeySource(join(dir, 'b.pem')) }],
+          ['bad.test', { certificate: fileKeySource(join(dir, 'missing.pem')) }],
+        ]),
+        expiryWarningMs: 86_400_000,
+      });
+      assert.equal(store.identityFor('good.test')?.fingerprint256, b.fingerprint256, 'the new SNI certificate');
+      assert.equal(store.identityFor('bad.test')?.fingerprint256, a.fingerprint256, 'the broken one: the default');
+      assert.equal(store.identityFor()?.fingerprint256, a.fingerprint256);
+      assert.ok(lines.some((l) => l.includes('certificate for SNI \\"bad.test\\": cannot be loaded; that name gets the default certificate')), lines.join('\n'));
+      assert.equal(store.expiries().length, 2, 'default and good.test served');
+
+      await assert.rejects(store.reconfigure({ default: { certificate: fileKeySource(join(dir, 'missing.pem')) }, sni: new Map(), expiryWarningMs: 86_400_000 }));
+      assert.equal(store.identityFor()?.fingerprint256, a.fingerprint256, 'the old default keeps serving');
+      assert.equal(store.identityFor('good.test')?.fingerprint256, b.fingerprint256, 'and the old SNI certificates');
+    } finally {
+      store.close();
+    }
+  });
+});
