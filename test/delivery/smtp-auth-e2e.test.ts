@@ -149,10 +149,14 @@ zone_file = "zone.toml"
     await waitUntil(() => files().length === 1, 30_000, 'the message in the receiver\'s maildir').catch((e: Error) => assert.fail(`${e.message}\nsender:\n${tail(sender)}\nreceiver:\n${tail(receiver)}\n${JSON.stringify(readRecords(sendLogs).map((r) => r.response))}`));
     const msg = readFileSync(join(maildir, 'new', files()[0]), 'latin1');
     assert.match(msg, /by mx\.auth\.test \(kumo-ts\) with ESMTPSA \(version=TLSv1\.[23]/, 'received over TLS, authenticated');
-    const reception = readRecords(recvLogs).find((r) => r.type === 'Reception');
+    const findReception = () => readRecords(recvLogs).find((r) => r.type === 'Reception');
+    await waitUntil(() => !!findReception(), 10_000, 'the receiver logged the reception');
+    const reception = findReception();
     assert.equal((reception?.meta as Record<string, unknown> | undefined)?.authz_id, 'relay-user');
-    const delivery = readRecords(sendLogs).find((r) => r.type === 'Delivery' && r.recipient === 'bob@dest.test');
-    assert.ok(delivery, 'the sender logged the delivery');
+    // The receiver may file the message before the sender has read its 250 and logged
+    const findDelivery = () => readRecords(sendLogs).find((r) => r.type === 'Delivery' && r.recipient === 'bob@dest.test');
+    await waitUntil(() => !!findDelivery(), 10_000, 'the sender logged the delivery').catch((e: Error) => assert.fail(`${e.message}\n${tail(sender)}`));
+    const delivery = findDelivery()!;
     assert.equal(delivery.tls_peer_subject_name?.[0], 'mx.auth.test');
   });
 
