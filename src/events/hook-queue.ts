@@ -54,7 +54,8 @@ export class HookQueue {
   private timerAt = 0;
   private sender: { key: string; sender: HookSender } | undefined;
   private readonly rate = new HookRateLimit();
-  private readonly sends = new Set<Promise<void>>();
+  /** the batches being sent, each with when its oldest event was queued */
+  private readonly sends = new Map<Promise<void>, number>();
   private stopping = false;
   private warned = { at: 0, suppressed: 0 };
   readonly stats: HookQueueStats = { queued: 0, delivered: 0, failed: 0, expired: 0, retries: 0 };
@@ -71,8 +72,10 @@ export class HookQueue {
   }
 
   view(): HookQueueView {
-    const first = this.head < this.q.length ? this.deps.store.get(this.deps.name, this.q[this.head]!) : undefined;
-    return { hook: this.deps.name, backlog: this.backlog, inflight: this.inflightEvents, oldestAgeS: first ? Math.max(0, (Date.now() - first.t) / 1000) : 0 };
+    // an event being sent (again) is still waiting: a receiver that keeps failing shows its age
+    let oldest = this.head < this.q.length ? this.deps.store.get(this.deps.name, this.q[this.head]!)?.t : undefined;
+    for (const t of this.sends.values()) if (oldest === undefined || t < oldest) oldest = t;
+    return { hook: this.deps.name, backlog: this.backlog, inflight: this.inflightEvents, oldestAgeS: oldest !== undefined ? Math.max(0, (Date.now() - oldest) / 1000) : 0 };
   }
 
   /** Takes events that are on disk (recovered at start, or just written). */
@@ -114,7 +117,7 @@ export class HookQueue {
     this.stopping = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    await Promise.race([Promise.all([...this.sends]), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
+    await Promise.race([Promise.all([...this.sends.keys()]), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref())]);
     await this.retire(deadline);
   }
 
@@ -172,11 +175,15 @@ export class HookQueue {
     const events: HookEvent[] = [];
     const expired: number[] = [];
     const now = Date.now();
+    let oldestT = now;
     for (const seq of seqs) {
       const e = store.get(name, seq);
       if (!e) continue;
       if (now - e.t > s.maxAgeMs) expired.push(seq);
-      else events.push({ seq, json: e.r });
+      else {
+        events.push({ seq, json: e.r });
+        oldestT = Math.min(oldestT, e.t);
+      }
     }
     if (expired.length) {
       store.remove(name, expired);
@@ -193,7 +200,7 @@ export class HookQueue {
       this.sends.delete(p);
       this.pump();
     });
-    this.sends.add(p);
+    this.sends.set(p, oldestT);
   }
 
   private async sendBatch(events: HookEvent[], s: LogHookSettings): Promise<void> {

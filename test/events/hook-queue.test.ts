@@ -190,6 +190,11 @@ test('view(): the backlog and the age of the oldest waiting event while the rece
   } finally {
     liveHookQueues.delete(views);
   }
+  // while its next attempt is on the wire the event is still the oldest waiting one
+  a.rx.delayMs = 2_000;
+  await waitUntil(() => a.q.view().inflight === 1, 10_000, 'the event sent again');
+  const during = a.q.view();
+  assert.ok(during.oldestAgeS >= 60, `the age of an event in flight (${during.oldestAgeS} s)`);
 });
 
 test('a 5000-event batch refused then taken: the queue compacts and requeues it without losing or repeating one', async () => {
