@@ -110,6 +110,26 @@ export class HookSubsystem implements Subsystem {
     return q;
   }
 
+  /**
+   * Records a reception worker wrote (their JSON lines, `[server] workers` > 1): queued exactly
+   * as the owner's own records (same filters, same `hook:NAME` queues); resolves once they are
+   * on disk, which the worker's 250 waits for.
+   */
+  acceptForwarded(lines: readonly string[]): Promise<void> {
+    if (!this.store) return Promise.reject(new Error('the hook event queue is not open'));
+    for (const json of lines) {
+      let record: LogRecord;
+      try {
+        record = JSON.parse(json) as LogRecord;
+      } catch (e) {
+        this.log?.error('a forwarded record is not JSON; not queued', { error: String(e), line: json.slice(0, 200) });
+        continue;
+      }
+      this.tap.accept(record, json);
+    }
+    return this.store.durable();
+  }
+
   private readonly tap: RecordTap = {
     accept: (record: LogRecord, json: string) => {
       const store = this.store;

@@ -10,6 +10,7 @@ import { TlsRptSubsystem } from '../tls-policy/tls-rpt-subsystem.js';
 import type { SmtpSubsystem as Smtp } from '../smtp/subsystem.js';
 import type { QueueIntake } from '../queue/types.js';
 import type { Spool } from '../spool/types.js';
+import type { RecordTap } from '../logging/record-writer.js';
 import type { SharedIpLimit } from '../smtp/ip-connections.js';
 import { OwnerHub } from './owner-hub.js';
 import type { ReceptionContext, RuntimeContext, Subsystem } from './subsystem.js';
@@ -38,7 +39,7 @@ export async function composeServer(ctx: RuntimeContext, opts: { readonly worker
   const smtp = (smtpRef = await start(new SmtpSubsystem({ spool: storage.spool, records: storage.records, intake: queue.manager, listen: workers <= 1 })));
   await start(new HttpSubsystem({ spool: storage.spool, records: storage.records, queue: queue.manager, reception: smtp.reception, admin: admin.state, hooks }));
   // last: workers announce messages to a running queue, and stop before it
-  if (workers > 1) await start(new OwnerHub({ workers, spool: storage.spool, intake: queue.manager }));
+  if (workers > 1) await start(new OwnerHub({ workers, spool: storage.spool, intake: queue.manager, hooks }));
   return started;
 }
 
@@ -46,10 +47,12 @@ export async function composeServer(ctx: RuntimeContext, opts: { readonly worker
  * A reception worker's part (src/runtime/worker-runtime.ts): the spool and its own records
  * files, and the SMTP listeners, whose messages go to `intake` (the IPC to the owner).
  */
-export async function composeReception(ctx: ReceptionContext, opts: { readonly tag: string; readonly intake: QueueIntake; readonly sharedIpLimit: SharedIpLimit }): Promise<Subsystem[]> {
+export async function composeReception(ctx: ReceptionContext, opts: { readonly tag: string; readonly intake: QueueIntake; readonly sharedIpLimit: SharedIpLimit; readonly recordTap?: RecordTap }): Promise<Subsystem[]> {
   const started: Subsystem[] = [];
   const start = starter(ctx, started);
   const storage = await start(new StorageSubsystem({ worker: { tag: opts.tag } }));
+  // the owner's log hooks get this worker's records through the tap (before any is written)
+  if (opts.recordTap) storage.records.addTap(opts.recordTap);
   if ([...ctx.store.current.main.listeners.values()].some((l) => l.deferredSpool))
     ctx.log.warn('deferred_spool is not available with [server] workers > 1: those listeners spool durably (the owner delivers from the spool)');
   await start(new SmtpSubsystem({ spool: durableOnly(storage.spool), records: storage.records, intake: opts.intake, sharedIpLimit: opts.sharedIpLimit }));

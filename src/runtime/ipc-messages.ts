@@ -20,7 +20,9 @@ export type WorkerToOwner =
   /** this worker's metrics, for the owner's /metrics */
   | { readonly type: 'metrics'; readonly req: number; readonly metrics: ProcessMetrics }
   /** the connection admitted by `admit` #req has closed */
-  | { readonly type: 'release'; readonly req: number };
+  | { readonly type: 'release'; readonly req: number }
+  /** batch #seq of this worker's records (JSON lines, one event-loop turn) for the owner's log hooks */
+  | { readonly type: 'records'; readonly seq: number; readonly lines: readonly string[] };
 
 export type OwnerToWorker =
   /** the owner's config monitor made epoch `epoch` (content hash `hash`) live */
@@ -30,10 +32,12 @@ export type OwnerToWorker =
   /** the answer to an `admit` */
   /** send your metrics (`metrics` #req) */
   | { readonly type: 'metrics-req'; readonly req: number }
-  | { readonly type: 'admitted'; readonly req: number; readonly ok: boolean; readonly key: string };
+  | { readonly type: 'admitted'; readonly req: number; readonly ok: boolean; readonly key: string }
+  /** every `records` batch up to #seq is in the hooks' event store on disk (`error`: it could not be queued) */
+  | { readonly type: 'records-durable'; readonly seq: number; readonly error?: string };
 
-const WORKER_TYPES = new Set(['spooled', 'ready', 'epoch-live', 'epoch-refused', 'admit', 'release', 'metrics']);
-const OWNER_TYPES = new Set(['epoch', 'drain', 'admitted', 'metrics-req']);
+const WORKER_TYPES = new Set(['spooled', 'ready', 'epoch-live', 'epoch-refused', 'admit', 'release', 'metrics', 'records']);
+const OWNER_TYPES = new Set(['epoch', 'drain', 'admitted', 'metrics-req', 'records-durable']);
 
 function typed(m: unknown, types: Set<string>): boolean {
   return typeof m === 'object' && m !== null && types.has((m as { type?: unknown }).type as string);

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import type { Snapshot } from '../config/snapshot.js';
+import type { HookSubsystem } from '../events/subsystem.js';
 import { setWorkerMetrics } from '../http/metrics.js';
 import type { ProcessMetrics } from '../http/metrics.js';
 import type { Logger } from '../logging/logger.js';
@@ -17,6 +18,8 @@ export interface OwnerHubDeps {
   readonly spool: Spool;
   /** the queue: schedules a message once, whichever way it is announced */
   readonly intake: QueueIntake & { has(id: string): boolean };
+  /** the log hooks: the workers' records go through them as the owner's own do */
+  readonly hooks: HookSubsystem;
 }
 
 /** ids are time-ordered; a worker's clock is the owner's, the margin covers a message begun just before its start was noted */
@@ -159,6 +162,18 @@ export class OwnerHub implements Subsystem {
       case 'metrics':
         this.metricsWaiters.get(m.req)?.(m.metrics);
         return;
+      case 'records': {
+        // answered in order: acceptForwarded's durable barrier covers every earlier batch too
+        const w = slot.worker;
+        this.deps.hooks.acceptForwarded(m.lines).then(
+          () => w && this.send(w, { type: 'records-durable', seq: m.seq }),
+          (e) => {
+            this.log?.error(`reception worker ${slot.id}: its records could not be queued for the log hooks`, { records: m.lines.length, error: String(e) });
+            if (w) this.send(w, { type: 'records-durable', seq: m.seq, error: String(e) });
+          },
+        );
+        return;
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import { workerTag } from './cluster-role.js';
 import { composeReception } from './compose.js';
 import { metricsRegistry } from '../http/metrics.js';
 import { IpcIpLimit } from './ipc-admission.js';
+import { IpcRecordTap } from './ipc-record-tap.js';
 import { isOwnerMessage } from './ipc-messages.js';
 import type { WorkerToOwner } from './ipc-messages.js';
 import type { Subsystem } from './subsystem.js';
@@ -32,19 +33,23 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   // sends not yet written to the channel: the drain waits for them before exiting
   let unsent = 0;
   let flushed: (() => void) | undefined;
-  const send = (m: WorkerToOwner): void => {
+  const send = (m: WorkerToOwner): boolean => {
     // a closed channel means the owner is gone: this process exits on 'disconnect'
-    if (!process.connected) return;
+    if (!process.connected) return false;
     unsent++;
     process.send!(m, undefined, undefined, () => {
       if (--unsent === 0) flushed?.();
     });
+    return true;
   };
   const allSent = (): Promise<void> => (unsent === 0 ? Promise.resolve() : new Promise((r) => (flushed = r)));
   // the owner decides when to stop: a signal to the whole process group must not cut the
   // messages in DATA short before the owner's drain reaches this worker
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => undefined);
+  // records for the owner's log hooks; the 250 waits for the owner's confirmation through it
+  let hookTap: IpcRecordTap | undefined;
   process.on('disconnect', () => {
+    hookTap?.channelGone();
     log.error('owner process gone: exiting (its restart rescans the spool)');
     process.exit(1);
   });
@@ -57,16 +62,18 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     process.exit(1);
   }
   store.swap(first.snapshot);
+  hookTap = new IpcRecordTap(store, send);
   const intake: QueueIntake = { enqueue: (meta) => send({ type: 'spooled', meta }) };
   const ipLimit = new IpcIpLimit(send);
   // 'admitted' answers are needed while the listeners start serving
   process.on('message', (m: unknown) => {
     if (!isOwnerMessage(m)) return;
     if (m.type === 'admitted') ipLimit.onAdmitted(m);
+    else if (m.type === 'records-durable') hookTap?.onConfirmed(m.seq, m.error);
     else if (m.type === 'metrics-req')
       void metricsRegistry().getMetricsAsJSON().then((metrics) => send({ type: 'metrics', req: m.req, metrics }), () => send({ type: 'metrics', req: m.req, metrics: [] }));
   });
-  const subsystems = await composeReception({ store, log }, { tag: workerTag(opts.id), intake, sharedIpLimit: ipLimit });
+  const subsystems = await composeReception({ store, log }, { tag: workerTag(opts.id), intake, sharedIpLimit: ipLimit, recordTap: hookTap });
   // the listeners reconcile before the owner hears the epoch is live here
   const apply = (next: Snapshot, prev: Snapshot | undefined) =>
     Promise.all(subsystems.map((s) => Promise.resolve(s.apply?.(next, prev)).catch((e) => log.error(`${s.name}: applying epoch ${next.epoch} failed`, { error: String(e) }))));
