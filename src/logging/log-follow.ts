@@ -10,8 +10,9 @@ import { createGunzip } from 'node:zlib';
  * Reads the log directory the record writer (record-writer.ts) writes: files named by their
  * creation time (`YYYYMMDD-HHMMSS.mmm[-wW][-N].jsonl`), rotated ones gzip-compressed to `.jsonl.gz`.
  * History comes from every file, compressed or not, in order; following keeps the newest file
- * open and reads what is appended, and on rotation drains it to its end (the open handle
- * survives the writer compressing and unlinking it) before moving to the next file.
+ * of each writer open (the owner's and each reception worker's `-wN` files are written at the
+ * same time) and reads what is appended, and on rotation drains it to its end (the open handle
+ * survives the writer compressing and unlinking it) before moving to that writer's next file.
  */
 export interface FollowOptions {
   readonly dir: string;
@@ -33,10 +34,12 @@ interface LogFile {
   plain?: string;
   gz?: string;
   startMs: number;
+  /** the writer: '' for the main process, `-w1`... for a reception worker */
+  stream: string;
 }
 
-// `-wN`: a reception worker's file (src/runtime/worker-runtime.ts)
-const NAME = /^(\d{8}-\d{6}\.\d{3})((?:-w\d+)?(?:-\d+)?)\.jsonl(\.gz)?$/;
+// `-wN`: a reception worker's file (src/runtime/worker-runtime.ts); `-N`: a name taken already
+const NAME = /^(\d{8}-\d{6}\.\d{3})(-w\d+)?(-\d+)?\.jsonl(\.gz)?$/;
 
 function startOf(stamp: string): number {
   const m = /^(\d{4})(\d\d)(\d\d)-(\d\d)(\d\d)(\d\d)\.(\d{3})$/.exec(stamp);
@@ -50,9 +53,9 @@ export function listLogFiles(dir: string): LogFile[] {
   for (const name of readdirSync(dir)) {
     const m = NAME.exec(name);
     if (!m) continue;
-    const base = m[1]! + m[2]!;
-    const f = byBase.get(base) ?? { base, startMs: startOf(m[1]!) };
-    if (m[3]) f.gz = join(dir, name);
+    const base = m[1]! + (m[2] ?? '') + (m[3] ?? '');
+    const f = byBase.get(base) ?? { base, startMs: startOf(m[1]!), stream: m[2] ?? '' };
+    if (m[4]) f.gz = join(dir, name);
     else f.plain = join(dir, name);
     byBase.set(base, f);
   }
@@ -130,13 +133,13 @@ export async function followLogs(opts: FollowOptions): Promise<void> {
   const poll = opts.pollMs ?? 250;
   const files = listLogFiles(opts.dir);
   const history = opts.sinceMs !== undefined || !follow;
-  // history: every file but the newest, which is read through the follower (it may still grow)
-  const last = follow ? files.at(-1) : undefined;
+  // each writer's newest file is read through its follower (it may still grow)
+  const lasts = new Set(follow ? newestPerStream(files).values() : []);
   if (history) {
     for (let i = 0; i < files.length; i++) {
       const f = files[i]!;
-      if (f === last) break;
-      const next = files[i + 1];
+      if (lasts.has(f)) continue;
+      const next = files.slice(i + 1).find((g) => g.stream === f.stream);
       if (opts.sinceMs !== undefined && next && next.startMs < opts.sinceMs - SKEW_MS) continue;
       await readFile(f, opts);
       if (opts.signal?.aborted) return;
@@ -144,33 +147,69 @@ export async function followLogs(opts: FollowOptions): Promise<void> {
   }
   if (!follow) return;
 
-  let current: Tail | undefined;
-  let seen = last?.base;
-  if (last) {
-    current = await Tail.open(last);
-    if (!current) await readFile(last, opts);
-    else if (!history) await current.skipToEnd();
+  const streams = new Map<string, StreamFollower>();
+  for (const last of lasts) {
+    const s = new StreamFollower(last.stream, last.base);
+    streams.set(last.stream, s);
+    await s.start(last, history, opts);
   }
   while (!opts.signal?.aborted) {
-    if (current) await current.read(opts.onLine);
-    const newer = listLogFiles(opts.dir).filter((f) => seen === undefined || f.base > seen);
-    if (newer.length) {
-      // rotated: the old file is complete once a newer one exists (the writer closes it first)
-      if (current) {
-        await current.read(opts.onLine);
-        await current.close();
-        current = undefined;
-      }
-      for (const f of newer.slice(0, -1)) await readFile(f, opts);
-      const f = newer.at(-1)!;
-      seen = f.base;
-      current = f.plain ? await Tail.open(f) : undefined;
-      if (!current) await readFile(f, opts);
-      continue;
+    const now = listLogFiles(opts.dir);
+    let moved = false;
+    for (const s of streams.values()) if (await s.poll(now, opts)) moved = true;
+    // a writer that started after us (a new reception worker): all of its files are new
+    for (const { stream } of now) {
+      if (streams.has(stream)) continue;
+      const s = new StreamFollower(stream, undefined);
+      streams.set(stream, s);
+      if (await s.poll(now, opts)) moved = true;
     }
-    await sleep(poll, opts.signal);
+    if (!moved) await sleep(poll, opts.signal);
   }
-  await current?.close();
+  for (const s of streams.values()) await s.close();
+}
+
+/** The newest file of each writer (files oldest first). */
+function newestPerStream(files: readonly LogFile[]): Map<string, LogFile> {
+  const m = new Map<string, LogFile>();
+  for (const f of files) m.set(f.stream, f);
+  return m;
+}
+
+/** One writer's files: its active one followed, the next taken over on rotation. */
+class StreamFollower {
+  private current: Tail | undefined;
+  constructor(private readonly stream: string, private seen: string | undefined) {}
+
+  async start(last: LogFile, history: boolean, opts: FollowOptions): Promise<void> {
+    this.current = await Tail.open(last);
+    if (!this.current) await readFile(last, opts);
+    else if (!history) await this.current.skipToEnd();
+  }
+
+  /** Reads what was appended and takes over newer files; true when it moved to another file. */
+  async poll(files: readonly LogFile[], opts: FollowOptions): Promise<boolean> {
+    if (this.current) await this.current.read(opts.onLine);
+    const newer = files.filter((f) => f.stream === this.stream && (this.seen === undefined || f.base > this.seen));
+    if (!newer.length) return false;
+    // rotated: the old file is complete once a newer one exists (the writer closes it first)
+    if (this.current) {
+      await this.current.read(opts.onLine);
+      await this.current.close();
+      this.current = undefined;
+    }
+    for (const f of newer.slice(0, -1)) await readFile(f, opts);
+    const f = newer.at(-1)!;
+    this.seen = f.base;
+    this.current = f.plain ? await Tail.open(f) : undefined;
+    if (!this.current) await readFile(f, opts);
+    else await this.current.read(opts.onLine);
+    return true;
+  }
+
+  close(): Promise<void> | undefined {
+    return this.current?.close();
+  }
 }
 
 /** A whole file: the plain one while it exists, else the compressed one. */

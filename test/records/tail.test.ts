@@ -31,8 +31,8 @@ const rec = (n: number, type: RecordType = 'Delivery', rcpt = `u${n}@a.test`, at
     peer: { name: 'mx.a.test', addr: '127.0.0.2' }, at, created: at, attempts: 1, nodeid: '00000000-0000-4000-8000-000000000000',
   });
 
-function writer(dir: string): RecordWriter {
-  const w = new RecordWriter({ settings: () => ({ path: dir, maxFileSize: 1 << 30, maxFileAgeMs: 3_600_000, compress: true }), flushIntervalMs: 10 });
+function writer(dir: string, fileTag?: string): RecordWriter {
+  const w = new RecordWriter({ settings: () => ({ path: dir, maxFileSize: 1 << 30, maxFileAgeMs: 3_600_000, compress: true }), flushIntervalMs: 10, fileTag });
   cleanups.push(() => w.close());
   return w;
 }
@@ -83,6 +83,36 @@ describe('kumo-ts tail', { timeout: 60_000 }, () => {
     await p.waitFor((l) => l.id === 'id10', 10_000, 'a record after the second rotation');
     assert.deepEqual(ids(p), Array.from({ length: 10 }, (_, i) => `id${i + 1}`), 'each record once, in order');
     assert.deepEqual(p.lines[0], JSON.parse(JSON.stringify(rec(1, 'Delivery', 'u1@a.test', Date.parse(String(p.lines[0]!.event_time))))), 'the record as written');
+  });
+
+  test('with reception workers: the files of every writer are followed at once, a writer started later too', async () => {
+    const dir = logDir();
+    const owner = writer(dir);
+    const w1 = writer(dir, 'w1');
+    owner.write(rec(1));
+    w1.write(rec(2));
+    await Promise.all([owner.flush(), w1.flush()]);
+    const p = tail([dir, '--since', '1h', '--json']);
+    await p.waitFor(() => p.lines.length >= 2, 15_000, 'the history of both');
+    // appended to both active files: the older-named one is not left behind
+    owner.write(rec(3));
+    w1.write(rec(4));
+    await Promise.all([owner.flush(), w1.flush()]);
+    await p.waitFor(() => ids(p).includes('id3') && ids(p).includes('id4'), 10_000, 'appends to both files');
+    // a worker rotates while the owner keeps writing to its file
+    await w1.rotate();
+    w1.write(rec(5));
+    owner.write(rec(6));
+    await Promise.all([owner.flush(), w1.flush()]);
+    await p.waitFor(() => ids(p).includes('id5') && ids(p).includes('id6'), 10_000, 'after the worker rotated');
+    // a new worker's first file
+    const w2 = writer(dir, 'w2');
+    w2.write(rec(7));
+    await w2.flush();
+    owner.write(rec(8));
+    await owner.flush();
+    await p.waitFor(() => ids(p).includes('id7') && ids(p).includes('id8'), 10_000, 'a writer that started later');
+    assert.deepEqual([...ids(p)].sort(), Array.from({ length: 8 }, (_, i) => `id${i + 1}`).sort(), 'each record once');
   });
 
   test('without --since: only records written from now on', async () => {
