@@ -44,9 +44,7 @@ export class IpcRecordTap implements RecordTap {
     const hooks = this.store.current.main.logHooks;
     if (!hooks.size) return;
     // the owner filters again with its own snapshot; this only saves IPC for records no hook wants
-    let wanted = false;
-    for (const h of hooks.values()) if (hookWants(h, record)) wanted = true;
-    if (!wanted) return;
+    if (![...hooks.values()].some((h) => hookWants(h, record))) return;
     this.pending.push(json);
     if (!this.scheduled) {
       this.scheduled = true;
