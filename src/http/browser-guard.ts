@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { HostPort } from '../config/values.js';
 import { BodyTooLargeError } from './listener-errors.js';
@@ -72,13 +72,31 @@ export function checkHost(header: string | undefined, policy: HostPolicy): HostV
 
 const DISCARD_MS = 30_000;
 
-/** Reads and drops the rest of a request body; cuts the connection if it lasts over DISCARD_MS. */
-function discard(payload: NodeJS.ReadableStream & { socket?: { destroy(): void } }): void {
-  const timer = setTimeout(() => payload.socket?.destroy(), DISCARD_MS);
-  timer.unref();
+type Lingering = Socket & { destroySoon?: () => void };
+
+/**
+ * Reads and drops the rest of a request body, and makes the connection close lingering: fastify
+ * answers a refused body with `Connection: close`, and Node destroys such a socket as soon as
+ * the response is written, so bytes the client is still sending meet a reset and the client
+ * sees EPIPE instead of the 413. Instead the response and a FIN go out, the rest is read and
+ * dropped until the client closes its side, and the socket is cut after DISCARD_MS at most.
+ */
+function discard(payload: NodeJS.ReadableStream & { socket?: Lingering }): void {
+  const socket = payload.socket;
+  if (socket) {
+    const timer = setTimeout(() => socket.destroy(), DISCARD_MS);
+    timer.unref();
+    // the client's FIN may come before our response is out (it half-closed after its body)
+    socket.destroySoon = () => {
+      if (socket.readableEnded) socket.end(() => socket.destroy());
+      else if (socket.writable) socket.end();
+    };
+    socket.once('end', () => {
+      if (socket.writableFinished) socket.destroy();
+    });
+    socket.once('close', () => clearTimeout(timer));
+  }
   payload.on('data', () => undefined);
-  payload.once('end', () => clearTimeout(timer));
-  payload.once('close', () => clearTimeout(timer));
   payload.resume();
 }
 

@@ -69,4 +69,42 @@ test('[http] max_body_size: a larger body gets 413 JSON naming the limit, before
     const ok = await fetch(`${base}/api/admin/bump-config-epoch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     assert.equal(ok.status, 200);
   });
+
+  await t.test('the connection closes lingering: a client still sending after the 413 sees no reset', async () => {
+    // raw socket, kept open for writing after the server's FIN: after the 413 arrives, 2 MB
+    // more are written; without the lingering close the server has destroyed its socket and
+    // the writes meet a reset (EPIPE / ECONNRESET), which on Linux also drops unread data
+    const s = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    const closed = new Promise<void>((res) => s.once('close', () => res()));
+    await new Promise<void>((res) => s.once('connect', () => res()));
+    let head = '';
+    let error: Error | undefined;
+    s.on('error', (e) => {
+      error = e;
+    });
+    const gotHead = new Promise<void>((res) => s.on('data', (d) => {
+      head += d.toString();
+      if (head.includes('\r\n\r\n')) res();
+    }));
+    s.write('POST /api/admin/bump-config-epoch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
+    let sentAfter = 0;
+    let headSeen = false;
+    void gotHead.then(() => {
+      headSeen = true;
+    });
+    const deadline = Date.now() + 10_000;
+    while (sentAfter < 2 * 1024 * 1024 && !error && Date.now() < deadline) {
+      if (!s.write(frame)) await new Promise((r) => setTimeout(r, 5));
+      if (headSeen) sentAfter += frame.length;
+      await new Promise((r) => setImmediate(r));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    assert.match(head, /^HTTP\/1\.1 413 /);
+    assert.match(head, /connection: close/i);
+    s.end('0\r\n\r\n');
+    await closed;
+    assert.equal(error, undefined, `the client's writes after the 413 failed: ${(error as Error | undefined)?.message}`);
+  });
 });
