@@ -16,7 +16,7 @@ export type WorkerToOwner =
   /** the worker could not compile the announced epoch: it keeps serving its previous one */
   | { readonly type: 'epoch-refused'; readonly epoch: number; readonly errors: readonly string[] }
   /** may a new connection from `ip` on `listener` be served (node-wide caps)? */
-  | { readonly type: 'admit'; readonly req: number; readonly listener: string; readonly ip: string; readonly max: number }
+  | { readonly type: 'admit'; readonly req: number; readonly listener: string; readonly ip: string; readonly max: number; readonly maxTotal: number }
   /** this worker's metrics, for the owner's /metrics */
   | { readonly type: 'metrics'; readonly req: number; readonly metrics: ProcessMetrics }
   /** the connection admitted by `admit` #req has closed */
@@ -29,10 +29,10 @@ export type OwnerToWorker =
   | { readonly type: 'epoch'; readonly epoch: number; readonly hash: string }
   /** stop accepting, finish the messages in DATA, exit before `deadline` (epoch ms) */
   | { readonly type: 'drain'; readonly deadline: number }
-  /** the answer to an `admit` */
   /** send your metrics (`metrics` #req) */
   | { readonly type: 'metrics-req'; readonly req: number }
-  | { readonly type: 'admitted'; readonly req: number; readonly ok: boolean; readonly key: string }
+  /** the answer to an `admit` (`overTotal`: refused for the listener's max_connections) */
+  | { readonly type: 'admitted'; readonly req: number; readonly ok: boolean; readonly key: string; readonly overTotal?: boolean }
   /** every `records` batch up to #seq is in the hooks' event store on disk (`error`: it could not be queued) */
   | { readonly type: 'records-durable'; readonly seq: number; readonly error?: string };
 

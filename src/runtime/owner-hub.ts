@@ -152,8 +152,8 @@ export class OwnerHub implements Subsystem {
         this.log?.error(`reception worker ${slot.id} refused config epoch ${m.epoch}; it keeps serving epoch ${slot.epoch}`, { errors: m.errors });
         return;
       case 'admit': {
-        const { ok, key } = this.ipCounts.admit(slot.id, m);
-        if (slot.worker) this.send(slot.worker, { type: 'admitted', req: m.req, ok, key });
+        const { ok, key, overTotal } = this.ipCounts.admit(slot.id, m);
+        if (slot.worker) this.send(slot.worker, { type: 'admitted', req: m.req, ok, key, ...(overTotal ? { overTotal } : {}) });
         return;
       }
       case 'release':

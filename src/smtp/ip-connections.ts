@@ -4,14 +4,24 @@ import { clientKey } from '../net/client-key.js';
 export interface IpSlot {
   readonly key: string;
   readonly release?: () => void;
+  /** refused because the listener as a whole is at max_connections (shared counts only) */
+  readonly overTotal?: boolean;
+}
+
+/** A listener's caps as a shared count applies them. */
+export interface ConnectionCaps {
+  /** max_connections_per_ip */
+  readonly perIp: number;
+  /** max_connections, for the whole listener */
+  readonly total: number;
 }
 
 /**
- * max_connections_per_ip counted for the whole node rather than one process: with reception
- * workers the owner holds the counts (src/runtime/ipc-admission.ts).
+ * max_connections_per_ip and max_connections counted for the whole node rather than one
+ * process: with reception workers the owner holds the counts (src/runtime/ipc-admission.ts).
  */
 export interface SharedIpLimit {
-  acquire(listener: string, ip: string, max: number): Promise<IpSlot>;
+  acquire(listener: string, ip: string, caps: ConnectionCaps): Promise<IpSlot>;
 }
 
 /**

@@ -53,7 +53,7 @@ export class SmtpListener {
   /** open connections per client address (max_connections_per_ip) */
   private readonly perIp = new IpConnections();
   /** sockets handed to smtp-server only to be told 421 (over max_connections_per_ip) */
-  private readonly overLimit = new WeakSet<Socket>();
+  private readonly overLimit = new WeakMap<Socket, 'per_ip' | 'total'>();
   private readonly refusals: Refusals;
   private certs: CertificateStore | undefined;
   private creds: CredentialStore | undefined;
@@ -121,7 +121,12 @@ export class SmtpListener {
     for (const k of ['key', 'cert', 'ca', 'pfx'] as const) delete (this.smtp.options as unknown as Record<string, unknown>)[k];
     (this.smtp as unknown as HookedServer).kumoOnReply = (conn, code, data) => sessions.onReply(conn, code, data);
     (this.smtp as unknown as HookedServer).kumo = {
-      admit: (conn) => (this.overLimit.has(conn._socket) ? { code: 421, text: '4.7.0 too many connections from your address' } : undefined),
+      admit: (conn) => {
+        const over = this.overLimit.get(conn._socket);
+        if (!over) return undefined;
+        // the total's text is smtp-server's own for maxClients (one process's count)
+        return { code: 421, text: over === 'total' ? '4.7.0 Too many connected clients, try again in a moment' : '4.7.0 too many connections from your address' };
+      },
       greetDelayMs: () => this.currentSettings().earlyTalkerDelayMs,
       commandTimeoutMs: (conn) => (sessions.byId.get(conn.id)?.settings ?? this.currentSettings()).commandTimeoutMs,
       refused: (conn, reason) => this.refusals.note(reason, clientKey(conn.remoteAddress)),
@@ -294,11 +299,11 @@ export class SmtpListener {
       this.checkDrained();
     };
     socket.once('close', gone);
-    let over = false;
+    let over: 'per_ip' | 'total' | undefined;
     const handOver = (sock: Socket, remote: { remoteAddress?: string; remotePort?: number }) => {
       socket.removeListener('close', gone);
       this.pending.delete(socket);
-      if (over) this.overLimit.add(sock); // smtp-server answers 421 and closes (see admit)
+      if (over) this.overLimit.set(sock, over); // smtp-server answers 421 and closes (see admit)
       this.smtp.connect(sock, remote);
     };
     const peer = socket.remoteAddress ?? '';
@@ -316,12 +321,17 @@ export class SmtpListener {
     // counted by the real client address: the PROXY header's when there is one
     const ip = remote.remoteAddress ?? peer;
     const shared = this.deps.sharedIpLimit;
-    const slot = shared ? await shared.acquire(this.name, ip, s.maxConnectionsPerIp) : this.perIp.acquire(ip, s.maxConnectionsPerIp);
+    const slot = shared
+      ? await shared.acquire(this.name, ip, { perIp: s.maxConnectionsPerIp, total: s.maxConnections })
+      : this.perIp.acquire(ip, s.maxConnectionsPerIp);
     if (slot.release) {
       if (socket.closed) slot.release();
       else onRawSocketClose(socket, slot.release);
+    } else if (slot.overTotal) {
+      over = 'total';
+      this.refusals.note('max_connections', slot.key, { limit: s.maxConnections });
     } else {
-      over = true;
+      over = 'per_ip';
       this.refusals.note('per_ip_limit', slot.key, { limit: s.maxConnectionsPerIp });
     }
     if (s.tls?.implicit) {

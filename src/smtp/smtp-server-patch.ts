@@ -33,7 +33,7 @@ import './data-scan.js';
  */
 export type ReplyHook = (conn: SMTPConnection, code: number, data: string | string[] | null | undefined) => { code: number; data: string | string[] } | void;
 
-export type RefusalReason = 'per_ip_limit' | 'early_talker' | 'command_timeout' | 'bad_utf8';
+export type RefusalReason = 'per_ip_limit' | 'max_connections' | 'early_talker' | 'command_timeout' | 'bad_utf8';
 
 export interface ConnectionHooks {
   /** a reply refuses the connection at once (then closed); undefined admits it */
