@@ -112,7 +112,7 @@ test('admin bounce by domain: 500 queued messages bounced with AdminBounce recor
   // restart: the rule holds (durable in the spool directory) with its counts
   assert.equal(await kumo.stop('SIGTERM'), 0);
   kumo = await startLabServer(lab.dir);
-  await kumo.waitFor((l) => l.msg === 'admin: state loaded' && l.rules === 1, 5_000, 'admin state loaded');
+  await kumo.waitFor((l) => l.msg === 'admin: state loaded' && l.rules === 1, 20_000, 'admin state loaded');
   const list2 = await api<{ id: string; total_bounced: number }[]>(`http://127.0.0.1:${httpPort}`, 'GET', '/api/admin/bounce/v1');
   assert.deepEqual(list2.body.map((r) => [r.id, r.total_bounced]), [[b.body.id, N + 1]]);
   assert.equal((await inject(smtpPort, [{ from: 'sender@kumo.test', to: ['later@dead.test'], data: tagged(601) }], 1)).size, 1);

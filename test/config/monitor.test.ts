@@ -43,7 +43,7 @@ test('serve applies edits live, keeps the old epoch on invalid config, recovers 
     writeFileSync(join(cfg, 'kumo.toml'), mainToml(tree.dir, 'three.example') + '[listener.bad]\nlisten = "127.0.0.1:2525"\nport = 25\n');
     const rejected = await srv.waitFor((l) => typeof l.msg === 'string' && l.msg.startsWith('config change rejected'), 15_000, 'rejection');
     assert.match(String(rejected.msg), /epoch 2 keeps serving/);
-    const err = await srv.waitFor((l) => typeof l.msg === 'string' && l.msg.startsWith('config error: '), 5_000, 'error line');
+    const err = await srv.waitFor((l) => typeof l.msg === 'string' && l.msg.startsWith('config error: '), 15_000, 'error line');
     assert.match(String(err.msg), /kumo\.toml:15:1: unknown key "port" in listener\.bad/);
     // the rejection is the outcome of the check of that edit: it made no epoch
     assert.ok(!srv.lines.some(epochLine(3)), 'an invalid config must not produce a new epoch');

@@ -31,7 +31,7 @@ test('HTTP API: liveness, config status with a visible rejection, forced epoch b
 
   await t.test('a rejected change is visible in the API and metrics while the old epoch serves', async () => {
     writeFileSync(join(tree.dir, 'cfg/kumo.toml'), main() + '[spool.extra]\n');
-    await srv.waitFor((l) => String(l.msg).startsWith('config change rejected'), 3_000, 'rejection');
+    await srv.waitFor((l) => String(l.msg).startsWith('config change rejected'), 15_000, 'rejection');
     const st = (await (await fetch(`${base}/api/config/status`)).json()) as { epoch: number; rejected: { errors: string[] } };
     assert.equal(st.epoch, 1);
     assert.match(st.rejected.errors[0], /kumo\.toml:\d+:\d+: unknown key "extra" in spool/);
@@ -43,7 +43,7 @@ test('HTTP API: liveness, config status with a visible rejection, forced epoch b
 
   await t.test('bump-config-epoch re-evaluates', async () => {
     writeFileSync(join(tree.dir, 'cfg/kumo.toml'), main());
-    await srv.waitFor((l) => l.msg === 'config epoch 2 live', 3_000, 'epoch 2');
+    await srv.waitFor((l) => l.msg === 'config epoch 2 live', 15_000, 'epoch 2');
     const r = (await (await fetch(`${base}/api/admin/bump-config-epoch`, { method: 'POST' })).json()) as { epoch: number };
     assert.equal(r.epoch, 3);
   });
@@ -56,7 +56,7 @@ test('HTTP API: liveness, config status with a visible rejection, forced epoch b
 
   await t.test('clients outside trusted_hosts get 401 (liveness stays open)', async () => {
     writeFileSync(join(tree.dir, 'cfg/kumo.toml'), main('trusted_hosts = ["10.0.0.0/8"]\n'));
-    await srv.waitFor((l) => l.msg === 'config epoch 5 live', 3_000, 'epoch 5');
+    await srv.waitFor((l) => l.msg === 'config epoch 5 live', 15_000, 'epoch 5');
     const r = await fetch(`${base}/api/config/status`);
     assert.equal(r.status, 401);
     assert.match(r.headers.get('www-authenticate') ?? '', /Basic realm="kumo-ts"/);

@@ -104,7 +104,7 @@ tls = { certificate = "tls/combined.pem", sni = { "one.test" = { certificate = "
     assert.equal(await implicitFingerprint(), before);
     // 3. the matching key arrives (written in place this time): now it is served
     writeFileSync(join(h.root, 'tls/key.pem'), c.key);
-    await waitFor(async () => (await starttlsFingerprint()) === c.fingerprint256, 4000, 50);
+    await waitFor(async () => (await starttlsFingerprint()) === c.fingerprint256, 15_000, 50);
   });
 
   test('SNI: two names, two certificates; other names get the default', async () => {
