@@ -7,6 +7,22 @@ interface Failure {
 }
 
 /**
+ * A failure count as SMTP AUTH asks it: this process's (FailureLimiter) or the whole node's
+ * (a reception worker asks its owner: src/runtime/ipc-auth-failures.ts).
+ */
+export interface FailureCount {
+  blocked(ip: string, max: number, windowMs: number): boolean | Promise<boolean>;
+  /** records a failure; the failures now counted against the address */
+  fail(ip: string, user: string, windowMs: number): number | Promise<number>;
+  succeed(ip: string, user: string): void;
+}
+
+/** One FailureCount per listener, shared by every process of the node. */
+export interface SharedAuthFailures {
+  forListener(listener: string): FailureCount;
+}
+
+/**
  * Counts failed AUTH attempts per client address (IPv6 per /64, see clientKey) in a sliding
  * window, each failure tagged with the username it was for. Once an address has `max`
  * failures within `windowMs`, whatever the usernames, `blocked(ip)` is true until the oldest
@@ -15,13 +31,18 @@ interface Failure {
  * usernames tried from there (an attacker with one valid account cannot reset the count).
  * Memory is bounded: at most `maxTracked` addresses (least recently failed evicted first).
  */
-export class FailureLimiter {
+export class FailureLimiter implements FailureCount {
   private readonly failures = new Map<string, Failure[]>();
 
   constructor(private readonly maxTracked = 100_000) {}
 
   blocked(ip: string, max: number, windowMs: number, now = Date.now()): boolean {
-    return this.recent(clientKey(ip), windowMs, now).length >= max;
+    return this.count(ip, windowMs, now) >= max;
+  }
+
+  /** The failures counted against the address within the window. */
+  count(ip: string, windowMs: number, now = Date.now()): number {
+    return this.recent(clientKey(ip), windowMs, now).length;
   }
 
   /** Records a failure; returns the failures now counted against the address. */

@@ -12,6 +12,7 @@ import type { QueueIntake } from '../queue/types.js';
 import type { Spool } from '../spool/types.js';
 import type { RecordTap } from '../logging/record-writer.js';
 import type { SharedIpLimit } from '../smtp/ip-connections.js';
+import type { SharedAuthFailures } from '../auth/failure-limit.js';
 import { OwnerHub } from './owner-hub.js';
 import type { ReceptionContext, RuntimeContext, Subsystem } from './subsystem.js';
 import { StartupError } from './subsystem.js';
@@ -47,7 +48,7 @@ export async function composeServer(ctx: RuntimeContext, opts: { readonly worker
  * A reception worker's part (src/runtime/worker-runtime.ts): the spool and its own records
  * files, and the SMTP listeners, whose messages go to `intake` (the IPC to the owner).
  */
-export async function composeReception(ctx: ReceptionContext, opts: { readonly tag: string; readonly intake: QueueIntake; readonly sharedIpLimit: SharedIpLimit; readonly recordTap?: RecordTap }): Promise<Subsystem[]> {
+export async function composeReception(ctx: ReceptionContext, opts: { readonly tag: string; readonly intake: QueueIntake; readonly sharedIpLimit: SharedIpLimit; readonly sharedAuthFailures: SharedAuthFailures; readonly recordTap?: RecordTap }): Promise<Subsystem[]> {
   const started: Subsystem[] = [];
   const start = starter(ctx, started);
   const storage = await start(new StorageSubsystem({ worker: { tag: opts.tag } }));
@@ -55,7 +56,7 @@ export async function composeReception(ctx: ReceptionContext, opts: { readonly t
   if (opts.recordTap) storage.records.addTap(opts.recordTap);
   if ([...ctx.store.current.main.listeners.values()].some((l) => l.deferredSpool))
     ctx.log.warn('deferred_spool is not available with [server] workers > 1: those listeners spool durably (the owner delivers from the spool)');
-  await start(new SmtpSubsystem({ spool: durableOnly(storage.spool), records: storage.records, intake: opts.intake, sharedIpLimit: opts.sharedIpLimit }));
+  await start(new SmtpSubsystem({ spool: durableOnly(storage.spool), records: storage.records, intake: opts.intake, sharedIpLimit: opts.sharedIpLimit, sharedAuthFailures: opts.sharedAuthFailures }));
   return started;
 }
 

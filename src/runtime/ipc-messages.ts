@@ -17,6 +17,10 @@ export type WorkerToOwner =
   | { readonly type: 'epoch-refused'; readonly epoch: number; readonly errors: readonly string[] }
   /** may a new connection from `ip` on `listener` be served (node-wide caps)? */
   | { readonly type: 'admit'; readonly req: number; readonly listener: string; readonly ip: string; readonly max: number; readonly maxTotal: number }
+  /** AUTH failures of `ip` on `listener` within the window, node-wide; with `failedUser` a new failure first */
+  | { readonly type: 'auth-count'; readonly req: number; readonly listener: string; readonly ip: string; readonly windowMs: number; readonly failedUser?: string }
+  /** a successful AUTH: that username's failures from `ip` are forgotten */
+  | { readonly type: 'auth-ok'; readonly listener: string; readonly ip: string; readonly user: string }
   /** this worker's metrics, for the owner's /metrics */
   | { readonly type: 'metrics'; readonly req: number; readonly metrics: ProcessMetrics }
   /** the connection admitted by `admit` #req has closed */
@@ -33,11 +37,13 @@ export type OwnerToWorker =
   | { readonly type: 'metrics-req'; readonly req: number }
   /** the answer to an `admit` (`overTotal`: refused for the listener's max_connections) */
   | { readonly type: 'admitted'; readonly req: number; readonly ok: boolean; readonly key: string; readonly overTotal?: boolean }
+  /** the answer to an `auth-count` */
+  | { readonly type: 'auth-counted'; readonly req: number; readonly count: number }
   /** every `records` batch up to #seq is in the hooks' event store on disk (`error`: it could not be queued) */
   | { readonly type: 'records-durable'; readonly seq: number; readonly error?: string };
 
-const WORKER_TYPES = new Set(['spooled', 'ready', 'epoch-live', 'epoch-refused', 'admit', 'release', 'metrics', 'records']);
-const OWNER_TYPES = new Set(['epoch', 'drain', 'admitted', 'metrics-req', 'records-durable']);
+const WORKER_TYPES = new Set(['spooled', 'ready', 'epoch-live', 'epoch-refused', 'admit', 'release', 'auth-count', 'auth-ok', 'metrics', 'records']);
+const OWNER_TYPES = new Set(['epoch', 'drain', 'admitted', 'auth-counted', 'metrics-req', 'records-durable']);
 
 function typed(m: unknown, types: Set<string>): boolean {
   return typeof m === 'object' && m !== null && types.has((m as { type?: unknown }).type as string);

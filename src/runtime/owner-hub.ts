@@ -9,6 +9,7 @@ import type { QueueIntake } from '../queue/types.js';
 import type { Spool } from '../spool/types.js';
 import { WORKER_EPOCH_ENV, WORKER_ID_ENV } from './cluster-role.js';
 import { OwnerIpCounts } from './ipc-admission.js';
+import { OwnerAuthFailures } from './ipc-auth-failures.js';
 import { isWorkerMessage } from './ipc-messages.js';
 import type { OwnerToWorker, WorkerToOwner } from './ipc-messages.js';
 import type { RuntimeContext, Subsystem } from './subsystem.js';
@@ -56,6 +57,7 @@ export class OwnerHub implements Subsystem {
   private readonly slots: Slot[] = [];
   /** max_connections_per_ip for the whole node */
   private readonly ipCounts = new OwnerIpCounts();
+  private readonly authFailures = new OwnerAuthFailures();
   private metricsReq = 0;
   private readonly metricsWaiters = new Map<number, (m: ProcessMetrics) => void>();
   private log: Logger | undefined;
@@ -158,6 +160,12 @@ export class OwnerHub implements Subsystem {
       }
       case 'release':
         this.ipCounts.release(slot.id, m.req);
+        return;
+      case 'auth-count':
+        if (slot.worker) this.send(slot.worker, { type: 'auth-counted', req: m.req, count: this.authFailures.count(m) });
+        return;
+      case 'auth-ok':
+        this.authFailures.succeed(m);
         return;
       case 'metrics':
         this.metricsWaiters.get(m.req)?.(m.metrics);

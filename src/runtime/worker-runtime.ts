@@ -8,6 +8,7 @@ import { workerTag } from './cluster-role.js';
 import { composeReception } from './compose.js';
 import { metricsRegistry } from '../http/metrics.js';
 import { IpcIpLimit } from './ipc-admission.js';
+import { IpcAuthFailures } from './ipc-auth-failures.js';
 import { IpcRecordTap } from './ipc-record-tap.js';
 import { isOwnerMessage } from './ipc-messages.js';
 import type { WorkerToOwner } from './ipc-messages.js';
@@ -65,15 +66,17 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   hookTap = new IpcRecordTap(store, send);
   const intake: QueueIntake = { enqueue: (meta) => send({ type: 'spooled', meta }) };
   const ipLimit = new IpcIpLimit(send);
+  const authFailures = new IpcAuthFailures(send);
   // 'admitted' answers are needed while the listeners start serving
   process.on('message', (m: unknown) => {
     if (!isOwnerMessage(m)) return;
     if (m.type === 'admitted') ipLimit.onAdmitted(m);
+    else if (m.type === 'auth-counted') authFailures.onCounted(m);
     else if (m.type === 'records-durable') hookTap?.onConfirmed(m.seq, m.error);
     else if (m.type === 'metrics-req')
       void metricsRegistry().getMetricsAsJSON().then((metrics) => send({ type: 'metrics', req: m.req, metrics }), () => send({ type: 'metrics', req: m.req, metrics: [] }));
   });
-  const subsystems = await composeReception({ store, log }, { tag: workerTag(opts.id), intake, sharedIpLimit: ipLimit, recordTap: hookTap });
+  const subsystems = await composeReception({ store, log }, { tag: workerTag(opts.id), intake, sharedIpLimit: ipLimit, sharedAuthFailures: authFailures, recordTap: hookTap });
   // the listeners reconcile before the owner hears the epoch is live here
   const apply = (next: Snapshot, prev: Snapshot | undefined) =>
     Promise.all(subsystems.map((s) => Promise.resolve(s.apply?.(next, prev)).catch((e) => log.error(`${s.name}: applying epoch ${next.epoch} failed`, { error: String(e) }))));

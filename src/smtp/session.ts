@@ -2,6 +2,7 @@ import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticat
 import { processInflightBudget } from './inflight-budget.js';
 import type { CredentialStore } from '../auth/credential-store.js';
 import { FailureLimiter } from '../auth/failure-limit.js';
+import type { FailureCount } from '../auth/failure-limit.js';
 import { nodeIdFor } from '../logging/node-id.js';
 import { logRecord, logResponse } from '../logging/record-fields.js';
 import { sessionUuid } from '../logging/session-id.js';
@@ -77,9 +78,11 @@ export function endpointKey(ip: string, port: number): string {
  */
 export class SmtpSessions {
   readonly byId = new Map<string, SessionState>();
-  private readonly limiter = new FailureLimiter();
+  private readonly limiter: FailureCount;
 
-  constructor(private readonly host: SessionHost) {}
+  constructor(private readonly host: SessionHost) {
+    this.limiter = host.deps.sharedAuthFailures?.forListener(host.name) ?? new FailureLimiter();
+  }
 
   onConnect(session: SMTPServerSession, cb: (err?: Error | null) => void): void {
     if (this.host.stopping) return cb(new SmtpReplyError(421, `4.3.2 ${this.host.currentSettings().hostname} shutting down`));
@@ -110,7 +113,7 @@ export class SmtpSessions {
     if (!st || !a || !creds || !session.secure) return cb(new SmtpReplyError(530, '5.7.0 Must issue a STARTTLS command first'));
     st.pendingCommand = `AUTH ${auth.method}`;
     const user = auth.username ?? '';
-    if (this.limiter.blocked(st.peer, a.maxFailures, a.failureWindowMs))
+    if (await this.limiter.blocked(st.peer, a.maxFailures, a.failureWindowMs))
       return cb(new SmtpReplyError(421, '4.7.0 too many failed authentication attempts, try again later'));
     // PLAIN with an authorization identity different from the login: no proxy authorization
     const authzOk = auth.method !== 'PLAIN' || !auth.authzid || !auth.authcid || auth.authzid === auth.authcid;
@@ -121,7 +124,7 @@ export class SmtpSessions {
       st.pendingCommand = undefined;
       return cb(null, { user });
     }
-    const n = this.limiter.fail(st.peer, user, a.failureWindowMs);
+    const n = await this.limiter.fail(st.peer, user, a.failureWindowMs);
     this.host.deps.log.info(`listener ${this.host.name}: AUTH ${auth.method} failed`, { peer: st.peer, user, failures: n });
     cb(null, { message: '5.7.8 authentication credentials invalid', responseCode: 535 });
   }

@@ -7,6 +7,7 @@ import type { QueueIntake } from '../queue/types.js';
 import type { RuntimeContext, Subsystem } from '../runtime/subsystem.js';
 import type { Spool } from '../spool/types.js';
 import type { SharedIpLimit } from './ip-connections.js';
+import type { SharedAuthFailures } from '../auth/failure-limit.js';
 import type { ReceptionDeps } from './reception.js';
 import { SmtpService } from './service.js';
 
@@ -21,6 +22,8 @@ export interface SmtpSubsystemDeps {
   readonly listen?: boolean;
   /** max_connections_per_ip counted node-wide (a reception worker asks its owner) */
   readonly sharedIpLimit?: SharedIpLimit;
+  /** AUTH failures counted node-wide (a reception worker asks its owner) */
+  readonly sharedAuthFailures?: SharedAuthFailures;
 }
 
 /**
@@ -54,7 +57,7 @@ export class SmtpSubsystem implements Subsystem {
     const intake = this.deps.intake;
     this.receptionDeps = { store, spool: this.deps.spool, records: this.deps.records, intake: () => intake, log };
     if (this.deps.listen === false) return;
-    this.service = new SmtpService({ store, log, resolver, reception: this.receptionDeps, sharedIpLimit: this.deps.sharedIpLimit });
+    this.service = new SmtpService({ store, log, resolver, reception: this.receptionDeps, sharedIpLimit: this.deps.sharedIpLimit, sharedAuthFailures: this.deps.sharedAuthFailures });
     // a listener that cannot bind (or load its certificate) now fails the start; later
     // reconciles keep retrying it instead (service.ts)
     await this.service.start(store.current);

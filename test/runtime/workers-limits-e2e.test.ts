@@ -2,6 +2,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import { writeFileSync as writeFile } from 'node:fs';
+import { join as joinPath } from 'node:path';
+import { hashPassword } from '../../src/auth/password-hash.js';
+import { SmtpClient, makeCert } from '../smtp/helpers.js';
 import { startWorkersServer, workersLab } from './workers-lab.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -89,5 +93,42 @@ test('max_connections holds for the whole listener across reception workers (the
   }
   assert.match(again, /^220 /, 'a place freed by a closed connection is served again');
   for (const c of conns) c.socket.destroy();
+  assert.equal(await kumo.stop('SIGTERM'), 0);
+});
+
+test('AUTH failures are counted for the whole node: max_failures holds across reception workers', { timeout: 120_000 }, async (t) => {
+  const lab = await workersLab('limits-auth.test', { cleanups, main: '' });
+  await lab.kumo.waitFor((l) => l.msg === 'reception workers ready', 5_000, 'both workers ready');
+  await lab.kumo.stop('SIGTERM');
+  const { readFileSync } = await import('node:fs');
+  const cfg = joinPath(lab.lab.dir, 'config');
+  const c = await makeCert('localhost');
+  writeFile(joinPath(cfg, 'cert.pem'), c.cert);
+  writeFile(joinPath(cfg, 'key.pem'), c.key);
+  writeFile(joinPath(cfg, 'users.txt'), `alice:${await hashPassword('alice-pw', { kind: 'bcrypt', cost: 4 })}\n`);
+  const main = joinPath(cfg, 'kumo.toml');
+  writeFile(main, readFileSync(main, 'utf8').replace('[listener.smtp]\n',
+    '[listener.smtp]\ntls = { certificate = "cert.pem", private_key = "key.pem" }\nauth = { credentials = "users.txt", max_failures = 4 }\n'));
+  const kumo = await startWorkersServer(lab.lab.dir);
+  cleanups.push(() => kumo.stop('SIGKILL'));
+  await kumo.waitFor((l) => l.msg === 'reception workers ready', 5_000, 'both workers ready');
+  const session = async () => {
+    const s = await SmtpClient.connect(lab.smtpPort);
+    await s.hello();
+    await s.starttls();
+    return s;
+  };
+  // two wrong passwords on each of two connections (the kernel hands them to both workers):
+  // one worker alone would have seen 2 of the 4 failures
+  const first = await Promise.all([session(), session()]);
+  for (const s of first) for (let i = 0; i < 2; i++) assert.equal((await s.authPlain('alice', `nope${i}`)).code, 535);
+  // now the right password is refused on every new connection, whichever worker serves it
+  const later = await Promise.all(Array.from({ length: 4 }, () => session()));
+  const codes = [];
+  for (const s of later) codes.push((await s.authPlain('alice', 'alice-pw')).code);
+  t.diagnostic(`right password after 4 failures: ${codes.join(' ')}`);
+  assert.deepEqual(codes, [421, 421, 421, 421]);
+  for (const s of [...first, ...later]) s.close();
+  await kumo.waitFor((l) => l.msg === 'listener smtp: AUTH PLAIN failed' && l.failures === 4, 10_000, 'the fourth failure logged with the node-wide count');
   assert.equal(await kumo.stop('SIGTERM'), 0);
 });
