@@ -9,6 +9,16 @@ import type { Spool } from '../spool/types.js';
 import type { AdminState } from '../admin/admin-state.js';
 import type { HookQueueView } from '../events/metrics.js';
 
+/** A reception worker as the config status shows it (`[server] workers` > 1). */
+export interface WorkerStatus {
+  readonly id: number;
+  /** absent while it is being restarted */
+  readonly pid?: number;
+  readonly ready: boolean;
+  /** the last config epoch it reported live (0: none yet) */
+  readonly epoch: number;
+}
+
 /** What the API's route modules are built with (src/http/routes.ts). */
 export interface ApiDeps {
   readonly store: ConfigStore;
@@ -23,4 +33,6 @@ export interface ApiDeps {
   readonly admin: AdminState;
   /** the log hook queues (hook:NAME), for the queue summary; absent when not composed */
   readonly hooks?: { views(): HookQueueView[] };
+  /** the reception workers, for the config status; absent (or empty) in a single process */
+  readonly workers?: () => readonly WorkerStatus[];
 }

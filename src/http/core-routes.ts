@@ -39,7 +39,7 @@ export function coreRoutes(app: FastifyInstance, deps: ApiDeps): void {
       response: {
         200: {
           type: 'object',
-          required: ['epoch', 'hash', 'files', 'compiled_at', 'warnings', 'rejected'],
+          required: ['epoch', 'hash', 'files', 'compiled_at', 'warnings', 'rejected', 'workers'],
           properties: {
             epoch: { type: 'integer' },
             hash: { type: 'string', description: 'sha256 over the watched files' },
@@ -51,6 +51,20 @@ export function coreRoutes(app: FastifyInstance, deps: ApiDeps): void {
                 { type: 'null' },
                 { type: 'object', required: ['at', 'errors'], properties: { at: { type: 'string', format: 'date-time' }, errors: errorList } },
               ],
+            },
+            workers: {
+              type: 'array',
+              description: 'With [server] workers > 1: each reception worker and the config epoch it serves (a worker that refused an epoch keeps its previous one); empty in a single process',
+              items: {
+                type: 'object',
+                required: ['id', 'ready', 'epoch'],
+                properties: {
+                  id: { type: 'integer' },
+                  pid: { type: 'integer', description: 'absent while the worker is being restarted' },
+                  ready: { type: 'boolean' },
+                  epoch: { type: 'integer', description: 'the last epoch it reported live (0: none yet)' },
+                },
+              },
             },
           },
         },
@@ -66,6 +80,7 @@ export function coreRoutes(app: FastifyInstance, deps: ApiDeps): void {
       compiled_at: new Date(s.compiledAt).toISOString(),
       warnings: s.warnings.map(formatIssue),
       rejected: f ? { at: new Date(f.at).toISOString(), errors: f.issues.filter((i) => i.severity === 'error').map(formatIssue) } : null,
+      workers: deps.workers?.() ?? [],
     };
   });
   const bump = async () => {

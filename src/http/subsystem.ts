@@ -28,6 +28,8 @@ export interface HttpSubsystemDeps {
   readonly admin: import('../admin/admin-state.js').AdminState;
   /** the log hook queues, shown in the queue summary */
   readonly hooks?: { views(): import('../events/metrics.js').HookQueueView[] };
+  /** the reception workers' state, for the config status */
+  readonly workers?: () => readonly import('./api-deps.js').WorkerStatus[];
 }
 
 export class HttpSubsystem implements Subsystem {

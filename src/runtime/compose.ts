@@ -38,9 +38,10 @@ export async function composeServer(ctx: RuntimeContext, opts: { readonly worker
   const queue = await start(new QueueSubsystem({ spool: storage.spool, records: storage.records, admin: admin.state, tlsPolicy: tlsRpt.engine }));
   // with reception workers the owner keeps the reception path (inject, reports) but no listener
   const smtp = (smtpRef = await start(new SmtpSubsystem({ spool: storage.spool, records: storage.records, intake: queue.manager, listen: workers <= 1 })));
-  await start(new HttpSubsystem({ spool: storage.spool, records: storage.records, queue: queue.manager, reception: smtp.reception, admin: admin.state, hooks }));
+  let hubRef: OwnerHub | undefined;
+  await start(new HttpSubsystem({ spool: storage.spool, records: storage.records, queue: queue.manager, reception: smtp.reception, admin: admin.state, hooks, workers: () => hubRef?.status() ?? [] }));
   // last: workers announce messages to a running queue, and stop before it
-  if (workers > 1) await start(new OwnerHub({ workers, spool: storage.spool, intake: queue.manager, hooks }));
+  if (workers > 1) hubRef = await start(new OwnerHub({ workers, spool: storage.spool, intake: queue.manager, hooks }));
   return started;
 }
 

@@ -1,3 +1,4 @@
+import type { WorkerStatus } from '../http/api-deps.js';
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import type { Snapshot } from '../config/snapshot.js';
@@ -55,6 +56,14 @@ interface Slot {
 export class OwnerHub implements Subsystem {
   readonly name = 'workers';
   private readonly slots: Slot[] = [];
+
+  /** each worker's state, for GET /api/config/status */
+  status(): WorkerStatus[] {
+    return this.slots.map((s) => {
+      const pid = s.worker && !s.worker.isDead() ? s.worker.process.pid : undefined;
+      return { id: s.id, ...(pid !== undefined ? { pid } : {}), ready: s.ready && pid !== undefined, epoch: s.epoch };
+    });
+  }
   /** max_connections_per_ip for the whole node */
   private readonly ipCounts = new OwnerIpCounts();
   private readonly authFailures = new OwnerAuthFailures();
