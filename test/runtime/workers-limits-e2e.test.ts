@@ -1,8 +1,9 @@
 import { test, after } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { writeFileSync as writeFile } from 'node:fs';
+import { readFileSync as readFile, writeFileSync as writeFile } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import { hashPassword } from '../../src/auth/password-hash.js';
 import { SmtpClient, makeCert } from '../smtp/helpers.js';
@@ -27,93 +28,71 @@ function open(port: number): Promise<{ socket: Socket; line: string }> {
   });
 }
 
-test('max_connections_per_ip holds across reception workers (the owner counts)', { timeout: 90_000 }, async (t) => {
-  const lab = await workersLab('limits.test', { cleanups, main: '' });
+/**
+ * A two-worker lab restarted with `listenerLines` in [listener.smtp] (they are listener keys,
+ * read at start) and `files` written beside kumo.toml.
+ */
+async function labWith(domain: string, listenerLines: string, files: Record<string, string> = {}) {
+  const lab = await workersLab(domain, { cleanups, main: '' });
   await lab.kumo.waitFor((l) => l.msg === 'reception workers ready', 5_000, 'both workers ready');
   await lab.kumo.stop('SIGTERM');
-  // the cap is a listener key: restart with it
-  const { writeFileSync, readFileSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const main = join(lab.lab.dir, 'config', 'kumo.toml');
-  writeFileSync(main, readFileSync(main, 'utf8').replace('[listener.smtp]\n', '[listener.smtp]\nmax_connections_per_ip = 3\n'));
+  const cfg = joinPath(lab.lab.dir, 'config');
+  for (const [name, text] of Object.entries(files)) writeFile(joinPath(cfg, name), text);
+  const main = joinPath(cfg, 'kumo.toml');
+  writeFile(main, readFile(main, 'utf8').replace('[listener.smtp]\n', `[listener.smtp]\n${listenerLines}`));
   const kumo = await startWorkersServer(lab.lab.dir);
   cleanups.push(() => kumo.stop('SIGKILL'));
   await kumo.waitFor((l) => l.msg === 'reception workers ready', 5_000, 'both workers ready');
-  // 10 at once: whichever worker accepts each, only 3 are served
-  const conns = await Promise.all(Array.from({ length: 10 }, () => open(lab.smtpPort)));
-  const served = conns.filter((c) => c.line.startsWith('220 '));
+  return { port: lab.smtpPort, kumo };
+}
+
+/** Opens 10 connections at once; `served` get 220, the rest 421; then a closed one frees its place. */
+async function tenAtOnce(t: TestContext, port: number, served: number): Promise<{ refused: string[]; close: () => void }> {
+  const conns = await Promise.all(Array.from({ length: 10 }, () => open(port)));
+  const ok = conns.filter((c) => c.line.startsWith('220 '));
   const refused = conns.filter((c) => c.line.startsWith('421 '));
   t.diagnostic(`greetings: ${conns.map((c) => c.line.slice(0, 3)).join(' ')}`);
-  assert.equal(served.length, 3, 'three connections served');
-  assert.equal(refused.length, 7, 'the others refused with 421');
+  assert.equal(ok.length, served, `${served} connections served`);
+  assert.equal(refused.length, 10 - served, 'the others refused with 421');
   // a closed connection gives its place back (the worker tells the owner)
-  served[0]!.socket.end('QUIT\r\n');
-  await new Promise((r) => served[0]!.socket.once('close', r));
+  ok[0]!.socket.end('QUIT\r\n');
+  await new Promise((r) => ok[0]!.socket.once('close', r));
   let again = '';
   for (let i = 0; i < 50 && !again.startsWith('220 '); i++) {
-    const c = await open(lab.smtpPort);
+    const c = await open(port);
     again = c.line;
     c.socket.destroy();
     if (!again.startsWith('220 ')) await new Promise((r) => setTimeout(r, 100));
   }
   assert.match(again, /^220 /, 'a place freed by a closed connection is served again');
-  for (const c of conns) c.socket.destroy();
+  return { refused: refused.map((c) => c.line), close: () => conns.forEach((c) => c.socket.destroy()) };
+}
+
+test('max_connections_per_ip holds across reception workers (the owner counts)', { timeout: 90_000 }, async (t) => {
+  const { port, kumo } = await labWith('limits.test', 'max_connections_per_ip = 3\n');
+  // whichever worker accepts each, only 3 are served
+  const r = await tenAtOnce(t, port, 3);
+  r.close();
   assert.equal(await kumo.stop('SIGTERM'), 0);
 });
 
 test('max_connections holds for the whole listener across reception workers (the owner counts)', { timeout: 90_000 }, async (t) => {
-  const lab = await workersLab('limits-total.test', { cleanups, main: '' });
-  await lab.kumo.waitFor((l) => l.msg === 'reception workers ready', 5_000, 'both workers ready');
-  await lab.kumo.stop('SIGTERM');
-  const { writeFileSync, readFileSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const main = join(lab.lab.dir, 'config', 'kumo.toml');
-  writeFileSync(main, readFileSync(main, 'utf8').replace('[listener.smtp]\n', '[listener.smtp]\nmax_connections = 4\n'));
-  const kumo = await startWorkersServer(lab.lab.dir);
-  cleanups.push(() => kumo.stop('SIGKILL'));
-  await kumo.waitFor((l) => l.msg === 'reception workers ready', 5_000, 'both workers ready');
-  // 10 at once, spread over both workers: each alone would serve up to 4 (8 in all)
-  const conns = await Promise.all(Array.from({ length: 10 }, () => open(lab.smtpPort)));
-  const served = conns.filter((c) => c.line.startsWith('220 '));
-  const refused = conns.filter((c) => c.line.startsWith('421 '));
-  t.diagnostic(`greetings: ${conns.map((c) => c.line.slice(0, 3)).join(' ')}`);
-  assert.equal(served.length, 4, 'four connections served');
-  assert.equal(refused.length, 6, 'the others refused with 421');
-  assert.match(refused[0]!.line, /^421 4\.7\.0 Too many connected clients/);
+  const { port, kumo } = await labWith('limits-total.test', 'max_connections = 4\n');
+  // spread over both workers: each alone would serve up to 4
+  const r = await tenAtOnce(t, port, 4);
+  assert.match(r.refused[0]!, /^421 4\.7\.0 Too many connected clients/);
   await kumo.waitFor((l) => l.reason === 'max_connections' && l.limit === 4, 10_000, 'the refusal logged');
-  // a closed connection gives its place back
-  served[0]!.socket.end('QUIT\r\n');
-  await new Promise((r) => served[0]!.socket.once('close', r));
-  let again = '';
-  for (let i = 0; i < 50 && !again.startsWith('220 '); i++) {
-    const c = await open(lab.smtpPort);
-    again = c.line;
-    c.socket.destroy();
-    if (!again.startsWith('220 ')) await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.match(again, /^220 /, 'a place freed by a closed connection is served again');
-  for (const c of conns) c.socket.destroy();
+  r.close();
   assert.equal(await kumo.stop('SIGTERM'), 0);
 });
 
 test('AUTH failures are counted for the whole node: max_failures holds across reception workers', { timeout: 120_000 }, async (t) => {
-  const lab = await workersLab('limits-auth.test', { cleanups, main: '' });
-  await lab.kumo.waitFor((l) => l.msg === 'reception workers ready', 5_000, 'both workers ready');
-  await lab.kumo.stop('SIGTERM');
-  const { readFileSync } = await import('node:fs');
-  const cfg = joinPath(lab.lab.dir, 'config');
   const c = await makeCert('localhost');
-  writeFile(joinPath(cfg, 'cert.pem'), c.cert);
-  writeFile(joinPath(cfg, 'key.pem'), c.key);
-  writeFile(joinPath(cfg, 'users.txt'), `alice:${await hashPassword('alice-pw', { kind: 'bcrypt', cost: 4 })}\n`);
-  const main = joinPath(cfg, 'kumo.toml');
-  writeFile(main, readFileSync(main, 'utf8').replace('[listener.smtp]\n',
-    '[listener.smtp]\ntls = { certificate = "cert.pem", private_key = "key.pem" }\nauth = { credentials = "users.txt", max_failures = 4 }\n'));
-  const kumo = await startWorkersServer(lab.lab.dir);
-  cleanups.push(() => kumo.stop('SIGKILL'));
-  await kumo.waitFor((l) => l.msg === 'reception workers ready', 5_000, 'both workers ready');
+  const { port, kumo } = await labWith('limits-auth.test',
+    'tls = { certificate = "cert.pem", private_key = "key.pem" }\nauth = { credentials = "users.txt", max_failures = 4 }\n',
+    { 'cert.pem': c.cert, 'key.pem': c.key, 'users.txt': `alice:${await hashPassword('alice-pw', { kind: 'bcrypt', cost: 4 })}\n` });
   const session = async () => {
-    const s = await SmtpClient.connect(lab.smtpPort);
+    const s = await SmtpClient.connect(port);
     await s.hello();
     await s.starttls();
     return s;
