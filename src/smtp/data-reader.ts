@@ -62,10 +62,12 @@ export class DataReader {
     const norm = this.norm;
     if (!norm || this.refused) return this.refused ?? 'aborted';
     norm.end();
+    /* c8 ignore start -- DATA content always ends with the CRLF before the final dot: end() never finds a pending bare CR */
     if (norm.violation) {
       this.refuse(norm.violation);
       return norm.violation;
     }
+    /* c8 ignore stop */
     return { buffer: norm.out, data: norm.out.view(), headerLength: norm.headerLength };
   }
 

@@ -45,8 +45,10 @@ export function checkIdentitySourcesSync(spec: IdentitySpec): SourceProblem | un
     return undefined;
   } catch (e) {
     if (e instanceof TlsIdentityError) return { code: `value.${e.code.replace('.', '-')}`, severity: 'warning', message: e.message };
+    /* c8 ignore start -- buildTlsIdentity turns every bad input into a TlsIdentityError; anything else is a bug, rethrown */
     throw e;
   }
+  /* c8 ignore stop */
 }
 
 export function checkCredentialsSync(spec: KeySourceSpec): SourceProblem | undefined {

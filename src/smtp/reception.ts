@@ -198,8 +198,10 @@ async function spoolPrepared(deps: ReceptionDeps, snapshot: Snapshot, m: Incomin
     } catch (e) {
       // a full or failing spool is logged by the spool's health, once per interval, not per message
       if (e instanceof SpoolError) return { ok: false, code: 451, reply: '4.3.0 spool unavailable, please try again later', reason: 'spool' };
+      /* c8 ignore start -- LmdbSpool reports every write failure as a SpoolError; this is for a native lmdb throw */
       deps.log.error('spool write failed; message refused with 451', { id, error: (e as Error).message });
       return { ok: false, code: 451, reply: '4.3.0 temporary failure, please try again later', reason: 'spool' };
+      /* c8 ignore stop */
     } finally {
       done();
     }

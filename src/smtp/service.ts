@@ -33,6 +33,7 @@ export class SmtpService {
 
   reconcile(snapshot: Snapshot): Promise<void> {
     this.chain = this.chain.then(() => this.doReconcile(snapshot)).catch((e) => {
+      /* c8 ignore next -- doReconcile handles each listener's failures itself; this only keeps the chain alive after a bug */
       this.deps.log.error('smtp: reconciling listeners failed', { error: (e as Error).stack ?? String(e) });
     });
     return this.chain;

@@ -196,10 +196,12 @@ export class SmtpSessions {
    */
   onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb: (err?: Error | null, message?: string) => void): void {
     const st = this.byId.get(session.id);
+    /* c8 ignore start -- onConnect registers every session before smtp-server can reach DATA; onClose removes it only after */
     if (!st) {
       stream.resume();
       return cb(new SmtpReplyError(451, '4.3.0 session state lost'));
     }
+    /* c8 ignore stop */
     st.busy = true;
     const s = st.settings;
     const log = this.host.deps.log;
@@ -256,10 +258,12 @@ export class SmtpSessions {
           if (r.ok) receivedMessages.inc({ listener: this.host.name });
           return r.ok ? finish(null, r.reply) : finish(new SmtpReplyError(r.code, r.reply));
         },
+        /* c8 ignore start -- receiveMessage returns its refusals as results; this answers 451 should it throw (a bug) */
         (e: Error) => {
           log.error(`listener ${this.host.name}: reception failed`, { error: e.stack ?? String(e) });
           finish(new SmtpReplyError(451, '4.3.0 temporary failure, please try again later'));
         },
+        /* c8 ignore stop */
       );
     });
   }

@@ -28,3 +28,14 @@ test('IPv6: one /64 is one address; memory is bounded', () => {
   for (let i = 0; i < 5; i++) l.fail(`198.51.100.${i}`, 'x', 1000, 2);
   assert.equal(l.blocked('2001:db8:0:1::1', 1, 1000, 3), false, 'the oldest address was evicted');
 });
+
+test('an address whose failures all left the window is forgotten (it no longer takes a tracked slot)', () => {
+  const l = new FailureLimiter(2);
+  l.fail('192.0.2.10', 'x', 10_000, 0); // b: the oldest
+  l.fail('192.0.2.20', 'x', 10_000, 500); // a
+  // a's failure is out of a 1 s window at 2000: a is dropped
+  assert.equal(l.blocked('192.0.2.20', 1, 1000, 2000), false);
+  // a third address now fits without evicting b
+  l.fail('192.0.2.30', 'x', 10_000, 2000);
+  assert.equal(l.blocked('192.0.2.10', 1, 10_000, 2001), true, 'b is still tracked');
+});

@@ -64,3 +64,42 @@ test('escape dots are removed, the terminator ends DATA, and what follows is par
     assert.deepEqual(split, { data: 'line\r\n', commands: ['NOOP'] }, `cut at ${cut}`);
   }
 });
+
+/** A parser in DATA mode whose message stream nobody reads yet (a slow consumer). */
+function slowConsumer(original: boolean) {
+  const parser = new SMTPStream();
+  if (original) (parser as unknown as { _feedDataStream: typeof originalFeedDataStream })._feedDataStream = originalFeedDataStream;
+  parser.oncommand = (_line: Buffer, next?: () => void) => next?.();
+  const stream = parser.startDataMode();
+  const write = (b: Buffer) => {
+    let written = false;
+    const p = new Promise<void>((resolve) => parser.write(b, () => ((written = true), resolve())));
+    return { p, written: () => written };
+  };
+  return { parser, stream, write };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+test('a slow consumer holds the DATA parser back (drain), like smtp-server; a stream destroyed meanwhile does not hang it', async () => {
+  const big = Buffer.from(`${'z'.repeat(998)}\r\n`.repeat(100), 'latin1'); // 100 KB, over the stream's high-water mark
+  for (const original of [false, true]) {
+    const c = slowConsumer(original);
+    const w = c.write(big);
+    await tick();
+    await tick();
+    assert.equal(w.written(), false, `${original ? 'smtp-server' : 'ours'}: waits while the stream is full`);
+    const got: Buffer[] = [];
+    c.stream.on('data', (b: Buffer) => got.push(b));
+    await w.p;
+    assert.equal(Buffer.concat(got).length, big.length - 4, 'all but the 4 bytes kept for the next chunk');
+
+    const d = slowConsumer(original);
+    const w2 = d.write(big);
+    await tick();
+    assert.equal(w2.written(), false);
+    (d.stream as unknown as { destroy(): void }).destroy();
+    await w2.p; // the stream closed instead of draining
+    await d.write(Buffer.from('more\r\nand more\r\n')).p; // not writable any more: dropped, the parser goes on
+  }
+});

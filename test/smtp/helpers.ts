@@ -18,6 +18,8 @@ import { RecordWriter } from '../../src/logging/record-writer.js';
 import { LmdbSpool } from '../../src/spool/lmdb-spool.js';
 import type { SpoolMeta } from '../../src/spool/types.js';
 import { SmtpService } from '../../src/smtp/service.js';
+import type { ReceptionDeps } from '../../src/smtp/reception.js';
+import type { QueueIntake } from '../../src/queue/types.js';
 
 export interface TestCert {
   cert: string;
@@ -256,12 +258,15 @@ export class Harness {
   records!: RecordWriter;
   service!: SmtpService;
   readonly enqueued: SpoolMeta[] = [];
+  /** the reception path the listeners use (HTTP inject shares it in the server) */
+  reception!: ReceptionDeps;
 
   constructor(readonly root: string) {
     this.log = createLogger({ level: 'debug', out: (l) => this.logLines.push(l) });
   }
 
-  static async start(files: Record<string, string>): Promise<Harness> {
+  /** `intake`: the queue's intake instead of the default one that collects into `enqueued`. */
+  static async start(files: Record<string, string>, opts: { intake?: () => QueueIntake | undefined } = {}): Promise<Harness> {
     const root = tempDir();
     writeFiles(root, { 'zone.toml': '', ...files });
     const h = new Harness(root);
@@ -273,7 +278,10 @@ export class Harness {
       store: h.store,
       log: h.log,
       resolver: () => undefined,
-      reception: { store: h.store, spool: h.spool, records: h.records, intake: () => ({ enqueue: (m) => void h.enqueued.push(m) }), log: h.log },
+      reception: (h.reception = {
+        store: h.store, spool: h.spool, records: h.records, log: h.log,
+        intake: opts.intake ?? (() => ({ enqueue: (m) => void h.enqueued.push(m) })),
+      }),
     });
     await h.service.reconcile(h.store.current);
     return h;
