@@ -25,6 +25,7 @@ const POLICIES: Record<string, string> = {
   'tplain.test': 'version: STSv1\nmode: testing\nmx: mx.tplain.test\nmax_age: 86400\n',
   'tother.test': 'version: STSv1\nmode: testing\nmx: mx.elsewhere.test\nmax_age: 86400\n',
   'norua.test': 'version: STSv1\nmode: testing\nmx: mx-good.mix.test\nmax_age: 86400\n',
+  'purpose.test': 'version: STSv1\nmode: testing\nmx: mx.purpose.test\nmax_age: 86400\n',
 };
 
 describe('TLS-RPT aggregate reports', () => {
@@ -40,8 +41,10 @@ describe('TLS-RPT aggregate reports', () => {
       '127.0.0.7': await issue(ca, ['somebody-else.example']),
       '127.0.0.8': await issue(ca, ['mx-good.mix.test']),
       '127.0.0.9': undefined,
+      // a certificate for client use only: refused for another reason than trust, name or date
+      '127.0.0.6': await issue(ca, ['mx.purpose.test'], { clientOnly: true }),
     };
-    const sinks: Sink[] = await sinksOnOnePort(['127.0.0.7', '127.0.0.8', '127.0.0.9', '127.0.0.10', '127.0.0.11'], (h) => ({
+    const sinks: Sink[] = await sinksOnOnePort(['127.0.0.6', '127.0.0.7', '127.0.0.8', '127.0.0.9', '127.0.0.10', '127.0.0.11'], (h) => ({
       starttls: h !== '127.0.0.10' && h !== '127.0.0.11',
       name: h,
       ...(certs[h] ? { cert: certs[h]!.cert, key: certs[h]!.key } : {}),
@@ -115,6 +118,16 @@ txt = ["v=STSv1; id=o1"]
 txt = ["v=TLSRPTv1; rua=https://rua.mix.test:${httpsPort}/tlsrpt"]
 ["mta-sts.tother.test"]
 a = ["127.0.0.1"]
+["purpose.test"]
+mx = ["10 mx.purpose.test"]
+["_mta-sts.purpose.test"]
+txt = ["v=STSv1; id=u1"]
+["_smtp._tls.purpose.test"]
+txt = ["v=TLSRPTv1; rua=https://rua.mix.test:${httpsPort}/tlsrpt"]
+["mta-sts.purpose.test"]
+a = ["127.0.0.1"]
+["mx.purpose.test"]
+a = ["127.0.0.6"]
 ["norua.test"]
 mx = ["10 mx-good.mix.test"]
 ["_mta-sts.norua.test"]
@@ -139,10 +152,11 @@ a = ["127.0.0.1"]
       { from: 's@kumo.test', to: ['c@tplain.test'], data: tagged(3) },
       { from: 's@kumo.test', to: ['d@tother.test'], data: tagged(4) },
       { from: 's@kumo.test', to: ['e@norua.test'], data: tagged(5) },
+      { from: 's@kumo.test', to: ['f@purpose.test'], data: tagged(6) },
     ], 1);
     const tail = () => kumo.lines.slice(-15).map((l) => JSON.stringify(l)).join('\n');
     const delivered = (h: string, seq: number) => (got.get(h) ?? []).some((m) => seqOf(m.data) === seq);
-    await waitUntil(() => delivered('127.0.0.8', 1) && delivered('127.0.0.9', 2) && delivered('127.0.0.11', 3) && delivered('127.0.0.8', 4) && delivered('127.0.0.8', 5), 20_000, 'all deliveries').catch((e: Error) => assert.fail(`${e.message}\n${tail()}`));
+    await waitUntil(() => delivered('127.0.0.8', 1) && delivered('127.0.0.9', 2) && delivered('127.0.0.11', 3) && delivered('127.0.0.8', 4) && delivered('127.0.0.8', 5) && delivered('127.0.0.6', 6), 20_000, 'all deliveries').catch((e: Error) => assert.fail(`${e.message}\n${tail()}`));
     assert.equal((got.get('127.0.0.7') ?? []).length, 0, 'nothing went to the MX with the wrong certificate');
 
     // https: rua — enforce: one session refused (host mismatch), then one that met the policy
@@ -182,12 +196,16 @@ a = ["127.0.0.1"]
       const ps = posted.flatMap((p) => p.report.policies).filter((p) => p.policy['policy-domain'] === d);
       return ps.length ? ps : undefined;
     };
-    await waitUntil(() => !!only('tplain.test') && !!only('tother.test'), 30_000, 'the tplain.test and tother.test reports').catch((e: Error) => assert.fail(`${e.message}\n${tail()}`));
+    await waitUntil(() => !!only('tplain.test') && !!only('tother.test') && !!only('purpose.test'), 40_000, 'the tplain.test, tother.test and purpose.test reports').catch((e: Error) => assert.fail(`${e.message}\n${tail()}`));
     const plainDetails = only('tplain.test')!.flatMap((p) => p['failure-details'] ?? []);
     assert.deepEqual(plainDetails.map((d) => [d['result-type'], d['receiving-mx-hostname']]), [['starttls-not-supported', 'mx.tplain.test']]);
     const otherDetails = only('tother.test')!.flatMap((p) => p['failure-details'] ?? []);
     assert.deepEqual(otherDetails.map((d) => [d['result-type'], d['receiving-mx-hostname']]), [['validation-failure', 'mx-good.mix.test']]);
     assert.match(String(otherDetails[0]['additional-information']), /matches none of the policy's mx patterns \(mx\.elsewhere\.test\)/);
+    // a verification error that is no trust, name or date problem: validation-failure, with the code
+    const purposeDetails = only('purpose.test')!.flatMap((p) => p['failure-details'] ?? []);
+    assert.deepEqual(purposeDetails.map((d) => [d['result-type'], d['receiving-mx-hostname']]), [['validation-failure', 'mx.purpose.test']]);
+    assert.match(String(purposeDetails[0]['additional-information']), /INVALID_PURPOSE/);
 
     // no TLSRPTv1 record: no report; and the limit of 2 reports per period deferred some
     await kumo.waitFor((l) => l.msg === 'tls-rpt: no TLSRPTv1 record, no report' && (l as { domain?: string }).domain === 'norua.test', 30_000, 'the norua.test log line');
