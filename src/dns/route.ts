@@ -100,6 +100,7 @@ export async function resolveRoute(resolver: Resolver, domain: string, opts: Rou
       if (e.code === 'NXDOMAIN') throw new RouteError(true, 550, '5.1.2', `domain ${domain} does not exist (NXDOMAIN)`);
       throw new RouteError(false, 451, '4.4.3', `MX lookup for ${domain} failed: ${e.code}`);
     }
+    /* c8 ignore next 2 -- every Resolver throws DnsError (system-resolver maps all codes); anything else is a bug, passed on */
     throw e;
   }
   if (mx.nullMx) throw new RouteError(true, 556, '5.1.10', `domain ${domain} accepts no mail (null MX, RFC 7505)`);

@@ -61,10 +61,6 @@ export class TlsPolicyEngine {
     this.sts = new MtaSts(onError, readOnly);
   }
 
-  async decide(i: DecideInput): Promise<Route> {
-    return (await this.view(i)).route ?? i.route;
-  }
-
   /** Decides, and says why; throws the RouteError the message should get (after `view`). */
   async decideOrThrow(i: DecideInput): Promise<Route> {
     const v = await this.view(i);

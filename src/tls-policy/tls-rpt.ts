@@ -163,11 +163,6 @@ export class TlsRptCounters implements PolicyRecorder {
     this.scheduleSave();
   }
 
-  /** How many reports wait to be handed over. */
-  waiting(): number {
-    return this.roll()?.outbox.length ?? 0;
-  }
-
   private scheduleSave(): void {
     if (this.saveTimer) return;
     this.saveTimer = setTimeout(() => {

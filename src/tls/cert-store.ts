@@ -98,10 +98,12 @@ class Slot {
       clearTimeout(this.retry);
       this.retry = undefined;
     }
+    /* c8 ignore start -- a file event while a load is in flight: a race of watcher events, not reliably provoked */
     if (this.loading) {
       this.again = true;
       return;
     }
+    /* c8 ignore stop */
     this.loading = (async () => {
       do {
         this.again = false;

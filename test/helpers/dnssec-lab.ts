@@ -44,11 +44,16 @@ function start(cmd: string, args: string[]): { child: ChildProcess; out: () => s
   return { child, out: () => out, exited };
 }
 
+export interface DnssecLabOptions {
+  /** edits the signed zone before nsd serves it: a record changed after signing is bogus (SERVFAIL at unbound) */
+  readonly tamper?: (signed: string) => string;
+}
+
 /**
  * Signs `records` (zone-file lines relative to `zone`, SOA and NS added here) and starts the
  * lab. Resolves once unbound answers the zone's SOA... MX with the AD bit.
  */
-export async function startDnssecLab(zone: string, records: string[]): Promise<DnssecLab> {
+export async function startDnssecLab(zone: string, records: string[], opts: DnssecLabOptions = {}): Promise<DnssecLab> {
   const tree = tempTree({}, 'kumo-dnssec-');
   const dir = tree.dir;
   const origin = zone.replace(/\.$/, '') + '.';
@@ -64,6 +69,12 @@ export async function startDnssecLab(zone: string, records: string[]): Promise<D
   run('dnssec-keygen', ['-q', '-K', dir, '-a', 'ECDSAP256SHA256', '-f', 'KSK', '-n', 'ZONE', origin], dir);
   run('dnssec-keygen', ['-q', '-K', dir, '-a', 'ECDSAP256SHA256', '-n', 'ZONE', origin], dir);
   run('dnssec-signzone', ['-q', '-S', '-K', dir, '-o', origin, '-f', join(dir, 'zone.signed'), join(dir, 'zone.db')], dir);
+  if (opts.tamper) {
+    const signed = readFileSync(join(dir, 'zone.signed'), 'utf8');
+    const changed = opts.tamper(signed);
+    if (changed === signed) throw new Error('dnssec lab: the tamper function changed nothing in the signed zone');
+    writeFileSync(join(dir, 'zone.signed'), changed);
+  }
   // the KSK (flags 257) is the trust anchor
   const ksk = readdirSync(dir).filter((f) => f.endsWith('.key')).map((f) => readFileSync(join(dir, f), 'utf8')).find((t) => / 257 3 13 /.test(t))!;
   writeFileSync(join(dir, 'anchor.key'), ksk.split('\n').filter((l) => l && !l.startsWith(';')).join('\n') + '\n');

@@ -25,8 +25,11 @@ export async function makeCa(name = 'kumo-ts test CA'): Promise<Pem> {
   return { cert: r.cert, key: r.private };
 }
 
-/** A server certificate for `names` signed by `ca` (cert is leaf then CA, as a server sends it). */
-export async function issue(ca: Pem, names: string[], opts: { expired?: boolean } = {}): Promise<Pem & { leaf: string }> {
+/**
+ * A server certificate for `names` signed by `ca` (cert is leaf then CA, as a server sends it).
+ * `clientOnly`: its extended key usage is clientAuth only (not valid for a server).
+ */
+export async function issue(ca: Pem, names: string[], opts: { expired?: boolean; clientOnly?: boolean } = {}): Promise<Pem & { leaf: string }> {
   const now = Date.now();
   const r = await generate([{ name: 'commonName', value: names[0] }], {
     keyType: 'rsa',
@@ -38,7 +41,7 @@ export async function issue(ca: Pem, names: string[], opts: { expired?: boolean 
     extensions: [
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
+      opts.clientOnly ? { name: 'extKeyUsage', clientAuth: true } : { name: 'extKeyUsage', serverAuth: true },
       { name: 'subjectAltName', altNames: names.map((n) => ({ type: 2, value: n })) },
     ],
   } as never);

@@ -18,6 +18,7 @@ interface Version {
  *   form) selects the namespace; secrets and tokens belong to one namespace each ('' = root);
  * - sealed: 503 `{"errors":["Vault is sealed"]}` for every request;
  * - a fault: the next requests answer a given 5xx status with `{"errors":[...]}`;
+ * - a raw answer: the next request gets a given status and body as is (a proxy's HTML page);
  * - versions: `set` writes a new version; `deleteLatest` / `destroyLatest` make a read of the
  *   current version answer 404 with `data: {data: null, metadata: {deletion_time, destroyed, version}}`.
  */
@@ -31,6 +32,7 @@ export class FakeVault {
   requests = 0;
   sealed = false;
   private fault?: { status: number; errors: string[]; remaining: number };
+  private raw?: { status: number; body: string; type: string };
   private server?: Server;
 
   constructor(readonly token: string, readonly mount = 'secret') {
@@ -76,6 +78,11 @@ export class FakeVault {
     this.fault = { status, errors, remaining: count };
   }
 
+  /** The next request is answered `status` with `body` as is (what a proxy in front of Vault may send). */
+  answerNext(status: number, body: string, type = 'text/html'): void {
+    this.raw = { status, body, type };
+  }
+
   private latest(path: string, namespace: string): Version {
     const v = this.store.get(norm(namespace))?.get(path);
     if (!v?.length) throw new Error(`no secret ${path} in namespace "${namespace}"`);
@@ -89,6 +96,12 @@ export class FakeVault {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       };
+      if (this.raw) {
+        const { status, body, type } = this.raw;
+        this.raw = undefined;
+        res.writeHead(status, { 'content-type': type });
+        return void res.end(body);
+      }
       if (this.sealed) return send(503, { errors: ['Vault is sealed'] });
       if (this.fault && this.fault.remaining-- > 0) return send(this.fault.status, { errors: this.fault.errors });
       let url = decodeURIComponent((req.url ?? '').split('?')[0]);

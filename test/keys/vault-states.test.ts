@@ -1,6 +1,7 @@
 // The Vault key source against the states a real Vault answers with: namespaces
 // (X-Vault-Namespace), sealed (503 "Vault is sealed"), other 5xx, and deleted or destroyed
-// KV v2 versions (404 with the version's metadata). Each is a typed error naming the secret.
+// KV v2 versions (404 with the version's metadata), and answers that are not Vault's JSON (a
+// proxy's HTML page). Each is a typed error naming the secret.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { forgetCachedKeys, KeySourceError, loadKey, vaultKeySource } from '../../src/keys/key-source.js';
@@ -92,5 +93,20 @@ describe('Vault key source: namespaces, sealed, 5xx, deleted versions', () => {
     assert.equal((await loadKey(spec('dkim/rotated'))).toString(), 'V4');
     // a secret that never existed is still "missing", not "deleted"
     await rejects(loadKey(spec('dkim/never')), 'key.vault-missing', /no such secret \(HTTP 404\)$/);
+    // metadata of a version that is neither deleted nor destroyed says nothing more
+    vault.answerNext(404, JSON.stringify({ data: { data: null, metadata: { version: 1, deletion_time: '', destroyed: false } } }), 'application/json');
+    await rejects(loadKey(spec('dkim/meta')), 'key.vault-missing', /no such secret \(HTTP 404\)$/);
+  });
+
+  it('answers that are not Vault JSON (a proxy page): format error on 200, the status alone otherwise', async () => {
+    vault.set('dkim/proxied', { key: 'PEM' });
+    const page = '<html><body>Bad Gateway</body></html>';
+    vault.answerNext(200, page);
+    await rejects(loadKey(spec('dkim/proxied')), 'key.vault-format', /^vault secret\/dkim\/proxied \(field "key"\) at http:\/\/127\.0\.0\.1:\d+: Vault answered with something that is not JSON$/);
+    vault.answerNext(502, page);
+    await rejects(loadKey(spec('dkim/proxied')), 'key.vault-server', /: Vault failed with HTTP 502$/);
+    vault.answerNext(404, page);
+    await rejects(loadKey(spec('dkim/proxied')), 'key.vault-missing', /: no such secret \(HTTP 404\)$/);
+    assert.equal((await loadKey(spec('dkim/proxied'))).toString(), 'PEM');
   });
 });

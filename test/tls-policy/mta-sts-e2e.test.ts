@@ -1,13 +1,18 @@
 // MTA-STS end to end: a kumo-ts child process, a static zone, a real HTTPS policy server with a
 // test CA, and STARTTLS sinks on loopback. enforce drops the MX hosts the policy does not list
 // (even the preferred one) and refuses a certificate that does not match; testing delivers
-// anyway; the policy cached on disk holds across a restart while the policy server is down.
+// anyway; the policy cached on disk holds across a restart while the policy server is down, and
+// when a new policy id cannot be fetched; an enforce policy naming none of the MX hosts is a
+// 4.7.5 transient failure; a policy with max_age 0 applies to the lookup that fetched it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { PACKAGE_ROOT } from '../../src/paths.js';
 import { freePort, inject, labConfig, readRecords, sinksOnOnePort, startLabServer, tagged, seqOf, waitUntil } from '../queue/lab.js';
 import type { Sink, SinkMessage } from '../../src/sink/sink.js';
 import type { ServerProcess } from '../helpers/server-process.js';
@@ -17,6 +22,8 @@ const POLICIES: Record<string, string> = {
   'enf.test': 'version: STSv1\r\nmode: enforce\r\nmx: mx1.enf.test\r\nmax_age: 86400\r\n',
   'mism.test': 'version: STSv1\nmode: enforce\nmx: *.mism.test\nmax_age: 86400\n',
   'testing.test': 'version: STSv1\nmode: testing\nmx: mx.testing.test\nmax_age: 86400\n',
+  'nomatch.test': 'version: STSv1\nmode: enforce\nmx: mx.elsewhere.test\nmax_age: 86400\n',
+  'zero.test': 'version: STSv1\nmode: enforce\nmx: mx1.enf.test\nmax_age: 0\n',
 };
 
 describe('MTA-STS (RFC 8461) with a local HTTPS policy server', () => {
@@ -84,11 +91,36 @@ a = ["127.0.0.1"]
 a = ["127.0.0.5"]
 ["plain.test"]
 mx = ["10 backup.other.test"]
+["seeded.test"]
+mx = ["10 backup.other.test", "20 mx1.enf.test"]
+["_mta-sts.seeded.test"]
+txt = ["v=STSv1; id=new"]
+["nofetch.test"]
+mx = ["10 backup.other.test"]
+["_mta-sts.nofetch.test"]
+txt = ["v=STSv1; id=n1"]
+["nomatch.test"]
+mx = ["10 backup.other.test"]
+["_mta-sts.nomatch.test"]
+txt = ["v=STSv1; id=x1"]
+["mta-sts.nomatch.test"]
+a = ["127.0.0.1"]
+["zero.test"]
+mx = ["10 backup.other.test", "20 mx1.enf.test"]
+["_mta-sts.zero.test"]
+txt = ["v=STSv1; id=z1"]
+["mta-sts.zero.test"]
+a = ["127.0.0.1"]
 `;
     lab = labConfig({ smtpPort, sinkPort: sinks[0].port, zone, main: `[tls_policy]\nca_file = "ca.pem"\nmta_sts_port = ${httpsPort}\n` });
     lab.write('config/ca.pem', ca.cert);
     // plain.test has no policy: its opportunistic TLS does not verify (the sinks' CA is trusted only for MTA-STS)
-    lab.write('config/shaping.toml', '["plain.test"]\nenable_tls = "OpportunisticInsecure"\n');
+    lab.write('config/shaping.toml', '["plain.test"]\nenable_tls = "OpportunisticInsecure"\n["nofetch.test"]\nenable_tls = "OpportunisticInsecure"\n');
+    // seeded.test: an enforce policy seen before (id "old"); its TXT now says id "new", whose
+    // policy host has no address
+    const now = Date.now();
+    const seeded = { domain: 'seeded.test', id: 'old', fetchedAt: now, expiresAt: now + 86_400_000, policy: { mode: 'enforce', mx: ['mx1.enf.test'], maxAge: 86400, lines: ['version: STSv1', 'mode: enforce', 'mx: mx1.enf.test', 'max_age: 86400'] } };
+    writeFileSync(join(lab.dir, 'mta-sts-cache.json'), JSON.stringify({ version: 1, policies: { 'seeded.test': seeded } }));
     cleanups.push(lab.cleanup);
     kumo = await startLabServer(lab.dir);
     cleanups.push(() => kumo.stop('SIGKILL'));
@@ -124,6 +156,43 @@ mx = ["10 backup.other.test"]
   it('testing: an MX outside the policy with an untrusted certificate still gets the mail', async () => {
     await send('d@testing.test', 4);
     await waitUntil(() => arrived('127.0.0.5', 4), 20_000, 'delivery under a testing policy').catch((e: Error) => assert.fail(`${e.message}\n${logTail()}`));
+  });
+
+  it('a new policy id whose policy cannot be fetched: the cached policy still holds (RFC 8461 §5.1)', async () => {
+    await send('s@seeded.test', 6);
+    await waitUntil(() => arrived('127.0.0.2', 6), 20_000, 'delivery to mx1.enf.test under the cached policy').catch((e: Error) => assert.fail(`${e.message}\n${logTail()}`));
+    assert.equal(arrived('127.0.0.3', 6), false, 'without the cached policy the preferred backup.other.test would have been used');
+  });
+
+  it('a policy that cannot be fetched and none cached: delivered without a policy', async () => {
+    await send('n@nofetch.test', 7);
+    await waitUntil(() => arrived('127.0.0.3', 7), 20_000, 'delivery to backup.other.test').catch((e: Error) => assert.fail(`${e.message}\n${logTail()}`));
+  });
+
+  it('enforce: a policy listing none of the MX hosts → 4.7.5 TransientFailure naming MTA-STS, nothing delivered', async () => {
+    await send('x@nomatch.test', 8);
+    await waitUntil(() => records().some((r) => r.type === 'TransientFailure' && r.recipient === 'x@nomatch.test'), 20_000, 'a TransientFailure for nomatch.test');
+    const rec = records().find((r) => r.type === 'TransientFailure' && r.recipient === 'x@nomatch.test')!;
+    assert.deepEqual(rec.response.enhanced_code, { class: 4, subject: 7, detail: 5 });
+    assert.match(rec.response.content, /MTA-STS policy of nomatch\.test \(enforce, id x1\): none of the MX hosts \(backup\.other\.test\) matches the policy's mx patterns \(mx\.elsewhere\.test\)/);
+    assert.equal(arrived('127.0.0.3', 8), false);
+  });
+
+  it('a policy with max_age 0 still applies to the lookup that fetched it', async () => {
+    await send('z@zero.test', 9);
+    await waitUntil(() => arrived('127.0.0.2', 9), 20_000, 'delivery to mx1.enf.test').catch((e: Error) => assert.fail(`${e.message}\n${logTail()}`));
+    assert.equal(arrived('127.0.0.3', 9), false, 'the policy dropped backup.other.test');
+  });
+
+  it('explain --live fetches a policy itself (leaving the server cache as it is) and shows what applies', async () => {
+    const cache = readFileSync(join(lab.dir, 'mta-sts-cache.json'), 'utf8');
+    // not spawnSync: the policy server runs in this process
+    const r = await promisify(execFile)(process.execPath, [join(PACKAGE_ROOT, 'bin', 'kumo-ts'), 'explain', 'zero.test', '--live', '--json', '-c', join(lab.dir, 'config')], { encoding: 'utf8' });
+    const out = JSON.parse(r.stdout) as { tlsPolicy: { applies: string; hosts: string[]; mtaSts: { mode: string; source: string; maxAge: number } } };
+    assert.equal(out.tlsPolicy.applies, 'mta-sts enforce');
+    assert.deepEqual(out.tlsPolicy.hosts, ['mx1.enf.test']);
+    assert.deepEqual([out.tlsPolicy.mtaSts.mode, out.tlsPolicy.mtaSts.source, out.tlsPolicy.mtaSts.maxAge], ['enforce', 'fetched', 0]);
+    assert.equal(readFileSync(join(lab.dir, 'mta-sts-cache.json'), 'utf8'), cache);
   });
 
   it('the cached policy survives a restart while the policy server is down', async () => {

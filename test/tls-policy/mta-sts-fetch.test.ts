@@ -6,7 +6,7 @@ import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { StaticResolver } from '../../src/dns/static-resolver.js';
-import { fetchStsPolicy, StsFetchError } from '../../src/tls-policy/mta-sts-fetch.js';
+import { fetchStsPolicy, resolverLookup, StsFetchError } from '../../src/tls-policy/mta-sts-fetch.js';
 import type { FetchOptions } from '../../src/tls-policy/mta-sts-fetch.js';
 import { issue, makeCa } from '../helpers/test-ca.js';
 import type { Pem } from '../helpers/test-ca.js';
@@ -77,4 +77,13 @@ test('a certificate from a CA that is not trusted: sts-webpki-invalid', async ()
 test('a policy host without an address, and one that never answers: sts-policy-fetch-error with the reason', async () => {
   await assert.rejects(fetchStsPolicy('noaddr.test', opts()), fails('sts-policy-fetch-error', /ENOTFOUND/));
   await assert.rejects(fetchStsPolicy('slow.test', opts({ timeoutMs: 500 })), fails('sts-policy-fetch-error', /timed out after 500 ms/));
+});
+
+test('the lookup function through our resolver: every address with {all: true}, the first one otherwise', async () => {
+  const r = new StaticResolver({ 'two.test': { a: ['192.0.2.1'], aaaa: ['2001:db8::1'] } });
+  const lookup = resolverLookup(r);
+  const ask = (options: { all?: boolean }) =>
+    new Promise<unknown[]>((resolve) => lookup('two.test', options as never, (...args: unknown[]) => resolve(args)));
+  assert.deepEqual(await ask({ all: true }), [null, [{ address: '192.0.2.1', family: 4 }, { address: '2001:db8::1', family: 6 }]]);
+  assert.deepEqual(await ask({}), [null, '192.0.2.1', 4]);
 });

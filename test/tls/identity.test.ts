@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { generate } from 'selfsigned';
-import { fileKeySource } from '../../src/keys/key-source.js';
+import { fileKeySource, inlineKeySource } from '../../src/keys/key-source.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { CertificateStore } from '../../src/tls/cert-store.js';
 import { buildTlsIdentity, TlsIdentityError } from '../../src/tls/identity.js';
@@ -30,6 +30,23 @@ describe('TLS identities', () => {
     assert.equal(code(() => buildTlsIdentity('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----', a.key)), 'tls.bad-certificate');
     assert.equal(code(() => buildTlsIdentity(a.cert, undefined)), 'tls.no-key');
     assert.equal(code(() => buildTlsIdentity(a.cert, '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----')), 'tls.bad-key');
+  });
+
+  test('a pair that parses and matches but OpenSSL will not serve (a 512-bit RSA key): tls.context with the reason', async () => {
+    const weak = await generate([{ name: 'commonName', value: 'weak.test' }], { keyType: 'rsa', keySize: 512, algorithm: 'sha256' });
+    assert.throws(() => buildTlsIdentity(weak.cert, weak.private, 'listener "x"'), (e: unknown) =>
+      e instanceof TlsIdentityError && e.code === 'tls.context' && /^listener "x": cannot build a TLS context \(.*key too small\)$/.test(e.message));
+  });
+
+  test('a certificate given inline (key_data) is served', async () => {
+    const a = await makeCert('inline.test');
+    const store = new CertificateStore('inline', { default: { certificate: inlineKeySource(a.cert + a.key) }, sni: new Map(), expiryWarningMs: 86_400_000 }, createLogger({ out: () => undefined }));
+    await store.start();
+    try {
+      assert.equal(store.identityFor('inline.test')?.fingerprint256, a.fingerprint256);
+    } finally {
+      store.close();
+    }
   });
 
   test('a certificate close to expiry is warned about (configurable window)', async () => {
