@@ -226,3 +226,19 @@ test('reload: a rejected config prints its errors and exits 1; the epoch keeps s
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /^epoch \d+ live\n$/);
 });
+
+// last as well: it gives the lab a tenant only an authenticated sender may use
+test('inject: recipients the server refused are listed and the exit code is 1', async () => {
+  writeFileSync(join(lab.configDir, 'queues.toml'), 'tenant_header = "X-Tenant"\n[tenant.locked]\nrequire_authz = ["someone"]\n');
+  const live = await runCli(['reload', ...ep]);
+  assert.equal(live.code, 0, live.stderr);
+  const body = lab.write('locked.json', JSON.stringify({
+    envelope_sender: 'app@kumo.test',
+    recipients: [{ email: 'x@blackhole.test' }],
+    content: { from: { email: 'app@kumo.test' }, subject: 's', text_body: 'b', headers: { 'X-Tenant': 'locked' } },
+  }));
+  const r = await runCli(['inject', body, ...ep]);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.equal(r.stdout, 'injected 0, failed 1\nfailed: x@blackhole.test\nerror: x@blackhole.test: 550 5.7.1 not authorized to send for tenant "locked"\n');
+  assert.equal(r.stderr, `kumo-ts: POST ${lab.endpoint}/api/inject/v1: 1 recipient(s) failed: x@blackhole.test: 550 5.7.1 not authorized to send for tenant "locked"\n`);
+});
