@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
-import { ApiClient, ApiConnectError, ApiRefusedError, describeErrorBody, normalizeEndpoint } from '../../src/cli/api-client.js';
+import { ApiClient, ApiConnectError, ApiRefusedError, UsageError, describeErrorBody, normalizeEndpoint } from '../../src/cli/api-client.js';
 import { authFrom, endpointFromConfig } from '../../src/cli/api-options.js';
 import { parseRebindData } from '../../src/cli/admin-commands.js';
 import { formatQueueSummary } from '../../src/cli/queue-commands.js';
@@ -45,6 +45,10 @@ test('endpoints: normalized from host:port or URL; from the config main file, el
   tree.write('e/kumo.toml', '[http]\ntls = { certificate = "c.pem" }\n');
   assert.equal(endpointFromConfig(`${tree.dir}/e`), 'https://127.0.0.1:8000');
   assert.equal(endpointFromConfig(`${tree.dir}/missing`), undefined);
+  // [http] off and no enabled named listener: the config names no API address
+  tree.write('f/kumo.toml', '[http]\nenabled = false\n[http.listener.off]\nlisten = "127.0.0.6:1"\nenabled = false\n');
+  assert.equal(endpointFromConfig(`${tree.dir}/f`), undefined);
+  assert.throws(() => normalizeEndpoint('http://[not-an-address'), (e: Error) => e instanceof UsageError && e.message === 'invalid --endpoint "http://[not-an-address" (expected http://HOST:PORT or https://HOST:PORT)');
 });
 
 test('auth options: basic, bearer (also from the environment), conflicts are usage errors', () => {
@@ -77,6 +81,7 @@ test('rebind data: key=value pairs and JSON objects of strings', () => {
   assert.deepEqual(parseRebindData(['routing_domain=b.test', 'queue=x=y', '{"tenant":"t2"}']), { routing_domain: 'b.test', queue: 'x=y', tenant: 't2' });
   assert.throws(() => parseRebindData(['novalue']), /key=value/);
   assert.throws(() => parseRebindData(['{"n": 1}']), /must be a string/);
+  assert.throws(() => parseRebindData(['{"tenant": t2}']), (e: Error) => e instanceof UsageError && /^--data \{"tenant": t2\}: not JSON: /.test(e.message));
 });
 
 test('queue-summary table: largest first, ages, state, totals', () => {
@@ -165,4 +170,7 @@ test('client: sends Basic and Bearer credentials; errors name the endpoint and t
   t.after(() => gone.close());
   await assert.rejects(gone.queueSummary(), (e: ApiConnectError) => e instanceof ApiConnectError && e.exitCode === 3 && e.message.includes(`127.0.0.1:${closed}`) && /connection refused/.test(e.message));
   assert.equal(describeErrorBody({ message: 'm', errors: ['e1'] }, ''), 'm: e1');
+  // a JSON error body without any of the usual fields is shown as it came
+  assert.equal(describeErrorBody({ code: 7, detail: null }, '{"code":7,"detail":null}'), '{"code":7,"detail":null}');
+  assert.throws(() => new ApiClient({ endpoint: base, caFile: '/nonexistent/ca.pem' }), (e: Error) => e instanceof UsageError && /^cannot read --ca \/nonexistent\/ca\.pem: ENOENT/.test(e.message));
 });

@@ -2,6 +2,7 @@
 // serve` holding mail queued behind an unreachable destination; exit codes and --json output.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRecords } from '../queue/lab.js';
 import { freePort } from '../helpers/ports.js';
@@ -67,17 +68,20 @@ test('exit codes: 3 when the server cannot be reached, 2 for usage errors, 1 whe
   assert.equal(down.stdout, '');
 
   const usage = [['bounce', '--reason', 'x'], ['bounce', '--domain', 'a.test'], ['suspend', '--domain', 'a.test', '--reason', 'x', '--duration', 'soon'],
-    ['queue-summary', '--bogus'], ['rebind', '--domain', 'a.test'], ['inject'], ['inject', join(lab.dir, 'missing.json')]];
+    ['queue-summary', '--bogus'], ['rebind', '--domain', 'a.test'], ['inject'], ['inject', join(lab.dir, 'missing.json')],
+    ['inject', lab.write('not-json.json', '{"recipients": [')], ['queue-summary', '--endpoint', 'http://[::1']];
   const [refused, badBody, ...usageRuns] = await Promise.all([
     runCli(['inspect', '0123456789abcdef0123456789abcdef', ...ep]),
     runCli(['bounce-cancel', 'not-an-id', ...ep]),
-    ...usage.map((args) => runCli([...args, ...ep])),
+    ...usage.map((args) => runCli(args.includes('--endpoint') ? args : [...args, ...ep])),
   ]);
   usage.forEach((args, i) => {
     const r = usageRuns[i];
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.ok(r.stderr.trim().split('\n').length === 1, r.stderr);
   });
+  assert.match(usageRuns[7].stderr, /^kumo-ts: .*not-json\.json: not JSON: /);
+  assert.match(usageRuns[8].stderr, /^kumo-ts: invalid --endpoint "http:\/\/\[::1" \(expected http:\/\/HOST:PORT or https:\/\/HOST:PORT\)/);
   assert.equal(refused.code, 1);
   assert.equal(refused.stderr, `kumo-ts: GET ${lab.endpoint}/api/admin/inspect-message/v1?id=0123456789abcdef0123456789abcdef: 404 Not Found: no message with id 0123456789abcdef0123456789abcdef in the spool\n`);
   assert.equal(badBody.code, 1);
@@ -115,6 +119,17 @@ test('suspend, suspend-ready-q, suspend-list (both kinds), resume (either kind)'
 
   const resumed = await Promise.all([runCli(['resume', s.id, ...ep, '--json']), runCli(['resume', rq.id, ...ep, '--json'])]);
   assert.deepEqual(resumed.map((r) => jsonOf<{ kind: string }>(r).kind), ['scheduled', 'ready']);
+  // the same without --json: one line each that says how to lift it / that it was lifted
+  const [hs, hrq] = await Promise.all([
+    runCli(['suspend', '--domain', 'other.test', '--reason', 'by hand', ...ep]),
+    runCli(['suspend-ready-q', 'unspecified->mx.other.test@smtp_client', '--reason', 'by hand', ...ep]),
+  ]);
+  const hsId = /^suspension (\S+) active \(kumo-ts resume \1 to lift it\)\n$/.exec(hs.stdout)?.[1];
+  const hrqId = /^suspension (\S+) of ready queue unspecified->mx\.other\.test@smtp_client active \(kumo-ts resume \1 to lift it\)\n$/.exec(hrq.stdout)?.[1];
+  assert.ok(hsId && hrqId, hs.stdout + hs.stderr + hrq.stdout + hrq.stderr);
+  const [hr1, hr2] = await Promise.all([runCli(['resume', hsId, ...ep]), runCli(['resume', hrqId, ...ep])]);
+  assert.equal(hr1.stdout, `scheduled queue suspension ${hsId} lifted\n`, hr1.stderr);
+  assert.equal(hr2.stdout, `ready queue suspension ${hrqId} lifted\n`, hr2.stderr);
   const [again, empty] = await Promise.all([runCli(['resume', s.id, ...ep]), runCli(['suspend-list', ...ep])]);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /no active suspension has id/);
@@ -179,4 +194,51 @@ test('inject: a KumoMTA inject v1 JSON file, or a message file with --sender and
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /^kumo-ts: POST http:\/\/127\.0\.0\.1:\d+\/api\/inject\/v1: 400 Bad Request: .*envelope_sender/);
   await eventually(async () => ((await summary()).totals.received_total >= 63 ? true : undefined), 20_000, 'the injected messages received');
+});
+
+test('top --once (and top off a TTY): one screen of the summary, then exit', async () => {
+  const r = await runCli(['top', '--once', ...ep]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.includes(lab.endpoint), r.stdout);
+  assert.match(r.stdout, /void\.test\s+\d+/);
+  assert.ok(r.stdout.split('\n').every((l) => l === l.trimEnd()), 'no trailing blanks');
+  const piped = await runCli(['top', ...ep]);
+  assert.equal(piped.code, 0, 'off a TTY top prints one screen and exits');
+  assert.match(piped.stdout, /void\.test\s+\d+/);
+});
+
+// last: it edits the lab's main file (and restores it)
+test('reload: a rejected config prints its errors and exits 1; the epoch keeps serving; fixed, it goes live', async () => {
+  const file = join(lab.configDir, 'kumo.toml');
+  const good = readFileSync(file, 'utf8');
+  writeFileSync(file, `${good}\n[no_such_table]\nx = 1\n`);
+  try {
+    const r = await runCli(['reload', ...ep]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const [err, last] = r.stderr.trim().split('\n').slice(-2);
+    assert.match(err, /kumo\.toml:\d+:\d+: unknown key "no_such_table"/);
+    assert.match(last, /^config rejected; epoch \d+ keeps serving$/);
+    assert.equal(r.stdout, '');
+  } finally {
+    writeFileSync(file, good);
+  }
+  const ok = await runCli(['reload', ...ep]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /^epoch \d+ live\n$/);
+});
+
+// last as well: it gives the lab a tenant only an authenticated sender may use
+test('inject: recipients the server refused are listed and the exit code is 1', async () => {
+  writeFileSync(join(lab.configDir, 'queues.toml'), 'tenant_header = "X-Tenant"\n[tenant.locked]\nrequire_authz = ["someone"]\n');
+  const live = await runCli(['reload', ...ep]);
+  assert.equal(live.code, 0, live.stderr);
+  const body = lab.write('locked.json', JSON.stringify({
+    envelope_sender: 'app@kumo.test',
+    recipients: [{ email: 'x@blackhole.test' }],
+    content: { from: { email: 'app@kumo.test' }, subject: 's', text_body: 'b', headers: { 'X-Tenant': 'locked' } },
+  }));
+  const r = await runCli(['inject', body, ...ep]);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.equal(r.stdout, 'injected 0, failed 1\nfailed: x@blackhole.test\nerror: x@blackhole.test: 550 5.7.1 not authorized to send for tenant "locked"\n');
+  assert.equal(r.stderr, `kumo-ts: POST ${lab.endpoint}/api/inject/v1: 1 recipient(s) failed: x@blackhole.test: 550 5.7.1 not authorized to send for tenant "locked"\n`);
 });

@@ -121,3 +121,15 @@ describe('kumo-ts explain: the whole route', () => {
     assert.match(field(r.stdout, 'route') ?? '', /^temporary failure 451 4\.4\.4: no address for any MX host of nohosts\.example/);
   });
 });
+
+test('kumo-ts explain on an invalid config prints every issue as FILE:LINE:COL and exits 1', () => {
+  const t = tempTree({ 'config/kumo.toml': '[server]\nsmtp = false\n[dns]\nmode = "static"\nzone_file = "zone.yaml"\nbogus = 1\n', 'config/zone.yaml': '' });
+  try {
+    const r = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'kumo-ts'), 'explain', 'example.com', '-c', join(t.dir, 'config')], { encoding: 'utf8' });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /kumo\.toml:6:1: unknown key "bogus" in dns/);
+    assert.equal(r.stdout, '');
+  } finally {
+    t.cleanup();
+  }
+});

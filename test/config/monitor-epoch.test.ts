@@ -33,3 +33,27 @@ test('an unchanged config keeps its epoch when files outside the root were found
     tree.cleanup();
   }
 });
+
+// A check asked for while one runs is not dropped: it runs once more afterwards, so an edit
+// made after the running check read the files still goes live.
+test('a check asked for during a running check runs again afterwards: the edit made meanwhile goes live', async () => {
+  const main = (host: string) => `hostname = "${host}"\n[http]\nenabled = false\n[server]\nsmtp = false\n[spool]\npath = "./data/spool"\n[dns]\nmode = "static"\nzone_file = "zone.toml"\n`;
+  const tree = tempTree({ 'config/kumo.toml': main('one.example'), 'config/zone.toml': '' });
+  const store = new ConfigStore();
+  const lines: string[] = [];
+  const monitor = new ConfigMonitor({ root: join(tree.dir, 'config'), store, log: createLogger({ out: (l) => lines.push(l) }) });
+  try {
+    await monitor.start();
+    assert.equal(store.current.main.hostname, 'one.example');
+    // the first check hashes and reads kumo.toml before its first await: the edit comes after
+    const first = monitor.force();
+    tree.write('config/kumo.toml', main('two.example'));
+    const second = monitor.force();
+    await Promise.all([first, second]);
+    assert.equal(store.current.main.hostname, 'two.example', `the edit is live once both calls resolved; log: ${lines.join('\n')}`);
+    assert.equal(store.current.epoch, 3, 'two checks ran, one after the other');
+  } finally {
+    await monitor.stop();
+    tree.cleanup();
+  }
+});

@@ -59,4 +59,7 @@ test('domain map: exact, *.suffix (not the bare suffix) and *', () => {
   const n = new DomainMap<number>([['*.example.com', 2], ['*', 9]]);
   assert.equal(n.get('example.com'), 9, '*.example.com must not match example.com');
   assert.equal(n.match('x.example.com'), '*.example.com');
+  assert.equal(m.size, 3, 'one exact, two suffixes');
+  assert.equal(n.size, 2, 'a suffix and the star');
+  assert.equal(new DomainMap<number>([]).size, 0);
 });

@@ -82,6 +82,17 @@ describe('process guard', () => {
     g.uninstall();
   });
 
+  test('a non-Error value JSON cannot show (a BigInt, a circular object) is still logged, as its string form', () => {
+    const g = guarded();
+    const circular: Record<string, unknown> = { name: 'loop' };
+    circular.self = circular;
+    g.proc.emit('unhandledRejection', 10n, Promise.resolve());
+    g.proc.emit('unhandledRejection', circular, Promise.resolve());
+    assert.deepEqual(g.lines.map((l) => l.error), ['10', '[object Object]']);
+    assert.deepEqual(g.exits, []);
+    g.uninstall();
+  });
+
   test('in a real process: stray rejections and emitter errors are logged and it keeps running; a thrown TypeError ends it', () => {
     const guard = pathToFileURL(join(PACKAGE_ROOT, 'dist', 'src', 'process-guard.js')).href;
     const script = (tail: string) => `
