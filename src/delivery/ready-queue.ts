@@ -8,6 +8,7 @@ import { pinPorts, shapingQueryFor } from './ready-queue-name.js';
 import type { ReadyQueueIdentity } from './ready-queue-name.js';
 import { ConnectError, openSession } from './smtp-client.js';
 import type { DeliverySession } from './delivery-session.js';
+import { Fifo } from './fifo.js';
 
 /** What a ready queue needs from the queue manager. */
 export interface ReadyQueueHost {
@@ -41,51 +42,6 @@ export interface ReadyQueueHost {
    * the site's connection_limit is not held by idle connections.
    */
   starved(rq: ReadyQueue): void;
-}
-
-/** FIFO with O(1) shift. */
-class Fifo<T> {
-  private items: (T | undefined)[] = [];
-  private head = 0;
-  get length(): number {
-    return this.items.length - this.head;
-  }
-  push(x: T): void {
-    this.items.push(x);
-  }
-  unshift(x: T): void {
-    if (this.head > 0) this.items[--this.head] = x;
-    else this.items.unshift(x);
-  }
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const x = this.items[this.head];
-    this.items[this.head++] = undefined;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return x;
-  }
-  /** Removes and returns the items matching `pred` (order of the rest kept). */
-  remove(pred: (x: T) => boolean): T[] {
-    const out: T[] = [];
-    const keep: (T | undefined)[] = [];
-    for (let i = this.head; i < this.items.length; i++) {
-      const x = this.items[i] as T;
-      if (pred(x)) out.push(x);
-      else keep.push(x);
-    }
-    this.items = keep;
-    this.head = 0;
-    return out;
-  }
-  drain(): T[] {
-    const out = this.items.slice(this.head) as T[];
-    this.items = [];
-    this.head = 0;
-    return out;
-  }
 }
 
 /** Roughly how many queued messages justify one more connection. */
@@ -398,16 +354,6 @@ export class ReadyQueue {
   /** Removes the queued jobs matching `pred` (admin bounce, rebind) and returns them. */
   drop(pred: (job: Job) => boolean): Job[] {
     return this.jobs.remove(pred);
-  }
-
-  /** Whether an admin suspension of this queue is in force now. */
-  get suspended(): boolean {
-    return this.host.readySuspended?.(this) === true;
-  }
-
-  /** Jobs that were queued here and never handed to a connection. */
-  takeAll(): Job[] {
-    return this.jobs.drain();
   }
 
   private checkDrained(): void {
