@@ -193,15 +193,18 @@ export class ReadyQueue {
           }, Math.max(10, res.waitMs));
           return;
         }
+        /* c8 ignore start -- race: shutdown began, or another connection took the jobs, while the gate decided */
         if (this.host.stopping || !this.jobs.length) {
           res.release();
           this.checkDrained();
           return;
         }
+        /* c8 ignore stop */
         this.workers++;
         void this.run(res, s);
         this.kick();
       },
+      /* c8 ignore start -- the gate falls back to local limits when Redis is unavailable; only an unexpected Redis reply error lands here */
       (e: unknown) => {
         this.opening--;
         this.host.log.error('shaping gate failed to grant a connection', { queue: this.key, error: String(e) });
@@ -210,6 +213,7 @@ export class ReadyQueue {
           this.kick();
         }, 1000);
       },
+      /* c8 ignore stop */
     );
   }
 
@@ -234,10 +238,12 @@ export class ReadyQueue {
         const job = queued ?? (await this.waitForJob(s.idle_timeout_ms));
         if (!job) break;
         if (job.state === 'done') continue; // bounced by an admin action while it waited here
+        /* c8 ignore start -- race: shutdown began while this connection waited idle for the job */
         if (this.host.stopping) {
           this.jobs.unshift(job);
           break;
         }
+        /* c8 ignore stop */
         const go = await this.throttle(job);
         if (go === 'skip') continue;
         if (go === 'stop') break;
@@ -246,6 +252,7 @@ export class ReadyQueue {
         sent++;
       }
     } catch (e) {
+      /* c8 ignore next -- guard: host.deliver and throttle never throw (every failure is a reply) */
       this.host.log.error('delivery connection failed', { queue: this.key, error: String((e as Error).stack ?? e) });
     } finally {
       if (session) {
@@ -285,10 +292,12 @@ export class ReadyQueue {
       const delay = await this.host.gate.messageDelay(this.query, this.host.shaping(this.query));
       if (delay <= 0) return 'go';
       await new Promise((r) => setTimeout(r, Math.min(delay, 5_000)));
+      /* c8 ignore start -- timing: shutdown landing inside a message-rate wait */
       if (this.host.stopping) {
         this.jobs.unshift(job);
         return 'stop';
       }
+      /* c8 ignore stop */
     }
   }
 
@@ -303,10 +312,12 @@ export class ReadyQueue {
       const job = this.jobs.shift();
       if (!job) break;
       this.roomFreed();
+      /* c8 ignore start -- guard: a job finished elsewhere (another job of its message) while it sat queued here */
       if (job.state === 'done') {
         i--;
         continue;
       }
+      /* c8 ignore stop */
       this.host.connectFailed(job, err, this);
     }
   }
