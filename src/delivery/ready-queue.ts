@@ -204,16 +204,16 @@ export class ReadyQueue {
         void this.run(res, s);
         this.kick();
       },
-      /* c8 ignore start -- the gate falls back to local limits when Redis is unavailable; only an unexpected Redis reply error lands here */
       (e: unknown) => {
+        /* c8 ignore start -- the gate falls back to local limits when Redis is unavailable; only an unexpected Redis reply error lands here */
         this.opening--;
         this.host.log.error('shaping gate failed to grant a connection', { queue: this.key, error: String(e) });
         this.retryTimer = setTimeout(() => {
           this.retryTimer = undefined;
           this.kick();
         }, 1000);
+        /* c8 ignore stop */
       },
-      /* c8 ignore stop */
     );
   }
 
