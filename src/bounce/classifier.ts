@@ -73,11 +73,6 @@ export class BounceClassifier {
   classify(r: ClassifiableReply): string {
     return this.classifyLine(singleLine(r));
   }
-
-  /** The rule that gives a line its category (for `explain`). */
-  matchingRule(line: string): BounceRule | undefined {
-    return this.rules.find((r) => r.pattern.test(line));
-  }
 }
 
 /** A rule of a rules file as a RegExp (KumoMTA's Rust syntax; src/config/rust-regex.ts). */

@@ -21,10 +21,6 @@ export class BrokenTlsMemory {
     this.until.delete(key);
     return false;
   }
-
-  forget(key: string): void {
-    this.until.delete(key);
-  }
 }
 
 /** The process-wide memory the delivery path uses. */

@@ -20,6 +20,7 @@ function tcp(server: HostPort, timeoutMs: number, localAddress?: string): Promis
   return new Promise((resolve, reject) => {
     const s = connect({ host: server.host, port: server.port, localAddress });
     const t = setTimeout(() => {
+      /* c8 ignore next 2 -- a TCP connect on loopback never hangs: the timeout needs an unreachable network */
       s.destroy();
       reject(new ProxyError(`connecting to proxy ${server.host}:${server.port} timed out`, 'ETIMEDOUT'));
     }, timeoutMs);

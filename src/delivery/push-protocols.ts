@@ -36,10 +36,6 @@ export function readyQueueService(name: string): string {
   return isHttpReadyQueue(name) ? HTTP_CLIENT : isAmqpReadyQueue(name) ? AMQP_CLIENT : 'smtp_client';
 }
 
-export function isPushReadyQueue(name: string): boolean {
-  return isHttpReadyQueue(name) || isAmqpReadyQueue(name);
-}
-
 /**
  * Opens the connections of a push ready queue (one per shaping lease, as for SMTP). `latest`
  * is the protocol the newest message routed there had: an AMQP connection opened now uses its

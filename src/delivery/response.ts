@@ -47,7 +47,3 @@ export function toLogResponse(r: SmtpReply): LogResponse {
     command: r.command ?? null,
   };
 }
-
-export function formatReply(r: SmtpReply): string {
-  return `${r.code}${r.enhanced ? ` ${r.enhanced}` : ''} ${r.text}`;
-}

@@ -436,6 +436,7 @@ export class SmtpSession {
       try {
         this.conn.quit();
         return closed;
+        /* c8 ignore next 4 -- guard: nodemailer's quit() does not throw on a usable connection */
       } catch {
         // fall through
       }

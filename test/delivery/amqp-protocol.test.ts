@@ -104,3 +104,28 @@ test('routing keys take the envelope fields; publish results in SMTP terms', () 
   assert.equal(d({ kind: 'returned', count: 1, exchange: 'ex', routingKey: 'k' }, 'bounce'), 'permanent');
   assert.match(publishReply({ kind: 'lost', reason: 'AMQP connection closed' }, proto, 'k').text, /AMQP connection to amqp:\/\/127\.0\.0\.1:5672\/ lost/);
 });
+
+test('protocol.amqp: an unparsable URL, a routing key over 255 bytes, a zero timeout, an empty password source are errors at their place', async () => {
+  const res = await compileQueues(`
+[queue.'a.test']
+protocol = { amqp = { url = "rabbit here", routing_key = "k" } }
+[queue.'b.test']
+protocol = { amqp = { url = "amqp://x.example/", routing_key = "${'k'.repeat(256)}" } }
+[queue.'c.test']
+protocol = { amqp = { url = "amqp://x.example/", routing_key = "k", timeout = "0s" } }
+[queue.'d.test']
+protocol = { amqp = { url = "amqp://x.example/", routing_key = "k", auth = { username = "u", password = { key_data = " " } } } }
+[queue.'e.test']
+protocol = { amqp = { url = "amqp://x.example/", routing_key = "{domain}${'k'.repeat(256)}" } }
+`);
+  assert.equal(res.ok, false);
+  if (res.ok) return;
+  const msgs = res.issues.filter((i) => i.severity === 'error').map(formatIssue);
+  assert.equal(msgs.length, 4, msgs.join('\n'));
+  const at = (line: number) => msgs.find((m) => m.includes(`queues.toml:${line}:`)) ?? `(nothing at line ${line}: ${msgs.join(' | ')})`;
+  assert.match(at(3), /"rabbit here" is not an amqp:\/\/ or amqps:\/\/ URL/);
+  assert.match(at(5), /AMQP routing keys have at most 255 bytes/);
+  assert.match(at(7), /protocol\.amqp\.timeout must be greater than 0/);
+  assert.match(at(9), /key_data must not be empty/);
+  // a key with fields is only known at send time: not refused here (e.test)
+});

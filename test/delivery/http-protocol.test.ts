@@ -69,3 +69,31 @@ test('HTTP statuses in SMTP terms: 2xx delivered; 429 and 5xx transient; other 4
   assert.deepEqual([400, 401, 403, 404, 413, 301].map(d), ['permanent', 'permanent', 'permanent', 'permanent', 'permanent', 'permanent']);
   assert.equal(statusReply(503, 'busy').text, 'HTTP 503: busy');
 });
+
+test('protocol.http: an unparsable URL, a header value with a line break, a zero timeout, bearer with basic, an empty key source are errors at their place', async () => {
+  const res = await compileQueues(`
+[queue.'a.test']
+protocol = { http = { url = "not a url" } }
+[queue.'b.test']
+protocol = { http = { url = "http://x.example/", headers = { "X-A" = "a\\r\\nX-B: b" } } }
+[queue.'c.test']
+protocol = { http = { url = "http://x.example/", timeout = "0s" } }
+[queue.'d.test']
+protocol = { http = { url = "http://x.example/", auth = { bearer = { key_data = "t" }, username = "u", password = { key_data = "p" } } } }
+[queue.'e.test']
+protocol = { http = { url = "http://x.example/", auth = { bearer = { key_data = " " } } } }
+[queue.'f.test']
+protocol = { http = { url = "http://x.example/", auth = { username = "u", password = { key_data = " " } } } }
+`);
+  assert.equal(res.ok, false);
+  if (res.ok) return;
+  const msgs = res.issues.filter((i) => i.severity === 'error').map(formatIssue);
+  assert.equal(msgs.length, 6, msgs.join('\n'));
+  const at = (line: number) => msgs.find((m) => m.includes(`queues.toml:${line}:`)) ?? `(nothing at line ${line}: ${msgs.join(' | ')})`;
+  assert.match(at(3), /"not a url" is not an http:\/\/ or https:\/\/ URL/);
+  assert.match(at(5), /headers\.X-A: a header value cannot contain line breaks/);
+  assert.match(at(7), /protocol\.http\.timeout must be greater than 0/);
+  assert.match(at(9), /give either bearer, or username and password/);
+  assert.match(at(11), /key_data must not be empty/);
+  assert.match(at(13), /key_data must not be empty/);
+});

@@ -1,5 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
 import { startSink } from '../../src/sink/sink.js';
 import type { Sink, SinkMessage } from '../../src/sink/sink.js';
@@ -114,4 +116,33 @@ test('replies are parsed and bounces classified', () => {
   assert.equal(classifyBounce(parseReply('554 5.7.1 Service unavailable; client host blocked using zen.spamhaus.org')), 'SpamBlock');
   assert.equal(classifyBounce(parseReply('556 5.1.10 null MX')), 'BadDomain');
   assert.equal(classifyBounce(parseReply('500 whatever')), 'Uncategorized');
+});
+
+test('opportunistic_tls_reconnect_on_failed_handshake whose clear-text retry fails too: that failure is the one reported', async () => {
+  // first connection: STARTTLS offered, then no TLS at all; second (clear text): refused in the banner
+  let n = 0;
+  const server = createServer((c) => {
+    c.on('error', () => undefined);
+    if (++n > 1) return void c.end('554 no service here\r\n');
+    c.write('220 scripted ESMTP\r\n');
+    c.on('data', (d: Buffer) => {
+      const line = d.toString('latin1');
+      if (/^EHLO/i.test(line)) c.write('250-scripted\r\n250 STARTTLS\r\n');
+      else if (/^STARTTLS/i.test(line)) c.end('220 go ahead\r\nthis is not a TLS handshake\r\n');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    const err = await openSession({ route: route(port), source: { name: 'u', file: '' }, hostname: 'n', shaping: { ...shaping('OpportunisticInsecure'), opportunistic_tls_reconnect_on_failed_handshake: true } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ConnectError, String(err));
+    assert.equal(n, 2, 'the same address was tried again in clear text');
+    assert.match(err.reply.text, /554 no service here/);
+    assert.equal(err.tlsFailed, false, 'the reported failure is the clear-text one');
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
 });
