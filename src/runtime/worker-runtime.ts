@@ -48,7 +48,8 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => undefined);
   // records for the owner's log hooks; the 250 waits for the owner's confirmation through it
   let hookTap: IpcRecordTap | undefined;
-  process.on('disconnect', () => {
+  // prepended: node's own cluster 'disconnect' listener (registered first) exits with code 0 at once
+  process.prependListener('disconnect', () => {
     hookTap?.channelGone();
     log.error('owner process gone: exiting (its restart rescans the spool)');
     process.exit(1);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { waitUntil } from '../queue/lab.js';
 import { workersLab } from './workers-lab.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -58,4 +59,8 @@ test('an owner killed with -9 takes its workers with it (they cannot schedule an
   });
   for (let i = 0; i < 200 && alive().length; i++) await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(alive(), [], 'both workers exited');
+  // each said why (its stdout is the owner's, inherited: still read here)
+  const gone = () => lab.kumo.lines.filter((l) => l.msg === 'owner process gone: exiting (its restart rescans the spool)').map((l) => l.worker as number);
+  await waitUntil(() => gone().length >= 2, 10_000, 'both workers logging that the owner is gone').catch(() => undefined);
+  assert.deepEqual(gone().sort(), [1, 2], 'both workers logged that the owner is gone');
 });
