@@ -73,14 +73,19 @@ export class OwnerHub implements Subsystem {
     cluster.setupPrimary({ silent: false });
     for (let id = 1; id <= this.deps.workers; id++) this.slots.push({ id, startedAt: 0, ready: false, backoffMs: BACKOFF_FIRST_MS, epoch: 0 });
     const epoch = ctx.store.current.epoch;
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`reception workers not ready after ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
-      this.startWaiter = {
-        resolve: () => (clearTimeout(t), resolve()),
-        reject: (e) => (clearTimeout(t), reject(e)),
-      };
-      for (const s of this.slots) this.fork(s, epoch);
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`reception workers not ready after ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+        this.startWaiter = {
+          resolve: () => (clearTimeout(t), resolve()),
+          reject: (e) => (clearTimeout(t), reject(e)),
+        };
+        for (const s of this.slots) this.fork(s, epoch);
+      });
+    } finally {
+      // from now on a worker that exits before it is ready is restarted (onExit), not a failed start
+      this.startWaiter = undefined;
+    }
     setWorkerMetrics(() => this.workerMetrics());
     this.log.info('reception workers ready', { workers: this.slots.length, pids: this.slots.map((s) => s.worker?.process.pid) });
   }
