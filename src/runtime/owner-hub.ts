@@ -172,10 +172,12 @@ export class OwnerHub implements Subsystem {
         const w = slot.worker;
         this.deps.hooks.acceptForwarded(m.lines).then(
           () => w && this.send(w, { type: 'records-durable', seq: m.seq }),
+          /* c8 ignore start -- the hook queue failing its fsync (a disk error): not provokable on a shared test box */
           (e) => {
             this.log?.error(`reception worker ${slot.id}: its records could not be queued for the log hooks`, { records: m.lines.length, error: String(e) });
             if (w) this.send(w, { type: 'records-durable', seq: m.seq, error: String(e) });
           },
+          /* c8 ignore stop */
         );
         return;
       }
@@ -219,10 +221,12 @@ export class OwnerHub implements Subsystem {
         recovered++;
         this.deps.intake.enqueue(meta);
       }
+      /* c8 ignore start -- the lmdb scan failing (a damaged or vanished spool) */
     } catch (e) {
       this.log?.error(`recovery scan after reception worker ${slot.id} failed (the next start rescans the whole spool)`, { error: String(e) });
       return;
     }
+    /* c8 ignore stop */
     this.log?.info(`recovery scan after reception worker ${slot.id}`, { scanned, recovered });
   }
 
@@ -249,8 +253,10 @@ export class OwnerHub implements Subsystem {
   private send(w: Worker, m: OwnerToWorker): void {
     try {
       w.send(m);
+      /* c8 ignore start -- a send racing the worker's exit (its channel closing) */
     } catch {
       // its channel is closing: it is exiting, onExit handles it
     }
+    /* c8 ignore stop */
   }
 }
