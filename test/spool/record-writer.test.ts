@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, describe, test } from 'node:test';
+import { createLogger } from '../../src/logging/logger.js';
 import { RecordWriter } from '../../src/logging/record-writer.js';
 import type { LogRecord } from '../../src/logging/types.js';
 
@@ -72,5 +73,32 @@ describe('log record writer', () => {
     assert.equal(files.length, 3);
     assert.ok(files.every((f) => f.endsWith('.gz')), files.join(','));
     assert.deepEqual(readAll(d).map((r) => r.id), ['id0', 'id1', 'id2']);
+  });
+  test('a log hook tap that throws is logged; the file and the other taps still get the record', async () => {
+    const d = dir();
+    const lines: string[] = [];
+    const w = new RecordWriter({ settings: () => ({ path: d, maxFileSize: 1 << 20, maxFileAgeMs: 3_600_000, compress: false }), flushIntervalMs: 1, log: createLogger({ out: (l) => lines.push(l) }) });
+    const got: string[] = [];
+    w.addTap({ accept: () => { throw new Error('tap broken'); }, durable: async () => undefined });
+    w.addTap({ accept: (r) => got.push(r.id as string), durable: async () => undefined });
+    w.write(rec(1));
+    await w.close();
+    assert.deepEqual(got, ['id1']);
+    assert.deepEqual(readAll(d).map((r) => r.id), ['id1']);
+    const err = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'a log hook could not take a record');
+    assert.ok(err, lines.join('\n'));
+    assert.equal(err.error, 'tap broken');
+    assert.equal(err.id, 'id1');
+  });
+
+  test('a record written after close is dropped with a warning, not written to a closed file', async () => {
+    const d = dir();
+    const lines: string[] = [];
+    const w = new RecordWriter({ settings: () => ({ path: d, maxFileSize: 1 << 20, maxFileAgeMs: 3_600_000, compress: false }), flushIntervalMs: 1, log: createLogger({ out: (l) => lines.push(l) }) });
+    w.write(rec(1));
+    await w.close();
+    w.write(rec(2));
+    assert.deepEqual(readAll(d).map((r) => r.id), ['id1']);
+    assert.ok(lines.some((l) => JSON.parse(l).msg === 'log record written after close; dropped' && JSON.parse(l).id === 'id2'), lines.join('\n'));
   });
 });
