@@ -55,6 +55,7 @@ export function parseStoredCert(pem: string): StoredCert | undefined {
     try {
       certId = ariCertId(x);
     } catch {
+      /* c8 ignore next 2 -- ariCertId throws only on DER that X509Certificate has already refused */
       certId = undefined;
     }
     return {

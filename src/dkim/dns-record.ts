@@ -13,6 +13,7 @@ export function dkimTxtValue(key: KeyObject): string {
     const spki = pub.export({ format: 'der', type: 'spki' });
     return `v=DKIM1; k=ed25519; p=${spki.subarray(spki.length - 32).toString('base64')}`;
   }
+  /* c8 ignore next 2 -- its one caller (dkim-keygen) only makes RSA and Ed25519 keys */
   throw new Error(`DKIM keys are RSA or Ed25519, not ${type}`);
 }
 

@@ -84,14 +84,19 @@ export class OwnerHub implements Subsystem {
     cluster.setupPrimary({ silent: false });
     for (let id = 1; id <= this.deps.workers; id++) this.slots.push({ id, startedAt: 0, ready: false, backoffMs: BACKOFF_FIRST_MS, epoch: 0 });
     const epoch = ctx.store.current.epoch;
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`reception workers not ready after ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
-      this.startWaiter = {
-        resolve: () => (clearTimeout(t), resolve()),
-        reject: (e) => (clearTimeout(t), reject(e)),
-      };
-      for (const s of this.slots) this.fork(s, epoch);
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`reception workers not ready after ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+        this.startWaiter = {
+          resolve: () => (clearTimeout(t), resolve()),
+          reject: (e) => (clearTimeout(t), reject(e)),
+        };
+        for (const s of this.slots) this.fork(s, epoch);
+      });
+    } finally {
+      // from now on a worker that exits before it is ready is restarted (onExit), not a failed start
+      this.startWaiter = undefined;
+    }
     setWorkerMetrics(() => this.workerMetrics());
     this.log.info('reception workers ready', { workers: this.slots.length, pids: this.slots.map((s) => s.worker?.process.pid) });
   }
@@ -184,10 +189,12 @@ export class OwnerHub implements Subsystem {
         const w = slot.worker;
         this.deps.hooks.acceptForwarded(m.lines).then(
           () => w && this.send(w, { type: 'records-durable', seq: m.seq }),
+          /* c8 ignore start -- the hook queue failing its fsync (a disk error): not provokable on a shared test box */
           (e) => {
             this.log?.error(`reception worker ${slot.id}: its records could not be queued for the log hooks`, { records: m.lines.length, error: String(e) });
             if (w) this.send(w, { type: 'records-durable', seq: m.seq, error: String(e) });
           },
+          /* c8 ignore stop */
         );
         return;
       }
@@ -231,10 +238,12 @@ export class OwnerHub implements Subsystem {
         recovered++;
         this.deps.intake.enqueue(meta);
       }
+      /* c8 ignore start -- the lmdb scan failing (a damaged or vanished spool) */
     } catch (e) {
       this.log?.error(`recovery scan after reception worker ${slot.id} failed (the next start rescans the whole spool)`, { error: String(e) });
       return;
     }
+    /* c8 ignore stop */
     this.log?.info(`recovery scan after reception worker ${slot.id}`, { scanned, recovered });
   }
 
@@ -261,8 +270,10 @@ export class OwnerHub implements Subsystem {
   private send(w: Worker, m: OwnerToWorker): void {
     try {
       w.send(m);
+      /* c8 ignore start -- a send racing the worker's exit (its channel closing) */
     } catch {
       // its channel is closing: it is exiting, onExit handles it
     }
+    /* c8 ignore stop */
   }
 }

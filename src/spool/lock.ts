@@ -45,10 +45,12 @@ function flockSync(fd: number, op: 'exnb' | 'un', dir: string): void {
   if (!fsExt) {
     try {
       fsExt = require('fs-ext') as typeof FsExt;
+      /* c8 ignore start -- fs-ext not built: the installed tree always has it */
     } catch (e) {
       throw new DirLockError('LOCK_UNAVAILABLE', `cannot lock ${dir}: the native module fs-ext is not built ` +
         `(run \`npm rebuild fs-ext\`; it needs python3, make and a C++ compiler): ${(e as Error).message}`, dir, undefined, { cause: e });
     }
+    /* c8 ignore stop */
   }
   fsExt.flockSync(fd, op);
 }
@@ -102,6 +104,7 @@ export async function acquireDirLock(dir: string, what: string, log?: Logger): P
   } catch (e) {
     closeSync(fd);
     const code = (e as NodeJS.ErrnoException).code;
+    /* c8 ignore next 4 -- flock failing otherwise than "held" (EBADF, ENOLCK): a native failure */
     if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK') {
       if (e instanceof DirLockError) throw e;
       throw new DirLockError('LOCK_FAILED', `cannot lock ${path}: ${(e as Error).message}`, dir, undefined, { cause: e });
@@ -120,10 +123,12 @@ export async function acquireDirLock(dir: string, what: string, log?: Logger): P
     ftruncateSync(fd, 0);
     writeSync(fd, JSON.stringify(me) + '\n', 0);
     fsyncSync(fd);
+    /* c8 ignore start -- writing the holder note failing (a full disk right at start) */
   } catch (e) {
     // the lock itself is held; only the note for others failed (e.g. a full disk)
     log?.warn(`cannot record this process in ${path}: ${(e as Error).message}`);
   }
+  /* c8 ignore stop */
   let released = false;
   return {
     dir,

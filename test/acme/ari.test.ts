@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fetchDirectory } from '../../src/acme/acme-http.js';
 import { ariCertId, timeInWindow } from '../../src/acme/ari.js';
 import { parseStoredCert } from '../../src/acme/cert-files.js';
 import type { StoredCert } from '../../src/acme/cert-files.js';
@@ -49,6 +50,11 @@ describe('ACME Renewal Information (RFC 9773)', { skip }, () => {
     assert.ok(stored && !stored.placeholder);
     server = createServer((req, res) => {
       requests.push(req.url ?? '');
+      if (req.url === '/html-dir') {
+        // a proxy's error page where the directory should be
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>502 Bad Gateway</body></html>');
+        return;
+      }
       if (req.url === '/dir') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ newOrder: `${base}/order`, ...(advertise ? { renewalInfo: `${base}/ari` } : {}) }));
         return;
@@ -99,7 +105,7 @@ describe('ACME Renewal Information (RFC 9773)', { skip }, () => {
     assert.equal(urgent.at, now + 7_400_000_000, 'a window already past: renew now');
   });
 
-  test('no renewalInfo in the directory, or an ARI error: the lifetime rule (an error asks again in an hour)', async () => {
+  test('no renewalInfo in the directory, an ARI error, or a directory that is not JSON: the lifetime rule (an error asks again in an hour)', async () => {
     const now = Date.now();
     advertise = false;
     const plain = await planRenewal(stored, ['mx.ari.test'], 1 / 3, `${base}/dir`, undefined, now, () => 0.5);
@@ -111,6 +117,12 @@ describe('ACME Renewal Information (RFC 9773)', { skip }, () => {
     const failed = await planRenewal(stored, ['mx.ari.test'], 1 / 3, `${base}/dir`, undefined, now, () => 0.5);
     assert.equal(failed.source, 'lifetime');
     assert.equal(failed.recheckAt, now + 3_600_000);
+    // a directory that is not JSON: an error naming the URL, the lifetime rule, asked again in an hour
+    await assert.rejects(fetchDirectory(`${base}/html-dir`), (e: Error & { code?: string }) => e.code === 'ACME_HTTP' && e.message === `${base}/html-dir: HTTP 200, not JSON`);
+    const noDir = await planRenewal(stored, ['mx.ari.test'], 1 / 3, `${base}/html-dir`, undefined, now, () => 0.5);
+    assert.equal(noDir.source, 'lifetime');
+    assert.equal(noDir.at, renewalTime(stored, ['mx.ari.test'], 1 / 3, () => 0.5));
+    assert.equal(noDir.recheckAt, now + 3_600_000);
     // other names than the certificate's: due now, nothing asked
     requests.length = 0;
     assert.equal((await planRenewal(stored, ['other.ari.test'], 1 / 3, `${base}/dir`, undefined, now)).at, 0);

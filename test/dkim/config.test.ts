@@ -181,6 +181,12 @@ filename = "custom/path"
     ].sort());
   });
 
+  it('an empty filename is value.key-source at its position', async () => {
+    const issues = await issuesOf({ 'dkim.toml': '[domain."example.com"]\nselector = "s"\nfilename = "  "\n' });
+    assert.deepEqual(issues.map(at), ['dkim.toml:3:12 value.key-source']);
+    assert.match(issues[0].message, /filename must not be empty/);
+  });
+
   it('warns about signatures never applied and DNS-based policies', async () => {
     const issues = await issuesOf({
       'dkim.toml': `[base]\nselector = "s"\n\n[domain."example.com"]\npolicy = "TempFailIfNotInDNS"\n\n[signature.orphan]\ndomain = "esp.example"\n`,

@@ -208,4 +208,31 @@ filename = "keys/ed.pem"
     const b = await signAndVerify(`[domain."example.com"]\nselector = "ed"\nalgo = "ed25519"\nfilename = "keys/ed.pem"\n`, Buffer.from('From: a@example.com\r\nSubject: x\r\n\r\n'));
     assert.equal(b.results[0].result, 'pass');
   });
+  it('a raw 32-byte Ed25519 seed in base64 (as some tools print) is a usable key', async () => {
+    const dir = root();
+    const seed = ed.privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32);
+    write(dir, 'seed.key', seed.toString('base64') + '\n');
+    const snap = await snapshotWith(dir, { 'dkim.toml': `[domain."example.com"]\nselector = "ed"\nalgo = "ed25519"\nfilename = "seed.key"\n` });
+    const out = await signAtReception(snap, message());
+    assert.equal(out.action, 'signed', JSON.stringify(out));
+    const res = await verifyDkim(Buffer.concat([Buffer.from(out.action === 'signed' ? out.headers : ''), message()]), resolver);
+    assert.deepEqual(res.map((r) => r.result), ['pass'], 'the published Ed25519 record verifies it: the same key');
+  });
+
+  it('a message that starts with an empty line has no header: its From line is body, nothing is signed', async () => {
+    const snap = await setup(`[domain."example.com"]\nselector = "ed"\nalgo = "ed25519"\nfilename = "keys/ed.pem"\n`);
+    for (const eol of ['\r\n', '\n']) {
+      const out = await signAtReception(snap, Buffer.from(`${eol}From: alice@example.com${eol}Subject: x${eol}${eol}body${eol}`));
+      assert.equal(out.action, 'unsigned', JSON.stringify(out));
+    }
+  });
+
+  it('verification: a selector not in DNS is neutral "no key" (NXDOMAIN reaches mailauth as ENOTFOUND), not a temporary error', async () => {
+    const snap = await setup(`[domain."example.com"]\nselector = "gone"\nalgo = "ed25519"\nfilename = "keys/ed.pem"\n`);
+    const out = await signAtReception(snap, message());
+    assert.equal(out.action, 'signed');
+    const res = await verifyDkim(Buffer.concat([Buffer.from(out.action === 'signed' ? out.headers : ''), message()]), resolver);
+    assert.equal(res.length, 1);
+    assert.deepEqual([res[0].result, res[0].comment], ['neutral', 'no key'], JSON.stringify(res));
+  });
 });

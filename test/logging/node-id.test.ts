@@ -2,7 +2,7 @@
 // directory across restarts, replaced when that file holds something else, taken from
 // KUMO_NODE_ID when set (refused unless it is a UUID).
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { NodeIdError, nodeIdFor } from '../../src/logging/node-id.js';
@@ -38,4 +38,13 @@ test('KUMO_NODE_ID overrides the file; a value that is not a UUID is a NODE_ID e
   assert.equal(nodeIdFor(join(t.dir, 'kept')), '11111111-2222-4333-8444-5555555555aa');
   process.env.KUMO_NODE_ID = 'node-7';
   assert.throws(() => nodeIdFor(join(t.dir, 'kept')), (e: unknown) => e instanceof NodeIdError && e.code === 'NODE_ID' && e.message === 'KUMO_NODE_ID is not a UUID: "node-7"');
+});
+
+test('a .nodeid that cannot be written (a directory stands there) still gives a UUID for this process', () => {
+  const dir = join(t.dir, 'blocked');
+  mkdirSync(join(dir, '.nodeid', 'inside'), { recursive: true });
+  const id = nodeIdFor(dir);
+  assert.match(id, UUID);
+  assert.ok(statSync(join(dir, '.nodeid')).isDirectory(), 'left as it was');
+  assert.equal(nodeIdFor(dir), id, 'the same for the life of the process');
 });

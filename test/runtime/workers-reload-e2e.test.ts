@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { freePort } from '../queue/lab.js';
+import { freePort, waitUntil } from '../queue/lab.js';
 import { workersLab } from './workers-lab.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -48,6 +48,51 @@ test('a config change (banner) goes live in every reception worker; the config s
   ]);
   // every new connection, whichever worker accepts it, greets with the new banner
   for (let i = 0; i < 12; i++) assert.match(await greeting(lab.smtpPort), /ESMTP epoch two$/, lab.kumo.lines.slice(-25).map((l) => JSON.stringify(l)).join("\n"));
+  // SIGHUP re-evaluates the same files: a new epoch, live in every worker without a swap there
+  process.kill(lab.kumo.child.pid!, 'SIGHUP');
+  await lab.kumo.waitFor((l) => l.msg === `config epoch ${epoch + 1} live in every reception worker`, 20_000, 'the forced epoch live in both workers');
+  assert.ok(!lab.kumo.lines.some((l) => l.worker !== undefined && l.msg === `config epoch ${epoch + 1} live`), 'no worker recompiled the same files');
+  assert.match(await greeting(lab.smtpPort), /ESMTP epoch two$/);
+  assert.equal(await lab.kumo.stop('SIGTERM'), 0);
+});
+
+test('a worker that finds invalid files on disk refuses the epoch (and a restart with them fails) while the others keep serving', { timeout: 150_000 }, async () => {
+  const lab = await workersLab('refuse.test', { cleanups });
+  await lab.kumo.waitFor((l) => l.msg === 'reception workers ready', 5_000, 'both workers ready');
+  const ready = lab.kumo.lines.find((l) => l.msg === 'reception worker ready' && l.worker === 1)!;
+  const pid = ready.pid as number;
+  const main = join(lab.lab.dir, 'config', 'kumo.toml');
+  const valid = readFileSync(main, 'utf8').replace('[listener.smtp]\n', '[listener.smtp]\nbanner = "epoch two"\n');
+  // worker 1 cannot read the owner's next epoch until the files on disk are already invalid
+  process.kill(pid, 'SIGSTOP');
+  cleanups.push(() => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  });
+  writeFileSync(main, valid);
+  const liveEpoch = (l: Record<string, unknown>) => (l.worker === undefined && typeof l.msg === 'string' ? Number(/^config epoch (\d+) live$/.exec(l.msg)?.[1]) : NaN);
+  const live = await lab.kumo.waitFor((l) => liveEpoch(l) > (ready.epoch as number), 20_000, 'the owner swapping epoch two');
+  const epoch = liveEpoch(live);
+  // worker 2 reads the files before they change again
+  await lab.kumo.waitFor((l) => l.worker === 2 && l.msg === `config epoch ${epoch} live`, 20_000, 'worker 2 swapping epoch two');
+  writeFileSync(main, valid.replace('[listener.smtp]\n', '[listener.smtp]\nno_such_key = 1\n'));
+  await lab.kumo.waitFor((l) => typeof l.msg === 'string' && l.msg.startsWith('config change rejected'), 20_000, 'the owner rejecting the broken files');
+  process.kill(pid, 'SIGCONT');
+  await lab.kumo.waitFor((l) => l.msg === `reception worker 1 refused config epoch ${epoch}; it keeps serving epoch ${ready.epoch}`, 20_000, 'worker 1 refusing the epoch');
+  assert.ok(lab.kumo.lines.some((l) => l.worker === 1 && l.msg === `config epoch ${epoch} refused in this worker; epoch ${ready.epoch} keeps serving`), 'worker 1 says why');
+  // a restart of worker 1 compiles the broken files: it cannot come up, the owner retries
+  process.kill(pid, 'SIGKILL');
+  await lab.kumo.waitFor((l) => l.worker === 1 && l.msg === 'config is invalid in this worker', 40_000, 'the restarted worker refusing the files');
+  const exited = await lab.kumo.waitFor((l) => l.msg === 'reception worker 1 exited' && l.code === 1, 20_000, 'the restarted worker exiting');
+  assert.equal(exited.signal, null);
+  // the other worker serves meanwhile, at the epoch the owner made live
+  for (let i = 0; i < 4; i++) assert.match(await greeting(lab.smtpPort), /ESMTP epoch two$/);
+  // fixed files: the next restart comes up
+  writeFileSync(main, valid.replace('banner = "epoch two"', 'banner = "epoch three"'));
+  await lab.kumo.waitFor((l) => l.msg === 'reception worker ready' && l.worker === 1 && l.pid !== pid && l.pid !== exited.pid, 60_000, 'worker 1 back');
   assert.equal(await lab.kumo.stop('SIGTERM'), 0);
 });
 
@@ -67,4 +112,8 @@ test('an owner killed with -9 takes its workers with it (they cannot schedule an
   });
   for (let i = 0; i < 200 && alive().length; i++) await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(alive(), [], 'both workers exited');
+  // each said why (its stdout is the owner's, inherited: still read here)
+  const gone = () => lab.kumo.lines.filter((l) => l.msg === 'owner process gone: exiting (its restart rescans the spool)').map((l) => l.worker as number);
+  await waitUntil(() => gone().length >= 2, 10_000, 'both workers logging that the owner is gone').catch(() => undefined);
+  assert.deepEqual(gone().sort(), [1, 2], 'both workers logged that the owner is gone');
 });

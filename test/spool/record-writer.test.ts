@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, describe, test } from 'node:test';
+import { createLogger } from '../../src/logging/logger.js';
 import { RecordWriter } from '../../src/logging/record-writer.js';
 import type { LogRecord } from '../../src/logging/types.js';
 
@@ -36,7 +37,8 @@ describe('log record writer', () => {
     const d = dir();
     const w = new RecordWriter({ settings: () => ({ path: d, maxFileSize: 1 << 20, maxFileAgeMs: 3_600_000, compress: true }), flushIntervalMs: 20 });
     w.write(rec(1));
-    await new Promise((r) => setTimeout(r, 100));
+    // flushed without a close: wait for the whole line (a fixed sleep failed on a loaded machine)
+    for (let i = 0; i < 400 && !(readdirSync(d).length === 1 && readFileSync(join(d, readdirSync(d)[0]!), 'utf8').endsWith('\n')); i++) await new Promise((r) => setTimeout(r, 25));
     const files = readdirSync(d);
     assert.equal(files.length, 1);
     assert.match(files[0]!, /^\d{8}-\d{6}\.\d{3}\.jsonl$/);
@@ -72,5 +74,60 @@ describe('log record writer', () => {
     assert.equal(files.length, 3);
     assert.ok(files.every((f) => f.endsWith('.gz')), files.join(','));
     assert.deepEqual(readAll(d).map((r) => r.id), ['id0', 'id1', 'id2']);
+  });
+  test('a log hook tap that throws is logged; the file and the other taps still get the record', async () => {
+    const d = dir();
+    const lines: string[] = [];
+    const w = new RecordWriter({ settings: () => ({ path: d, maxFileSize: 1 << 20, maxFileAgeMs: 3_600_000, compress: false }), flushIntervalMs: 1, log: createLogger({ out: (l) => lines.push(l) }) });
+    const got: string[] = [];
+    w.addTap({ accept: () => { throw new Error('tap broken'); }, durable: async () => undefined });
+    w.addTap({ accept: (r) => got.push(r.id as string), durable: async () => undefined });
+    w.write(rec(1));
+    await w.close();
+    assert.deepEqual(got, ['id1']);
+    assert.deepEqual(readAll(d).map((r) => r.id), ['id1']);
+    const err = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'a log hook could not take a record');
+    assert.ok(err, lines.join('\n'));
+    assert.equal(err.error, 'tap broken');
+    assert.equal(err.id, 'id1');
+  });
+
+  test('a record written after close is dropped with a warning, not written to a closed file', async () => {
+    const d = dir();
+    const lines: string[] = [];
+    const w = new RecordWriter({ settings: () => ({ path: d, maxFileSize: 1 << 20, maxFileAgeMs: 3_600_000, compress: false }), flushIntervalMs: 1, log: createLogger({ out: (l) => lines.push(l) }) });
+    w.write(rec(1));
+    await w.close();
+    w.write(rec(2));
+    assert.deepEqual(readAll(d).map((r) => r.id), ['id1']);
+    assert.ok(lines.some((l) => JSON.parse(l).msg === 'log record written after close; dropped' && JSON.parse(l).id === 'id2'), lines.join('\n'));
+  });
+  test('logs.path cannot be opened: records wait (retried); past maxPendingBytes they are dropped and counted; then it recovers', { timeout: 60_000 }, async () => {
+    const d = dir();
+    const logs = join(d, 'logs');
+    const lines: Record<string, unknown>[] = [];
+    const w = new RecordWriter({ settings: () => ({ path: logs, maxFileSize: 1 << 20, maxFileAgeMs: 3_600_000, compress: false }), flushIntervalMs: 1, maxPendingBytes: 400, log: createLogger({ out: (l) => lines.push(JSON.parse(l)) }) });
+    // replaced by a file after the start (the writer opens its first file at the first record)
+    rmSync(logs, { recursive: true, force: true });
+    writeFileSync(logs, 'a file where the directory should be');
+    const until = async (what: string, pred: () => boolean) => {
+      for (let i = 0; !pred(); i++) {
+        if (i > 400) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(lines)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    w.write(rec(1));
+    await until('the write failure', () => lines.some((l) => l.msg === 'writing log records failed; retrying'));
+    for (let i = 2; i <= 6; i++) w.write(rec(i));
+    await until('the drop', () => lines.some((l) => l.msg === 'log records dropped: the log file cannot be written and the retry buffer is full'));
+    rmSync(logs);
+    mkdirSync(logs, { recursive: true }); // its own retry may have made it already
+    await until('the records written', () => readdirSync(logs).length > 0 && readAll(logs).length > 0);
+    await w.close();
+    const ids = readAll(logs).map((r) => r.id);
+    assert.equal(ids[0], 'id1', 'the first record waited and was written');
+    const dropped = lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('log records dropped')).reduce((n, l) => n + (l.records as number), 0);
+    assert.ok(dropped > 0);
+    assert.equal(ids.length + dropped, 6, `every record written or counted as dropped (${ids.join(',')})`);
   });
 });

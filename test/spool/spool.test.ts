@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { LmdbSpool } from '../../src/spool/lmdb-spool.js';
-import { newSpoolId, spoolIdTime } from '../../src/spool/spool-id.js';
+import { isSpoolId, newSpoolId, spoolIdTime } from '../../src/spool/spool-id.js';
 import type { SpoolMeta } from '../../src/spool/types.js';
 
 const dirs: string[] = [];
@@ -29,10 +29,18 @@ describe('spool ids', () => {
     assert.ok(ids.every((i) => /^[0-9a-f]{32}$/.test(i)));
     assert.deepEqual([...ids].sort(), ids);
     assert.ok(Math.abs(spoolIdTime(ids[0]!) - Date.now()) < 5000);
+    assert.ok(ids.every(isSpoolId));
+    for (const bad of ['', ids[0]!.slice(1), ids[0]!.toUpperCase(), `${ids[0]!.slice(0, 31)}g`, `../${ids[0]}`]) assert.equal(isSpoolId(bad), false, bad);
   });
 });
 
 describe('lmdb spool', () => {
+  test('a spool path that is a file: SPOOL_OPEN naming the path', () => {
+    const f = join(dir(), 'not-a-dir');
+    writeFileSync(f, 'x');
+    assert.throws(() => LmdbSpool.open({ path: f }), (e: Error & { code?: string }) => e.code === 'SPOOL_OPEN' && e.message.startsWith(`cannot open the spool at ${f}: `));
+  });
+
   test('put, read, update, remove, count, and it survives a reopen', async () => {
     const d = dir();
     let s = LmdbSpool.open({ path: d });
