@@ -221,8 +221,3 @@ function build(merged: Map<string, MergedSetting>, providers: readonly ProviderB
   for (const k of Object.keys(out) as (keyof EffectiveShaping)[]) if (out[k] === undefined) delete (out as unknown as Record<string, unknown>)[k];
   return Object.freeze(out);
 }
-
-/** Automation rules watching a path (for the gate). */
-export function rulesFor(snapshot: Snapshot, q: ShapingQuery, automation?: AutomationState): readonly AutomationRule[] {
-  return resolvePath(snapshot.shaping, q, automation ?? getActiveAutomation()).rules;
-}
