@@ -39,8 +39,8 @@ export function installValidation(app: FastifyInstance): void {
       added.add(id);
       body.addSchema(s, id);
       text.addSchema(s, id);
-      /* c8 ignore stop */
     }
+    /* c8 ignore stop */
     return (httpPart === 'body' ? body : text).compile(schema as AnySchema);
   });
 }
