@@ -137,10 +137,6 @@ export class AdminState extends EventEmitter<AdminStateEvents> {
     return this.rules.size === 0;
   }
 
-  get(id: string): AdminRule | undefined {
-    return this.rules.get(id);
-  }
-
   /** The bounce rule in force for a scheduled queue (the oldest when several match). */
   bounceFor(q: QueueFacts): BounceRule | undefined {
     return this.first('bounce', (r) => selects(r, q));

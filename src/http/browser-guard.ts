@@ -175,11 +175,13 @@ export function installBrowserGuard(app: FastifyInstance, policy: () => GuardPol
       }
       chunks.push(c);
     });
+    /* c8 ignore start -- the client broke off mid-body: nobody is left to read the answer */
     payload.on('error', (e) => {
       if (over) return;
       over = true;
       done(e, undefined);
     });
+    /* c8 ignore stop */
     payload.on('end', () => {
       if (over) return;
       const text = Buffer.concat(chunks).toString('utf8');

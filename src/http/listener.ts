@@ -62,15 +62,6 @@ export class HttpListener {
     return this.settings.name;
   }
 
-  get current(): HttpListenerSettings {
-    return this.settings;
-  }
-
-  /** Bound and serving. */
-  get up(): boolean {
-    return this.bound;
-  }
-
   address(): AddressInfo | undefined {
     const a = this.app?.server.address();
     return a && typeof a === 'object' ? a : undefined;

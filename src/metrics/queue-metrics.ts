@@ -286,11 +286,6 @@ export function countOutcome(type: string, ctx: OutcomeLabels, receivedAt: numbe
   if (kind === 'delivered') messageDeliveryLatency.observe(Math.max(0, (now - receivedAt) / 1000));
 }
 
-/** Series tracked now, by kind (tests, and the bound stated in the README). */
-export function trackedSeries(): { queues: number; services: number; providers: number; sources: number } {
-  return { queues: queues.size, services: services.size, providers: providers.size, sources: sources.size };
-}
-
 /** Whether a ready queue's series are kept (not reaped yet); for the older ready-queue gauges. */
 export function readyQueueTracked(name: string): boolean {
   scan();

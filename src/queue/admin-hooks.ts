@@ -113,8 +113,4 @@ export class ParkedJobs {
     for (const m of this.byRule.values()) if (m.get(job) === job.gen) return true;
     return false;
   }
-
-  clear(): void {
-    this.byRule.clear();
-  }
 }

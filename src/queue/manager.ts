@@ -268,10 +268,12 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     if (this.stopping || job.state === 'done') return; // done: bounced by an admin action meanwhile
     if (typeof source !== 'string') {
       if (source.retryAt) return this.schedule(job, source.retryAt);
+      /* c8 ignore start -- guard: no retryAt only for a pool missing from the snapshot, and config refuses an egress_pool it does not define */
       const reply = internalReply(`egress pool "${params.egressPool}" has no usable source`, 'QUEUE', 451, '4.3.0');
       this.outcome(job, new Map(pendingRecipients(job).map((r) => [r, reply])), { ...ctx, site: site.site }, params, 'transient');
       return;
     }
+    /* c8 ignore stop */
     // MTA-STS and DANE are about SMTP hosts: an HTTP or AMQP destination has none
     if (!push) try {
       route = await this.applyTlsPolicy(snap, routingDomain, route, site, source);
@@ -571,6 +573,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
         this.forget(job.meta.id);
       }
       return body;
+      /* c8 ignore start -- native failure: an lmdb read error of a stored body cannot be provoked from a test */
     } catch (e) {
       if (this.stopping) return undefined;
       job.attempts++;
@@ -578,6 +581,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
       this.outcome(job, new Map(rcpts.map((r) => [r, reply])), { ...ctx, attempts: job.attempts }, params, 'transient');
       return undefined;
     }
+    /* c8 ignore stop */
   }
 
   // ---------- admin (rules: src/queue/admin-hooks.ts; bulk actions: src/queue/admin-ops.ts) ----------

@@ -32,13 +32,6 @@ export class RateHold<T> {
     return false;
   }
 
-  /** Items held right now (metrics, tests). */
-  get size(): number {
-    let n = 0;
-    for (const h of this.held.values()) n += h.jobs.length;
-    return n;
-  }
-
   stop(): void {
     this.stopped = true;
     for (const h of this.held.values()) clearTimeout(h.timer);

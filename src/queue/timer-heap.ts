@@ -23,10 +23,6 @@ export class TimerHeap<T> {
    */
   constructor(private readonly fire: (items: T[]) => void, private readonly now = () => Date.now(), private readonly chunk = 1_000) {}
 
-  get size(): number {
-    return this.heap.length;
-  }
-
   add(item: T, due: number): void {
     if (this.stopped) return;
     this.push({ due, seq: this.seq++, item });

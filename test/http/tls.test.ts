@@ -29,9 +29,10 @@ test('HTTPS listener: certificate from files, served by TLS, renewed live for th
   tree.write('cfg/api.crt', c1.cert);
   tree.write('cfg/api.key', c1.key);
   tree.write('cfg/zone.toml', '');
-  tree.write('cfg/kumo.toml', `[server]\nsmtp = false\n[http]\nlisten = "127.0.0.1:${port}"\n`
-    + `[http.listener.secure]\nlisten = "127.0.0.1:${tlsPort}"\ntls = { certificate = "api.crt", private_key = "api.key" }\n`
-    + `[spool]\npath = "${tree.dir}/data/spool"\n[logs]\npath = "${tree.dir}/data/logs"\n[dns]\nmode = "static"\nzone_file = "zone.toml"\n`);
+  const main = (tls: string) => `[server]\nsmtp = false\n[http]\nlisten = "127.0.0.1:${port}"\n`
+    + `[http.listener.secure]\nlisten = "127.0.0.1:${tlsPort}"\n${tls}\n`
+    + `[spool]\npath = "${tree.dir}/data/spool"\n[logs]\npath = "${tree.dir}/data/logs"\n[dns]\nmode = "static"\nzone_file = "zone.toml"\n`;
+  tree.write('cfg/kumo.toml', main('tls = { certificate = "api.crt", private_key = "api.key" }'));
   const srv = startKumo(['serve', '--config', join(tree.dir, 'cfg')], { cwd: tree.dir });
   const agents: Agent[] = [];
   after(async () => {
@@ -77,5 +78,41 @@ test('HTTPS listener: certificate from files, served by TLS, renewed live for th
     assert.equal(await servedFingerprint(tlsPort), c2.fingerprint256);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assert.match(metrics, /^kumo_ts_http_listener_up\{listener="secure"\} 1$/m);
+  });
+
+  let epoch = 1;
+  const change = async (tls: string) => {
+    epoch++;
+    writeFileSync(join(tree.dir, 'cfg/kumo.toml'), main(tls));
+    await srv.waitFor((l) => l.msg === `config epoch ${epoch} live`, 10_000, `epoch ${epoch}`);
+  };
+
+  await t.test('the listener is pointed at other certificate files: the next handshake gets them, without a rebind', async () => {
+    const c3 = await makeCert('localhost', ['localhost']);
+    tree.write('cfg/other.crt', c3.cert);
+    tree.write('cfg/other.key', c3.key);
+    const mark = srv.lines.length;
+    await change('tls = { certificate = "other.crt", private_key = "other.key" }');
+    // the new files are read after the epoch goes live: wait for the store to say it serves them
+    await srv.waitFor((l) => srv.lines.indexOf(l) >= mark && l.msg === 'listener http:secure TLS certificate: serving certificate' && l.sha256 === c3.fingerprint256, 10_000, 'the new certificate loaded');
+    assert.equal(await servedFingerprint(tlsPort), c3.fingerprint256);
+    assert.ok(!srv.lines.slice(mark).some((l) => l.msg === 'http listener secure closed'), 'not rebound');
+    assert.equal((await get(c3.cert)).status, 200);
+  });
+
+  await t.test('pointed at files that do not load: an error naming the listener; the current certificate keeps serving', async () => {
+    const before = await servedFingerprint(tlsPort);
+    tree.write('cfg/broken.crt', 'not a certificate\n');
+    const mark = srv.lines.length;
+    await change('tls = { certificate = "broken.crt", private_key = "other.key" }');
+    await srv.waitFor((l) => srv.lines.indexOf(l) >= mark && /^http listener secure: new TLS certificate cannot be loaded; the current one keeps serving/.test(String(l.msg)), 10_000, 'the error');
+    assert.equal(await servedFingerprint(tlsPort), before);
+  });
+
+  await t.test('TLS turned off live: the listener comes back in plain HTTP on its address', async () => {
+    const mark = srv.lines.length;
+    await change('');
+    await srv.waitFor((l) => srv.lines.indexOf(l) >= mark && l.msg === 'http listener ready' && l.listener === 'secure', 10_000, 'rebound');
+    assert.equal((await fetch(`http://127.0.0.1:${tlsPort}/api/check-liveness/v1`)).status, 200);
   });
 });

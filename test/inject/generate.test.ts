@@ -113,9 +113,11 @@ describe('inject generation', () => {
         '[{{ range.constructor("return process")() if range.constructor else "no-constructor" }}]',
         '[{{ constructor }}][{{ name.constructor }}][{{ __proto__ }}][{{ name.toUpperCase }}]',
         '[{{ cycler.constructor }}][{{ name | upper }}][{{ code | length }}]',
+        // own data stays reachable: a string's indexes and length
+        '[{{ name[0] }}][{{ name.length }}]',
       ].join('\n'),
     }));
-    assert.match(msg, /\[no-constructor\]\r\n\[\]\[\]\[\]\[\]\r\n\[\]\[ANN\]\[3\]/);
+    assert.match(msg, /\[no-constructor\]\r\n\[\]\[\]\[\]\[\]\r\n\[\]\[ANN\]\[3\]\r\n\[A\]\[3\]/);
   });
 
   it('checks what the schema cannot: addresses with a reason, base64 data, a body part', () => {

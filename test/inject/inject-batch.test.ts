@@ -101,6 +101,20 @@ describe('inject: durable batches on a spool that fills up', () => {
     assert.equal(enqueued.filter((m) => m.recipients[0]!.address.startsWith('big')).length, 0, 'nothing of it was queued');
   });
 
+  it('a request of several batches on that full spool: the batches after the refused one are not attempted, each recipient failed by name', async (t) => {
+    if (mountError) return t.skip(`cannot mount a tmpfs for the spool (needs root): ${mountError}`);
+    const before = await spool.count();
+    // 120 messages of ~100 KB: two batches (8 MB each at most); the first cannot be stored
+    const r = await app.inject({ method: 'POST', url: '/api/inject/v1', payload: body('more', 120) });
+    assert.equal(r.statusCode, 503, r.body);
+    const j = r.json() as { success_count: number; fail_count: number; failed_recipients: string[]; errors: string[] };
+    assert.equal(j.success_count, 0);
+    assert.equal(j.fail_count, 120);
+    assert.deepEqual([...j.failed_recipients].sort(), body('more', 120).recipients.map((x) => x.email).sort());
+    assert.ok(j.errors.includes('more119@example.net: 451 4.3.0 spool unavailable, please try again later'), j.errors.slice(-3).join('\n'));
+    assert.equal(await spool.count(), before);
+  });
+
   it('once the spool can write again, the same request is stored whole and exactly once', async (t) => {
     if (mountError) return t.skip(`cannot mount a tmpfs for the spool (needs root): ${mountError}`);
     // free the balloon: the space comes back

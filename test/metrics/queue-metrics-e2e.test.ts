@@ -17,6 +17,10 @@ const ZONE = `
 mx = ["10 mx.metrics.lab-prov.test"]
 ["mx.metrics.lab-prov.test"]
 a = ["127.0.0.2"]
+["metrics2.test"]
+mx = ["10 mx2.metrics.lab-prov.test"]
+["mx2.metrics.lab-prov.test"]
+a = ["127.0.0.2"]
 ["held.test"]
 mx = ["10 mx.held.test"]
 ["mx.held.test"]
@@ -40,6 +44,8 @@ retry_interval = "1h"
 `;
 
 const OK = 28;
+/** to a second site of the same provider: the provider series sum both ready queues */
+const M2 = 6;
 const PERMFAIL = 2;
 const HELD = 3;
 
@@ -73,9 +79,12 @@ describe('queue metrics: per-queue and per-provider series, reaped when idle', {
   test('a scrape during load, the counters after it, and the series gone once the queue ages out', async () => {
     const msgs = [
       ...Array.from({ length: OK }, (_, i) => ({ from: 'sender@kumo.test', to: [`u${i}@metrics.test`], data: tagged(i) })),
+      ...Array.from({ length: M2 }, (_, i) => ({ from: 'sender@kumo.test', to: [`v${i}@metrics2.test`], data: tagged(300 + i) })),
       ...Array.from({ length: PERMFAIL }, (_, i) => ({ from: 'sender@kumo.test', to: [`permfail+${i}@metrics.test`], data: tagged(100 + i) })),
       ...Array.from({ length: HELD }, (_, i) => ({ from: 'sender@kumo.test', to: [`tempfail+${i}@held.test`], data: tagged(200 + i) })),
     ];
+    // both sites in flight together: the metrics2.test messages interleaved with the others
+    for (let i = 0; i < M2; i++) msgs.splice(i * 4 + 1, 0, msgs.splice(OK + i, 1)[0]!);
     const injecting = inject(smtpPort, msgs, 2);
 
     // during load: the ready queue of the provider's site has connections, per queue and per provider
@@ -85,39 +94,44 @@ describe('queue metrics: per-queue and per-provider series, reaped when idle', {
       during = await scrape();
       const conns = valueOf(during, 'kumo_ts_connection_count_by_provider', { provider: 'labprov' }) ?? 0;
       const svc = valueOf(during, 'kumo_ts_connection_count', { service: /lab-prov\.test@smtp_client/ }) ?? 0;
+      const sites = pick(during, 'kumo_ts_ready_count', { service: /lab-prov\.test@smtp_client/ }).length;
       const delivered = valueOf(during, 'kumo_ts_total_messages_delivered_by_queue', { queue: 'metrics.test' }) ?? 0;
-      if (conns > 0 && svc > 0 && delivered > 0 && delivered < OK) break;
-      assert.ok(got.length < OK && Date.now() - t0 < 30_000, `no scrape caught the load with per-queue and per-provider series (delivered ${got.length})`);
+      if (conns > 0 && svc > 0 && sites === 2 && delivered > 0 && delivered < OK) break;
+      assert.ok(got.length < OK + M2 && Date.now() - t0 < 30_000, `no scrape caught the load with per-queue and per-provider series (delivered ${got.length})`);
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.ok(pick(during, 'kumo_ts_scheduled_count', { queue: 'metrics.test' }).length === 1, 'scheduled_count{queue="metrics.test"} during load');
     assert.ok((valueOf(during, 'kumo_ts_total_messages_delivered_by_provider', { provider: 'labprov' }) ?? 0) > 0);
-    assert.ok(pick(during, 'kumo_ts_ready_count', { service: /lab-prov\.test@smtp_client/ }).length === 1);
+    // the provider's series are the sums over its two sites' ready queues (one scan per scrape)
+    const sum = (name: string) => pick(during, name, { service: /lab-prov\.test@smtp_client/ }).reduce((n, x) => n + x.value, 0);
+    assert.equal(valueOf(during, 'kumo_ts_connection_count_by_provider', { provider: 'labprov' }), sum('kumo_ts_connection_count'));
+    assert.equal(valueOf(during, 'kumo_ts_ready_count_by_provider', { provider: 'labprov' }), sum('kumo_ts_ready_count'));
     await injecting;
 
     await waitUntil(() => {
       const c = countBy(readRecords(logs).filter((r) => r.type !== 'Reception'), (r) => `${r.type}:${r.queue}`);
-      return c['Delivery:metrics.test'] === OK && c['Bounce:metrics.test'] === PERMFAIL && c['TransientFailure:held.test'] === HELD;
+      return c['Delivery:metrics.test'] === OK && c['Delivery:metrics2.test'] === M2 && c['Bounce:metrics.test'] === PERMFAIL && c['TransientFailure:held.test'] === HELD;
     }, 30_000, 'every outcome logged');
 
     // the counters match the log records, by queue, provider, source and ready queue
     const done = await scrape();
     assert.equal(valueOf(done, 'kumo_ts_total_messages_delivered_by_queue', { queue: 'metrics.test' }), OK);
     assert.equal(valueOf(done, 'kumo_ts_total_messages_fail_by_queue', { queue: 'metrics.test' }), PERMFAIL);
-    assert.equal(valueOf(done, 'kumo_ts_total_messages_delivered_by_provider', { provider: 'labprov' }), OK);
+    assert.equal(valueOf(done, 'kumo_ts_total_messages_delivered_by_provider', { provider: 'labprov' }), OK + M2);
     assert.equal(valueOf(done, 'kumo_ts_total_messages_fail_by_provider', { provider: 'labprov' }), PERMFAIL);
-    assert.equal(valueOf(done, 'kumo_ts_total_messages_delivered_by_provider_and_source', { provider: 'labprov', source: 'unspecified', pool: 'unspecified' }), OK);
-    assert.equal(valueOf(done, 'kumo_ts_total_messages_delivered', { service: /lab-prov\.test@smtp_client/ }), OK);
+    assert.equal(valueOf(done, 'kumo_ts_total_messages_delivered_by_provider_and_source', { provider: 'labprov', source: 'unspecified', pool: 'unspecified' }), OK + M2);
+    assert.equal(valueOf(done, 'kumo_ts_total_messages_delivered', { service: /->mx\.metrics\.lab-prov\.test@smtp_client/ }), OK);
+    assert.equal(valueOf(done, 'kumo_ts_total_messages_delivered', { service: /mx2\.metrics\.lab-prov\.test@smtp_client/ }), M2);
     assert.equal(valueOf(done, 'kumo_ts_total_messages_transfail_by_queue', { queue: 'held.test' }), HELD);
     assert.equal(valueOf(done, 'kumo_ts_scheduled_count', { queue: 'held.test' }), HELD);
     assert.ok((valueOf(done, 'kumo_ts_scheduled_oldest_age_seconds', { queue: 'held.test' }) ?? 0) > 0);
     assert.ok((valueOf(done, 'kumo_ts_reception_latency_seconds_count', { protocol: 'ESMTP' }) ?? 0) >= OK + PERMFAIL + HELD);
-    assert.ok((valueOf(done, 'kumo_ts_deliver_message_latency_rollup_count', { service: 'smtp_client' }) ?? 0) >= OK);
-    assert.ok((valueOf(done, 'kumo_ts_message_delivery_latency_seconds_count') ?? 0) >= OK);
+    assert.ok((valueOf(done, 'kumo_ts_deliver_message_latency_rollup_count', { service: 'smtp_client' }) ?? 0) >= OK + M2);
+    assert.ok((valueOf(done, 'kumo_ts_message_delivery_latency_seconds_count') ?? 0) >= OK + M2);
 
     // idle for reap_interval (2s) after its connections closed (idle_timeout 1s): every series
     // of the delivered queue, its ready queue and its provider is gone; held.test keeps its own
-    const idle = /metrics\.test|lab-prov|labprov/;
+    const idle = /metrics2?\.test|lab-prov|labprov/;
     let last: Sample[] = await scrape();
     const t1 = Date.now();
     while (mentions(last, idle).length) {

@@ -1,12 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Snapshot } from '../../src/config/snapshot.js';
 import { ConfigStore } from '../../src/config/store.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { AutomationState } from '../../src/shaping/automation-state.js';
+import type { AutomationEntry } from '../../src/shaping/automation-state.js';
 import { explainShaping } from '../../src/shaping/explain.js';
 import { LocalShapingGate } from '../../src/shaping/gate.js';
 import type { PathInfo } from '../../src/shaping/gate.js';
@@ -160,5 +161,70 @@ describe('automation in process', () => {
     await again.gate.close();
     const later = AutomationState.load(file, undefined, Date.now() + 3 * 3600_000);
     assert.equal(later.size, 0);
+  });
+});
+
+describe('automation state file', () => {
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({ out: (l) => lines.push(JSON.parse(l)) });
+  const dir = mkdtempSync(join(tmpdir(), 'kumo-ts-autofile-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const rule = { id: 'r1', block: 'provider."yahoo"', regex: ['x'] };
+  const entry = (o: Partial<AutomationEntry> & Pick<AutomationEntry, 'key' | 'action' | 'scope'>): AutomationEntry =>
+    ({ since: Date.now(), until: Date.now() + 3600_000, rule, reason: '421 x', ...o });
+  const write = (name: string, entries: unknown[] | string) => {
+    const p = join(dir, name);
+    writeFileSync(p, typeof entries === 'string' ? entries : JSON.stringify({ version: 1, entries }));
+    return p;
+  };
+
+  test('an unparsable state file: a warning naming it, and an empty state', () => {
+    const p = write('broken.json', '{"version": 1, "entries": [');
+    const st = AutomationState.load(p, log);
+    assert.equal(st.size, 0);
+    const w = lines.find((l) => l.msg === 'shaping automation: cannot read the state file; starting empty');
+    assert.ok(w && w.path === p && typeof w.error === 'string', JSON.stringify(w));
+  });
+
+  test('an override with an invalid value is dropped with a warning; the other effects are kept', () => {
+    const p = write('bad-value.json', [
+      entry({ key: 'bad', action: 'SetConfig', scope: { source: 'ip-1', site: 's' }, name: 'connection_limit', value: 'lots' }),
+      entry({ key: 'good', action: 'SetConfig', scope: { source: 'ip-1', site: 's' }, name: 'connection_limit', value: 3 }),
+    ]);
+    const st = AutomationState.load(p, log);
+    assert.deepEqual(st.list().map((e) => e.key), ['good']);
+    assert.deepEqual(st.overridesFor('ip-1', 's', 'd.example').map((o) => o.values.map(([k, v]) => [k, (v as { limit: number }).limit])), [[['connection_limit', 3]]]);
+    assert.ok(lines.some((l) => l.msg === 'shaping automation: dropping an override with an invalid value' && l.key === 'bad'));
+  });
+
+  test('tenant bounces and campaign suspensions from the file apply to their scope only; each expires at its own time', () => {
+    const now = Date.now();
+    const p = write('scopes.json', [
+      entry({ key: 'bt', action: 'BounceTenant', scope: { domain: 'd.example', tenant: 't1' }, until: now + 1000 }),
+      entry({ key: 'sc', action: 'SuspendCampaign', scope: { domain: 'd.example', tenant: 't1', campaign: 'c1' }, until: now + 5000 }),
+    ]);
+    const st = AutomationState.load(p, log, now);
+    const q = { source: 'ip-1', site: 's', domain: 'd.example', tenant: 't1', campaign: 'c1' };
+    assert.equal(st.bounceFor(q, now)?.key, 'bt');
+    assert.equal(st.bounceFor({ ...q, tenant: 't2' }, now), undefined);
+    assert.equal(st.suspensionFor(q, now)?.key, 'sc');
+    assert.equal(st.suspensionFor({ ...q, campaign: 'c2' }, now), undefined);
+    // the tenant bounce expires first; the suspension stays until its own end
+    assert.equal(st.bounceFor(q, now + 2000), undefined);
+    assert.equal(st.suspensionFor(q, now + 2000)?.key, 'sc');
+    assert.equal(st.suspensionFor(q, now + 4000)?.key, 'sc');
+    assert.equal(st.suspensionFor(q, now + 6000), undefined);
+    assert.equal(st.size, 0);
+  });
+
+  test('a state file that cannot be written: an error naming it; the effect still applies in memory', async () => {
+    const p = join(dir, 'is-a-dir.json');
+    mkdirSync(join(p, 'inside'), { recursive: true });
+    const st = new AutomationState(p, log);
+    st.add(entry({ key: 'sus', action: 'Suspend', scope: { source: 'ip-1', site: 's' } }));
+    await st.flush();
+    const e = lines.find((l) => l.msg === 'shaping automation: cannot save the state file');
+    assert.ok(e && e.path === p && e.level === 'error', JSON.stringify(e));
+    assert.equal(st.suspensionFor({ source: 'ip-1', site: 's', domain: 'd.example' })?.key, 'sus');
   });
 });

@@ -46,8 +46,8 @@ describe('Redis-shared throttles and connection limits', { skip }, () => {
     await redis?.stop();
   });
   /** A "node": its own gate and Redis connection. */
-  async function node(opts: { leaseTtlMs?: number; renewEveryMs?: number; url?: string } = {}): Promise<ShapingGateImpl> {
-    const g = new ShapingGateImpl(undefined, log, { redisUrl: opts.url ?? redis.url, redis: { leaseTtlMs: opts.leaseTtlMs }, renewEveryMs: opts.renewEveryMs });
+  async function node(opts: { leaseTtlMs?: number; renewEveryMs?: number; url?: string; commandTimeoutMs?: number } = {}): Promise<ShapingGateImpl> {
+    const g = new ShapingGateImpl(undefined, log, { redisUrl: opts.url ?? redis.url, redis: { leaseTtlMs: opts.leaseTtlMs, commandTimeoutMs: opts.commandTimeoutMs }, renewEveryMs: opts.renewEveryMs });
     closers.push(() => g.close());
     if (!opts.url) await until(() => g.redis!.available);
     return g;
@@ -146,5 +146,55 @@ describe('Redis-shared throttles and connection limits', { skip }, () => {
     await r2.stop();
     await until(() => !g.redis!.available);
     assert.ok(isLease(await g.acquireConnection(q('down2.site'), s)), 'falls back again when Redis goes away mid-run');
+  });
+
+  test('refundRates gives back a unit taken in Redis', async () => {
+    const direct = new RedisLimits(redis.url, log);
+    closers.push(() => direct.close());
+    await until(() => direct.available);
+    const items = [{ key: 'refund.site', t: parseThrottle('2/min') }];
+    assert.equal(await direct.takeRates(items), 0);
+    assert.equal(await direct.takeRates(items), 0);
+    assert.ok((await direct.takeRates(items)) > 0, 'the burst of 2 is used up');
+    await direct.refundRates(items);
+    assert.equal(await direct.takeRates(items), 0, 'the refunded unit can be taken again');
+    assert.ok((await direct.takeRates(items)) > 0);
+  });
+
+  test('Redis stalls (connection open, no answers): each decision falls back to local limits; answers again: shared again', async () => {
+    const r3 = await startRedis();
+    closers.push(() => r3.stop());
+    const g = await node({ url: r3.url, commandTimeoutMs: 300, renewEveryMs: 100 });
+    await until(() => g.redis!.available);
+    const s = shaping({ connection_limit: 1 });
+    const held = await g.acquireConnection(q('stall.site'), s);
+    assert.ok(isLease(held));
+    assert.equal(await g.redis!.count('path:ip-1->stall.site'), 1);
+    const failed = () => lines.filter((l) => l.msg === 'shaping: Redis command failed; using local limits for this decision' && l.redis === r3.url);
+    r3.child.kill('SIGSTOP');
+    try {
+      // the lease renewal times out too (and is logged, not thrown)
+      await until(() => failed().length >= 1, 10_000);
+      const l1 = await g.acquireConnection(q('stall.site'), s);
+      assert.ok(isLease(l1), 'the local fallback hands out a connection (the Redis lease is not visible locally)');
+      assert.ok(!isLease(await g.acquireConnection(q('stall.site'), s)), 'and enforces the limit locally');
+      assert.equal(g.redis!.available, true, 'a slow command does not mark Redis down');
+      assert.ok(failed().every((l) => /timed out/i.test(String(l.error))), JSON.stringify(failed()[0]));
+      l1.release();
+    } finally {
+      r3.child.kill('SIGCONT');
+    }
+    held.release();
+    await untilAsync(async () => {
+      try {
+        return (await g.redis!.count('path:ip-1->stall.site')) === 0;
+      } catch {
+        return false;
+      }
+    }, 10_000);
+    const l2 = await g.acquireConnection(q('stall.site'), s);
+    assert.ok(isLease(l2));
+    assert.equal(await g.redis!.count('path:ip-1->stall.site'), 1, 'the next decision is shared in Redis again');
+    l2.release();
   });
 });

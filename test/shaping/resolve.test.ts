@@ -148,6 +148,7 @@ connection_limit = 10
 match = [{MXSuffix = ".google.com"}]
 provider_connection_limit = 5
 provider_max_message_rate = "50/s"
+provider_source_selection_rate = "100/h"
 max_deliveries_per_connection = 50
 [provider."google".sources."IP-1"]
 max_deliveries_per_connection = 7
@@ -179,6 +180,8 @@ enable_tls = "Required"
     assert.notEqual((await query(zone, 'gmail.com')).site, (await query(zone, 'vanity.example')).site, 'two different sites');
     const other = resolveShaping(snap, await query(zone, 'gmail.com', 'IP-2'));
     assert.equal(other.max_deliveries_per_connection, 50);
+    // the provider-wide selection rate: one throttle per source, named like KumoMTA's
+    assert.equal(other.additional_source_selection_rates?.['shaping-provider-google-IP-2-selection-rate']?.spec, '100/h');
   });
 
   test('every MX host must match: a domain mixing providers matches none', async () => {
