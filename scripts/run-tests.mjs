@@ -20,5 +20,7 @@ if (!files.length) {
   console.error(`no test files in ${dir}${filters.length ? ` matching ${filters.join(', ')}` : ''} (did tsc run?)`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit', cwd: root });
+// --test-force-exit: a file whose tests are done exits even if a leaked handle (a server a
+// failed before-hook could not stop) would keep it open, instead of hanging the whole run
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-force-exit', ...files], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);

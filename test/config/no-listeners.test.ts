@@ -74,7 +74,7 @@ zone_file = "zone.toml"
   t.write('cfg/kumo.toml', main);
   const srv = startKumo(['serve', '--config', join(t.dir, 'cfg')], { cwd: t.dir });
   after(() => srv.stop('SIGKILL'));
-  await srv.waitFor((l) => l.msg === 'kumo-ts ready', 20_000, 'ready');
+  await srv.waitFor((l) => l.msg === 'kumo-ts ready', 60_000, 'ready');
   const status = async () =>
     (await (await fetch(`http://127.0.0.1:${httpPort}/api/config/status`)).json()) as { epoch: number; rejected: { errors: string[] } | null };
   assert.equal((await status()).epoch, 1);

@@ -62,7 +62,7 @@ describe('delivery e2e: verified Opportunistic TLS, a 1 MB message', { timeout: 
     logs = join(lab.dir, 'logs');
     kumo = startKumo(['serve', '-c', join(lab.dir, 'config')], { env: { KUMO_TS_LOG_LEVEL: 'info', NODE_EXTRA_CA_CERTS: caFile } });
     cleanups.push(() => kumo.stop());
-    await kumo.waitFor((l) => l.msg === 'kumo-ts ready', 20_000, 'kumo-ts ready');
+    await kumo.waitFor((l) => l.msg === 'kumo-ts ready', 60_000, 'kumo-ts ready');
   });
   after(async () => {
     for (const c of cleanups.reverse()) await c();

@@ -12,6 +12,17 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * Every server child still running. A test that fails before it could stop its server (its
+ * start timed out in a `before`, so the after hook has nothing to stop) would otherwise leave
+ * the child holding the test file's event loop open for ever: the runner exits the file
+ * (--test-force-exit, scripts/run-tests.mjs) and this kills what is left.
+ */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
 /** Runs `bin/kumo-ts <args>` as a real child process and collects its JSON log lines. */
 export function startKumo(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): ServerProcess {
   const child = trackCoverage(spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'kumo-ts'), ...args], {
@@ -19,6 +30,8 @@ export function startKumo(args: string[], opts: { cwd?: string; env?: Record<str
     env: coverageEnv({ ...process.env, ...opts.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   }));
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const lines: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
   let buf = '';

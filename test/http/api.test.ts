@@ -19,7 +19,7 @@ test('HTTP API: liveness, config status with a visible rejection, forced epoch b
     await srv.stop('SIGKILL');
     tree.cleanup();
   });
-  await srv.waitFor((l) => l.msg === 'kumo-ts ready', 20_000, 'ready');
+  await srv.waitFor((l) => l.msg === 'kumo-ts ready', 60_000, 'ready');
   const base = `http://127.0.0.1:${port}`;
 
   await t.test('liveness and status', async () => {

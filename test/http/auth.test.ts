@@ -50,7 +50,7 @@ test('HTTP API auth: untrusted peers need Basic or Bearer credentials; both rota
     await srv.stop('SIGKILL');
     tree.cleanup();
   });
-  await srv.waitFor((l) => l.msg === 'kumo-ts ready', 20_000, 'ready');
+  await srv.waitFor((l) => l.msg === 'kumo-ts ready', 60_000, 'ready');
   const base = `http://127.0.0.1:${port}`;
   const call = async (path: string, opts: { method?: string; auth?: string; agent?: Agent; body?: string; port?: number } = {}) => {
     const r = await request(`${opts.port ? `http://127.0.0.1:${opts.port}` : base}${path}`, {

@@ -39,7 +39,7 @@ test('[http] max_body_size: a larger body gets 413 JSON naming the limit, before
     await srv.stop('SIGKILL');
     tree.cleanup();
   });
-  await srv.waitFor((l) => l.msg === 'kumo-ts ready', 20_000, 'ready');
+  await srv.waitFor((l) => l.msg === 'kumo-ts ready', 60_000, 'ready');
   const base = `http://127.0.0.1:${port}`;
 
   await t.test('default 64 MiB: a declared 200 MB body is refused from its Content-Length', async () => {

@@ -34,7 +34,7 @@ describe('HTTP API served by kumo-ts serve, requested like a browser would', () 
     tree.write('cfg/zone.toml', '');
     tree.write('cfg/kumo.toml', `[server]\nsmtp = false\n[http]\nlisten = "127.0.0.1:${port}"\nallowed_hostnames = ["api.kumo.test"]\n[spool]\npath = "${tree.dir}/data/spool"\n[logs]\npath = "${tree.dir}/data/logs"\n[dns]\nmode = "static"\nzone_file = "zone.toml"\n`);
     srv = startKumo(['serve', '--config', join(tree.dir, 'cfg')], { cwd: tree.dir });
-    await srv.waitFor((l) => l.msg === 'kumo-ts ready', 20_000, 'ready');
+    await srv.waitFor((l) => l.msg === 'kumo-ts ready', 60_000, 'ready');
   });
   after(async () => {
     await srv?.stop('SIGKILL');

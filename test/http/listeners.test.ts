@@ -85,7 +85,7 @@ test('HTTP listeners: [http] plus named [http.listener.NAME], reconciled live; a
     await srv.stop('SIGKILL');
     tree.cleanup();
   });
-  await srv.waitFor((l) => l.msg === 'kumo-ts ready', 20_000, 'ready');
+  await srv.waitFor((l) => l.msg === 'kumo-ts ready', 60_000, 'ready');
   let epoch = 1;
   const change = async (listeners: string) => {
     epoch++;

@@ -40,7 +40,7 @@ test('HTTPS listener: certificate from files, served by TLS, renewed live for th
     await srv.stop('SIGKILL');
     tree.cleanup();
   });
-  await srv.waitFor((l) => l.msg === 'kumo-ts ready', 20_000, 'ready');
+  await srv.waitFor((l) => l.msg === 'kumo-ts ready', 60_000, 'ready');
   const get = async (ca: string, path = '/api/config/status') => {
     const agent = new Agent({ connect: { ca, servername: 'localhost' } });
     agents.push(agent);

@@ -90,7 +90,7 @@ enable_tls = "Disabled"
     // the test CA is trusted the way an operator would: NODE_EXTRA_CA_CERTS
     kumo = startKumo(['serve', '-c', join(cfg.dir, 'config')], { env: { KUMO_TS_LOG_LEVEL: 'info', NODE_EXTRA_CA_CERTS: certs.caFile } });
     cleanups.push(() => kumo.stop());
-    await kumo.waitFor((l) => l.msg === 'kumo-ts ready', 20_000, 'kumo-ts ready');
+    await kumo.waitFor((l) => l.msg === 'kumo-ts ready', 60_000, 'kumo-ts ready');
   });
 
   after(async () => {

@@ -72,7 +72,7 @@ ${f.main ?? ''}
 
 export async function startLabServer(dir: string): Promise<ServerProcess> {
   const kumo = startKumo(['serve', '-c', join(dir, 'config')], { env: { KUMO_TS_LOG_LEVEL: 'info' } });
-  await kumo.waitFor((l) => l.msg === 'kumo-ts ready', 20_000, 'kumo-ts ready');
+  await kumo.waitFor((l) => l.msg === 'kumo-ts ready', 60_000, 'kumo-ts ready');
   return kumo;
 }
 
