@@ -54,7 +54,8 @@ test('a probe that throws leaves the display as it was; the next answer is shown
   });
   assert.equal(res, 42);
   assert.ok(calls >= 3, `${calls} polls`);
-  assert.match(text(), /rebinding .*1\/2 50%/);
+  // (the 1/2 frame is not asserted: ink throttles renders, and on a loaded machine it may
+  // draw only the last state)
   assert.match(text(), /✔ rebinding .*2\/2 100%/);
   assert.doesNotMatch(text(), /503/);
 });
