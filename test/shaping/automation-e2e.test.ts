@@ -113,7 +113,7 @@ describe('automation on the delivery path', { timeout: 120_000 }, () => {
     await waitUntil(() => delivered(seq, seq + 1).length === 1, 20_000, `control message ${seq} delivered`);
   };
 
-  test('the sink answers 421 with a matching text: the path is suspended for the duration, then delivers', async () => {
+  test('the sink answers 421 with a matching text: the path is suspended for the duration, then delivers', async (t) => {
     const t0 = Date.now();
     await inject(smtpPort, [msg('421-ts04-deferred@auto.test', 0), ...Array.from({ length: 5 }, (_, i) => msg(`ok${i}@auto.test`, 1 + i))], 1);
     await kumo.waitFor((l) => l.msg === 'shaping automation: rule fired' && l.site === 'mx.auto.test', 10_000, 'the rule to fire');
@@ -122,7 +122,11 @@ describe('automation on the delivery path', { timeout: 120_000 }, () => {
     // explain shows the active suspension (from the persisted automation state)
     const ex = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'bin', 'kumo-ts'), 'explain', 'auto.test', '-c', configDir], { encoding: 'utf8' });
     assert.equal(ex.status, 0, ex.stderr);
-    assert.match(ex.stdout, /active automation:\n {2}Suspend {2}until .*\("auto\.test" \(site mx\.auto\.test\); response: 421 ts04 deferred\)/);
+    // explain compiles the whole config: on a loaded machine it can take longer than the 6 s
+    // suspension, and then rightly shows none
+    const tookMs = Date.now() - fired;
+    if (tookMs < 5_000) assert.match(ex.stdout, /active automation:\n {2}Suspend {2}until .*\("auto\.test" \(site mx\.auto\.test\); response: 421 ts04 deferred\)/);
+    else t.diagnostic(`explain took ${tookMs} ms, past the suspension: its automation section is not checked`);
     // nothing goes out while suspended: the first delivery comes after the 6 s duration
     await waitUntil(() => delivered(1, 6).length === 5, 30_000, 'delivery after the suspension');
     const first = Math.min(...delivered(1, 6).map((g) => g.at));
