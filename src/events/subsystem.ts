@@ -52,11 +52,6 @@ export class HookSubsystem implements Subsystem {
     return this.view();
   }
 
-  /** The hook queues by hook name (queue summary, admin, tests). */
-  queues(): ReadonlyMap<string, HookQueue> {
-    return this.hooks;
-  }
-
   async start(ctx: RuntimeContext): Promise<void> {
     this.cfg = ctx.store;
     this.log = ctx.log.child({ subsystem: 'hooks' });

@@ -19,6 +19,9 @@ export interface Rabbit {
   readonly output: string[];
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** freezes the broker (SIGSTOP to its process group): connections stay open, nothing is answered */
+  pause(): void;
+  resume(): void;
   /** stops everything and removes the temp dir */
   cleanup(): Promise<void>;
 }
@@ -110,7 +113,14 @@ export async function startRabbit(): Promise<Rabbit> {
         }
       }
     },
+    pause() {
+      process.kill(-server!.pid!, 'SIGSTOP');
+    },
+    resume() {
+      process.kill(-server!.pid!, 'SIGCONT');
+    },
     async stop() {
+      if (server?.pid !== undefined && server.exitCode === null) process.kill(-server.pid, 'SIGCONT');
       await stopGroup(server, 30_000);
       server = undefined;
     },
