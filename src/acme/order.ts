@@ -20,7 +20,17 @@ export async function orderCertificate(
   // our own look at the directory first: an unreachable server fails here, with its cause
   await fetchDirectory(settings.directory);
   const client = new acme.Client({ directoryUrl: settings.directory, accountKey: accountKeyPem, backoffMin: 1000, backoffMax: 10_000, backoffAttempts: 12 });
-  await client.createAccount({ termsOfServiceAgreed: settings.termsOfServiceAgreed, ...(settings.contact.length ? { contact: [...settings.contact] } : {}) });
+  if (settings.contact.length) await client.createAccount({ termsOfServiceAgreed: settings.termsOfServiceAgreed, contact: [...settings.contact] });
+  else {
+    // without a contact, acme-client would "update" an existing account with a body that has
+    // nothing to change, which a strict CA (pebble) refuses: look the account up first (an
+    // empty update is sent as POST-as-GET), register it only when there is none
+    try {
+      await client.createAccount({ onlyReturnExisting: true });
+    } catch {
+      await client.createAccount({ termsOfServiceAgreed: settings.termsOfServiceAgreed });
+    }
+  }
   const key = cert.keyType === 'rsa' ? await acme.crypto.createPrivateRsaKey(2048) : await acme.crypto.createPrivateEcdsaKey('P-256');
   const [, csr] = await acme.crypto.createCsr({ commonName: cert.names[0], altNames: [...cert.names] }, key);
   const cleanups = new Map<string, () => Promise<void>>();

@@ -12,6 +12,8 @@ import { ariCertId, timeInWindow } from '../../src/acme/ari.js';
 import { parseStoredCert } from '../../src/acme/cert-files.js';
 import type { StoredCert } from '../../src/acme/cert-files.js';
 import { planRenewal, renewalTime } from '../../src/acme/renewal.js';
+import { freePort } from '../helpers/ports.js';
+import { startKumo } from '../helpers/server-process.js';
 import { tempTree } from '../helpers/tmp.js';
 import { requireTool } from '../require-tool.js';
 
@@ -127,5 +129,43 @@ describe('ACME Renewal Information (RFC 9773)', { skip }, () => {
     requests.length = 0;
     assert.equal((await planRenewal(stored, ['other.ari.test'], 1 / 3, `${base}/dir`, undefined, now)).at, 0);
     assert.deepEqual(requests, []);
+  });
+
+  test('serve: a certificate on disk gets its renewal window from the CA, logged with the time drawn in it (no order yet)', { timeout: 90_000 }, async (t) => {
+    const now = Date.now();
+    const start = now + 3 * 86_400_000;
+    const end = now + 4 * 86_400_000;
+    answer = { status: 200, body: { suggestedWindow: { start: new Date(start).toISOString(), end: new Date(end).toISOString() }, explanationURL: 'https://ca.test/why' }, retryAfter: '7200' };
+    advertise = true;
+    const http01 = await freePort();
+    tree.write('srv/data/acme/mx.pem', readFileSync(join(tree.dir, 'leaf.key'), 'utf8') + readFileSync(join(tree.dir, 'leaf.pem'), 'utf8'));
+    tree.write('srv/zone.toml', '');
+    tree.write('srv/kumo.toml', `hostname = "mx.ari.test"
+[spool]
+path = "${join(tree.dir, 'srv/data/spool')}"
+[logs]
+path = "${join(tree.dir, 'srv/data/logs')}"
+[http]
+enabled = false
+[server]
+smtp = false
+[dns]
+mode = "static"
+zone_file = "zone.toml"
+[acme]
+directory = "${base}/dir"
+http01_listen = "127.0.0.1:${http01}"
+[acme.cert.mx]
+names = ["mx.ari.test"]
+`);
+    const kumo = startKumo(['serve', '--config', join(tree.dir, 'srv')]);
+    t.after(() => kumo.stop());
+    const line = await kumo.waitFor((l) => l.msg === 'acme: renewal window for "mx" from the CA (ARI)', 60_000, 'the ARI window line');
+    assert.equal(line.start, new Date(start).toISOString());
+    assert.equal(line.end, new Date(end).toISOString());
+    assert.equal(line.explanation, 'https://ca.test/why');
+    const at = Date.parse(String(line.renew_at));
+    assert.ok(at >= start && at <= end, `renew_at ${String(line.renew_at)} inside the window`);
+    assert.ok(!kumo.lines.some((l) => l.msg === 'acme: ordering certificate "mx"'), 'not due: no order');
   });
 });

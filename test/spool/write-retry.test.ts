@@ -91,3 +91,30 @@ test('updates and removals that fail on a full spool are retried until they succ
   const msgs = lines.map((l) => JSON.parse(l).msg as string);
   assert.equal(msgs.filter((m) => m.startsWith('spool cannot write')).length, 1, 'the outage is logged once');
 });
+
+test('a write that fails because the spool closed at shutdown is given up (logged), not retried', { timeout: 30_000 }, async () => {
+  const root = mkdtempSync(join(tmpdir(), 'kumo-write-retry-closed-'));
+  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({ level: 'debug', out: (l) => lines.push(JSON.parse(l)) });
+  const spool = LmdbSpool.open({ path: join(root, 'spool'), log });
+  await spool.put(meta('a'), Buffer.from('body a'));
+  await spool.close();
+  const writer = new SpoolStateWriter({ spool, log, minDelayMs: 50, maxDelayMs: 200 });
+  const a = meta('a');
+  a.attempts = 2;
+  await writer.submit(a, 'update'); // resolves: given up, not left waiting for a retry
+  assert.equal(writer.pending, 0);
+  assert.equal(writer.failing, 0, 'no retry is scheduled');
+  const gaveUp = lines.filter((l) => l.msg === 'spool update given up at shutdown; the message keeps its previous spooled state');
+  assert.equal(gaveUp.length, 1, JSON.stringify(lines));
+  assert.equal(gaveUp[0].id, 'a');
+  assert.match(String(gaveUp[0].error), /the spool is closed/);
+  assert.ok(!lines.some((l) => String(l.msg).includes('retrying')), 'nothing is retried');
+  // the owner's stopping flag gives a failed removal up the same way
+  let stopping = false;
+  const w2 = new SpoolStateWriter({ spool, log, stopping: () => stopping, minDelayMs: 50 });
+  stopping = true;
+  await w2.submit(meta('b'), 'remove');
+  assert.equal(lines.filter((l) => l.msg === 'spool remove given up at shutdown; the message keeps its previous spooled state').length, 1);
+});
