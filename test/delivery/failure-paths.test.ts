@@ -122,7 +122,11 @@ idle_timeout = "400ms"
       await h.submit(h.meta('a@kumo.test', [`u${i}@mixed.test`]), BODY(`mixed-${i}`));
       await eventually(() => delivered(`mixed-${i}`) === 1, 10_000, `mixed-${i} delivered`);
     }
-    const recs = (await h.recordsOf()).filter((r) => String(r.recipient).endsWith('@mixed.test'));
+    // the sink has the message before the queue writes its Delivery record: wait for the records
+    const recs = await eventually(async () => {
+      const all = (await h.recordsOf()).filter((r) => String(r.recipient).endsWith('@mixed.test'));
+      return all.filter((r) => r.type === 'Delivery').length >= n ? all : undefined;
+    }, 10_000, `${n} Delivery records for mixed.test`);
     const fails = recs.filter((r) => r.type === 'TransientFailure');
     assert.deepEqual(fails.map((r) => [r.recipient, r.egress_source]), [['u0@mixed.test', 'badlong']], 'one failure: the first pick, before the suspension');
     const ok = recs.filter((r) => r.type === 'Delivery');
