@@ -97,6 +97,16 @@ test('AUTH failures are counted for the whole node: max_failures holds across re
     await s.starttls();
     return s;
   };
+  // a success clears that user's failures node-wide: 3 failures, a login, 3 more, and the
+  // login still works (counted without the clearing, 6 would be over max_failures = 4)
+  for (let round = 0; round < 2; round++) {
+    const s = await session();
+    for (let i = 0; i < 3; i++) assert.equal((await s.authPlain('alice', `before${round}-${i}`)).code, 535);
+    s.close();
+    const ok = await session();
+    assert.equal((await ok.authPlain('alice', 'alice-pw')).code, 235, `round ${round}: the right password after 3 failures`);
+    ok.close();
+  }
   // two wrong passwords on each of two connections (the kernel hands them to both workers):
   // one worker alone would have seen 2 of the 4 failures
   const first = await Promise.all([session(), session()]);

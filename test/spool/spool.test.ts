@@ -82,6 +82,13 @@ describe('lmdb spool', () => {
     const lost = meta();
     await s.put(kept, Buffer.from('kept'), { deferred: true });
     await s.put(lost, Buffer.from('lost'), { deferred: true });
+    // a batch (the SMTP reception batch path) is deferred the same way
+    const batch = [meta(), meta()];
+    await s.putMany(batch.map((m) => ({ meta: m, body: Buffer.from(m.id) })), { deferred: true });
+    assert.equal(s.deferredCount, 4);
+    assert.equal((await s.getBody(batch[1]!.id))?.toString(), batch[1]!.id);
+    await s.remove(batch[0]!.id);
+    await s.remove(batch[1]!.id);
     assert.equal(s.deferredCount, 2);
     assert.equal((await s.getBody(kept.id))?.toString(), 'kept');
     let scanned = 0;
