@@ -73,7 +73,17 @@ describe('queue metrics: per-queue and per-provider series, reaped when idle', {
     for (const c of cleanups.reverse()) await c();
   });
 
-  const scrape = async (): Promise<Sample[]> => parseScrape(await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text());
+  /** one scrape; a connection error is tried again twice, as a scraper would at its next interval */
+  const scrape = async (): Promise<Sample[]> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return parseScrape(await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text());
+      } catch (e) {
+        if (attempt >= 2) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  };
   const mentions = (s: Sample[], re: RegExp) => s.filter((x) => Object.values(x.labels).some((v) => re.test(v)));
 
   test('a scrape during load, the counters after it, and the series gone once the queue ages out', async () => {
