@@ -162,14 +162,17 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
 
   // ---------- intake ----------
 
-  /** Whether this message is scheduled (or being delivered) here. */
+  /**
+   * Whether this message is scheduled or being delivered here, or finished with its spool
+   * write (the removal) not yet committed: a scan may still read it from the spool then.
+   */
   has(id: string): boolean {
-    return this.messages.has(id);
+    return this.messages.has(id) || this.writes.has(id);
   }
 
-  /** Takes ownership of a durably spooled message and schedules its delivery; a known id is ignored. */
+  /** Takes ownership of a durably spooled message and schedules its delivery; a known id (see `has`) is ignored. */
   enqueue(meta: SpoolMeta): void {
-    if (this.stopping || this.messages.has(meta.id)) return;
+    if (this.stopping || this.has(meta.id)) return;
     const jobs = buildJobs(meta);
     if (!jobs.length) {
       // nothing pending (finished before a crash, removal lost): finish it now

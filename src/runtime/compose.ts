@@ -71,6 +71,7 @@ function durableOnly(spool: Spool): Spool {
     updateMeta: (meta) => spool.updateMeta(meta),
     remove: (id) => spool.remove(id),
     scan: (from) => spool.scan(from),
+    current: (ids) => spool.current(ids),
     count: () => spool.count(),
     close: () => spool.close(),
   };

@@ -13,6 +13,7 @@ import { OwnerIpCounts } from './ipc-admission.js';
 import { OwnerAuthFailures } from './ipc-auth-failures.js';
 import { isWorkerMessage } from './ipc-messages.js';
 import type { OwnerToWorker, WorkerToOwner } from './ipc-messages.js';
+import { recoverSpooled } from './recovery-scan.js';
 import type { RuntimeContext, Subsystem } from './subsystem.js';
 
 export interface OwnerHubDeps {
@@ -142,14 +143,18 @@ export class OwnerHub implements Subsystem {
     const w = cluster.fork({ [WORKER_ID_ENV]: String(slot.id), [WORKER_EPOCH_ENV]: String(epoch) });
     slot.worker = w;
     w.on('message', (m: unknown) => {
-      if (isWorkerMessage(m)) this.onMessage(slot, m);
+      if (isWorkerMessage(m)) this.onMessage(slot, w, m);
     });
     w.on('exit', (code, signal) => void this.onExit(slot, w, code, signal));
   }
 
-  private onMessage(slot: Slot, m: WorkerToOwner): void {
+  private onMessage(slot: Slot, w: Worker, m: WorkerToOwner): void {
     switch (m.type) {
       case 'spooled':
+        // the channel may still hand over a dead worker's last announcements; what it sent is
+        // committed and its recovery scan takes it (announced now, a message the queue has
+        // delivered and removed meanwhile would be scheduled again)
+        if (w.isDead()) return;
         this.deps.intake.enqueue(m.meta);
         return;
       case 'ready':
@@ -229,22 +234,14 @@ export class OwnerHub implements Subsystem {
   /** Schedules what a worker committed since it started but may not have announced. */
   private async recover(slot: Slot): Promise<void> {
     const from = Math.max(0, slot.startedAt - RECOVERY_MARGIN_MS).toString(16).padStart(12, '0');
-    let scanned = 0;
-    let recovered = 0;
     try {
-      for await (const meta of this.deps.spool.scan(from)) {
-        scanned++;
-        if (this.deps.intake.has(meta.id)) continue;
-        recovered++;
-        this.deps.intake.enqueue(meta);
-      }
+      const r = await recoverSpooled(this.deps, from);
+      this.log?.info(`recovery scan after reception worker ${slot.id}`, { scanned: r.scanned, recovered: r.recovered });
       /* c8 ignore start -- the lmdb scan failing (a damaged or vanished spool) */
     } catch (e) {
       this.log?.error(`recovery scan after reception worker ${slot.id} failed (the next start rescans the whole spool)`, { error: String(e) });
-      return;
     }
     /* c8 ignore stop */
-    this.log?.info(`recovery scan after reception worker ${slot.id}`, { scanned, recovered });
   }
 
   /** Every live worker's metrics (one that does not answer within 2 s is left out). */

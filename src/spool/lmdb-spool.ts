@@ -205,6 +205,17 @@ export class LmdbSpool implements Spool {
     }
   }
 
+  current(ids: readonly string[]): SpoolMeta[] {
+    this.assertOpen();
+    this.root.resetReadTxn();
+    const out: SpoolMeta[] = [];
+    for (const id of ids) {
+      const meta = this.metaDb.get(id);
+      if (meta !== undefined && this.bodyDb.doesExist(id)) out.push(meta);
+    }
+    return out;
+  }
+
   async count(): Promise<number> {
     this.assertOpen();
     return this.metaDb.getCount() + this.deferred.size;

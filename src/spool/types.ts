@@ -65,6 +65,12 @@ export interface Spool {
    * the messages created since a time, for the recovery after a reception worker died).
    */
   scan(fromId?: string): AsyncIterable<SpoolMeta>;
+  /**
+   * The metadata of those of `ids` spooled (meta and body) right now, read synchronously from a
+   * new read snapshot: a long scan's snapshot is as old as the scan, and a message removed since
+   * (delivered) must not come back from it.
+   */
+  current(ids: readonly string[]): SpoolMeta[];
   count(): Promise<number>;
   close(): Promise<void>;
 }

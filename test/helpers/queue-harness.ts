@@ -15,7 +15,7 @@ import { QueueManager } from '../../src/queue/manager.js';
 import { LocalShapingGate } from '../../src/shaping/gate.js';
 import { LmdbSpool } from '../../src/spool/lmdb-spool.js';
 import { newSpoolId } from '../../src/spool/spool-id.js';
-import type { SpoolMeta } from '../../src/spool/types.js';
+import type { Spool, SpoolMeta } from '../../src/spool/types.js';
 import { tempTree } from './tmp.js';
 
 export interface QueueHarnessFiles {
@@ -28,6 +28,8 @@ export interface QueueHarnessFiles {
   main?: string;
   /** with admin state (bounces, suspensions) in the temp dir, as the server has it */
   admin?: boolean;
+  /** the spool the queue uses, made from the real one (e.g. one that holds a write back) */
+  spool?: (real: LmdbSpool) => Spool;
 }
 
 export class QueueHarness {
@@ -61,7 +63,7 @@ export class QueueHarness {
       h.admin = new AdminState({ dir: join(h.root, 'admin'), log: h.log });
       await h.admin.start();
     }
-    h.manager = new QueueManager({ store: h.store, spool: h.spool, records: h.records, gate: h.gate, log: h.log, admin: h.admin });
+    h.manager = new QueueManager({ store: h.store, spool: f.spool ? f.spool(h.spool) : h.spool, records: h.records, gate: h.gate, log: h.log, admin: h.admin });
     return h;
   }
 
