@@ -53,6 +53,7 @@ import type { AdminState } from '../admin/admin-state.js';
 import type { AdminRule, BounceRule } from '../admin/rules.js';
 import { ParkedJobs, adminVerdict, jobParams, recordAdminBounce } from './admin-hooks.js';
 import { TlsPolicyEngine } from '../tls-policy/decide.js';
+import { RecentIds } from './recent-ids.js';
 
 export interface QueueManagerDeps {
   readonly store: ConfigStore;
@@ -66,6 +67,8 @@ export interface QueueManagerDeps {
   readonly admin?: AdminState;
   /** MTA-STS / DANE decisions (and TLS-RPT counts); a private one without reporting when absent */
   readonly tlsPolicy?: TlsPolicyEngine;
+  /** how long a finished message's id is remembered (ms, default 60 s; tests) */
+  readonly finishedWindowMs?: number;
 }
 
 /** Base delay before a message whose ready queue was full is tried again (jittered up to 2x). */
@@ -105,6 +108,8 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   private readonly selector = new SourceSelector();
   private readonly routes = new RouteCache();
   private readonly writes = new Map<string, Promise<void>>();
+  /** messages finished lately: a late announcement or scan of one is ignored */
+  private readonly finished: RecentIds;
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly rateHold = new RateHold<Job>(
     (queue, job) => this.queueRateDelay(queue, job),
@@ -123,6 +128,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   constructor(private readonly deps: QueueManagerDeps) {
     this.gate = deps.gate;
     this.log = deps.log;
+    this.finished = new RecentIds(deps.finishedWindowMs);
     this.tlsPolicy = deps.tlsPolicy ?? new TlsPolicyEngine(undefined, (what, e) => deps.log.warn(what, { error: String(e) }));
     this.outcomes = new OutcomeRecorder(deps.records, deps.log, () => nodeIdFor(deps.store.current.main.spool.path));
     this.spoolWrites = new SpoolStateWriter({ spool: deps.spool, log: deps.log, stopping: () => this.stopping });
@@ -163,11 +169,11 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   // ---------- intake ----------
 
   /**
-   * Whether this message is scheduled or being delivered here, or finished with its spool
-   * write (the removal) not yet committed: a scan may still read it from the spool then.
+   * Whether this message is scheduled or being delivered here, or was finished here lately
+   * (its removal may not be committed yet, or a scan may read it from an older snapshot).
    */
   has(id: string): boolean {
-    return this.messages.has(id) || this.writes.has(id);
+    return this.messages.has(id) || this.writes.has(id) || this.finished.has(id);
   }
 
   /** Takes ownership of a durably spooled message and schedules its delivery; a known id (see `has`) is ignored. */
@@ -176,6 +182,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     const jobs = buildJobs(meta);
     if (!jobs.length) {
       // nothing pending (finished before a crash, removal lost): finish it now
+      this.finished.add(meta.id);
       this.persist(meta, 'remove');
       return;
     }
@@ -520,6 +527,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     if (!msg) return;
     if (!hasPending(msg.meta)) {
       this.forget(msg.meta.id);
+      this.finished.add(msg.meta.id);
       this.persist(msg.meta, 'remove');
       return;
     }

@@ -30,6 +30,8 @@ export interface QueueHarnessFiles {
   admin?: boolean;
   /** the spool the queue uses, made from the real one (e.g. one that holds a write back) */
   spool?: (real: LmdbSpool) => Spool;
+  /** the queue's memory of finished ids (ms; QueueManagerDeps.finishedWindowMs) */
+  finishedWindowMs?: number;
 }
 
 export class QueueHarness {
@@ -63,7 +65,7 @@ export class QueueHarness {
       h.admin = new AdminState({ dir: join(h.root, 'admin'), log: h.log });
       await h.admin.start();
     }
-    h.manager = new QueueManager({ store: h.store, spool: f.spool ? f.spool(h.spool) : h.spool, records: h.records, gate: h.gate, log: h.log, admin: h.admin });
+    h.manager = new QueueManager({ store: h.store, spool: f.spool ? f.spool(h.spool) : h.spool, records: h.records, gate: h.gate, log: h.log, admin: h.admin, finishedWindowMs: f.finishedWindowMs });
     return h;
   }
 

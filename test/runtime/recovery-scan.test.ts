@@ -1,9 +1,11 @@
 // The owner's recovery scan after a reception worker died (src/runtime/recovery-scan.ts) next
 // to a queue that keeps delivering: a message delivered while the scan runs must not come
-// back from the scan's old snapshot, nor while its removal is still being written. Real
+// back from the scan's old snapshot, nor while its removal is still being written, nor from
+// an announcement that comes late (src/queue/recent-ids.ts). Real
 // QueueManager, LmdbSpool and records; a raw SMTP peer on loopback counts the deliveries.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { RecentIds } from '../../src/queue/recent-ids.js';
 import { recoverSpooled } from '../../src/runtime/recovery-scan.js';
 import type { LmdbSpool } from '../../src/spool/lmdb-spool.js';
 import type { Spool, SpoolMeta } from '../../src/spool/types.js';
@@ -42,6 +44,7 @@ function pausing(real: LmdbSpool, hooks: { beforeYield?: (m: SpoolMeta) => Promi
   };
 }
 
+// without the queue's memory of finished ids (window 0): each of the other guards on its own
 describe('recovery scan next to a delivering queue', () => {
   let peer: RawSmtpPeer;
   let h: QueueHarness;
@@ -51,7 +54,7 @@ describe('recovery scan next to a delivering queue', () => {
 
   before(async () => {
     peer = await RawSmtpPeer.start('127.0.0.2');
-    h = await QueueHarness.start({ zone, sources: `[source."unspecified"]\nremote_port = ${peer.port}\n`, spool: (real) => (spool = pausing(real, hooks)) });
+    h = await QueueHarness.start({ zone, sources: `[source."unspecified"]\nremote_port = ${peer.port}\n`, spool: (real) => (spool = pausing(real, hooks)), finishedWindowMs: 0 });
   });
   after(async () => {
     await h?.close();
@@ -67,7 +70,7 @@ describe('recovery scan next to a delivering queue', () => {
     hooks.beforeYield = async (m) => {
       if (m.id !== announced.id) return;
       h.manager.enqueue(announced);
-      await eventually(() => delivered('announced') === 1 && !h.manager.has(announced.id), 10_000, 'the announced message delivered and its removal committed');
+      await eventually(() => delivered('announced') === 1 && !h.manager.has(announced.id) && h.spool.current([announced.id]).length === 0, 10_000, 'the announced message delivered and its removal committed');
     };
     const r = await recoverSpooled({ spool, intake: h.manager }, '0');
     hooks.beforeYield = undefined;
@@ -103,4 +106,46 @@ describe('recovery scan next to a delivering queue', () => {
     await eventually(() => !h.manager.has(m.id) && h.spool.current([m.id]).length === 0, 10_000, 'the removal committed');
     assert.equal(delivered('pending-removal'), 1, 'delivered once');
   });
+});
+
+describe('the queue remembers the messages it finished', () => {
+  let peer: RawSmtpPeer;
+  let h: QueueHarness;
+  const delivered = (tag: string) => peer.messages.filter((m) => m.includes(`X-Tag: ${tag}\r\n`)).length;
+
+  before(async () => {
+    peer = await RawSmtpPeer.start('127.0.0.2');
+    h = await QueueHarness.start({ zone, sources: `[source."unspecified"]\nremote_port = ${peer.port}\n` });
+  });
+  after(async () => {
+    await h?.close();
+    await peer?.close();
+  });
+
+  test('an announcement that comes after the message was delivered and removed is ignored', async () => {
+    const m = await h.submit(h.meta('a@kumo.test', ['late@rec.test']), body('late'));
+    await eventually(() => delivered('late') === 1 && h.manager.size === 0 && h.spool.current([m.id]).length === 0, 10_000, 'delivered and removed');
+    assert.ok(h.manager.has(m.id), 'still known as finished');
+    // a reception worker's 'spooled' for it, late in the channel
+    h.manager.enqueue(m);
+    assert.equal(h.manager.size, 0, 'not scheduled again');
+    const other = await h.submit(h.meta('a@kumo.test', ['next@rec.test']), body('next'));
+    await eventually(() => delivered('next') === 1 && h.manager.size === 0 && h.spool.current([other.id]).length === 0, 10_000, 'a later message delivered');
+    assert.equal(delivered('late'), 1, 'delivered once');
+  });
+});
+
+test('RecentIds forgets ids after the window and beyond its size', () => {
+  const r = new RecentIds(1_000, 3);
+  r.add('a', 0);
+  r.add('b', 10);
+  assert.ok(r.has('a', 500) && r.has('b', 500));
+  assert.ok(!r.has('a', 1_000), 'a is out of the window');
+  r.add('c', 20);
+  r.add('d', 30);
+  assert.equal(r.size, 3, 'the oldest went when a fourth came');
+  assert.ok(!r.has('a', 30) && r.has('b', 30) && r.has('d', 30));
+  r.add('e', 1_015);
+  assert.deepEqual(['b', 'c', 'd', 'e'].filter((id) => r.has(id, 1_015)), ['c', 'd', 'e'], 'b pruned by age as e came');
+  assert.equal(r.size, 3);
 });
