@@ -21,3 +21,21 @@ export function spooledBodies(spoolDir: string): Buffer[] {
 export function spooledCount(spoolDir: string): number {
   return read(spoolDir, 'meta', (r) => [...r].length);
 }
+
+/** What is spooled now, one line per message (id, body present, recipients' states, due): failure messages. */
+export function describeSpool(spoolDir: string, max = 20): string {
+  const env = open({ path: spoolDir, readOnly: true, maxDbs: 4, compression: false });
+  try {
+    const meta = env.openDB<{ recipients?: { address: string; status: string }[]; due?: number }, string>({ name: 'meta', encoding: 'msgpack' });
+    const body = env.openDB<Buffer, string>({ name: 'body', encoding: 'binary' });
+    const lines: string[] = [];
+    for (const { key, value } of meta.getRange()) {
+      if (lines.length >= max) break;
+      const rcpts = (value.recipients ?? []).map((r) => `${r.address}=${r.status}`).join(',');
+      lines.push(`${key} body=${body.doesExist(key)} due=${value.due === undefined ? '-' : new Date(value.due).toISOString()} ${rcpts}`);
+    }
+    return lines.join('\n');
+  } finally {
+    void env.close();
+  }
+}

@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadLab, waitUntil } from './lab.js';
-import { spooledCount } from '../helpers/spool-peek.js';
+import { loadLab, readRecords, waitUntil } from './lab.js';
+import { describeSpool, spooledCount } from '../helpers/spool-peek.js';
 
 const cleanups: (() => unknown)[] = [];
 after(async () => {
@@ -23,7 +23,12 @@ test('kill -9 during delivery, restart: every accepted message is delivered at l
   await lab.restart();
   await lab.allDelivered(accepted, 60_000);
   // duplicates come from messages still spooled: count them once nothing is
-  await waitUntil(() => spooledCount(lab.spoolDir) === 0, 60_000, 'an empty spool');
+  await waitUntil(() => spooledCount(lab.spoolDir) === 0, 60_000, 'an empty spool').catch((e: Error) => {
+    const left = describeSpool(lab.spoolDir);
+    const ids = new Set(left.split('\n').map((l) => l.split(' ')[0]));
+    const records = readRecords(lab.logsDir).filter((r) => ids.has(r.id)).map((r) => `${r.id} ${r.type} ${JSON.stringify(r.response ?? '')}`);
+    throw new Error(`${e.message}; still spooled:\n${left}\ntheir records:\n${records.join('\n')}\nkumo log:\n${lab.kumo.lines.slice(-30).map((l) => JSON.stringify(l)).join('\n')}`);
+  });
   const unique = lab.seen().size;
   const duplicates = got.length - unique;
   t.diagnostic(`after restart: ${got.length} deliveries of ${unique} distinct messages; duplicates: ${duplicates}; accepted: ${accepted.size}`);

@@ -205,6 +205,7 @@ export async function loadLab(domain: string, opts: { count: number; dataDelayMs
     injecting,
     seen,
     spoolDir: join(lab.dir, 'spool'),
+    logsDir: join(lab.dir, 'logs'),
     get kumo() {
       return state.kumo;
     },
