@@ -102,6 +102,8 @@ retry_interval = "1h"
       throw new Error(`${e.message}\nrecords:\n${recs.join('\n')}\nhaproxy:\n${haproxy.output.slice(-2000)}`);
     });
 
+    // the sink can have the message before the first hop's Delivery record is flushed to the file
+    await waitUntil(() => readRecords(logs).some((r) => r.recipient === to && r.type === 'Delivery' && r.egress_source === 'via-haproxy'), 20_000, 'the first hop\'s Delivery record');
     const recs = readRecords(logs).filter((r) => r.recipient === to);
     const receptions = recs.filter((r) => r.type === 'Reception');
     assert.equal(receptions.length, 2, `two receptions (injection, then through haproxy): ${JSON.stringify(recs.map((r) => r.type))}`);

@@ -52,8 +52,12 @@ test('workers = 2: a log hook gets every Reception (from both workers) and every
   await waitUntil(() => lab.seen().size >= n, 40_000, 'all delivered');
   const perWorker = [1, 2].map((w) => lab.workerReceptions(w));
   for (const [i, c] of perWorker.entries()) assert.ok(c > 0, `worker ${i + 1} received messages (${JSON.stringify(perWorker)})`);
-  const files = readRecords(lab.logsDir);
-  const want = new Set(files.filter((r) => r.type === 'Reception' || r.type === 'Delivery').map((r) => `${r.type} ${r.id}`));
+  // the sink has a message before the owner has read its 250 and written the Delivery record
+  const inFiles = () => new Set(readRecords(lab.logsDir).filter((r) => r.type === 'Reception' || r.type === 'Delivery').map((r) => `${r.type} ${r.id}`));
+  await waitUntil(() => inFiles().size >= 2 * n, 20_000, 'a Reception and a Delivery record per message in the files').catch((e: Error) => {
+    throw new Error(`${e.message}: ${inFiles().size} of ${2 * n}`);
+  });
+  const want = inFiles();
   assert.equal(want.size, 2 * n, 'the files hold one Reception and one Delivery per message');
   await waitUntil(() => [...want].every((k) => byTypeId(rx).has(k)), 40_000, 'every Reception and Delivery at the receiver').catch((e: Error) => {
     const got = byTypeId(rx);
