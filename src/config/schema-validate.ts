@@ -70,6 +70,13 @@ export function validateAgainstSchema(kind: ConfigKind, file: SourceFile, r: Rep
       case 'enum':
         r.error(file, path, 'schema.enum', `${where}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((x) => JSON.stringify(x)).join(', ')}`);
         break;
+      case 'const': {
+        // e.g. `workers = "lots"` against oneOf [integer, const "auto"]: name both choices
+        const { allowedValue, otherTypes } = e.params as { allowedValue: unknown; otherTypes?: string[] };
+        const or = otherTypes?.length ? ` or ${otherTypes.map((t) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`)).join(' or ')}` : '';
+        r.error(file, path, 'schema.const', `${where}: must be ${JSON.stringify(allowedValue)}${or}, got ${JSON.stringify(valueAt(file.data, path))}`);
+        break;
+      }
       default:
         r.error(file, path, `schema.${e.keyword}`, `${where}: ${e.message}`);
     }
@@ -97,6 +104,13 @@ function pickErrors(errors: ErrorObject[]): ErrorObject[] {
     if (e.schemaPath.includes('/anyOf/') || e.schemaPath.includes('/oneOf/')) {
       // branch errors: keep the ones that are not plain type mismatches (those are summarized above)
       if (e.keyword === 'type') continue;
+      if (e.keyword === 'const') {
+        // the other branches' types, for a message naming every choice
+        const parent = e.schemaPath.replace(/\/(anyOf|oneOf)\/\d+\/const$/, '/$1/');
+        const otherTypes = [...new Set(errors.filter((x) => x.keyword === 'type' && x.instancePath === e.instancePath && x.schemaPath.startsWith(parent)).flatMap((x) => [(x.params as { type: string | string[] }).type].flat()))];
+        pushOnce({ ...e, params: { ...e.params, otherTypes } });
+        continue;
+      }
     }
     pushOnce(e);
   }
