@@ -53,6 +53,8 @@ new Gauge({
   help: 'Expiry (notAfter, unix seconds) of each certificate an SMTP listener serves',
   labelNames: ['listener', 'name', 'sha256'] as const,
   registers,
+  // every reception worker serves the same certificates: one value, not their sum
+  aggregator: 'min',
   collect() {
     this.reset();
     for (const e of certificateExpiries()) this.set({ listener: e.store, name: e.name, sha256: e.fingerprint256 }, Math.floor(e.notAfter / 1000));

@@ -11,6 +11,8 @@ new Gauge({
   name: 'kumo_ts_spool_healthy',
   help: '1 while the spool can write; 0 while it cannot (disk full, I/O errors) and new mail is refused with 451',
   registers,
+  // with reception workers each process has the spool open: unhealthy when any of them cannot write (not their sum)
+  aggregator: 'min',
   collect() {
     let ok = 1;
     for (const h of liveSpools) if (!h.healthy) ok = 0;

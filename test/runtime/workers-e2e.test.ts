@@ -1,5 +1,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { issue, makeCa } from '../helpers/test-ca.js';
+import { tempTree } from '../helpers/tmp.js';
 import { countBy, freePort, waitUntil } from '../queue/lab.js';
 import { spooledCount } from '../helpers/spool-peek.js';
 import { injectSpread, readRecords, workersLab } from './workers-lab.js';
@@ -12,7 +17,15 @@ after(async () => {
 test('workers = 2: every message is delivered exactly once, and both workers take connections', { timeout: 90_000 }, async (t) => {
   const domain = 'once.test';
   const httpPort = await freePort();
-  const lab = await workersLab(domain, { cleanups, httpPort });
+  // a listener certificate, so that its expiry gauge is served by every worker
+  const certs = tempTree();
+  cleanups.push(certs.cleanup);
+  const leaf = await issue(await makeCa(), ['kumo.lab.test']);
+  writeFileSync(join(certs.dir, 'cert.pem'), leaf.cert);
+  writeFileSync(join(certs.dir, 'key.pem'), leaf.key);
+  const notAfter = Math.floor(new Date(new X509Certificate(leaf.leaf).validTo).getTime() / 1000);
+  const tls = `[listener.smtp.tls]\ncertificate = ${JSON.stringify(join(certs.dir, 'cert.pem'))}\nprivate_key = ${JSON.stringify(join(certs.dir, 'key.pem'))}\n`;
+  const lab = await workersLab(domain, { cleanups, httpPort, main: tls });
   // two workers, each with its own pid, and the owner
   await lab.kumo.waitFor((l) => l.msg === 'reception workers ready', 5_000, 'the owner saw both workers ready');
   const ready = lab.kumo.lines.filter((l) => l.msg === 'reception worker ready');
@@ -40,5 +53,9 @@ test('workers = 2: every message is delivered exactly once, and both workers tak
   const received = [...text.matchAll(/^kumo_ts_smtp_received_total(?:\{[^}]*\})? (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
   assert.equal(received, 300, `kumo_ts_smtp_received_total across workers:\n${text.split('\n').filter((l) => l.includes('smtp_received')).join('\n')}`);
   assert.match(text, /^kumo_ts_config_epoch 1$/m, 'the config epoch is the owner\'s, not a sum');
+  // gauges every process sets for the same thing are one value, not the sum of the processes
+  assert.match(text, /^kumo_ts_spool_healthy 1$/m, 'the spool is healthy: 1, not one per process');
+  const expiry = /^kumo_ts_tls_certificate_not_after_seconds\{[^}]*listener="smtp"[^}]*\} (\d+)$/m.exec(text);
+  assert.equal(Number(expiry?.[1]), notAfter, `the listener certificate's notAfter, once:\n${text.split('\n').filter((l) => l.includes('not_after')).join('\n')}`);
   assert.equal(await lab.kumo.stop('SIGTERM'), 0);
 });
