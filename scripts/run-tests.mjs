@@ -22,5 +22,9 @@ if (!files.length) {
 }
 // --test-force-exit: a file whose tests are done exits even if a leaked handle (a server a
 // failed before-hook could not stop) would keep it open, instead of hanging the whole run
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-force-exit', ...files], { stdio: 'inherit', cwd: root });
+// [server] workers defaults to one process per core; the tests are written for one process
+// (the workers tests set `workers` themselves), so KUMO_TS_WORKERS=1 unless the caller chose
+// (`KUMO_TS_WORKERS=2 npm test` runs the whole suite with reception workers)
+const env = { ...process.env, KUMO_TS_WORKERS: process.env.KUMO_TS_WORKERS || '1' };
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-force-exit', ...files], { stdio: 'inherit', cwd: root, env });
 process.exit(r.status ?? 1);

@@ -110,7 +110,7 @@ export function compileMain(file: SourceFile, root: string, r: Reporter): MainSe
       smtp: server.smtp ?? true,
       maxInflightBytes: server.max_inflight_bytes === undefined ? inflightDefault
         : (r.parse(file, ['server', 'max_inflight_bytes'], 'value.size', () => parseByteSize(server.max_inflight_bytes!)) ?? inflightDefault),
-      workers: compileWorkers(file, server.workers, r),
+      workers: compileWorkers(file, server.workers, server.smtp !== false && listeners.size > 0, listeners, r),
     },
     listeners,
     http,
@@ -145,13 +145,17 @@ export function compileMain(file: SourceFile, root: string, r: Reporter): MainSe
 }
 
 /**
- * `[server] workers`: "auto" = one per core. Without the key, KUMO_TS_WORKERS (a number or
- * "auto") sets the default, so a whole test suite can run with workers; the key always wins.
+ * `[server] workers`: "auto" (the default) = one per core. Without the key, KUMO_TS_WORKERS (a
+ * number or "auto") sets the default, so a whole test suite can run with or without workers;
+ * the key always wins. A listener with `deferred_spool` keeps messages in its own process's RAM,
+ * which the queue owner cannot read: the default is then one process (an explicit number still
+ * wins, and that listener spools durably: warned at start). A node that receives no SMTP
+ * (`smtp = false`) has nothing for workers to do: one process.
  */
-function compileWorkers(file: SourceFile, v: number | 'auto' | undefined, r: Reporter): number {
+function compileWorkers(file: SourceFile, v: number | 'auto' | undefined, smtp: boolean, listeners: ReadonlyMap<string, ListenerSettings>, r: Reporter): number {
   if (v === undefined) {
     const env = process.env.KUMO_TS_WORKERS?.trim();
-    if (!env) return 1;
+    if (!env) return !smtp || [...listeners.values()].some((l) => l.deferredSpool) ? 1 : availableParallelism();
     if (env === 'auto') return availableParallelism();
     const n = Number(env);
     if (Number.isInteger(n) && n >= 1 && n <= 256) return n;

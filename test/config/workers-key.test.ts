@@ -13,22 +13,31 @@ afterEach(() => {
   else process.env.KUMO_TS_WORKERS = saved;
 });
 
-async function workers(server: string): Promise<number | string> {
-  const t = tempTree({ 'kumo.toml': `[listener.smtp]\nlisten = "127.0.0.1:2525"\n[server]\n${server}\n` });
+async function workers(server: string, listener = ''): Promise<number | string> {
+  const t = tempTree({ 'kumo.toml': `[listener.smtp]\nlisten = "127.0.0.1:2525"\n${listener}\n[server]\n${server}\n` });
   trees.push(t);
   const res = await compileConfig({ root: t.dir });
   if (!res.ok) return res.issues.map((i) => `${i.code}: ${i.message}`).join('; ');
   return res.snapshot.main.server.workers;
 }
 
-test('workers: default 1; a number; "auto" = the cores', async () => {
+test('workers: default "auto" (the cores); a number; "auto"', async () => {
   delete process.env.KUMO_TS_WORKERS;
-  assert.equal(await workers(''), 1);
+  assert.equal(await workers(''), availableParallelism());
   assert.equal(await workers('workers = 3'), 3);
   assert.equal(await workers('workers = "auto"'), availableParallelism());
   assert.match(String(await workers('workers = 0')), /workers/);
   // both choices named, not ajv's "must be equal to constant"
   assert.equal(await workers('workers = "many"'), 'schema.const: server.workers: must be "auto" or an integer, got "many"');
+});
+
+test('the default is one process for a node without SMTP or with a deferred_spool listener; an explicit number wins', async () => {
+  delete process.env.KUMO_TS_WORKERS;
+  assert.equal(await workers('smtp = false'), 1);
+  assert.equal(await workers('', 'deferred_spool = true'), 1);
+  assert.equal(await workers('workers = 2', 'deferred_spool = true'), 2);
+  assert.equal(await workers('workers = "auto"', 'deferred_spool = true'), availableParallelism());
+  assert.equal(await workers('', 'deferred_spool = false'), availableParallelism());
 });
 
 test('KUMO_TS_WORKERS sets the default only; a bad value is a config error naming it', async () => {

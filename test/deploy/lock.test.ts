@@ -90,7 +90,9 @@ describe('one serve per spool', () => {
     await send(root.smtpPort, ['lock-1@test', 'lock-2@test', 'lock-3@test', 'lock-4@test', 'lock-5@test']);
     assert.equal(receptions().length, 5);
     const activeBefore = readdirSync(join(root.dir, 'data/logs')).filter((f) => f.endsWith('.jsonl'));
-    assert.equal(activeBefore.length, 1, `one active records file: ${activeBefore.join(',')}`);
+    // one active file per writer: the serve process, and each reception worker when there are (-wN)
+    const writers = new Set(activeBefore.map((f) => /-w\d+\.jsonl$/.exec(f)?.[0] ?? 'serve'));
+    assert.ok(activeBefore.length >= 1 && writers.size === activeBefore.length, `one active records file per writer: ${activeBefore.join(',')}`);
 
     const t0 = Date.now();
     const second = startKumo(['serve', '-c', 'config'], { cwd: root.dir });

@@ -76,7 +76,7 @@ server?: {
 smtp?: boolean
 max_inflight_bytes?: ByteSize
 /**
- * How many processes receive SMTP: "auto" = one per core (os.availableParallelism()), or a number. 1 (the default) is a single process doing everything. With N > 1 the main process owns the queue, delivery, HTTP and ACME, and N reception workers share the SMTP listening sockets; each worker writes its spool entries and its own records file (...-wN.jsonl) and hands every message to the owner. Read at start only (a change needs a restart). The environment variable KUMO_TS_WORKERS sets the default used when this key is absent.
+ * How many processes receive SMTP: "auto" (the default) = one per core (os.availableParallelism()), or a number; 1 is a single process doing everything. The default is 1 on a node without SMTP (smtp = false) or with a deferred_spool listener (those messages live in one process's RAM). With N > 1 the main process owns the queue, delivery, HTTP and ACME, and N reception workers share the SMTP listening sockets; each worker writes its spool entries and its own records file (...-wN.jsonl) and hands every message to the owner. Read at start only (a change needs a restart). The environment variable KUMO_TS_WORKERS (a number or "auto") sets the default used when this key is absent (npm test sets it to 1).
  */
 workers?: (number | "auto")
 }
