@@ -2,6 +2,7 @@ import { UNSPECIFIED } from '../config/egress.js';
 import type { Snapshot } from '../config/snapshot.js';
 import type { Route } from '../dns/route.js';
 import type { ShapingConfig } from '../shaping/model.js';
+import { getActiveAutomation } from '../shaping/automation-state.js';
 import { resolveShaping } from '../shaping/resolve.js';
 import type { ShapingQuery, TlsMode } from '../shaping/types.js';
 
@@ -64,6 +65,24 @@ export type IdentityRoute = SiteRoute & Pick<Route, 'mxHosts' | 'hosts' | 'expli
  * queue's connections serve only messages that would have made the same connection.
  */
 export function readyQueueIdentity(snap: Snapshot, source: string, domain: string, route: IdentityRoute, tlsMode?: TlsMode): ReadyQueueIdentity {
+  // every message of a busy path asks again with the same (cached) route object: one Map lookup
+  // instead of the shaping resolution and the string building (≈ 3 % of the queue owner's CPU)
+  const automation = getActiveAutomation();
+  automation?.prune();
+  const key = `${snap.epoch}\u0000${automation?.version ?? 0}\u0000${source}\u0000${domain}\u0000${tlsMode ?? ''}`;
+  let byKey = identities.get(route);
+  const hit = byKey?.get(key);
+  if (hit && byKey!.snap === snap) return hit;
+  if (!byKey || byKey.snap !== snap || byKey.size >= 64) identities.set(route, (byKey = Object.assign(new Map<string, ReadyQueueIdentity>(), { snap })));
+  const id = computeIdentity(snap, source, domain, route, tlsMode);
+  byKey.set(key, id);
+  return id;
+}
+
+/** Per route object (routes are immutable and cached by the route cache): identities by epoch, automation version, source, domain, TLS mode. */
+const identities = new WeakMap<IdentityRoute, Map<string, ReadyQueueIdentity> & { snap: Snapshot }>();
+
+function computeIdentity(snap: Snapshot, source: string, domain: string, route: IdentityRoute, tlsMode?: TlsMode): ReadyQueueIdentity {
   const site = siteIdentity(snap.shaping, domain, route);
   // `tlsMode`: when the caller resolved the path's shaping already (explain, with its automation state)
   const eff = resolveShaping(snap, shapingQueryFor(domain, site, route.mxHosts, source));

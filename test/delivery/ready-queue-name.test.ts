@@ -9,6 +9,7 @@ import { resolveRoute } from '../../src/dns/route.js';
 import type { Route } from '../../src/dns/route.js';
 import { StaticResolver } from '../../src/dns/static-resolver.js';
 import { resolvePath } from '../../src/shaping/resolve.js';
+import { AutomationState, getActiveAutomation, setActiveAutomation } from '../../src/shaping/automation-state.js';
 import { tempTree } from '../helpers/tmp.js';
 
 /** The ready queue identity (issue 9 item 1), from a real compiled config and static DNS. */
@@ -97,6 +98,33 @@ describe('ready queue identity', () => {
     const two = readyQueueIdentity(snap, 'ip-1', 'two.test', r(['a.x.test', 'b.y.test', 'a.y.test']));
     assert.equal(one.name, two.name);
     assert.notEqual(one.key, two.key);
+  });
+
+  test('asked again for the same route, the identity is remembered until an automation override or a new epoch changes it', async () => {
+    const r = await route('yahoo.com');
+    const first = readyQueueIdentity(snap, 'ip-1', 'yahoo.com', r);
+    assert.equal(readyQueueIdentity(snap, 'ip-1', 'yahoo.com', r), first, 'the same object: no second resolution');
+    assert.equal(readyQueueIdentity(snap, 'relay-port', 'yahoo.com', r).name, 'relay-port->(mta5|mta6).am0.yahoodns.net@smtp_client;port=2526', 'another source is another key');
+    const saved = getActiveAutomation();
+    const state = new AutomationState();
+    setActiveAutomation(state);
+    try {
+      const now = Date.now();
+      state.add({ key: 'tls', action: 'SetConfig', scope: { source: 'ip-1', site: first.site }, name: 'enable_tls', value: 'Required', since: now, until: now + 60_000,
+        rule: { id: 'r', block: 'yahoo.com', regex: ['x'] }, reason: 'test' });
+      assert.equal(readyQueueIdentity(snap, 'ip-1', 'yahoo.com', r).name, `${first.name};tls=Required`, 'the override is seen at once');
+      state.add({ key: 'tls', action: 'SetConfig', scope: { source: 'ip-1', site: first.site }, name: 'enable_tls', value: 'Required', since: now, until: now + 1,
+        rule: { id: 'r', block: 'yahoo.com', regex: ['x'] }, reason: 'test' });
+      await new Promise((res) => setTimeout(res, 5));
+      assert.equal(readyQueueIdentity(snap, 'ip-1', 'yahoo.com', r).name, first.name, 'an expired override is gone at once too');
+    } finally {
+      setActiveAutomation(saved);
+    }
+    const res = await compileConfig({ root: t.dir, resolver: zone });
+    assert.ok(res.ok);
+    const next = { ...res.snapshot, epoch: snap.epoch + 1 } as Snapshot;
+    assert.notEqual(readyQueueIdentity(next, 'ip-1', 'yahoo.com', r), first, 'a new snapshot resolves again');
+    assert.deepEqual(readyQueueIdentity(next, 'ip-1', 'yahoo.com', r), first);
   });
 
   test('siteIdentity reads mx_rollup from the compiled snapshot', () => {
