@@ -1,5 +1,6 @@
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { generate } from 'selfsigned';
@@ -89,7 +90,45 @@ export function ensureSelfSignedFile(path: string, hostname: string): Promise<Se
   return p;
 }
 
+/** A lock file older than this belongs to a process that died while generating (kill -9). */
+const LOCK_STALE_MS = 10_000;
+const LOCK_WAIT_MS = 30_000;
+
+/**
+ * `<path>.lock`, created exclusively: reception workers start together and each would otherwise
+ * find no file, generate its own certificate and serve it (clients saw a different certificate
+ * per connection, and the file kept whichever was renamed last).
+ */
+async function lockFile(lock: string): Promise<() => Promise<void>> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      await (await open(lock, 'wx', 0o600)).close();
+      return () => unlink(lock).catch(() => undefined);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const st = await stat(lock).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > LOCK_STALE_MS) {
+        await unlink(lock).catch(() => undefined);
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`${lock}: another process has been generating this certificate for ${LOCK_WAIT_MS / 1000} s`);
+      await sleep(25);
+    }
+  }
+}
+
 async function ensure(path: string, hostname: string): Promise<SelfSignedFile & { replaced?: string }> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const release = await lockFile(`${path}.lock`);
+  try {
+    return await ensureLocked(path, hostname);
+  } finally {
+    await release();
+  }
+}
+
+async function ensureLocked(path: string, hostname: string): Promise<SelfSignedFile & { replaced?: string }> {
   let replaced: string | undefined;
   try {
     const pem = await readFile(path, 'utf8');
@@ -103,7 +142,6 @@ async function ensure(path: string, hostname: string): Promise<SelfSignedFile & 
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') replaced = (e as Error).message;
   }
   const { cert, key } = await generateSelfSigned(hostname);
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fh = await open(tmp, 'wx', 0o600);
   try {
