@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -41,14 +41,29 @@ function readOrCreate(dir: string): string {
   // the spool creates (and locks) its directory before any record is written; without it
   // (a tool, a test harness) the id is this process's only
   if (!existsSync(dir)) return id;
+  // written whole under a temp name first (a crash never leaves a torn id), then linked, which
+  // fails if the file exists: reception workers making their first records at the same moment
+  // all end up with the first one's id instead of each keeping its own
+  const tmp = `${path}.${process.pid}.tmp`;
   try {
-    // written whole under a temp name first: a crash never leaves a torn id
-    const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, `${id}\n`, { mode: 0o600 });
-    renameSync(tmp, path);
+    try {
+      linkSync(tmp, path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const text = readFileSync(path, 'utf8').trim();
+      if (UUID.test(text)) return text.toLowerCase();
+      renameSync(tmp, path); // a garbage file: replaced
+    }
   } catch {
     // an unwritable directory: the id still names this process's records (the spool reports
     // the directory problem itself)
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never written
+    }
   }
   return id;
 }

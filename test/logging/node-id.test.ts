@@ -2,7 +2,8 @@
 // directory across restarts, replaced when that file holds something else, taken from
 // KUMO_NODE_ID when set (refused unless it is a UUID).
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { NodeIdError, nodeIdFor } from '../../src/logging/node-id.js';
@@ -47,4 +48,27 @@ test('a .nodeid that cannot be written (a directory stands there) still gives a 
   assert.match(id, UUID);
   assert.ok(statSync(join(dir, '.nodeid')).isDirectory(), 'left as it was');
   assert.equal(nodeIdFor(dir), id, 'the same for the life of the process');
+});
+
+test('processes making their first record at the same moment (reception workers) all take one id, the one on disk', async () => {
+  const dir = join(t.dir, 'race');
+  mkdirSync(dir);
+  const mod = new URL('../../src/logging/node-id.js', import.meta.url).href;
+  // each process loads the module, says so, and asks for the id when told to go (all at once)
+  const code = `const { nodeIdFor } = await import(${JSON.stringify(mod)}); process.stdout.write('ready\\n');
+process.stdin.once('data', () => { process.stdout.write(nodeIdFor(${JSON.stringify(dir)}) + '\\n'); process.exit(0); });`;
+  const kids = Array.from({ length: 6 }, () => {
+    const k = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const out = { k, text: '' };
+    k.stdout.on('data', (d: Buffer) => (out.text += d.toString()));
+    return out;
+  });
+  await Promise.all(kids.map((o) => new Promise<void>((res) => o.k.stdout.on('data', () => o.text.includes('ready') && res()))));
+  for (const o of kids) o.k.stdin.write('go\n');
+  await Promise.all(kids.map((o) => new Promise((res) => o.k.once('exit', res))));
+  const ids = kids.map((o) => o.text.split('\n')[1]);
+  const onDisk = readFileSync(join(dir, '.nodeid'), 'utf8').trim();
+  assert.match(onDisk, UUID);
+  assert.deepEqual(ids, Array(6).fill(onDisk));
+  assert.deepEqual(readdirSync(dir), ['.nodeid'], 'no temp file left');
 });
