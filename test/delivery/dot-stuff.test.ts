@@ -62,3 +62,24 @@ test('dot-stuffing and line ends: the cases SMTP smuggling and bare line ends de
   const clean = Buffer.from('no line ends here');
   assert.equal(stuffChunk(clean, 0x61), clean, 'a chunk needing nothing is passed on as is (no copy)');
 });
+
+test('a message handed over as one Buffer leaves in one chunk with its end-of-data line (one socket write); streamed chunks lag by one', async () => {
+  const one = new DataStream();
+  const got: Buffer[] = [];
+  one.on('data', (c: Buffer) => got.push(c));
+  const ended = new Promise<void>((resolve) => one.on('end', () => resolve()));
+  one.write(Buffer.from('Subject: x\r\n\r\n.hidden\r\nbody'));
+  one.end();
+  await ended;
+  assert.deepEqual(got.map((c) => c.toString('latin1')), ['Subject: x\r\n\r\n..hidden\r\nbody\r\n.\r\n']);
+  assert.equal(one.outByteCount, got[0]!.length);
+
+  const many = new DataStream();
+  const parts: string[] = [];
+  many.on('data', (c: Buffer) => parts.push(c.toString('latin1')));
+  const done = new Promise<void>((resolve) => many.on('end', () => resolve()));
+  for (const c of ['a\r\n', 'b\r\n', 'c\r\n']) many.write(Buffer.from(c));
+  many.end();
+  await done;
+  assert.deepEqual(parts, ['a\r\n', 'b\r\n', 'c\r\n.\r\n']);
+});
