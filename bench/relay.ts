@@ -6,8 +6,9 @@
 //   node dist/bench/relay.js [--messages 20000] [--sessions 20] [--size 2048] [--profile DIR]
 //   --profile DIR: runs kumo-ts under --cpu-prof and leaves the .cpuprofile in DIR
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { benchArgs } from './lab/args.js';
-import { cpuSeconds } from './lab/proc.js';
+import { cpuSeconds, recordCounts } from './lab/proc.js';
 import { relayInject, startRelayKumo } from './lab/relay-lab.js';
 import { startSinkChild } from './lab/sink.js';
 
@@ -37,6 +38,8 @@ try {
   console.log(`  CPU seconds: kumo-ts ${kumoCpu.toFixed(1)}, sink ${sinkCpu.toFixed(1)}, load generator ${((self.user + self.system) / 1e6).toFixed(1)}`);
   console.log(`  machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}`);
   console.log(JSON.stringify({ bench: 'relay', messages: MESSAGES, size: SIZE, sessions: SESSIONS, injectSecs: (tIn - t0) / 1000, secs, rate, kumoCpu, sinkCpu }));
+  // messages that found the ready queue full (max_ready) were routed twice and logged a TransientFailure
+  console.log(`  records: ${JSON.stringify(recordCounts(join(kumo.root, 'data/logs')))}`);
   if (r.failed || !(sink.messages >= MESSAGES)) process.exitCode = 1;
 } finally {
   await kumo.stop();

@@ -1,7 +1,8 @@
 // What the benches read about a process from Linux /proc (CPU seconds, memory), and stopping
 // a child and waiting for it.
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -61,4 +62,19 @@ export async function stopChild(child: ChildProcess, killAfterMs?: number): Prom
   child.kill('SIGTERM');
   await exited;
   return Date.now() - t0;
+}
+
+/** Records in a logs directory (plain .jsonl files) counted by type. */
+export function recordCounts(dir: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!existsSync(dir)) return out;
+  for (const f of readdirSync(dir)) {
+    if (!f.endsWith('.jsonl')) continue;
+    for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
+      if (!line) continue;
+      const type = String((JSON.parse(line) as { type?: unknown }).type);
+      out[type] = (out[type] ?? 0) + 1;
+    }
+  }
+  return out;
 }
