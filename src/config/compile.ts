@@ -42,6 +42,13 @@ export interface CompileOptions {
   resolver?: Resolver;
   /** `kumo-ts validate`: also load and parse every DKIM key and listener certificate (src/config/test-load.ts) */
   testLoad?: boolean;
+  /**
+   * A reception worker's compile (src/runtime/worker-runtime.ts): the shaping files are hashed
+   * (the epoch hash is the owner's) but neither read nor compiled, and the snapshot's shaping is
+   * empty. Reception never reads shaping, and the owner compiled the same files in full before
+   * it announced the epoch; a 10,000-domain shaping file was most of each worker's compile.
+   */
+  receptionOnly?: boolean;
 }
 
 export type CompileResult =
@@ -113,6 +120,7 @@ export async function compileConfig(opts: CompileOptions): Promise<CompileResult
     }
     for (const p of paths.filter((p) => existsSync(p))) {
       used.add(p);
+      if (opts.receptionOnly && kind === 'shaping') continue;
       const f = await loadValidated(p, kind, r);
       if (f) files[kind].push(f);
       const loaded = f ?? loadSourceFile(p);

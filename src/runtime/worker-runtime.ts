@@ -57,7 +57,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   });
 
   const store = new ConfigStore();
-  const first = await compileConfig({ root: opts.configDir, epoch: opts.epoch });
+  const first = await compileConfig({ root: opts.configDir, epoch: opts.epoch, receptionOnly: true });
   if (!first.ok) {
     // the owner compiled the same files a moment ago: they changed in between
     log.error('config is invalid in this worker', { errors: first.issues.filter((i) => i.severity === 'error').map(formatIssue) });
@@ -90,7 +90,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
       send({ type: 'epoch-live', epoch, hash });
       return;
     }
-    const res = await compileConfig({ root: opts.configDir, epoch });
+    const res = await compileConfig({ root: opts.configDir, epoch, receptionOnly: true });
     if (!res.ok) {
       const errors = res.issues.filter((i) => i.severity === 'error').map(formatIssue);
       log.error(`config epoch ${epoch} refused in this worker; epoch ${store.current.epoch} keeps serving`, { errors });
