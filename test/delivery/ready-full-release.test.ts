@@ -17,6 +17,8 @@ import { countBy, freePort, inject, labConfig, readRecords, seqOf, startLabServe
 const ZONE = `
 ["burst.test"]
 mx = ["10 mx.burst.test"]
+["late.test"]
+mx = ["10 mx.burst.test"]
 ["mx.burst.test"]
 a = ["127.0.0.2"]
 `;
@@ -24,6 +26,11 @@ const SHAPING = `
 ["burst.test"]
 connection_limit = 1
 max_ready = 4
+
+["late.test"]
+mx_rollup = false
+connection_limit = 1
+max_ready = 2
 `;
 const N = 24;
 const READY_FULL = /too many messages in the ready queue/;
@@ -73,4 +80,30 @@ test('a suspended backlog released at once: the overflow waits for room, each de
   assert.ok(full.length >= N - 8, `${full.length} delayed: the overflow went through the ready-full path`);
   const perRecipient = countBy(full, (r) => String(r.recipient));
   for (const [rcpt, n] of Object.entries(perRecipient)) assert.equal(n, 1, `${rcpt} was delayed ${n} times: it retried instead of waiting for room`);
+});
+
+test('jobs waiting for room are checked again when room comes: an admin bounce issued meanwhile bounces them, nothing is delivered twice', { timeout: 60_000 }, async () => {
+  const M = 12;
+  const sus = await api<{ id: string }>(base, 'POST', '/api/admin/suspend/v1', { domain: 'late.test', reason: 'hold', duration: '10m' });
+  const msgs = Array.from({ length: M }, (_, i) => ({ from: 'late@kumo.test', to: [`user${i}@late.test`], data: tagged(100 + i) }));
+  assert.equal((await inject(smtpPort, msgs, 4)).size, M);
+  await pollUntil(async () => (await api<{ totals: { scheduled: number } }>(base, 'GET', '/api/admin/queue-summary/v1')).body, (s) => s.totals.scheduled >= M, 20_000, `${M} held`);
+  const before = got.length;
+  assert.equal((await api(base, 'DELETE', '/api/admin/suspend/v1', { id: sus.body.id })).status, 200);
+  // one connection at 150 ms a message: a couple are out, the rest wait in or for the ready queue
+  await waitUntil(() => got.length >= before + 2, 10_000, 'the first deliveries');
+  assert.equal((await api(base, 'POST', '/api/admin/bounce/v1', { domain: 'late.test', reason: 'stop late.test', duration: '10m' })).status, 200);
+  const ours = (r: { recipient?: unknown }) => /@late\.test$/.test(String(r.recipient));
+  const settled = () => {
+    const recs = readRecords(logs).filter(ours);
+    return { delivered: recs.filter((r) => r.type === 'Delivery').length, bounced: recs.filter((r) => r.type === 'AdminBounce').length };
+  };
+  await waitUntil(() => { const s = settled(); return s.delivered + s.bounced >= M; }, 30_000, 'every late.test message delivered or bounced');
+  await new Promise((r) => setTimeout(r, 1_000));
+  const s = settled();
+  assert.equal(s.delivered + s.bounced, M, `each message once: ${JSON.stringify(s)}`);
+  assert.ok(s.bounced >= M - 6, `the waiting ones were bounced, not delivered: ${JSON.stringify(s)}`);
+  const seqs = countBy(got.filter((m) => (seqOf(m.data) ?? 0) >= 100), (m) => String(seqOf(m.data)));
+  assert.equal(Object.keys(seqs).length, s.delivered, 'the sink has exactly the delivered ones');
+  for (const [seq, n] of Object.entries(seqs)) assert.equal(n, 1, `message ${seq} arrived ${n} times`);
 });
