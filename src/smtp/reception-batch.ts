@@ -57,12 +57,16 @@ export async function receiveBatch(deps: ReceptionDeps, messages: readonly Incom
   if (records) {
     prepared.forEach((p, i) => {
       if (!p.ok) return;
+      // the message is spooled: it is accepted all the same (receiveBatch never throws after the
+      // spool write); writeRecords is async, so a failure is a rejection, never left unhandled
+      /* c8 ignore next -- the record writer does not fail on records built here */
+      const failed = (e: unknown) => deps.log.error('reception record not written', { id: p.meta.id, error: String((e as Error)?.message ?? e) });
       try {
-        void writeRecords(records, receptionRecord(messages[i]!, p.meta, snapshot, p.reports), false);
-        /* c8 ignore start -- receptionRecord only builds an object and writeRecords is async: nothing here throws synchronously */
+        // synchronous up to the buffer (not durable: no await inside), so the flush below has it
+        writeRecords(records, receptionRecord(messages[i]!, p.meta, snapshot, p.reports), false).catch(failed);
+        /* c8 ignore start -- as above */
       } catch (e) {
-        // the message is spooled: it is accepted all the same (receiveBatch never throws after the spool write)
-        deps.log.error('reception record not written', { id: p.meta.id, error: (e as Error).message });
+        failed(e);
       }
       /* c8 ignore stop */
     });
