@@ -3,6 +3,7 @@ import { SMTPServer } from 'smtp-server';
 import type { SMTPServerDataStream, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { deliverToMaildir } from '../delivery/maildir.js';
 import { generateSelfSigned } from '../tls/self-signed.js';
+import '../smtp/quoted-local-part.js';
 
 export interface SinkOptions {
   host?: string;

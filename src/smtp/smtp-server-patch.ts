@@ -4,6 +4,7 @@ import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
 import type { SMTPServerSession } from 'smtp-server';
 import './data-scan.js';
+import './quoted-local-part.js';
 
 /**
  * The one place where kumo-ts reaches into smtp-server. Installed once, on import; servers
