@@ -234,12 +234,16 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     const ctx: AttemptContext = { queue: job.queue, pool: params.egressPool, attempts: job.attempts };
     if (this.adminGate(job, params)) return;
 
-    if (Date.now() >= meta.receivedAt + params.maxAgeMs) {
-      this.expire(job, internalReply(`message expired: older than max_age (${Math.round(params.maxAgeMs / 1000)}s)`, 'QUEUE', 551, '5.4.7'), ctx);
-      return;
-    }
+    if (this.expiredByAge(job, params, ctx)) return;
     if (params.maxMessageRate && !rateChecked && !(await this.rateHold.admit(job.queue, job))) return;
     return this.route(job, snap, params, ctx);
+  }
+
+  /** Past max_age: expired (bounced with 551 5.4.7) and true. */
+  private expiredByAge(job: Job, params: QueueParams, ctx: AttemptContext): boolean {
+    if (Date.now() < job.meta.receivedAt + params.maxAgeMs) return false;
+    this.expire(job, internalReply(`message expired: older than max_age (${Math.round(params.maxAgeMs / 1000)}s)`, 'QUEUE', 551, '5.4.7'), ctx);
+    return true;
   }
 
   /** The scheduled queue's own max_message_rate, counted by the shaping gate under a queue key. */
@@ -387,10 +391,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     job.state = 'routing';
     const params = jobParams(snap, job);
     if (this.adminGate(job, params)) return;
-    if (Date.now() >= job.meta.receivedAt + params.maxAgeMs) {
-      this.expire(job, internalReply(`message expired: older than max_age (${Math.round(params.maxAgeMs / 1000)}s)`, 'QUEUE', 551, '5.4.7'), at.ctx);
-      return;
-    }
+    if (this.expiredByAge(job, params, at.ctx)) return;
     this.enterReady(job, at.rq, snap.epoch, at.ctx);
   }
 
