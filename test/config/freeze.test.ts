@@ -31,3 +31,36 @@ test('a large graph is frozen completely, children before parents', async () => 
   await deepFreezeAsync({ domains });
   for (const v of domains.values()) assert.ok(Object.isFrozen(v) && Object.isFrozen(v.mx));
 });
+
+test('plain objects, null-prototype objects and class instances: values under string and symbol keys are frozen; a class instance\'s accessor is not called', async () => {
+  const sym = Symbol('s');
+  const underSymbol = { x: 1 };
+  const inNullProto = { y: 2 };
+  const nullProto = Object.assign(Object.create(null) as Record<string, unknown>, { inNullProto });
+  class Holder {
+    readonly field = { z: 3 };
+    get computed(): never {
+      throw new Error('a getter must not run');
+    }
+  }
+  const holder = new Holder();
+  let called = 0;
+  Object.defineProperty(holder, 'lazy', { enumerable: true, get: () => (called++, { w: 4 }) });
+  const plain: Record<string | symbol, unknown> = { [sym]: underSymbol, nullProto, holder };
+  await deepFreezeAsync(plain);
+  assert.equal(called, 0, 'an own accessor of a class instance is not called');
+  for (const [name, o] of Object.entries({ plain, underSymbol, nullProto, inNullProto, holder, field: holder.field })) assert.ok(Object.isFrozen(o), name);
+});
+
+test('a Map subclass keeps its methods and its writes throw too', async () => {
+  class Counted extends Map<string, number> {
+    total(): number {
+      return [...this.values()].reduce((a, b) => a + b, 0);
+    }
+  }
+  const c = new Counted([['a', 1], ['b', 2]]);
+  await deepFreezeAsync({ c });
+  assert.equal(c.total(), 3);
+  assert.throws(() => c.set('x', 1), /config snapshot is immutable/);
+  assert.ok(c instanceof Counted && Object.isFrozen(c));
+});
