@@ -121,6 +121,7 @@ export class ConfigMonitor {
     const hash = hashFiles(watched);
     if (hash === this.lastHash) return;
     this.lastHash = hash;
+    if (!initial) this.opts.store.compiling({ epoch: this.epoch + 1 });
     const t0 = performance.now();
     const res = await compileConfig({ root, epoch: this.epoch + 1, resolver: this.opts.resolver });
     const ms = Math.round(performance.now() - t0);

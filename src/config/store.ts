@@ -12,8 +12,14 @@ export interface ConfigFailure {
  * Holds the current snapshot. `current` is the only way subsystems read config; `swap` is
  * atomic (one assignment) and emits `snapshot` so that listeners and pools can reconcile.
  * The last failed compile stays visible (`lastFailure`) until a good config replaces it.
+ * `compiling` announces a compile in progress (no snapshot yet).
  */
-export class ConfigStore extends EventEmitter<{ snapshot: [Snapshot, Snapshot | undefined]; failure: [ConfigFailure] }> {
+/** A compile the monitor has begun: its epoch if it succeeds. */
+export interface ConfigCompiling {
+  readonly epoch: number;
+}
+
+export class ConfigStore extends EventEmitter<{ snapshot: [Snapshot, Snapshot | undefined]; failure: [ConfigFailure]; compiling: [ConfigCompiling] }> {
   private snap: Snapshot | undefined;
   private failure: ConfigFailure | undefined;
   /** count of rejected configs since start (for metrics) */
@@ -37,6 +43,15 @@ export class ConfigStore extends EventEmitter<{ snapshot: [Snapshot, Snapshot | 
     this.snap = next;
     this.failure = undefined;
     this.emit('snapshot', next, prev);
+  }
+
+  /**
+   * The monitor saw the files change and starts compiling them as `epoch`: processes that
+   * compile the same files themselves (reception workers) may start now, in parallel, and
+   * swap when the epoch comes. Nothing changes until `swap`.
+   */
+  compiling(c: ConfigCompiling): void {
+    this.emit('compiling', c);
   }
 
   reject(failure: ConfigFailure): void {

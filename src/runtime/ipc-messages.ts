@@ -31,6 +31,8 @@ export type WorkerToOwner =
 export type OwnerToWorker =
   /** the owner's config monitor made epoch `epoch` (content hash `hash`) live */
   | { readonly type: 'epoch'; readonly epoch: number; readonly hash: string }
+  /** the owner started compiling changed files as `epoch`: the worker may compile them now, and swaps on 'epoch' */
+  | { readonly type: 'prepare'; readonly epoch: number }
   /** stop accepting, finish the messages in DATA, exit before `deadline` (epoch ms) */
   | { readonly type: 'drain'; readonly deadline: number }
   /** send your metrics (`metrics` #req) */
@@ -43,7 +45,7 @@ export type OwnerToWorker =
   | { readonly type: 'records-durable'; readonly seq: number; readonly error?: string };
 
 const WORKER_TYPES = new Set(['spooled', 'ready', 'epoch-live', 'epoch-refused', 'admit', 'release', 'auth-count', 'auth-ok', 'metrics', 'records']);
-const OWNER_TYPES = new Set(['epoch', 'drain', 'admitted', 'auth-counted', 'metrics-req', 'records-durable']);
+const OWNER_TYPES = new Set(['epoch', 'prepare', 'drain', 'admitted', 'auth-counted', 'metrics-req', 'records-durable']);
 
 function typed(m: unknown, types: Set<string>): boolean {
   return typeof m === 'object' && m !== null && types.has((m as { type?: unknown }).type as string);

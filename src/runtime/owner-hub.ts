@@ -2,6 +2,7 @@ import type { WorkerStatus } from '../http/api-deps.js';
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import type { Snapshot } from '../config/snapshot.js';
+import type { ConfigCompiling } from '../config/store.js';
 import type { HookSubsystem } from '../events/subsystem.js';
 import { setWorkerMetrics } from '../http/metrics.js';
 import type { ProcessMetrics } from '../http/metrics.js';
@@ -99,10 +100,14 @@ export class OwnerHub implements Subsystem {
       this.startWaiter = undefined;
     }
     setWorkerMetrics(() => this.workerMetrics());
+    // the workers compile changed files while the owner does (on the other cores) and swap on 'epoch'
+    ctx.store.on('compiling', this.onCompiling);
     this.log.info('reception workers ready', { workers: this.slots.length, pids: this.slots.map((s) => s.worker?.process.pid) });
   }
 
-  /** A new epoch in the owner: every worker compiles the same files and swaps. */
+  private readonly onCompiling = (c: ConfigCompiling): void => this.broadcast({ type: 'prepare', epoch: c.epoch });
+
+  /** A new epoch in the owner: every worker swaps to its compile of the same files (started at 'prepare'). */
   apply(next: Snapshot, prev: Snapshot | undefined): void {
     if (prev && next.main.server.workers !== prev.main.server.workers)
       this.log?.warn('[server] workers changed: the number of reception workers changes at the next start', { running: this.slots.length, configured: next.main.server.workers });
@@ -113,6 +118,7 @@ export class OwnerHub implements Subsystem {
   async stop(deadlineMs: number): Promise<void> {
     this.stopping = true;
     setWorkerMetrics(undefined);
+    this.ctx?.store.off('compiling', this.onCompiling);
     const now = Date.now();
     const drainBy = Math.min(now + WORKER_DRAIN_MS, deadlineMs);
     const killAt = Math.min(now + WORKER_KILL_MS, deadlineMs);

@@ -1,4 +1,5 @@
 import { compileConfig } from '../config/compile.js';
+import { PreparedCompile } from './prepared-compile.js';
 import { formatIssue } from '../config/issues.js';
 import { ConfigStore } from '../config/store.js';
 import type { Snapshot } from '../config/snapshot.js';
@@ -82,15 +83,17 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   const apply = (next: Snapshot, prev: Snapshot | undefined) =>
     Promise.all(subsystems.map((s) => Promise.resolve(s.apply?.(next, prev)).catch((e) => log.error(`${s.name}: applying epoch ${next.epoch} failed`, { error: String(e) }))));
 
+  const prepared = new PreparedCompile(opts.configDir);
   // epochs one at a time, in the order the owner made them live
   let epochs = Promise.resolve();
   const onEpoch = async (epoch: number, hash: string): Promise<void> => {
     if (store.current.hash === hash) {
       // the same files (a forced re-evaluation): nothing to swap
+      prepared.take(epoch);
       send({ type: 'epoch-live', epoch, hash });
       return;
     }
-    const res = await compileConfig({ root: opts.configDir, epoch, receptionOnly: true });
+    const res = await prepared.forEpoch(epoch, hash);
     if (!res.ok) {
       const errors = res.issues.filter((i) => i.severity === 'error').map(formatIssue);
       log.error(`config epoch ${epoch} refused in this worker; epoch ${store.current.epoch} keeps serving`, { errors });
@@ -108,6 +111,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   process.on('message', (m: unknown) => {
     if (!isOwnerMessage(m)) return;
     if (m.type === 'epoch') epochs = epochs.then(() => onEpoch(m.epoch, m.hash)).catch((e) => log.error('epoch swap failed', { error: String(e) }));
+    else if (m.type === 'prepare') prepared.prepare(m.epoch);
     else if (m.type === 'drain' && !draining) {
       draining = true;
       void drain(subsystems, m.deadline, log, allSent);
