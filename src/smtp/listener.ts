@@ -18,7 +18,7 @@ import { Refusals } from './refusals.js';
 import { SmtpSessions, endpointKey } from './session.js';
 import './data-gate.js';
 import type { GatedServer } from './data-gate.js';
-import { onRawSocketClose } from './smtp-server-patch.js';
+import { onRawSocketClose, TOO_MANY_CLIENTS } from './smtp-server-patch.js';
 import type { HookedServer } from './smtp-server-patch.js';
 
 export { endpointKey } from './session.js';
@@ -124,8 +124,7 @@ export class SmtpListener {
       admit: (conn) => {
         const over = this.overLimit.get(conn._socket);
         if (!over) return undefined;
-        // the total's text is smtp-server's own for maxClients (one process's count)
-        return { code: 421, text: over === 'total' ? '4.7.0 Too many connected clients, try again in a moment' : '4.7.0 too many connections from your address' };
+        return over === 'total' ? TOO_MANY_CLIENTS : { code: 421, text: '4.7.0 too many connections from your address' };
       },
       greetDelayMs: () => this.currentSettings().earlyTalkerDelayMs,
       commandTimeoutMs: (conn) => (sessions.byId.get(conn.id)?.settings ?? this.currentSettings()).commandTimeoutMs,

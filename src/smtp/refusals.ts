@@ -4,7 +4,7 @@ import type { RefusalReason } from './smtp-server-patch.js';
 
 const TEXT: Record<RefusalReason, string> = {
   per_ip_limit: 'connection refused: too many connections from this client address (max_connections_per_ip)',
-  max_connections: 'connection refused: the listener has max_connections open across its reception workers',
+  max_connections: 'connection refused: the listener already has max_connections connections open (on the whole node, with reception workers)',
   early_talker: 'client talked before the greeting (early_talker_delay): 554, disconnected',
   command_timeout: 'command line not completed within command_timeout: 421, disconnected',
   bad_utf8: 'command line is not valid UTF-8: 500',

@@ -53,6 +53,8 @@ export interface HookedServer {
 }
 
 const SURVIVES_UPGRADE = Symbol('kumo-ts.survives-starttls');
+/** over max_connections: the same reply whoever counted (this process, or the owner for the node) */
+export const TOO_MANY_CLIENTS = Object.freeze({ code: 421, text: '4.7.0 Too many connected clients, try again in a moment' });
 
 /**
  * Calls `fn` once when a connection's raw socket closes, also after STARTTLS: smtp-server's
@@ -183,9 +185,14 @@ if (!proto[PATCHED]) {
     const hooks = hooksOf(this);
     if (!hooks) return original.init.call(this);
     this._setListeners(() => {
+      // the listener's verdict first (with reception workers it counts the whole node), then
+      // this process's own count against max_connections, refused the same way
+      let refusal = hooks.admit(this);
       const max = this._server.options.maxClients;
-      if (max && this._server.connections.size > max) return this.send(421, this.name + ' Too many connected clients, try again in a moment', false);
-      const refusal = hooks.admit(this);
+      if (!refusal && max && this._server.connections.size > max) {
+        hooks.refused(this, 'max_connections');
+        refusal = TOO_MANY_CLIENTS;
+      }
       if (refusal) {
         this.send(refusal.code, refusal.text);
         return this.close();

@@ -37,6 +37,11 @@ starttls = false
 command_timeout = "2s"
 client_timeout = "30s"
 
+[listener.total]
+listen = "127.0.0.1:${await freePort()}"
+max_connections = 2
+starttls = false
+
 [listener.proxied]
 listen = "127.0.0.1:${await freePort()}"
 max_connections_per_ip = 2
@@ -108,6 +113,20 @@ proxy_protocol_from = ["127.0.0.1"]
       await c!.starttls('mx.test');
       await c!.quit();
     }
+  });
+
+  test('over max_connections (one process counts): 421 4.7.0, a Rejection record and a log line, as with reception workers', async () => {
+    const two = [await greeted('total', { localAddress: '127.0.0.7' }), await greeted('total', { localAddress: '127.0.0.8' })];
+    const third = await SmtpClient.connect(h.port('total'), { localAddress: '127.0.0.9' });
+    open.push(third);
+    const r = await third.reply();
+    assert.equal(r.code, 421);
+    assert.match(r.text, /^4\.7\.0 Too many connected clients/);
+    await assert.rejects(third.reply(5000), /connection closed/);
+    const rec = await waitFor(async () => (await h.records_('Rejection')).find((x) => /Too many connected clients/.test(x.response.content)));
+    assert.equal(rec!.peer_address?.addr, '127.0.0.9');
+    assert.equal(h.logged(/listener total: connection refused: the listener already has max_connections/).length, 1);
+    for (const c of two) c.close();
   });
 
   test('PROXY clients are counted by the client address their header names', async () => {
