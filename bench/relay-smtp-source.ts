@@ -18,7 +18,11 @@
 // reason, when postfix, smtp-source or smtp-sink are not installed or the instance will not start.
 //
 //   node dist/bench/relay-smtp-source.js [--messages 20000] [--sessions 20] [--size 2048]
-//        [-d] [--rounds 2] [--probe-interval 100] [--no-postfix] [--profile DIR]
+//        [-d] [--rounds 2] [--probe-interval 100] [--warmup 0] [--no-postfix] [--profile DIR]
+//
+// `--warmup N` sends N messages the same way before the clock starts, and waits until they
+// are delivered: the figure is then of a running MTA (kumo-ts's code JIT-compiled, Postfix's
+// daemons spawned) rather than of a fresh start.
 //
 // `--profile DIR` writes a CPU profile (`--cpu-prof`) of each kumo-ts run into DIR.
 import { spawn, spawnSync } from 'node:child_process';
@@ -30,7 +34,10 @@ import { join } from 'node:path';
 import { PrivatePostfix, postfixUnavailable, postfixVersion } from '../test/peers/private-postfix.js';
 import { benchArgs } from './lab/args.js';
 import { localShaping, mxListQueue, SINK_HOST_ZONE, startBenchKumo } from './lab/kumo-config.js';
-import { cpuSecondsOf as cpuSeconds, sleep, waitExit } from './lab/proc.js';
+import { cpuSecondsOf, sleep, waitExit } from './lab/proc.js';
+
+/** CPU seconds of pids, with (default) or without their waited-for children */
+const cpuSeconds = (pids: number[], children = true) => cpuSecondsOf(pids, children);
 import { freePort, portUp } from './lab/serve.js';
 
 const args = benchArgs(['-d', '--reuse', '--no-postfix']);
@@ -41,6 +48,7 @@ const ROUNDS = Number(args.get('rounds') ?? 2);
 const PROBE_MS = Number(args.get('probe-interval') ?? 100);
 const REUSE = args.has('d') || args.has('reuse');
 const PROFILE_DIR = args.get('profile');
+const WARMUP = Number(args.get('warmup') ?? 0);
 const SBIN = '/usr/sbin';
 const SMTP_SOURCE = join(SBIN, 'smtp-source');
 const SMTP_SINK = join(SBIN, 'smtp-sink');
@@ -82,6 +90,11 @@ async function startSink(): Promise<Sink> {
     await sleep(50);
   }
   return sink;
+}
+
+/** smtp-sink's pid(s): script(1)'s children, the sink started by it */
+function sinkPids(sink: Sink): number[] {
+  return spawnSync('pgrep', ['-P', String(sink.child.pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
 }
 
 // ---------- kumo-ts ----------
@@ -187,6 +200,16 @@ function probe(port: number, i: number): Promise<number> {
   });
 }
 
+/** Sends WARMUP messages with smtp-source as the run will, waits until the sink has them all; the sink's count then. */
+async function warmUp(port: number, sink: Sink): Promise<number> {
+  const source = spawn(SMTP_SOURCE, [...(REUSE ? ['-d'] : []), '-s', String(SESSIONS), '-m', String(WARMUP), '-l', String(SIZE), '-f', 'from@example.com', '-t', 'to@example.net', `127.0.0.1:${port}`], { stdio: 'ignore' });
+  await new Promise((res) => source.once('exit', res));
+  const t0 = Date.now();
+  while (sink.count < WARMUP && Date.now() - t0 < 60_000) await sleep(20);
+  await sleep(500);
+  return sink.count;
+}
+
 function pct(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -203,6 +226,10 @@ interface RunResult {
   p50: number;
   p99: number;
   cpu: number;
+  /** the MTA's CPU split: the first pid (kumo-ts's owner, Postfix's master) and the rest */
+  cpuSplit: [number, number];
+  /** smtp-source's CPU, and smtp-sink's: the load tools share the machine */
+  toolsCpu: [number, number];
   sourceRc: number | null;
   sourceErr: string;
   /** 1-minute load average when the run started (the machine may be shared) */
@@ -229,8 +256,14 @@ async function run(kind: 'kumo-ts' | 'Postfix'): Promise<RunResult> {
     mta = kind === 'kumo-ts' ? await startKumo(sink.port) : await startPostfix(sink.port);
     active.mta = mta;
     const port = mta.port;
+    // --warmup N: N messages first, the same way, all delivered before the clock starts, so
+    // that the figure is of a running MTA (kumo-ts's JIT compiled, Postfix's daemons spawned)
+    const base = WARMUP > 0 ? await warmUp(port, sink) : 0;
     const load = loadavg()[0]!;
-    const cpu0 = cpuSeconds(mta.pid());
+    const pids0 = mta.pid();
+    const cpu0 = cpuSeconds(pids0);
+    const split0: [number, number] = [cpuSeconds(pids0.slice(0, 1)), cpuSeconds(pids0.slice(1))];
+    const self0 = cpuSeconds([process.pid]) - cpuSeconds([process.pid], false);
     const t0 = Date.now();
     const source = spawn(SMTP_SOURCE, [...(REUSE ? ['-d'] : []), '-s', String(SESSIONS), '-m', String(MESSAGES), '-l', String(SIZE), '-f', 'from@example.com', '-t', 'to@example.net', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
     let sourceErr = '';
@@ -257,7 +290,7 @@ async function run(kind: 'kumo-ts' | 'Postfix'): Promise<RunResult> {
     const sourceRc = await sourceExit;
     const tIn = Date.now();
     await prober;
-    const want = MESSAGES + probes - probeFailed;
+    const want = base + MESSAGES + probes - probeFailed;
     // the sink's counter: wait until every accepted message arrived, or 60 s without progress
     let lastSeen = sink.count;
     let lastChange = Date.now();
@@ -268,20 +301,27 @@ async function run(kind: 'kumo-ts' | 'Postfix'): Promise<RunResult> {
       } else if (Date.now() - lastChange > 60_000) break;
       await sleep(20);
     }
-    const cpu = cpuSeconds(mta.pid()) - cpu0;
+    const pids1 = mta.pid();
+    const cpu = cpuSeconds(pids1) - cpu0;
+    const cpuSplit: [number, number] = [cpuSeconds(pids1.slice(0, 1)) - split0[0], cpuSeconds(pids1.slice(1)) - split0[1]];
+    // smtp-source exited and was waited for: its CPU is in this process's cutime + cstime
+    const sourceCpu = cpuSeconds([process.pid]) - cpuSeconds([process.pid], false) - self0;
+    const sinkCpu = cpuSeconds(sinkPids(sink));
     const secs = ((sink.lastAt || Date.now()) - t0) / 1000;
     lat.sort((a, b) => a - b);
     return {
       mta: kind,
-      delivered: sink.count,
+      delivered: sink.count - base,
       secs,
-      rate: sink.count / secs,
+      rate: (sink.count - base) / secs,
       injectSecs: (tIn - t0) / 1000,
       probes,
       probeFailed,
       p50: pct(lat, 50),
       p99: pct(lat, 99),
       cpu,
+      cpuSplit,
+      toolsCpu: [sourceCpu, sinkCpu],
       sourceRc,
       load,
       sourceErr: sourceErr.trim().split('\n').slice(0, 5).join('\n'),
@@ -298,10 +338,12 @@ async function run(kind: 'kumo-ts' | 'Postfix'): Promise<RunResult> {
   }
 }
 
+const perMsg = (r: RunResult, secs: number) => `${((secs / Math.max(1, r.delivered)) * 1000).toFixed(2)}`;
+
 function line(r: RunResult): string {
   const lat = Number.isNaN(r.p50) ? '' : `; final-250 latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms (${r.probes} probes${r.probeFailed ? `, ${r.probeFailed} failed` : ''})`;
   const err = r.sourceRc !== 0 ? `\n      smtp-source exit ${r.sourceRc}: ${r.sourceErr}` : '';
-  return `  ${r.mta.padEnd(8)} [load ${r.load.toFixed(1)}] ${Math.round(r.rate).toString().padStart(6)} delivered/s  (${r.delivered} at the sink in ${r.secs.toFixed(2)} s; smtp-source done in ${r.injectSecs.toFixed(2)} s; MTA CPU ${r.cpu.toFixed(1)} s = ${((r.cpu / Math.max(1, r.delivered)) * 1000).toFixed(2)} ms/message${lat})${err}`;
+  return `  ${r.mta.padEnd(8)} [load ${r.load.toFixed(1)}] ${Math.round(r.rate).toString().padStart(6)} delivered/s  (${r.delivered} at the sink in ${r.secs.toFixed(2)} s; smtp-source done in ${r.injectSecs.toFixed(2)} s; MTA CPU ${r.cpu.toFixed(1)} s = ${((r.cpu / Math.max(1, r.delivered)) * 1000).toFixed(2)} ms/message (${r.mta === 'kumo-ts' ? 'owner' : 'master'} ${perMsg(r, r.cpuSplit[0])}, ${r.mta === 'kumo-ts' ? 'workers' : 'the rest'} ${perMsg(r, r.cpuSplit[1])}; smtp-source ${perMsg(r, r.toolsCpu[0])}, smtp-sink ${perMsg(r, r.toolsCpu[1])})${lat})${err}`;
 }
 
 for (const tool of [SMTP_SOURCE, SMTP_SINK]) {
@@ -312,7 +354,7 @@ for (const tool of [SMTP_SOURCE, SMTP_SINK]) {
 }
 const noPostfix = postfixAbsent();
 console.log(`relay-smtp-source: smtp-source ${REUSE ? '-d ' : ''}-s ${SESSIONS} -m ${MESSAGES} -l ${SIZE} -f from@example.com -t to@example.net 127.0.0.1:PORT → MTA → smtp-sink -c 127.0.0.1:SINKPORT 1000`);
-console.log(`  ${REUSE ? 'connections reused (-d)' : 'one message per connection, no pipelining'}; latency probe every ${PROBE_MS > 0 ? `${PROBE_MS} ms` : '(off)'}`);
+console.log(`  ${REUSE ? 'connections reused (-d)' : 'one message per connection, no pipelining'}; latency probe every ${PROBE_MS > 0 ? `${PROBE_MS} ms` : '(off)'}; ${WARMUP > 0 ? `${WARMUP} messages of warm-up first` : 'no warm-up (a fresh MTA)'}`);
 console.log(`  machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, Postfix ${noPostfix ? '-' : postfixVersion()}, ${new Date().toISOString().slice(0, 10)}`);
 if (noPostfix) console.log(`  Postfix skipped: ${noPostfix}`);
 
@@ -349,5 +391,5 @@ for (let i = 0; i < results.length - 1; i++) {
   const b = results[i + 1]!;
   if (a.mta === 'kumo-ts' && b.mta === 'Postfix') console.log(`  round ratio: ${(a.rate / b.rate).toFixed(2)}×`);
 }
-console.log(JSON.stringify({ bench: 'relay-smtp-source', messages: MESSAGES, size: SIZE, sessions: SESSIONS, reuse: REUSE, kumo, postfix, ratio: kumo / postfix, runs: results.map(({ sourceErr: _e, ...r }) => r) }));
+console.log(JSON.stringify({ bench: 'relay-smtp-source', messages: MESSAGES, warmup: WARMUP, size: SIZE, sessions: SESSIONS, reuse: REUSE, kumo, postfix, ratio: kumo / postfix, runs: results.map(({ sourceErr: _e, ...r }) => r) }));
 if (failed) process.exitCode = 1;

@@ -26,11 +26,11 @@ export function cpuSeconds(pid: number | undefined, opts: { children?: boolean }
   }
 }
 
-/** The sum of cpuSeconds (with children) over processes; the ones gone count nothing. */
-export function cpuSecondsOf(pids: number[]): number {
+/** The sum of cpuSeconds (with children unless told) over processes; the ones gone count nothing. */
+export function cpuSecondsOf(pids: number[], children = true): number {
   let t = 0;
   for (const pid of pids) {
-    const s = cpuSeconds(pid, { children: true });
+    const s = cpuSeconds(pid, { children });
     if (!Number.isNaN(s)) t += s;
   }
   return t;
