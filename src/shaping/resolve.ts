@@ -36,6 +36,12 @@ interface Cache {
 }
 const caches = new WeakMap<ShapingConfig, Cache>();
 const MAX_CACHED = 100_000;
+/**
+ * The last answer per query object (a ready queue asks with the same one about six times per
+ * message): valid while the cache it came from is the current one, so a new epoch or an
+ * automation change still resolves again. Saves building the string key each time.
+ */
+const lastByQuery = new WeakMap<ShapingQuery, { cache: Cache; hit: ResolvedPath }>();
 
 /**
  * The effective shaping for a destination path, from the snapshot's compiled layers plus any
@@ -54,12 +60,15 @@ export function resolvePath(shaping: ShapingConfig, q: ShapingQuery, automation:
     c = { automation, version, map: new Map() };
     caches.set(shaping, c);
   }
+  const last = lastByQuery.get(q);
+  if (last?.cache === c) return last.hit;
   const key = `${q.source}\u0000${q.site}\u0000${q.domain}\u0000${q.mxHosts.join(',')}\u0000${q.mxSite ?? ''}`;
   let hit = c.map.get(key);
   if (!hit) {
     hit = computePath(shaping, q, automation);
     c.map.set(key, hit);
   }
+  lastByQuery.set(q, { cache: c, hit });
   return hit;
 }
 

@@ -136,6 +136,17 @@ describe('automation in process', () => {
     await gate.close();
   });
 
+  test('a ready queue asks with one query object: an override that comes later still changes what it gets', async () => {
+    const { gate, state } = newGate('same-query.json');
+    const q = path();
+    const first = resolveShaping(snap, q, state);
+    assert.equal(first.connection_limit, 10);
+    assert.equal(resolveShaping(snap, q, state), first, 'the same answer object while nothing changed');
+    gate.onResponse(q, { code: 421, text: 'Server busy. Please try again later' });
+    assert.equal(resolveShaping(snap, q, state).connection_limit, 1);
+    await gate.close();
+  });
+
   test('SuspendTenant and SetDomainConfig act on the domain; BounceCampaign bounces one campaign', async () => {
     const { gate, state } = newGate('tenant.json');
     gate.onResponse(path({ tenant: 't1' }), { code: 421, text: 'tenant spam detected' });
