@@ -16,6 +16,9 @@ export class PreparedCompile {
   /** Starts compiling the files as they are now, as `epoch` (a newer prepare replaces it); the compile's promise. */
   prepare(epoch: number): Promise<CompileResult> {
     const result = this.compile(epoch);
+    // compileConfig reports bad files in its result; should it throw, the epoch's own compile
+    // (forEpoch) runs instead, and nobody may be waiting on this one yet (an unhandled rejection)
+    result.catch(() => undefined);
     this.prepared = { epoch, result };
     return result;
   }
