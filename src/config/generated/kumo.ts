@@ -404,7 +404,7 @@ max_recipients_per_message?: number
 max_messages_per_connection?: number
 max_message_size?: ByteSize
 /**
- * Concurrent client connections; more get 421 (default 1000).
+ * Concurrent client connections, counted for the whole node with reception workers; more get 421 4.7.0 and a log line (default 1000).
  */
 max_connections?: number
 /**
