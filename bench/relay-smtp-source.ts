@@ -25,7 +25,7 @@
 // daemons spawned) rather than of a fresh start.
 //
 // `--profile DIR` writes a CPU profile (`--cpu-prof`) of each kumo-ts run into DIR.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -34,7 +34,7 @@ import { join } from 'node:path';
 import { PrivatePostfix, postfixUnavailable, postfixVersion } from '../test/peers/private-postfix.js';
 import { benchArgs } from './lab/args.js';
 import { localShaping, mxListQueue, SINK_HOST_ZONE, startBenchKumo } from './lab/kumo-config.js';
-import { cpuSecondsOf, sleep, waitExit } from './lab/proc.js';
+import { childPids, cpuSecondsOf, sleep, waitExit } from './lab/proc.js';
 
 /** CPU seconds of pids, with (default) or without their waited-for children */
 const cpuSeconds = (pids: number[], children = true) => cpuSecondsOf(pids, children);
@@ -94,7 +94,7 @@ async function startSink(): Promise<Sink> {
 
 /** smtp-sink's pid(s): script(1)'s children, the sink started by it */
 function sinkPids(sink: Sink): number[] {
-  return spawnSync('pgrep', ['-P', String(sink.child.pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+  return childPids(sink.child.pid);
 }
 
 // ---------- kumo-ts ----------
@@ -124,7 +124,7 @@ async function startKumo(sinkPort: number): Promise<Mta> {
     name: 'kumo-ts',
     port: kumo.port,
     // with [server] workers > 1 (KUMO_TS_WORKERS) the reception workers are its children
-    pid: () => [kumo.child.pid!, ...spawnSync('pgrep', ['-P', String(kumo.child.pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number)],
+    pid: () => [kumo.child.pid!, ...childPids(kumo.child.pid)],
     stop: () => kumo.stop(10_000),
   };
 }

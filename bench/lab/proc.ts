@@ -1,5 +1,6 @@
 // What the benches read about a process from Linux /proc (CPU seconds, memory), and stopping
 // a child and waiting for it.
+import { spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +35,12 @@ export function cpuSecondsOf(pids: number[], children = true): number {
     if (!Number.isNaN(s)) t += s;
   }
   return t;
+}
+
+/** The pids of a process's live children (kumo-ts's reception workers), by pgrep -P. */
+export function childPids(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  return spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
 }
 
 /** Memory of a process in bytes (VmRSS, VmHWM, RssAnon, RssFile + RssShmem); throws once it is gone. */
