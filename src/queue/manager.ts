@@ -24,7 +24,6 @@ import { readyQueueIdentity, shapingQueryFor, siteIdentity } from '../delivery/r
 import type { SiteIdentity } from '../delivery/ready-queue-name.js';
 import { mxListLabel } from '../dns/route.js';
 import type { ReadyQueueHost } from '../delivery/ready-queue.js';
-import { disposition } from '../delivery/response.js';
 import type { SmtpReply } from '../delivery/response.js';
 import { internalReply } from '../delivery/smtp-client.js';
 import type { ConnectError } from '../delivery/smtp-client.js';
@@ -32,8 +31,8 @@ import type { DeliverySession } from '../delivery/delivery-session.js';
 import { isPushProtocol, pushOpener, pushReadyQueue, readyQueueService } from '../delivery/push-protocols.js';
 import type { PushFacts, PushProtocol } from '../delivery/push-protocols.js';
 import { maildirReplies } from '../delivery/maildir.js';
-import { raceDeadline, firstReply } from './util.js';
-import { buildJobs, hasPending, pendingRecipients, storeRetryState } from './job.js';
+import { raceDeadline } from './util.js';
+import { buildJobs, pendingRecipients, storeRetryState } from './job.js';
 import type { Job } from './job.js';
 import { parseQueueName, queueName } from './naming.js';
 import { OutcomeRecorder } from './outcome.js';
@@ -41,7 +40,6 @@ import type { QueueStats } from './outcome.js';
 import type { AttemptContext } from './records.js';
 import { smtpAttemptFacts } from './records.js';
 import { nodeIdFor } from '../logging/node-id.js';
-import { retryDelay } from './retry.js';
 import { TimerHeap } from './timer-heap.js';
 import { RateHold } from './rate-hold.js';
 import { delayedReadyFull, liveReadyQueues } from './metrics.js';
@@ -54,6 +52,8 @@ import type { AdminRule, BounceRule } from '../admin/rules.js';
 import { ParkedJobs, adminVerdict, jobParams, recordAdminBounce } from './admin-hooks.js';
 import { TlsPolicyEngine } from '../tls-policy/decide.js';
 import { RecentIds } from './recent-ids.js';
+import { AttemptSettler } from './attempt-settler.js';
+import type { QueuedMessage } from './attempt-settler.js';
 
 export interface QueueManagerDeps {
   readonly store: ConfigStore;
@@ -80,11 +80,6 @@ export interface QueueManagerDeps {
 const READY_FULL_FALLBACK_MS = 30_000;
 const READY_FULL_FALLBACK_PER_WAITING_MS = 10;
 
-interface Message {
-  readonly meta: SpoolMeta;
-  readonly jobs: Job[];
-}
-
 /** Longest the stop lets in-flight sends finish before dropping their connections. */
 export const DELIVERY_DRAIN_MS = 5_000;
 /** Kept free at the end of the stop for spool writes and log records to flush. */
@@ -99,7 +94,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   readonly gate: ShapingGate;
   readonly log: Logger;
   private readonly timers = new TimerHeap<{ job: Job; gen: number }>((items) => this.onDue(items));
-  private readonly messages = new Map<string, Message>();
+  private readonly messages = new Map<string, QueuedMessage>();
   private readonly ready = new Map<string, ReadyQueue>();
   /** the protocol last routed to each HTTP / AMQP ready queue: its new connections use it */
   private readonly pushLatest = new Map<string, PushProtocol>();
@@ -109,7 +104,6 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   private readonly routes = new RouteCache();
   /** jobs that found their ready queue full: which queue, in which epoch (roomFor) */
   private readonly waitingRoom = new WeakMap<Job, { rq: ReadyQueue; epoch: number; ctx: AttemptContext }>();
-  private readonly writes = new Map<string, Promise<void>>();
   /** messages finished lately: a late announcement or scan of one is ignored */
   private readonly finished: RecentIds;
   private readonly inflight = new Set<Promise<unknown>>();
@@ -122,7 +116,8 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   private aborting = false;
   stopping = false;
   private readonly outcomes: OutcomeRecorder;
-  private readonly spoolWrites: SpoolStateWriter;
+  /** outcome records, retries and the spool write at the end of each attempt */
+  private readonly settle: AttemptSettler;
   /** jobs held by admin suspensions of their scheduled queue (src/queue/admin-hooks.ts) */
   readonly parked = new ParkedJobs();
   private readonly tlsPolicy: TlsPolicyEngine;
@@ -133,7 +128,14 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     this.finished = new RecentIds(deps.finishedWindowMs);
     this.tlsPolicy = deps.tlsPolicy ?? new TlsPolicyEngine(undefined, (what, e) => deps.log.warn(what, { error: String(e) }));
     this.outcomes = new OutcomeRecorder(deps.records, deps.log, () => nodeIdFor(deps.store.current.main.spool.path));
-    this.spoolWrites = new SpoolStateWriter({ spool: deps.spool, log: deps.log, stopping: () => this.stopping });
+    this.settle = new AttemptSettler({
+      messages: this.messages,
+      finished: this.finished,
+      outcomes: this.outcomes,
+      spoolWrites: new SpoolStateWriter({ spool: deps.spool, log: deps.log, stopping: () => this.stopping }),
+      records: deps.records,
+      schedule: (job, due) => this.schedule(job, due),
+    });
     this.sweeper = setInterval(() => this.sweep(), 30_000);
     this.sweeper.unref();
     liveReadyQueues.add(this.readyView);
@@ -175,7 +177,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
    * (its removal may not be committed yet, or a scan may read it from an older snapshot).
    */
   has(id: string): boolean {
-    return this.messages.has(id) || this.writes.has(id) || this.finished.has(id);
+    return this.messages.has(id) || this.settle.writes.has(id) || this.finished.has(id);
   }
 
   /** Takes ownership of a durably spooled message and schedules its delivery; a known id (see `has`) is ignored. */
@@ -185,7 +187,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     if (!jobs.length) {
       // nothing pending (finished before a crash, removal lost): finish it now
       this.finished.add(meta.id);
-      this.persist(meta, 'remove');
+      this.settle.persist(meta, 'remove');
       return;
     }
     this.messages.set(meta.id, { meta, jobs });
@@ -242,7 +244,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   /** Past max_age: expired (bounced with 551 5.4.7) and true. */
   private expiredByAge(job: Job, params: QueueParams, ctx: AttemptContext): boolean {
     if (Date.now() < job.meta.receivedAt + params.maxAgeMs) return false;
-    this.expire(job, internalReply(`message expired: older than max_age (${Math.round(params.maxAgeMs / 1000)}s)`, 'QUEUE', 551, '5.4.7'), ctx);
+    this.settle.expire(job, internalReply(`message expired: older than max_age (${Math.round(params.maxAgeMs / 1000)}s)`, 'QUEUE', 551, '5.4.7'), ctx);
     return true;
   }
 
@@ -274,7 +276,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     } catch (e) {
       if (!(e instanceof RouteError)) throw e;
       const reply: SmtpReply = { code: e.code, enhanced: e.enhanced, text: `kumo-ts: ${e.message}`, command: 'DNS', internal: true };
-      this.outcome(job, new Map(pendingRecipients(job).map((r) => [r, reply])), ctx, params, e.permanent ? 'bounce' : 'transient');
+      this.settle.outcome(job, new Map(pendingRecipients(job).map((r) => [r, reply])), ctx, params, e.permanent ? 'bounce' : 'transient');
       return;
     }
     if (this.stopping) return;
@@ -286,7 +288,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
       if (source.retryAt) return this.schedule(job, source.retryAt);
       /* c8 ignore start -- guard: no retryAt only for a pool missing from the snapshot, and config refuses an egress_pool it does not define */
       const reply = internalReply(`egress pool "${params.egressPool}" has no usable source`, 'QUEUE', 451, '4.3.0');
-      this.outcome(job, new Map(pendingRecipients(job).map((r) => [r, reply])), { ...ctx, site: site.site }, params, 'transient');
+      this.settle.outcome(job, new Map(pendingRecipients(job).map((r) => [r, reply])), { ...ctx, site: site.site }, params, 'transient');
       return;
     }
     /* c8 ignore stop */
@@ -296,7 +298,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     } catch (e) {
       const err = e instanceof RouteError ? e : new RouteError(false, 451, '4.7.5', `TLS policy lookup failed: ${String((e as Error).message ?? e)}`);
       const reply: SmtpReply = { code: err.code, enhanced: err.enhanced, text: `kumo-ts: ${err.message}`, command: 'DNS', internal: true };
-      this.outcome(job, new Map(pendingRecipients(job).map((r) => [r, reply])), { ...ctx, site: site.site, source }, params, 'transient');
+      this.settle.outcome(job, new Map(pendingRecipients(job).map((r) => [r, reply])), { ...ctx, site: site.site, source }, params, 'transient');
       return;
     }
     if (this.stopping || (job.state as string) === 'done') return; // bounced by an admin action meanwhile
@@ -330,7 +332,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
       const c = { ...ctx, site: rq.site, source: rq.source };
       const now = Date.now();
       for (const rcpt of pendingRecipients(job)) this.outcomes.final('AdminBounce', job.meta, rcpt, reply, c, now);
-      return this.finishJob(job);
+      return this.settle.finishJob(job);
     }
     if (!rq.offer(job)) this.readyFull(job, rq, epoch, { ...ctx, site: rq.site, source: rq.source, readyQueue: rq.key });
   }
@@ -441,7 +443,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     const rcpts = pendingRecipients(job);
     const snap = this.deps.store.current;
     const params = jobParams(snap, job);
-    if (!rcpts.length) return this.finishJob(job);
+    if (!rcpts.length) return this.settle.finishJob(job);
     const body = await this.loadBody(job, rcpts, { queue: job.queue, site: rq.site, source: rq.source, pool: params.egressPool, attempts: job.attempts }, params);
     if (!body) return;
     job.attempts++;
@@ -462,7 +464,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
       seen.add(r);
       this.gate.onResponse(path, { code: r.code, enhanced: r.enhanced, text: r.text, internal: r.internal });
     }
-    this.outcome(job, replies, ctx, params);
+    this.settle.outcome(job, replies, ctx, params);
   }
 
   readySuspended(rq: ReadyQueue): boolean {
@@ -502,90 +504,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     this.outcomes.stats.attempts++;
     this.gate.onResponse(rq.path(job), { code: err.reply.code, enhanced: err.reply.enhanced, text: err.reply.text, internal: err.reply.internal });
     const ctx: AttemptContext = { queue: job.queue, site: rq.site, source: rq.source, readyQueue: rq.key, pool: params.egressPool, peer: err.peer, attempts: job.attempts, ...smtpAttemptFacts(undefined, this.source(rq.source), this.shaping(rq.query)) };
-    this.outcome(job, new Map(pendingRecipients(job).map((r) => [r, err.reply])), ctx, params, err.permanent ? 'bounce' : 'transient');
-  }
-
-  // ---------- outcomes ----------
-
-  /**
-   * Applies one attempt's replies: 2xx → Delivery, 5xx → Bounce, anything else →
-   * TransientFailure and a retry (or Expiration when the retry would come after max_age).
-   * `force` treats every reply as a bounce or as transient (routing failures).
-   */
-  private outcome(job: Job, replies: Map<string, SmtpReply>, ctx: AttemptContext, params: QueueParams, force?: 'bounce' | 'transient'): void {
-    const meta = job.meta;
-    const now = Date.now();
-    const transient: [string, SmtpReply][] = [];
-    for (const [rcpt, reply] of replies) {
-      const d = force === 'bounce' ? 'permanent' : force === 'transient' ? 'transient' : disposition(reply);
-      if (d === 'delivered') this.outcomes.final('Delivery', meta, rcpt, reply, ctx, now);
-      else if (d === 'permanent') this.outcomes.final('Bounce', meta, rcpt, reply, ctx, now);
-      else if (meta.recipients.some((r) => r.address === rcpt && r.status === 'pending')) transient.push([rcpt, reply]);
-    }
-    if (transient.length) {
-      const failures = Math.max(job.attempts, 1);
-      const next = now + retryDelay(failures, params.retryIntervalMs, params.maxRetryIntervalMs);
-      const expires = meta.receivedAt + params.maxAgeMs;
-      for (const [rcpt, reply] of transient) this.outcomes.transient(meta, rcpt, reply, ctx, now);
-      if (next >= expires) {
-        const why = internalReply(`message expired: next attempt would be after max_age (${Math.round(params.maxAgeMs / 1000)}s); last reply: ${firstReply(transient)}`, 'QUEUE', 551, '5.4.7');
-        for (const [rcpt] of transient) this.outcomes.final('Expiration', meta, rcpt, why, ctx, now);
-      } else {
-        job.state = 'scheduled';
-        job.due = next;
-        this.finishAttempt(job);
-        this.schedule(job, next);
-        return;
-      }
-    }
-    this.finishJob(job);
-  }
-
-  private expire(job: Job, reply: SmtpReply, ctx: AttemptContext): void {
-    const now = Date.now();
-    for (const rcpt of pendingRecipients(job)) this.outcomes.final('Expiration', job.meta, rcpt, reply, ctx, now);
-    this.finishJob(job);
-  }
-
-  /** The job has no pending recipients left: remove the message once none of its jobs has. */
-  private finishJob(job: Job): void {
-    job.state = 'done';
-    job.gen++;
-    this.finishAttempt(job);
-  }
-
-  /** Persists the message after an attempt: removed when nothing is pending, else its new state. */
-  private finishAttempt(job: Job): void {
-    const msg = this.messages.get(job.meta.id);
-    if (!msg) return;
-    if (!hasPending(msg.meta)) {
-      this.forget(msg.meta.id);
-      this.finished.add(msg.meta.id);
-      this.persist(msg.meta, 'remove');
-      return;
-    }
-    for (const j of msg.jobs) if (j.state !== 'done' && !pendingRecipients(j).length) j.state = 'done';
-    storeRetryState(msg.meta, msg.jobs);
-    this.persist(msg.meta, 'update');
-  }
-
-  private forget(id: string): void {
-    if (this.messages.delete(id)) this.outcomes.stats.messages--;
-  }
-
-  /**
-   * Spool writes of one message happen in order (the last state wins) and are retried until
-   * they succeed (disk full: nothing is lost). Each waits until the log records written so
-   * far (this attempt's outcomes) are on disk: a Delivery record is never behind the spool
-   * removal (or the "delivered" mark) of its recipient.
-   */
-  private persist(meta: SpoolMeta, op: 'update' | 'remove'): void {
-    const id = meta.id;
-    const next = this.spoolWrites.submit(meta, op, () => this.deps.records.durable());
-    this.writes.set(id, next);
-    void next.then(() => {
-      if (this.writes.get(id) === next) this.writes.delete(id);
-    });
+    this.settle.outcome(job, new Map(pendingRecipients(job).map((r) => [r, err.reply])), ctx, params, err.permanent ? 'bounce' : 'transient');
   }
 
   // ---------- maildir ----------
@@ -602,7 +521,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     const replies = await maildirReplies(params.protocol, rcpts, body, {
       domain: job.domain, queue: job.queue, tenant: meta.tenant, campaign: meta.campaign, routing_domain: params.routingDomain,
     });
-    this.outcome(job, replies, { ...c, attempts: job.attempts }, params);
+    this.settle.outcome(job, replies, { ...c, attempts: job.attempts }, params);
   }
 
   /**
@@ -614,7 +533,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
       const body = await this.deps.spool.getBody(job.meta.id);
       if (!body) {
         this.log.warn('message body missing from the spool; dropping it from the queue', { id: job.meta.id });
-        this.forget(job.meta.id);
+        this.settle.forget(job.meta.id);
       }
       return body;
       /* c8 ignore start -- native failure: an lmdb read error of a stored body cannot be provoked from a test */
@@ -622,7 +541,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
       if (this.stopping) return undefined;
       job.attempts++;
       const reply = internalReply(`reading the message from the spool failed: ${(e as Error).message}`, 'SPOOL', 451, '4.3.0');
-      this.outcome(job, new Map(rcpts.map((r) => [r, reply])), { ...ctx, attempts: job.attempts }, params, 'transient');
+      this.settle.outcome(job, new Map(rcpts.map((r) => [r, reply])), { ...ctx, attempts: job.attempts }, params, 'transient');
       return undefined;
     }
     /* c8 ignore stop */
@@ -642,7 +561,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   bounceJob(job: Job, rule: BounceRule): number {
     if (job.state === 'done' || job.state === 'sending') return 0;
     const n = recordAdminBounce(this.outcomes, this.deps.admin, job, this.paramsOf(job), rule);
-    this.finishJob(job);
+    this.settle.finishJob(job);
     return n;
   }
 
@@ -676,7 +595,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   saveMeta(meta: SpoolMeta): void {
     const msg = this.messages.get(meta.id);
     if (msg) storeRetryState(meta, msg.jobs);
-    this.persist(meta, 'update');
+    this.settle.persist(meta, 'update');
   }
 
   // ---------- helpers ----------
@@ -740,12 +659,12 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
       await raceDeadline(Promise.all(stops), Math.min(Date.now() + 1_000, deadline - FLUSH_RESERVE_MS / 2));
     }
     await raceDeadline(Promise.all([...this.inflight]), Math.min(Date.now() + 1_000, deadline - FLUSH_RESERVE_MS / 2));
-    await raceDeadline(Promise.all([...this.writes.values()]), deadline - 200);
+    await raceDeadline(Promise.all([...this.settle.writes.values()]), deadline - 200);
   }
 }
 
 /** Jobs waiting in their scheduled queue (not in a ready queue, not being sent, not done). */
-function* scheduledJobs(messages: Iterable<Message>): Iterable<{ queue: string; receivedAt: number }> {
+function* scheduledJobs(messages: Iterable<QueuedMessage>): Iterable<{ queue: string; receivedAt: number }> {
   for (const m of messages) for (const j of m.jobs) if ((j.state === 'scheduled' || j.state === 'routing') && j.queue) yield { queue: j.queue, receivedAt: m.meta.receivedAt };
 }
 
