@@ -18,6 +18,12 @@ function guard(v: object, plain: object, frozen: object, guards: PropertyDescrip
 }
 const isWalkable = (x: unknown): x is object => x !== null && typeof x === 'object' && !ArrayBuffer.isView(x);
 
+/** A data property's value (not a getter's: calling it could run anything) goes on the stack. */
+function walkDescriptor(v: object, key: string | symbol, stack: object[]): void {
+  const d = Object.getOwnPropertyDescriptor(v, key);
+  if (d && 'value' in d && isWalkable(d.value)) stack.push(d.value as object);
+}
+
 /**
  * Deeply freezes a compiled snapshot. Maps and Sets get a prototype whose mutators are
  * throwing stubs (Object.freeze alone would not stop `map.set`), so any write to config throws.
@@ -33,12 +39,6 @@ const isWalkable = (x: unknown): x is object => x !== null && typeof x === 'obje
  * (DomainMap freezes itself, not its Maps): those, and only those, go into a set and are
  * walked once more, so each object is walked at most twice. Arrays are walked by index.
  */
-/** A data property's value (not a getter's: calling it could run anything) goes on the stack. */
-function walkDescriptor(v: object, key: string | symbol, stack: object[]): void {
-  const d = Object.getOwnPropertyDescriptor(v, key);
-  if (d && 'value' in d && isWalkable(d.value)) stack.push(d.value as object);
-}
-
 export async function deepFreezeAsync<T>(value: T): Promise<T> {
   if (!isWalkable(value)) return value;
   const stack: object[] = [value];

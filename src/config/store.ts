@@ -8,17 +8,17 @@ export interface ConfigFailure {
   readonly issues: readonly ConfigIssue[];
 }
 
+/** A compile the monitor has begun: its epoch if it succeeds. */
+export interface ConfigCompiling {
+  readonly epoch: number;
+}
+
 /**
  * Holds the current snapshot. `current` is the only way subsystems read config; `swap` is
  * atomic (one assignment) and emits `snapshot` so that listeners and pools can reconcile.
  * The last failed compile stays visible (`lastFailure`) until a good config replaces it.
  * `compiling` announces a compile in progress (no snapshot yet).
  */
-/** A compile the monitor has begun: its epoch if it succeeds. */
-export interface ConfigCompiling {
-  readonly epoch: number;
-}
-
 export class ConfigStore extends EventEmitter<{ snapshot: [Snapshot, Snapshot | undefined]; failure: [ConfigFailure]; compiling: [ConfigCompiling] }> {
   private snap: Snapshot | undefined;
   private failure: ConfigFailure | undefined;
