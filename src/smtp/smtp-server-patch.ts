@@ -30,7 +30,8 @@ import './quoted-local-part.js';
  *    byte, however the bytes trickle in; past it: 421 4.4.2 and close. Time the server spends
  *    on a command does not count, nor does the DATA phase (its own deadline is in onData);
  *  - a command line that is not valid UTF-8 gets 500 5.5.2 (as Postfix) instead of being
- *    decoded with U+FFFD replacements and processed.
+ *    decoded with U+FFFD replacements and processed;
+ *  - QUIT: the socket is closed once the 221 is written, not held half-open for the client.
  */
 export type ReplyHook = (conn: SMTPConnection, code: number, data: string | string[] | null | undefined) => { code: number; data: string | string[] } | void;
 
@@ -102,6 +103,7 @@ interface Proto {
   _createParser(this: Conn): SMTPStream;
   _onCommand(this: Conn, command: Buffer, callback?: () => void): void;
   upgrade(this: Conn, callback: () => void, secureCallback?: () => void): void;
+  handler_QUIT(this: Conn, command: Buffer, callback: () => void): void;
   [PATCHED]?: boolean;
 }
 const proto = SMTPConnection.prototype as unknown as Proto;
@@ -158,6 +160,21 @@ if (!proto[PATCHED]) {
     createParser: proto._createParser,
     onCommand: proto._onCommand,
     upgrade: proto.upgrade,
+    quit: proto.handler_QUIT,
+  };
+
+  // After QUIT the client has nothing more to say: once the 221 is in the kernel the socket
+  // is closed, rather than half-closed until the client's FIN (or smtp-server's 5 s deadline).
+  // A client that keeps its side open then no longer holds its connection slot, and one that
+  // resets after the 221 (smtp-source does, to skip TIME_WAIT) no longer costs an
+  // ECONNRESET error object, stack trace and all, per connection.
+  proto.handler_QUIT = function (command, callback) {
+    original.quit.call(this, command, callback);
+    if (!hooksOf(this)) return;
+    const socket = this._socket as Socket;
+    if (socket.destroyed || this._upgrading) return;
+    if (socket.writableFinished) socket.destroy();
+    else socket.once('finish', () => socket.destroy());
   };
 
   proto.upgrade = function (callback, secureCallback) {

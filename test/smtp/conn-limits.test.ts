@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { clientKey } from '../../src/net/client-key.js';
 import { BASE_MAIN, Harness, SmtpClient, freePort, makeCert, waitFor } from './helpers.js';
@@ -41,6 +42,12 @@ client_timeout = "30s"
 listen = "127.0.0.1:${await freePort()}"
 max_connections = 2
 starttls = false
+
+[listener.quit]
+listen = "127.0.0.1:${await freePort()}"
+max_connections_per_ip = 1
+starttls = false
+client_timeout = "30s"
 
 [listener.proxied]
 listen = "127.0.0.1:${await freePort()}"
@@ -127,6 +134,35 @@ proxy_protocol_from = ["127.0.0.1"]
     assert.equal(rec!.peer_address?.addr, '127.0.0.9');
     assert.equal(h.logged(/listener total: connection refused: the listener already has max_connections/).length, 1);
     for (const c of two) c.close();
+  });
+
+  test('a client that QUITs and keeps its side open does not hold its slot (the socket closes after the 221)', async () => {
+    // allowHalfOpen: this client never sends its FIN; smtp-server alone would keep the socket
+    // half-open, and the slot taken, for 5 s
+    const raw = connect({ port: h.port('quit'), host: '127.0.0.1', localAddress: '127.0.0.12', allowHalfOpen: true });
+    let got = '';
+    const ended = new Promise<void>((resolve) => raw.once('end', resolve));
+    raw.on('data', (d) => {
+      got += d.toString('latin1');
+      if (/^220 /m.test(got) && !/QUIT/.test(got)) {
+        got += '(QUIT)';
+        raw.write('QUIT\r\n');
+      }
+    });
+    await ended;
+    assert.match(got, /221 /);
+    const t0 = Date.now();
+    const next = await waitFor(async () => {
+      const c = await SmtpClient.connect(h.port('quit'), { localAddress: '127.0.0.12' });
+      open.push(c);
+      const g = await c.reply();
+      if (g.code !== 220) c.close();
+      return g.code === 220 ? c : undefined;
+    }, 2000);
+    assert.ok(next, 'the second connection from the address was refused: the first still held its slot');
+    assert.ok(Date.now() - t0 < 2000);
+    await next!.quit();
+    raw.destroy();
   });
 
   test('PROXY clients are counted by the client address their header names', async () => {
