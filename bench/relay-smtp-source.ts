@@ -19,6 +19,7 @@
 //
 //   node dist/bench/relay-smtp-source.js [--messages 20000] [--sessions 20] [--size 2048]
 //        [-d] [--rounds 2] [--probe-interval 100] [--warmup 0] [--no-postfix] [--profile DIR]
+//        [--node-args "--flag ..."]
 //
 // `--warmup N` sends N messages the same way before the clock starts, and waits until they
 // are delivered: the figure is then of a running MTA (kumo-ts's code JIT-compiled, Postfix's
@@ -49,6 +50,8 @@ const PROBE_MS = Number(args.get('probe-interval') ?? 100);
 const REUSE = args.has('d') || args.has('reuse');
 const PROFILE_DIR = args.get('profile');
 const WARMUP = Number(args.get('warmup') ?? 0);
+/** `--node-args "--flag ..."`: V8/Node flags for kumo-ts (its workers inherit them), for experiments */
+const NODE_ARGS = (args.get('node-args') ?? '').split(' ').filter(Boolean);
 const SBIN = '/usr/sbin';
 const SMTP_SOURCE = join(SBIN, 'smtp-source');
 const SMTP_SINK = join(SBIN, 'smtp-sink');
@@ -119,6 +122,7 @@ async function startKumo(sinkPort: number): Promise<Mta> {
       'shaping.toml': localShaping('example.net', { mxRollup: false }),
     },
     cpuProfDir: PROFILE_DIR,
+    ...(NODE_ARGS.length ? { nodeArgs: NODE_ARGS } : {}),
   });
   return {
     name: 'kumo-ts',
