@@ -70,6 +70,17 @@ proxy_protocol_from = ["127.0.0.1"]
     return c;
   }
 
+  /** Connects until one connection is greeted with 220 (a freed slot may be seen late), within timeoutMs. */
+  function greetedSoon(listener: string, opts: { localAddress?: string } = {}, timeoutMs = 5000): Promise<SmtpClient | undefined> {
+    return waitFor(async () => {
+      const c = await SmtpClient.connect(h.port(listener), opts);
+      open.push(c);
+      const g = await c.reply();
+      if (g.code !== 220) c.close();
+      return g.code === 220 ? c : undefined;
+    }, timeoutMs);
+  }
+
   test('the 6th connection from one address gets 421 4.7.0 and a Rejection record; another address still gets 220', async () => {
     const five: SmtpClient[] = [];
     for (let i = 0; i < 5; i++) five.push(await greeted('cap'));
@@ -93,13 +104,7 @@ proxy_protocol_from = ["127.0.0.1"]
     assert.equal(h.logged(/max_connections_per_ip/).length, 1, h.logged(/max_connections_per_ip/).join('\n'));
     // a connection that leaves frees its slot
     five[0]!.close();
-    const again = await waitFor(async () => {
-      const c = await SmtpClient.connect(h.port('cap'));
-      open.push(c);
-      const g = await c.reply();
-      if (g.code !== 220) c.close();
-      return g.code === 220 ? c : undefined;
-    });
+    const again = await greetedSoon('cap');
     await again!.quit();
     for (const c of five) c.close();
     other.close();
@@ -109,13 +114,7 @@ proxy_protocol_from = ["127.0.0.1"]
     // twice the cap, one after the other: each must be greeted
     // (a slot leaked is leaked for good: the retries below only cover the server seeing the close late)
     for (let i = 0; i < 4; i++) {
-      const c = await waitFor(async () => {
-        const x = await SmtpClient.connect(h.port('tls'), { localAddress: '127.0.0.5' });
-        open.push(x);
-        const g = await x.reply();
-        if (g.code !== 220) x.close();
-        return g.code === 220 ? x : undefined;
-      });
+      const c = await greetedSoon('tls', { localAddress: '127.0.0.5' });
       await c!.hello('client.test', false);
       await c!.starttls('mx.test');
       await c!.quit();
@@ -152,13 +151,7 @@ proxy_protocol_from = ["127.0.0.1"]
     await ended;
     assert.match(got, /221 /);
     const t0 = Date.now();
-    const next = await waitFor(async () => {
-      const c = await SmtpClient.connect(h.port('quit'), { localAddress: '127.0.0.12' });
-      open.push(c);
-      const g = await c.reply();
-      if (g.code !== 220) c.close();
-      return g.code === 220 ? c : undefined;
-    }, 2000);
+    const next = await greetedSoon('quit', { localAddress: '127.0.0.12' }, 2000);
     assert.ok(next, 'the second connection from the address was refused: the first still held its slot');
     assert.ok(Date.now() - t0 < 2000);
     await next!.quit();
