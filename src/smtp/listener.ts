@@ -13,6 +13,7 @@ import { readProxyHeader } from './proxy-protocol.js';
 import type { ListenerDeps } from './listener-deps.js';
 import { liveListeners } from './metrics.js';
 import { clientKey } from '../net/client-key.js';
+import { newSessionId } from '../logging/session-id.js';
 import { IpConnections } from './ip-connections.js';
 import { Refusals } from './refusals.js';
 import { SmtpSessions, endpointKey } from './session.js';
@@ -303,7 +304,8 @@ export class SmtpListener {
       socket.removeListener('close', gone);
       this.pending.delete(socket);
       if (over) this.overLimit.set(sock, over); // smtp-server answers 421 and closes (see admit)
-      this.smtp.connect(sock, remote);
+      // the connection's id is its KumoMTA session_id (src/logging/session-id.ts)
+      this.smtp.connect(sock, { ...remote, id: newSessionId() });
     };
     const peer = socket.remoteAddress ?? '';
     let remote: { remoteAddress?: string; remotePort?: number } = {};

@@ -79,7 +79,7 @@ export interface IncomingMessage {
   readonly reports?: { readonly oob: boolean; readonly arf: boolean; /** recipients whose domain has log_arf */ readonly arfRecipients?: readonly string[] };
   /** MAIL FROM carried SMTPUTF8 (RFC 6531): never relayed to a server without it */
   readonly smtputf8?: boolean;
-  /** the inbound session's UUID (KumoMTA's session_id; src/logging/session-id.ts) */
+  /** the inbound session's UUID (KumoMTA's session_id, the smtp-server connection id; src/logging/session-id.ts) */
   readonly sessionId?: string;
 }
 

@@ -5,7 +5,6 @@ import { FailureLimiter } from '../auth/failure-limit.js';
 import type { FailureCount } from '../auth/failure-limit.js';
 import { nodeIdFor } from '../logging/node-id.js';
 import { logRecord, logResponse } from '../logging/record-fields.js';
-import { sessionUuid } from '../logging/session-id.js';
 import { DataDeadline } from './data-deadline.js';
 import { declaredSize, expireData, overBudget, refusalReply, reserveForData } from './data-phase.js';
 import { DataReader } from './data-reader.js';
@@ -301,7 +300,7 @@ export class SmtpSessions {
       transmission: session.transmissionType || 'ESMTP',
       ...(reports.oob || reports.arf ? { reports } : {}),
       ...(session.envelope.smtpUtf8 ? { smtputf8: true } : {}),
-      sessionId: sessionUuid(session.id),
+      sessionId: session.id,
     });
   }
 
@@ -356,7 +355,7 @@ export class SmtpSessions {
       meta: { listener: this.host.name, ...(st?.authUser !== undefined ? { authz_id: st.authUser } : {}) },
       receptionProtocol: 'ESMTP',
       tls: tls ? { cipher: tls.standardName || tls.name, protocol: tls.version } : undefined,
-      sessionId: sessionUuid(conn.id),
+      sessionId: conn.id,
     }));
   }
 }

@@ -217,6 +217,8 @@ describe('log records in KumoMTA\'s format', { timeout: 120_000 }, () => {
     assert.equal(r.peer_address?.addr, '127.0.0.9');
     assert.equal(r.peer_address?.name, 'client.lab.test');
     assert.match(r.session_id ?? '', UUID);
+    // another connection (another client address), another session
+    assert.notEqual(r.session_id, one('Reception', (x) => x.recipient === 'ok@ok.test').session_id);
   });
 
   test('OOB: one per failed recipient of the report, addressed to the bounce address, the reporting MTA as peer, the original id in meta', () => {
