@@ -141,12 +141,22 @@ export class CidrSet {
     this.entries = Object.freeze(entries);
     Object.freeze(this);
   }
+  /**
+   * Answers by client address: BlockList.check builds a SocketAddress on every call, and the
+   * relay decision asks once per RCPT, mostly for the same few submitting hosts. A private field:
+   * the snapshot's deep freeze does not see it (nor should it: the set itself never changes).
+   */
+  readonly #seen = new Map<string, boolean>();
   has(ip: string): boolean {
+    const known = this.#seen.get(ip);
+    if (known !== undefined) return known;
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
     const addr = mapped ? mapped[1] : ip;
     const fam = isIP(addr);
-    if (!fam) return false;
-    return this.list.check(addr, fam === 4 ? 'ipv4' : 'ipv6');
+    const hit = fam !== 0 && this.list.check(addr, fam === 4 ? 'ipv4' : 'ipv6');
+    if (this.#seen.size >= 4096) this.#seen.clear();
+    this.#seen.set(ip, hit);
+    return hit;
   }
 }
 

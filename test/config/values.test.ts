@@ -48,6 +48,12 @@ test('host:port and CIDRs', () => {
   assert.ok(set.has('::1'));
   assert.ok(!set.has('10.0.0.1'));
   assert.ok(!set.has('not-an-ip'));
+  // answers are remembered per address: asked again, and again after the memo filled up
+  // and was cleared, each gives the same answer
+  for (let round = 0; round < 2; round++) {
+    assert.ok(set.has('127.3.2.1') && !set.has('10.0.0.1') && set.has('::ffff:127.0.0.1'));
+    for (let i = 0; i < 5000; i++) assert.equal(set.has(`192.0.${i >> 8}.${i & 255}`), i >> 8 === 2);
+  }
 });
 
 test('domain map: exact, *.suffix (not the bare suffix) and *', () => {
