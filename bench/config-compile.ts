@@ -140,25 +140,25 @@ async function servedReload(): Promise<void> {
   writeFileSync(join(conf, 'sources.toml'), sources.join('\n').replace(/source_address = "10\./g, 'source_address = "127.'));
   writeFileSync(join(conf, 'shaping.toml'), shapingFile(0));
   const child = spawn(process.execPath, [BIN, 'serve', '-c', conf], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KUMO_TS_LOG_LEVEL: 'info' } });
-  const seen: { msg: string; worker?: number; at: number }[] = [];
+  const seen: { msg: string; worker?: number; compileMs?: number; at: number }[] = [];
   let partial = '';
   child.stderr!.on('data', (d: Buffer) => {
     const lines = (partial + d.toString()).split('\n');
     partial = lines.pop()!;
     for (const l of lines) {
       try {
-        const j = JSON.parse(l) as { msg: string; worker?: number };
-        seen.push({ msg: j.msg, ...(j.worker !== undefined ? { worker: j.worker } : {}), at: performance.now() });
+        const j = JSON.parse(l) as { msg: string; worker?: number; compile_ms?: number };
+        seen.push({ msg: j.msg, ...(j.worker !== undefined ? { worker: j.worker } : {}), ...(j.compile_ms !== undefined ? { compileMs: j.compile_ms } : {}), at: performance.now() });
       } catch {
         /* not a log line */
       }
     }
   });
-  const waitFor = async (pred: (e: { msg: string; worker?: number }) => boolean, from: number, ms = 30_000): Promise<number> => {
+  const waitFor = async (pred: (e: { msg: string; worker?: number }) => boolean, from: number, ms = 30_000): Promise<{ at: number; compileMs?: number }> => {
     const t0 = performance.now();
     for (;;) {
       const e = seen.slice(from).find(pred);
-      if (e) return e.at;
+      if (e) return e;
       if (performance.now() - t0 > ms || child.exitCode !== null) throw new Error(`kumo-ts serve: no "${pred.toString()}" in ${ms} ms`);
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -175,8 +175,8 @@ async function servedReload(): Promise<void> {
       const t1 = performance.now();
       const owner = await waitFor((e) => e.msg === `config epoch ${epoch} live` && e.worker === undefined, from);
       const all = await waitFor((e) => e.msg === `config epoch ${epoch} live in every reception worker`, from);
-      everyWorker.push(all - t1);
-      console.log(`served reload ${round} [load ${loadavg()[0]!.toFixed(1)}], workers = 2: epoch ${epoch} live in the owner after ${(owner - t1).toFixed(0)} ms, in every reception worker after ${(all - t1).toFixed(0)} ms`);
+      everyWorker.push(all.at - t1);
+      console.log(`served reload ${round} [load ${loadavg()[0]!.toFixed(1)}], workers = 2: epoch ${epoch} live in the owner after ${(owner.at - t1).toFixed(0)} ms (its compile ${owner.compileMs} ms), in every reception worker after ${(all.at - t1).toFixed(0)} ms`);
     }
     console.log(`RESULT config-compile served: a 10,000-domain reload live in every reception worker after at most ${Math.max(...everyWorker).toFixed(0)} ms (target < 1 s)`);
   } finally {
