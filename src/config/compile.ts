@@ -14,6 +14,7 @@ import type { SourceFile } from './source-file.js';
 import type { Snapshot } from './snapshot.js';
 import { deepFreezeAsync } from './freeze.js';
 import { loadValidated } from './load-async.js';
+import { yieldBetweenSteps } from './yield.js';
 import { hashFiles, listWatched } from './watch-set.js';
 import { compileListenerDomains } from './listener-domains.js';
 import { compileEgress } from './egress.js';
@@ -122,6 +123,7 @@ export async function compileConfig(opts: CompileOptions): Promise<CompileResult
       used.add(p);
       if (opts.receptionOnly && kind === 'shaping') continue;
       const f = await loadValidated(p, kind, r);
+      await yieldBetweenSteps();
       if (f) files[kind].push(f);
       const loaded = f ?? loadSourceFile(p);
       if ('data' in loaded) parsed[kind].push(loaded);
@@ -138,15 +140,19 @@ export async function compileConfig(opts: CompileOptions): Promise<CompileResult
   const resolver = opts.resolver ?? dns.resolver;
 
   const listenerDomains = compileListenerDomains(files.listener_domains, r);
+  await yieldBetweenSteps();
   const egress = compileEgress(files.sources, r, root);
+  await yieldBetweenSteps();
   const queues = compileQueues(files.queues, egress, r, root);
   const dkimChecks: DkimKeyCheck[] = [];
   const dkim = compileDkim(files.dkim, root, r, opts.testLoad ? dkimChecks : undefined);
   const bounce = compileBounceClassifier(files.bounce_classifier, r);
+  await yieldBetweenSteps();
   const shaping = await compileShaping(files.shaping, { resolver, egress, main: mainFile, root, spoolPath: main.spool.path }, r);
   if (opts.testLoad) await testLoadSecrets({ mainFile, dkimChecks }, r);
 
   if (r.errorCount) return fail();
+  await yieldBetweenSteps();
   const fileList = [...used].sort();
   const warnings = sortIssues(r.issues.filter((i) => i.severity === 'warning'));
   const snapshot: Snapshot = await deepFreezeAsync({

@@ -87,9 +87,11 @@ export async function compileShaping(files: SourceFile[], env: ShapingEnv, r: Re
   // 1. MX lookups for every rollup block, before merging, so that layer order is kept.
   const rollup = new Set<string>();
   for (const f of files) {
-    for (const [key, block] of Object.entries(f.data as ShapingFile)) {
-      if (key === 'default' || key === 'provider') continue;
-      if ((block as DomainBlock).mx_rollup !== false) rollup.add(key.toLowerCase());
+    // by key, not Object.entries: a 10,000-block file made a 10,000-pair array in one turn
+    const data = f.data as ShapingFile;
+    for (const key in data) {
+      if (key === 'default' || key === 'provider' || !Object.prototype.hasOwnProperty.call(data, key)) continue;
+      if ((data[key] as DomainBlock).mx_rollup !== false) rollup.add(key.toLowerCase());
       await yieldIfBusy();
     }
   }
