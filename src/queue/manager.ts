@@ -28,9 +28,8 @@ import type { SmtpReply } from '../delivery/response.js';
 import { internalReply } from '../delivery/smtp-client.js';
 import type { ConnectError } from '../delivery/smtp-client.js';
 import type { DeliverySession } from '../delivery/delivery-session.js';
-import { isPushProtocol, pushOpener, pushReadyQueue, readyQueueService } from '../delivery/push-protocols.js';
+import { isPushProtocol, pushOpener, pushReadyQueue } from '../delivery/push-protocols.js';
 import type { PushFacts, PushProtocol } from '../delivery/push-protocols.js';
-import { maildirReplies } from '../delivery/maildir.js';
 import { raceDeadline } from './util.js';
 import { buildJobs, pendingRecipients, storeRetryState } from './job.js';
 import type { Job } from './job.js';
@@ -38,7 +37,6 @@ import { parseQueueName, queueName } from './naming.js';
 import { OutcomeRecorder } from './outcome.js';
 import type { QueueStats } from './outcome.js';
 import type { AttemptContext } from './records.js';
-import { smtpAttemptFacts } from './records.js';
 import { nodeIdFor } from '../logging/node-id.js';
 import { TimerHeap } from './timer-heap.js';
 import { RateHold } from './rate-hold.js';
@@ -46,13 +44,13 @@ import { delayedReadyFull, liveReadyQueues } from './metrics.js';
 import type { QueueIntake } from './types.js';
 import { registerQueueView, unregisterQueueView } from '../metrics/queue-metrics.js';
 import type { QueueMetricsView } from '../metrics/queue-metrics.js';
-import { deliverLatency } from '../metrics/latency.js';
 import type { AdminState } from '../admin/admin-state.js';
 import type { AdminRule, BounceRule } from '../admin/rules.js';
 import { ParkedJobs, adminVerdict, jobParams, recordAdminBounce } from './admin-hooks.js';
 import { TlsPolicyEngine } from '../tls-policy/decide.js';
 import { RecentIds } from './recent-ids.js';
 import { AttemptSettler } from './attempt-settler.js';
+import { DeliveryAttempt } from './delivery-attempt.js';
 import type { QueuedMessage } from './attempt-settler.js';
 
 export interface QueueManagerDeps {
@@ -121,6 +119,8 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   /** jobs held by admin suspensions of their scheduled queue (src/queue/admin-hooks.ts) */
   readonly parked = new ParkedJobs();
   private readonly tlsPolicy: TlsPolicyEngine;
+  /** one attempt of a routed job: body, send, outcome (src/queue/delivery-attempt.ts) */
+  private readonly attempt: DeliveryAttempt;
 
   constructor(private readonly deps: QueueManagerDeps) {
     this.gate = deps.gate;
@@ -135,6 +135,13 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
       spoolWrites: new SpoolStateWriter({ spool: deps.spool, log: deps.log, stopping: () => this.stopping }),
       records: deps.records,
       schedule: (job, due) => this.schedule(job, due),
+    });
+    this.attempt = new DeliveryAttempt({
+      store: deps.store, spool: deps.spool, gate: deps.gate, log: deps.log, outcomes: this.outcomes, settle: this.settle, selector: this.selector,
+      source: (name) => this.source(name),
+      shaping: (q) => this.shaping(q),
+      stopping: () => this.stopping,
+      aborting: () => this.aborting,
     });
     this.sweeper = setInterval(() => this.sweep(), 30_000);
     this.sweeper.unref();
@@ -261,7 +268,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   private async route(job: Job, snap: Snapshot, params: QueueParams, ctx: AttemptContext): Promise<void> {
     if (this.stopping) return;
     const meta = job.meta;
-    if (params.protocol.kind === 'maildir') return this.deliverMaildir(job, params, ctx);
+    if (params.protocol.kind === 'maildir') return this.attempt.maildir(job, params, ctx);
     // HTTP and AMQP delivery: no DNS route; the ready queue (site http:<origin> or
     // amqp:<endpoint>) is shaped like a site's
     const push = isPushProtocol(params.protocol) ? params.protocol : undefined;
@@ -438,33 +445,8 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     return isPushProtocol(p) ? { protocol: p, meta: job.meta, queue: job.queue, domain: job.domain } : undefined;
   }
 
-  async deliver(job: Job, session: DeliverySession, rq: ReadyQueue): Promise<void> {
-    const meta = job.meta;
-    const rcpts = pendingRecipients(job);
-    const snap = this.deps.store.current;
-    const params = jobParams(snap, job);
-    if (!rcpts.length) return this.settle.finishJob(job);
-    const body = await this.loadBody(job, rcpts, { queue: job.queue, site: rq.site, source: rq.source, pool: params.egressPool, attempts: job.attempts }, params);
-    if (!body) return;
-    job.attempts++;
-    this.outcomes.stats.attempts++;
-    const timer = deliverLatency.startTimer({ service: readyQueueService(rq.key) });
-    const replies = await session.send(meta.sender, rcpts, body, { smtputf8: meta.extra?.smtputf8 === true, job });
-    timer();
-    if (this.aborting && !session.usable && [...replies.values()].every((r) => r.internal)) {
-      // cut off by the shutdown deadline: outcome unknown, the message stays spooled as it was
-      job.attempts--;
-      return;
-    }
-    const ctx: AttemptContext = { queue: job.queue, site: rq.site, source: rq.source, readyQueue: rq.key, pool: params.egressPool, peer: session.peer, tls: session.tls, attempts: job.attempts, ...smtpAttemptFacts(session, this.source(rq.source), this.shaping(rq.query)) };
-    const path = rq.path(job);
-    const seen = new Set<SmtpReply>();
-    for (const r of replies.values()) {
-      if (seen.has(r)) continue;
-      seen.add(r);
-      this.gate.onResponse(path, { code: r.code, enhanced: r.enhanced, text: r.text, internal: r.internal });
-    }
-    this.settle.outcome(job, replies, ctx, params);
+  deliver(job: Job, session: DeliverySession, rq: ReadyQueue): Promise<void> {
+    return this.attempt.smtp(job, session, rq);
   }
 
   readySuspended(rq: ReadyQueue): boolean {
@@ -492,59 +474,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   }
 
   connectFailed(job: Job, err: ConnectError, rq: ReadyQueue): void {
-    if (this.stopping) return; // shutting down: not an attempt, the message stays spooled
-    const meta = job.meta;
-    const snap = this.deps.store.current;
-    const params = jobParams(snap, job);
-    if (err.unplumbed) {
-      const ms = this.source(rq.source).suspendWhenUnplumbedMs;
-      if (ms) this.selector.suspend(rq.source, Date.now() + ms);
-    }
-    job.attempts++;
-    this.outcomes.stats.attempts++;
-    this.gate.onResponse(rq.path(job), { code: err.reply.code, enhanced: err.reply.enhanced, text: err.reply.text, internal: err.reply.internal });
-    const ctx: AttemptContext = { queue: job.queue, site: rq.site, source: rq.source, readyQueue: rq.key, pool: params.egressPool, peer: err.peer, attempts: job.attempts, ...smtpAttemptFacts(undefined, this.source(rq.source), this.shaping(rq.query)) };
-    this.settle.outcome(job, new Map(pendingRecipients(job).map((r) => [r, err.reply])), ctx, params, err.permanent ? 'bounce' : 'transient');
-  }
-
-  // ---------- maildir ----------
-
-  private async deliverMaildir(job: Job, params: QueueParams, ctx: AttemptContext): Promise<void> {
-    if (params.protocol.kind !== 'maildir') return;
-    const meta = job.meta;
-    const rcpts = pendingRecipients(job);
-    job.state = 'sending';
-    const c = { ...ctx, site: 'maildir' };
-    const body = await this.loadBody(job, rcpts, c, params);
-    if (!body) return;
-    job.attempts++;
-    const replies = await maildirReplies(params.protocol, rcpts, body, {
-      domain: job.domain, queue: job.queue, tenant: meta.tenant, campaign: meta.campaign, routing_domain: params.routingDomain,
-    });
-    this.settle.outcome(job, replies, { ...c, attempts: job.attempts }, params);
-  }
-
-  /**
-   * The body of a job's message from the spool. Undefined when there is none: a read error
-   * counts as a transient failure (retried), a missing body drops the message from the queue.
-   */
-  private async loadBody(job: Job, rcpts: string[], ctx: AttemptContext, params: QueueParams): Promise<Buffer | undefined> {
-    try {
-      const body = await this.deps.spool.getBody(job.meta.id);
-      if (!body) {
-        this.log.warn('message body missing from the spool; dropping it from the queue', { id: job.meta.id });
-        this.settle.forget(job.meta.id);
-      }
-      return body;
-      /* c8 ignore start -- native failure: an lmdb read error of a stored body cannot be provoked from a test */
-    } catch (e) {
-      if (this.stopping) return undefined;
-      job.attempts++;
-      const reply = internalReply(`reading the message from the spool failed: ${(e as Error).message}`, 'SPOOL', 451, '4.3.0');
-      this.settle.outcome(job, new Map(rcpts.map((r) => [r, reply])), { ...ctx, attempts: job.attempts }, params, 'transient');
-      return undefined;
-    }
-    /* c8 ignore stop */
+    this.attempt.connectFailed(job, err, rq);
   }
 
   // ---------- admin (rules: src/queue/admin-hooks.ts; bulk actions: src/queue/admin-ops.ts) ----------
