@@ -12,7 +12,7 @@ export interface DeliverySession {
   readonly tls: TlsInfo | undefined;
   readonly local: { address: string; port: number } | undefined;
   readonly usable: boolean;
-  send(from: string, to: readonly string[], body: Buffer, opts?: { smtputf8?: boolean; job?: Job }): Promise<SendResult>;
+  send(from: string, to: readonly string[], body: Buffer, opts?: { smtputf8?: boolean; job?: Job; crlf?: boolean }): Promise<SendResult>;
   quit(): Promise<void>;
   destroy(): void;
 }

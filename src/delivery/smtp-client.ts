@@ -13,7 +13,7 @@ import type { BrokenTlsMemory } from './broken-tls.js';
 import { filterHosts, isHostFilterFailure } from './host-filter.js';
 import { installPhaseTimers, NO_TIMEOUT } from './phase-timer.js';
 import { connectViaHaProxy, connectViaSocks5 } from './proxy.js';
-import './dot-stuff.js';
+import { markCrlfOnly } from './dot-stuff.js';
 import { parseReply } from './response.js';
 import type { SmtpReply } from './response.js';
 import { wireEnvelope } from './smtputf8.js';
@@ -349,7 +349,7 @@ export class SmtpSession {
    * Sends one message to `to`. Never throws: every recipient gets a reply — the server's to
    * RCPT TO or to the end of DATA, or an internal 451 when the connection failed.
    */
-  async send(from: string, to: readonly string[], body: Buffer, opts: { smtputf8?: boolean } = {}): Promise<SendResult> {
+  async send(from: string, to: readonly string[], body: Buffer, opts: { smtputf8?: boolean; crlf?: boolean } = {}): Promise<SendResult> {
     const out: SendResult = new Map();
     if (!this.usable) {
       for (const r of to) out.set(r, internalReply('connection lost before MAIL FROM', 'MAIL FROM'));
@@ -364,6 +364,8 @@ export class SmtpSession {
       for (const r of to) out.set(r, reply);
       return out;
     }
+    // CRLF-only (reception said so in the spool record): dot-stuffing only doubles leading dots
+    if (opts.crlf) markCrlfOnly(body);
     const res = await new Promise<{ err?: NodemailerError; info?: SendInfo }>((resolve) => {
       // destroy() resolves it too: nodemailer's close() forgets the send in flight
       this.pending = (err) => resolve({ err });

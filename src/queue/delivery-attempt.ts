@@ -58,7 +58,7 @@ export class DeliveryAttempt {
     job.attempts++;
     d.outcomes.stats.attempts++;
     const timer = deliverLatency.startTimer({ service: readyQueueService(rq.key) });
-    const replies = await session.send(meta.sender, rcpts, body, { smtputf8: meta.extra?.smtputf8 === true, job });
+    const replies = await session.send(meta.sender, rcpts, body, { smtputf8: meta.extra?.smtputf8 === true, job, crlf: meta.extra?.crlf === true });
     timer();
     if (d.aborting() && !session.usable && [...replies.values()].every((r) => r.internal)) {
       // cut off by the shutdown deadline: outcome unknown, the message stays spooled as it was

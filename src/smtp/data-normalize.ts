@@ -235,3 +235,10 @@ export class DataNormalizer {
     this.pendingCR = pendingCR;
   }
 }
+
+/** Whether every CR in `b` is followed by an LF and every LF preceded by a CR (a header block: a few KB). */
+export function crlfOnly(b: Buffer): boolean {
+  for (let i = b.indexOf(LF); i !== -1; i = b.indexOf(LF, i + 1)) if (i === 0 || b[i - 1] !== CR) return false;
+  for (let i = b.indexOf(CR); i !== -1; i = b.indexOf(CR, i + 1)) if (b[i + 1] !== LF) return false;
+  return true;
+}

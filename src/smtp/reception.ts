@@ -15,6 +15,7 @@ import { SpoolError } from '../spool/errors.js';
 import { newSpoolId } from '../spool/spool-id.js';
 import type { Spool, SpoolMeta } from '../spool/types.js';
 import type { MessageBuffer } from './data-buffer.js';
+import { crlfOnly } from './data-normalize.js';
 import type { TraceHeaderSettings } from './listener-config.js';
 import { headerEnd, takeHeaders } from './message-headers.js';
 import { oobResponse, parseReport } from './reports.js';
@@ -62,6 +63,8 @@ export interface IncomingMessage {
    * removed tenant/campaign fields) is written there in place, and the body is never copied
    */
   readonly buffer?: MessageBuffer;
+  /** every line of `data` ends in CRLF, no bare CR or LF (the SMTP DATA normaliser's output) */
+  readonly crlf?: boolean;
   readonly sender: string;
   /** recipients to spool and relay */
   readonly recipients: readonly string[];
@@ -173,8 +176,11 @@ export async function prepareMessage(deps: ReceptionDeps, snapshot: Snapshot, m:
     },
     attempts: 0,
     due: 0,
-    ...(m.peer.helo || m.smtputf8 ? { extra: { ...(m.peer.helo ? { helo: m.peer.helo } : {}), ...(m.smtputf8 ? { smtputf8: true } : {}) } } : {}),
   };
+  // delivery's dot-stuffing takes a shortcut for CRLF-only messages (src/delivery/dot-stuff.ts):
+  // the body is, and the header fields written here are checked
+  const crlf = m.crlf === true && crlfOnly(head);
+  if (m.peer.helo || m.smtputf8 || crlf) meta.extra = { ...(m.peer.helo ? { helo: m.peer.helo } : {}), ...(m.smtputf8 ? { smtputf8: true } : {}), ...(crlf ? { crlf: true } : {}) };
 
   // [logs] headers: captured from the header as spooled, kept with the message for every record
   const captured = captureHeaders(head, snapshot.main.logs.headers);

@@ -289,6 +289,7 @@ export class SmtpSessions {
       data: got.data,
       headerLength: got.headerLength,
       buffer: got.buffer,
+      crlf: true, // DataReader normalised every line end
       sender: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
       recipients: [...relay],
       reportOnly: [...reportOnly],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DataStream, originalTransform, stuffChunk } from '../../src/delivery/dot-stuff.js';
+import { DataStream, markCrlfOnly, originalTransform, stuffChunk, stuffCrlfOnly } from '../../src/delivery/dot-stuff.js';
 
 // A seeded generator, so a failure can be replayed (the seed is in the assertion message).
 function rng(seed: number): () => number {
@@ -43,6 +43,32 @@ test('the indexOf encoder gives the same bytes as nodemailer loop on random inpu
     assert.equal(mine.inBytes, theirs.inBytes, `seed ${seed}`);
     assert.equal(mine.outBytes, theirs.outBytes, `seed ${seed}`);
   }
+});
+
+test('a body marked CRLF-only takes the leading-dot path and gives nodemailer\'s bytes', async () => {
+  // lines of dots, letters and empty lines, CRLF-terminated (the last one maybe not)
+  const alphabet = ['.', '..', 'a', '.a', 'a.b', '', '...', 'x.'];
+  for (let seed = 1; seed <= 300; seed++) {
+    const r = rng(seed);
+    const lines: string[] = [];
+    for (let n = Math.floor(r() * 12); n > 0; n--) lines.push(alphabet[Math.floor(r() * alphabet.length)]!);
+    const text = lines.join('\r\n') + (r() < 0.7 ? '\r\n' : '');
+    const body = Buffer.from(text, 'latin1');
+    const theirs = await encode([Buffer.from(body)], true);
+    markCrlfOnly(body);
+    const mine = await encode([body], false);
+    assert.deepEqual(mine.out, theirs.out, `seed ${seed}: ${JSON.stringify(text)}`);
+    assert.equal(mine.outBytes, theirs.outBytes, `seed ${seed}`);
+    assert.deepEqual(stuffCrlfOnly(body), stuffChunk(body, false), `seed ${seed}`);
+  }
+  const plain = Buffer.from('a\r\nb\r\n');
+  assert.equal(stuffCrlfOnly(plain), plain, 'nothing to insert: passed on as is');
+  // the mark is what selects the path, for that Buffer only: a (wrongly) marked bare LF is
+  // left alone, the same bytes unmarked are encoded in full
+  const lie = Buffer.from('a\nb');
+  markCrlfOnly(lie);
+  assert.equal((await encode([lie], false)).out.toString('latin1'), 'a\nb\r\n.\r\n');
+  assert.equal((await encode([Buffer.from('a\nb')], false)).out.toString('latin1'), 'a\r\nb\r\n.\r\n');
 });
 
 test('dot-stuffing and line ends: the cases SMTP smuggling and bare line ends depend on', () => {
