@@ -12,7 +12,7 @@ import { resolveMxSite } from '../dns/mx-site.js';
 import type { MxSite } from '../dns/mx-site.js';
 import { compileKeySource } from '../keys/key-source.js';
 import type { AutomationRule, CheckLevel, Origin, ProviderBlock, ProviderMatch, Setting, ShapingBlock, ShapingChecks, ShapingConfig, SiteBlock } from './model.js';
-import { DEFAULT_CHECKS, ShapingSources } from './model.js';
+import { DEFAULT_CHECKS, ShapingSources, originPath } from './model.js';
 import { parseLimit, parseMapEntry, parseParamValue } from './param-values.js';
 import { BLOCK_KEYS, MAP_PARAMS, PARAMS, PROVIDER_KEYS } from './params.js';
 import { matchProviders } from './provider-match.js';
@@ -179,7 +179,7 @@ export async function compileShaping(files: SourceFile[], env: ShapingEnv, r: Re
   // (e.g. the bundled shaping.toml) gives
   for (const [name, p] of providers)
     if (!p.matches.length)
-      r.warn(files[p.at.file]!, p.at.path, 'shaping.provider-no-match', `provider "${name}" has no match rules in any shaping file, so it matches no domain`);
+      r.warn(files[p.at.file]!, originPath(p.at), 'shaping.provider-no-match', `provider "${name}" has no match rules in any shaping file, so it matches no domain`);
 
   const providerList: ProviderBlock[] = [...providers.entries()].map(([name, p]) => ({
     name,
@@ -285,14 +285,14 @@ function compileLayer(file: SourceFile, fi: number, base: KeyPath, raw: Record<s
     const spec = PARAMS[name];
     if (!spec) continue; // the schema reported it
     const path = [...base, name];
-    const at = { file: fi, path, block: label };
+    const at: Origin = { file: fi, base, key: name, block: label };
     // the bundled file's own choices are not the operator's to fix
     if (isNotActed(name) && file.path !== BUILTIN_SHAPING) warnNotActed(r, file, path, NOT_ACTED_PARAMS[name]);
     if (MAP_PARAMS.has(name)) {
       for (const [entry, ev] of Object.entries(v as Record<string, unknown>)) {
         const code = spec.kind === 'limitmap' ? 'value.limit' : 'value.throttle';
         const parsed = r.parse(file, [...path, entry], code, () => parseMapEntry(name, ev));
-        if (parsed !== undefined) layer.set(`${name}.${entry}`, { value: parsed, raw: ev, at: { ...at, path: [...path, entry] } });
+        if (parsed !== undefined) layer.set(`${name}.${entry}`, { value: parsed, raw: ev, at: { ...at, entry } });
       }
       continue;
     }
@@ -325,7 +325,7 @@ function compileProvider(file: SourceFile, fi: number, name: string, raw: RawPro
     const sel = (sb as SourceBlock & { provider_source_selection_rate?: string }).provider_source_selection_rate;
     if (sel !== undefined) {
       const t = r.parse(file, [...sp, 'provider_source_selection_rate'], 'value.throttle', () => parseThrottle(sel));
-      if (t) layer.set(`additional_source_selection_rates.${providerLimitName(name, src, 'selection-rate')}`, { value: t, raw: sel, at: { file: fi, path: [...sp, 'provider_source_selection_rate'], block: `${label} source "${src}"` } });
+      if (t) layer.set(`additional_source_selection_rates.${providerLimitName(name, src, 'selection-rate')}`, { value: t, raw: sel, at: { file: fi, base: sp, key: 'provider_source_selection_rate', block: `${label} source "${src}"` } });
     }
     sources.set(src, layer);
   }
@@ -335,7 +335,7 @@ function compileProvider(file: SourceFile, fi: number, name: string, raw: RawPro
       : 'DomainSuffix' in m ? { kind: 'DomainSuffix', value: m.DomainSuffix.toLowerCase() }
         : { kind: 'HostName', value: m.HostName.toLowerCase().replace(/\.$/, '') },
   );
-  const at = (k: string): Origin => ({ file: fi, path: k ? [...base, k] : base, block: label });
+  const at = (k: string): Origin => (k ? { file: fi, base, key: k, block: label } : { file: fi, base, block: label });
   const out: ProviderPartial = { at: at(''), params, sources, automation, matches };
   if (raw.provider_connection_limit !== undefined) {
     const v = r.parse(file, [...base, 'provider_connection_limit'], 'value.limit', () => parseLimit(raw.provider_connection_limit));

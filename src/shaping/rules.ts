@@ -70,7 +70,7 @@ export function compileRules(ctx: RuleContext, base: KeyPath, raw: RawRule[] | u
       trigger,
       durationMs,
       matchInternal: rule.match_internal ?? false,
-      at: { file: ctx.fileIndex, path, block: ctx.block },
+      at: { file: ctx.fileIndex, base: path, block: ctx.block },
     });
   }
   return out;

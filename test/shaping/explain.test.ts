@@ -17,6 +17,7 @@ max_deliveries_per_connection = 20
 mx_rollup = false
 max_deliveries_per_connection = 50
 connection_limit = 3
+additional_connection_limits = { "shared-a" = 4 }
 
 ["foo.com".sources."IP-1"]
 max_deliveries_per_connection = 5
@@ -53,7 +54,9 @@ describe('kumo-ts explain', () => {
     assert.match(r.stdout, /\n {2}ready q: {3}IP-1->foo\.com@smtp_client\n/);
     assert.match(r.stdout, /layers: {4}default → site \(mta5\|mta6\)\.am0\.yahoodns\.net \("yahoo\.com"\) → "foo\.com" → "foo\.com" source "IP-1"/);
     assert.equal(line('connection_limit'), `connection_limit 3 ${file}:11 "foo.com"`);
-    assert.equal(line('max_deliveries_per_connection'), `max_deliveries_per_connection 5 ${file}:14 "foo.com" source "IP-1"`);
+    assert.equal(line('max_deliveries_per_connection'), `max_deliveries_per_connection 5 ${file}:15 "foo.com" source "IP-1"`);
+    // an entry of a map parameter: the line of the parameter that holds it
+    assert.equal(line('additional_connection_limits.shared-a'), `additional_connection_limits.shared-a 4 ${file}:12 "foo.com"`);
     assert.equal(line('max_message_rate'), `max_message_rate "100/s" ${file}:3 default`);
     assert.equal(line('max_ready'), 'max_ready 1024 (default)');
     assert.match(r.stdout, /active automation: none/);
@@ -68,7 +71,7 @@ describe('kumo-ts explain', () => {
     assert.equal(j.readyQueue, 'unspecified->alt1?.aspmx.l.google.com@smtp_client;tls=Required');
     const pcl = j.values.find((v: { name: string }) => v.name === 'provider_connection_limit');
     assert.equal(pcl.value, '5');
-    assert.equal(pcl.line, 18);
+    assert.equal(pcl.line, 19);
     assert.equal(j.effective.enable_tls, 'Required');
     assert.equal(j.effective.max_message_rate, '100/s');
   });
