@@ -51,6 +51,7 @@ import { TlsPolicyEngine } from '../tls-policy/decide.js';
 import { RecentIds } from './recent-ids.js';
 import { AttemptSettler } from './attempt-settler.js';
 import { DeliveryAttempt } from './delivery-attempt.js';
+import { SiblingQueues } from './sibling-queues.js';
 import type { QueuedMessage } from './attempt-settler.js';
 
 export interface QueueManagerDeps {
@@ -97,7 +98,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   /** the protocol last routed to each HTTP / AMQP ready queue: its new connections use it */
   private readonly pushLatest = new Map<string, PushProtocol>();
   /** ready queues by source → site: they share the site's connection limit */
-  private readonly siblings = new Map<string, Set<ReadyQueue>>();
+  private readonly siblings = new SiblingQueues();
   private readonly selector = new SourceSelector();
   private readonly routes = new RouteCache();
   /** jobs that found their ready queue full: which queue, in which epoch (roomFor) */
@@ -319,10 +320,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
       const opener = push ? pushOpener(push, () => this.pushLatest.get(key) ?? push, () => this.source(source), (j) => this.pushFacts(j)) : undefined;
       rq = new ReadyQueue(id, routingDomain, route, this, opener);
       this.ready.set(id.key, rq);
-      const sk = siblingKey(rq);
-      let set = this.siblings.get(sk);
-      if (!set) this.siblings.set(sk, (set = new Set()));
-      set.add(rq);
+      this.siblings.add(rq);
     } else rq.adopt(route);
     this.enterReady(job, rq, snap.epoch, ctx);
   }
@@ -459,7 +457,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   }
 
   starved(rq: ReadyQueue): void {
-    for (const other of this.siblings.get(siblingKey(rq)) ?? []) if (other !== rq && other.releaseIdle()) return;
+    this.siblings.releaseIdleFor(rq);
   }
 
   belongs(job: Job, rq: ReadyQueue): boolean {
@@ -547,10 +545,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
       if (rq.busy) continue;
       this.ready.delete(k);
       this.pushLatest.delete(k);
-      const sk = siblingKey(rq);
-      const set = this.siblings.get(sk);
-      set?.delete(rq);
-      if (set && !set.size) this.siblings.delete(sk);
+      this.siblings.remove(rq);
     }
   }
 
@@ -596,8 +591,4 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
 /** Jobs waiting in their scheduled queue (not in a ready queue, not being sent, not done). */
 function* scheduledJobs(messages: Iterable<QueuedMessage>): Iterable<{ queue: string; receivedAt: number }> {
   for (const m of messages) for (const j of m.jobs) if ((j.state === 'scheduled' || j.state === 'routing') && j.queue) yield { queue: j.queue, receivedAt: m.meta.receivedAt };
-}
-
-function siblingKey(rq: ReadyQueue): string {
-  return `${rq.source}\u0000${rq.site}`;
 }
