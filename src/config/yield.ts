@@ -22,7 +22,7 @@ export function yieldIfBusy(sliceMs = SLICE_MS): Promise<void> | void {
  * on at the end of the previous step's last 8 ms slice, and with a GC pause in the same turn
  * the event loop stalled for over 20 ms.
  */
-export const STEP_SLICE_MS = 2;
+const STEP_SLICE_MS = 2;
 export function yieldBetweenSteps(): Promise<void> | void {
   return yieldIfBusy(STEP_SLICE_MS);
 }
