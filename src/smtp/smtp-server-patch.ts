@@ -79,6 +79,8 @@ interface KumoState {
   deferred?: { command: Buffer; callback?: () => void };
   /** the command-line deadline of the partial line now buffered */
   lineTimer?: NodeJS.Timeout;
+  /** the socket corked for the replies to one chunk of pipelined commands (flushed by setImmediate) */
+  corked?: Socket;
 }
 
 type Conn = SMTPConnection & { [STATE]?: KumoState };
@@ -141,6 +143,31 @@ function afterInput(conn: Conn, parser: SMTPStream, hooks: ConnectionHooks): voi
   st.lineTimer.unref();
 }
 
+/**
+ * A chunk holding more than one command line (RFC 2920 pipelining: MAIL, RCPT…, DATA in one
+ * segment): the replies its commands get in this turn go out in one write instead of one
+ * syscall each (a quarter of a reception worker's CPU was reply writes under pipelined load).
+ * RFC 2920 lets a server hold replies while more pipelined input is buffered; they are flushed
+ * before the next I/O poll, so a client waiting for the 354 waits no longer than the handlers.
+ */
+function corkPipelined(conn: Conn, parser: SMTPStream, chunk: Buffer): void {
+  if (parser._dataMode || conn._upgrading) return;
+  const lf = chunk.indexOf(10);
+  if (lf < 0 || lf === chunk.length - 1) return; // one line (or part of one): nothing to batch
+  const st = stateOf(conn);
+  if (st.corked) return;
+  const socket = conn._socket as Socket;
+  socket.cork();
+  st.corked = socket;
+  setImmediate(() => flushCorked(st));
+}
+
+function flushCorked(st: KumoState): void {
+  const socket = st.corked;
+  st.corked = undefined;
+  if (socket && !socket.destroyed) socket.uncork();
+}
+
 function talkedEarly(conn: Conn, hooks: ConnectionHooks): void {
   const st = stateOf(conn);
   st.early = false;
@@ -178,6 +205,8 @@ if (!proto[PATCHED]) {
   };
 
   proto.upgrade = function (callback, secureCallback) {
+    const st = this[STATE];
+    if (st) flushCorked(st); // the 220 goes out before the handshake
     const raw = this._socket as Socket;
     const keep = raw.listeners('close').filter((l) => (l as { [SURVIVES_UPGRADE]?: boolean })[SURVIVES_UPGRADE]);
     const r = original.upgrade.call(this, callback, secureCallback);
@@ -248,6 +277,7 @@ if (!proto[PATCHED]) {
         talkedEarly(conn, hooks);
         return next();
       }
+      corkPipelined(conn, parser, chunk);
       write.call(this, chunk, encoding, (err?: Error | null) => {
         afterInput(conn, parser, hooks);
         next(err);
