@@ -170,6 +170,11 @@ export class SmtpClient {
   async starttls(servername = 'localhost'): Promise<string[]> {
     const r = await this.cmd('STARTTLS');
     if (r.code !== 220) throw new Error(`STARTTLS: ${r.code} ${r.text}`);
+    return this.tlsAfterReply(servername);
+  }
+
+  /** The handshake once the 220 to STARTTLS has been read; then EHLO again (the new capabilities). */
+  async tlsAfterReply(servername = 'localhost'): Promise<string[]> {
     const raw = this.socket;
     raw.removeAllListeners('data');
     raw.removeAllListeners('close');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { BASE_MAIN, Harness, SmtpClient, freePort, message } from './helpers.js';
+import { BASE_MAIN, Harness, SmtpClient, freePort, makeCert, message } from './helpers.js';
 
 /**
  * Counts the writes the listener's side of one connection hands to the kernel (one per
@@ -23,12 +23,19 @@ function countServerWrites(clientPort: () => number | undefined): { count: () =>
 describe('pipelined commands: their replies leave in one write', () => {
   let h: Harness;
   before(async () => {
+    const c = await makeCert('mx.test');
     h = await Harness.start({
       'kumo.toml': `${BASE_MAIN}
 [listener.main]
 listen = "127.0.0.1:${await freePort()}"
 starttls = false
+
+[listener.tls]
+listen = "127.0.0.1:${await freePort()}"
+tls = { certificate = "cert.pem", private_key = "key.pem" }
 `,
+      'cert.pem': c.cert,
+      'key.pem': c.key,
     });
   });
   after(() => h.close());
@@ -55,5 +62,26 @@ starttls = false
     }
     assert.equal(h.enqueued.length, 1);
     assert.deepEqual(h.enqueued[0]!.recipients.map((r) => r.address), ['b@example.net', 'c@example.net']);
+  });
+
+  test('NOOP pipelined with STARTTLS: 250 and 220 in one write, then the handshake and a session over TLS', async () => {
+    const c = await SmtpClient.connect(h.port('tls'));
+    await c.hello();
+    const w = countServerWrites(() => c.socket.localPort);
+    try {
+      c.write('NOOP\r\nSTARTTLS\r\n');
+      assert.deepEqual([(await c.reply()).code, (await c.reply()).code], [250, 220]);
+      assert.equal(w.count(), 1, 'the two replies, one write');
+    } finally {
+      w.stop();
+    }
+    // the reply was read above: go straight to the handshake (SmtpClient.starttls sends the command itself)
+    const caps = await c.tlsAfterReply('mx.test');
+    assert.ok(caps.includes('PIPELINING'), caps.join(','));
+    c.write('MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n');
+    assert.deepEqual([(await c.reply()).code, (await c.reply()).code, (await c.reply()).code], [250, 250, 354]);
+    c.write(message() + '.\r\n');
+    assert.equal((await c.reply()).code, 250);
+    await c.quit();
   });
 });
