@@ -36,17 +36,14 @@ type Flushable = Promise<unknown> & { flushed?: Promise<unknown> };
  *
  * Durability and group commit: lmdb-js batches every write issued in the same event-loop turn
  * (and every write issued while the previous commit is still running) into one transaction
- * on its write thread, which commits it with LMDB's own durable commit (its fsync included).
- * `put` resolves only after it: the message is on disk, and N concurrent sessions pay for
- * about one fsync. `noSync` is never used.
- *
- * `overlappingSync` (lmdb's default on Linux) is off: it makes the fsync a second step on
- * another thread, after the transaction became visible. That is one more thread hand-off per
- * commit, and with reception workers every process commits often: turning it off cut the CPU
- * per relayed message by about a tenth in bench/relay and bench/relay-smtp-source (2-core
- * machine, bench/RESULTS.md "Session 16"). While a commit syncs, new writes gather for the
- * next one, so group commit still holds. `separateFlushed` stays: `flushed` is then the commit
- * promise itself, and `durable()` waits for it whichever way the environment was opened.
+ * on its write thread. With `overlappingSync` (lmdb's default on Linux) a transaction's fsync
+ * runs after it became visible, overlapping the next transaction; `separateFlushed` gives each
+ * write a second promise for that fsync. `put` resolves only after it: the message is on
+ * disk, and N concurrent sessions pay for about one fsync. `noSync` is never used.
+ * overlappingSync stays on although its separate sync step costs a thread hand-off per
+ * commit: off, 2 KB relays took ~9 % less CPU, but 100 KB relays lost 10-20 % of their rate,
+ * because LMDB then holds the write lock through the fsync and the reception workers' and
+ * the owner's commits queue behind each other (bench/RESULTS.md "Session 16").
  *
  * A write that fails (disk full, I/O error) makes the spool unhealthy (`health`): new
  * messages are then refused at once with SPOOL_UNAVAILABLE (reception answers 451) instead
@@ -81,7 +78,7 @@ export class LmdbSpool implements Spool {
       const root = open({
         path: opts.path,
         compression: false,
-        overlappingSync: false,
+        overlappingSync: true,
         separateFlushed: true,
         commitDelay: Math.max(0, Math.round(opts.commitDelayMs ?? 0)),
         maxDbs: 4,
