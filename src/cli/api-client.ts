@@ -1,6 +1,6 @@
 // A typed client of the kumo-ts HTTP API over undici, for the admin commands and `top`.
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'undici';
+import { undici } from '../net/undici.js';
 import type { Dispatcher } from 'undici';
 import type {
   BounceV1ListEntry, BounceV1Request, BounceV1Response, ConfigStatus, InjectV1Request, InjectV1Response,
@@ -108,7 +108,7 @@ export class ApiClient {
         throw new UsageError(`cannot read --ca ${opts.caFile}: ${(e as Error).message}`);
       }
     }
-    this.dispatcher = new Agent({ connect: { ca, timeout: opts.connectTimeoutMs ?? 5_000 }, keepAliveTimeout: 4_000 });
+    this.dispatcher = new (undici().Agent)({ connect: { ca, timeout: opts.connectTimeoutMs ?? 5_000 }, keepAliveTimeout: 4_000 });
     this.timeoutMs = opts.timeoutMs ?? 600_000;
     this.headers = { accept: 'application/json' };
     const a = opts.auth ?? { kind: 'none' };
@@ -135,7 +135,7 @@ export class ApiClient {
     let res: Dispatcher.ResponseData;
     let text: string;
     try {
-      res = await request(url, { method, headers, body, dispatcher: this.dispatcher, headersTimeout: timeout, bodyTimeout: timeout });
+      res = await undici().request(url, { method, headers, body, dispatcher: this.dispatcher, headersTimeout: timeout, bodyTimeout: timeout });
       text = await res.body.text();
     } catch (e) {
       throw new ApiConnectError(`${what}: cannot reach the server: ${connectReason(e)}`);

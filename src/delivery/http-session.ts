@@ -1,6 +1,7 @@
 // HTTP delivery of mail: one request per message, over a keep-alive pool per origin and source.
 import { randomUUID } from 'node:crypto';
-import { Client } from 'undici';
+import type { Client } from 'undici';
+import { undici } from '../net/undici.js';
 import type { EgressSource } from '../config/egress.js';
 import type { Route } from '../dns/route.js';
 import { loadKey } from '../keys/key-source.js';
@@ -70,7 +71,7 @@ export class HttpSession {
     const u = new URL(origin);
     const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
     this.peer = { name: u.hostname, addr: u.hostname, port };
-    this.client = new Client(origin, { keepAliveTimeout: 30_000, pipelining: 1, ...(source.sourceAddress ? { localAddress: source.sourceAddress } : {}) });
+    this.client = new (undici().Client)(origin, { keepAliveTimeout: 30_000, pipelining: 1, ...(source.sourceAddress ? { localAddress: source.sourceAddress } : {}) });
   }
 
   get usable(): boolean {

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
+import { undici } from '../net/undici.js';
 import { loadKey } from '../keys/key-source.js';
 import type { KeySourceSpec } from '../keys/key-source.js';
 import type { LogHookSettings } from './hook-config.js';
@@ -35,7 +36,7 @@ export class WebhookSender implements HookSender {
   constructor(hook: LogHookSettings) {
     const url = new URL(hook.url);
     this.path = `${url.pathname}${url.search}`;
-    this.pool = new Pool(url.origin, {
+    this.pool = new (undici().Pool)(url.origin, {
       connections: hook.connectionLimit,
       pipelining: 1,
       keepAliveTimeout: 30_000,

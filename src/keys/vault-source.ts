@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { undici } from '../net/undici.js';
 import { KeySourceError } from './errors.js';
 
 export interface VaultSpec {
@@ -69,7 +69,7 @@ async function fetchSecret(address: string, token: string, spec: VaultSpec): Pro
   let status: number;
   let text: string;
   try {
-    const res = await request(url, {
+    const res = await undici().request(url, {
       method: 'GET',
       headers: {
         'x-vault-token': token,

@@ -1,7 +1,7 @@
 import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import { Agent, request } from 'undici';
+import { undici } from '../net/undici.js';
 import type { Resolver } from '../dns/resolver.js';
 import { parseStsPolicy } from './mta-sts-policy.js';
 import type { StsPolicy } from './mta-sts-policy.js';
@@ -58,11 +58,11 @@ export function resolverLookup(resolver: Resolver): LookupFunction {
 export async function fetchStsPolicy(domain: string, o: FetchOptions): Promise<StsPolicy> {
   const host = `mta-sts.${domain}`;
   const url = `https://${host}${o.port === 443 ? '' : `:${o.port}`}/.well-known/mta-sts.txt`;
-  const agent = new Agent({ connect: { ca: trustedCas(o.extraCa), lookup: resolverLookup(o.resolver), rejectUnauthorized: true }, connections: 1, pipelining: 0 });
+  const agent = new (undici().Agent)({ connect: { ca: trustedCas(o.extraCa), lookup: resolverLookup(o.resolver), rejectUnauthorized: true }, connections: 1, pipelining: 0 });
   const signal = AbortSignal.timeout(o.timeoutMs);
   let text: string;
   try {
-    const res = await request(url, { dispatcher: agent, signal, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs, headers: { 'user-agent': 'kumo-ts MTA-STS' } });
+    const res = await undici().request(url, { dispatcher: agent, signal, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs, headers: { 'user-agent': 'kumo-ts MTA-STS' } });
     if (res.statusCode !== 200) {
       // undici's body emits an AbortError when destroyed unread: without a listener that was an
       // uncaught exception after every non-200 answer

@@ -1,4 +1,4 @@
-import { request, Agent } from 'undici';
+import { undici } from '../net/undici.js';
 import type { ConfigStore } from '../config/store.js';
 import { Reporter } from '../config/report.js';
 import { createResolver } from '../dns/create.js';
@@ -178,9 +178,9 @@ export class TlsRptSubsystem implements Subsystem {
 
   private async post(resolver: Resolver, url: string, gz: Buffer): Promise<void> {
     const s = this.store!.current.main.tlsPolicy;
-    const agent = new Agent({ connect: { ca: trustedCas(s.extraCa), lookup: resolverLookup(resolver) } });
+    const agent = new (undici().Agent)({ connect: { ca: trustedCas(s.extraCa), lookup: resolverLookup(resolver) } });
     try {
-      const res = await request(url, {
+      const res = await undici().request(url, {
         method: 'POST',
         dispatcher: agent,
         body: gz,
