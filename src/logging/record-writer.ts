@@ -1,8 +1,7 @@
 import { builtinClassifier } from '../bounce/builtin.js';
 import type { BounceClassifier } from '../bounce/classifier.js';
 import { isClassifiable, replyOf } from './record-fields.js';
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { constants } from 'node:fs';
+import { constants, createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
