@@ -51,7 +51,14 @@ export interface RecordTap {
   durable(): Promise<void>;
 }
 
-const ACTIVE_SUFFIX = '.jsonl';
+/** A record made ready to write (RecordWriter.prepare): its JSON, and whether the files take it. */
+export interface PreparedRecord {
+  readonly record: LogRecord;
+  readonly json: string;
+  readonly toFile: boolean;
+}
+
+export const ACTIVE_SUFFIX = '.jsonl';
 const ERROR_LOG_INTERVAL_MS = 30_000;
 const RETRY_MS = 1_000;
 
@@ -129,15 +136,30 @@ export class RecordWriter implements LogWriter {
   }
 
   write(record: LogRecord): void {
+    const p = this.prepare(record);
+    if (p) this.writePrepared(p);
+  }
+
+  /**
+   * A record as write() takes it, classified and its JSON made, without writing it: a
+   * journal (record-journal.ts) stores the file line with a spool write first. Undefined when
+   * neither the files nor a tap take it.
+   */
+  prepare(record: LogRecord): PreparedRecord | undefined {
     if (this.closed) {
       this.opts.log?.warn('log record written after close; dropped', { type: record.type, id: record.id });
-      return;
+      return undefined;
     }
-    const enabled = recordEnabled(this.opts.settings().perRecord, record.type);
-    if (!enabled && !this.taps.size) return;
+    const toFile = recordEnabled(this.opts.settings().perRecord, record.type);
+    if (!toFile && !this.taps.size) return undefined;
     // every record is classified here, in one place, with the current epoch's rules
     if (isClassifiable(record.type)) record.bounce_classification = (this.opts.classifier ?? builtinClassifier)().classify(replyOf(record.response));
-    const json = JSON.stringify(record);
+    return { record, json: JSON.stringify(record), toFile };
+  }
+
+  /** Writes a prepared record: to the taps now, to the file buffer (flushed within the interval). */
+  writePrepared({ record, json, toFile }: PreparedRecord): void {
+    if (this.closed) return;
     // log hooks take every record, whether or not the files do (their own types filter them)
     for (const tap of this.taps) {
       try {
@@ -146,11 +168,19 @@ export class RecordWriter implements LogWriter {
         this.opts.log?.error('a log hook could not take a record', { type: record.type, id: record.id, error: String((e as Error)?.message ?? e) });
       }
     }
-    if (!enabled) return;
-    const line = json + '\n';
-    this.buf.push(line);
-    this.bufBytes += line.length;
-    this.written++;
+    if (toFile) this.buffer(json + '\n', 1);
+  }
+
+  /** Lines recovered from a journal (each ending in a newline), appended as they are. */
+  appendLines(lines: string): void {
+    const n = lines.split('\n').length - 1;
+    if (n && !this.closed) this.buffer(lines, n);
+  }
+
+  private buffer(lines: string, n: number): void {
+    this.buf.push(lines);
+    this.bufBytes += lines.length;
+    this.written += n;
     if (this.bufBytes >= (this.opts.flushBytes ?? 256 * 1024)) void this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.opts.flushIntervalMs ?? 100);
@@ -166,7 +196,18 @@ export class RecordWriter implements LogWriter {
 
   durable(): Promise<void> {
     if (!this.taps.size) return this.fileDurable();
-    return Promise.all([this.fileDurable(), ...[...this.taps].map((t) => t.durable())]).then(() => undefined);
+    return Promise.all([this.fileDurable(), this.tapsDurable()]).then(() => undefined);
+  }
+
+  /** Resolves once every record the taps took so far is on disk (the files not included). */
+  tapsDurable(): Promise<void> {
+    if (!this.taps.size) return Promise.resolve();
+    return Promise.all([...this.taps].map((t) => t.durable())).then(() => undefined);
+  }
+
+  /** Resolves once every record written to the files so far is on disk (the taps not included). */
+  onDisk(): Promise<void> {
+    return this.fileDurable();
   }
 
   /** Adds a consumer of every record (log hooks); `durable()` then covers what it took too. */
@@ -180,7 +221,8 @@ export class RecordWriter implements LogWriter {
 
   private fileDurable(): Promise<void> {
     const seq = this.written;
-    if (seq <= this.syncedSeq) return Promise.resolve();
+    // appended = on disk (O_DSYNC)
+    if (seq <= this.syncedSeq || seq <= this.appendedSeq) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ seq, resolve, reject });
       if (!this.syncing) {

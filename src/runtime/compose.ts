@@ -37,11 +37,11 @@ export async function composeServer(ctx: RuntimeContext, opts: { readonly worker
   const tlsRpt = await start(new TlsRptSubsystem({ reception: () => smtpRef?.reception }));
   const queue = await start(new QueueSubsystem({ spool: storage.spool, records: storage.records, admin: admin.state, tlsPolicy: tlsRpt.engine }));
   // with reception workers the owner keeps the reception path (inject, reports) but no listener
-  const smtp = (smtpRef = await start(new SmtpSubsystem({ spool: storage.spool, records: storage.records, intake: queue.manager, listen: workers <= 1 })));
+  const smtp = (smtpRef = await start(new SmtpSubsystem({ spool: storage.spool, records: storage.records, journal: storage.journal, intake: queue.manager, listen: workers <= 1 })));
   let hubRef: OwnerHub | undefined;
   await start(new HttpSubsystem({ spool: storage.spool, records: storage.records, queue: queue.manager, reception: smtp.reception, admin: admin.state, hooks, workers: () => hubRef?.status() ?? [] }));
   // last: workers announce messages to a running queue, and stop before it
-  if (workers > 1) hubRef = await start(new OwnerHub({ workers, spool: storage.spool, intake: queue.manager, hooks }));
+  if (workers > 1) hubRef = await start(new OwnerHub({ workers, spool: storage.spool, records: storage.records, intake: queue.manager, hooks }));
   return started;
 }
 
@@ -57,14 +57,14 @@ export async function composeReception(ctx: ReceptionContext, opts: { readonly t
   if (opts.recordTap) storage.records.addTap(opts.recordTap);
   if ([...ctx.store.current.main.listeners.values()].some((l) => l.deferredSpool))
     ctx.log.warn('deferred_spool is not available with [server] workers > 1: those listeners spool durably (the owner delivers from the spool)');
-  await start(new SmtpSubsystem({ spool: durableOnly(storage.spool), records: storage.records, intake: opts.intake, sharedIpLimit: opts.sharedIpLimit, sharedAuthFailures: opts.sharedAuthFailures }));
+  await start(new SmtpSubsystem({ spool: durableOnly(storage.spool), records: storage.records, journal: storage.journal, intake: opts.intake, sharedIpLimit: opts.sharedIpLimit, sharedAuthFailures: opts.sharedAuthFailures }));
   return started;
 }
 
 /** The spool as a worker uses it: a message only its own RAM held would be invisible to the owner. */
 function durableOnly(spool: Spool): Spool {
   return {
-    put: (meta, body) => spool.put(meta, body),
+    put: (meta, body, opts) => spool.put(meta, body, opts?.journal ? { journal: opts.journal } : {}),
     putMany: (entries) => spool.putMany(entries),
     getBody: (id) => spool.getBody(id),
     getMeta: (id) => spool.getMeta(id),
@@ -73,6 +73,8 @@ function durableOnly(spool: Spool): Spool {
     scan: (from) => spool.scan(from),
     current: (ids) => spool.current(ids),
     count: () => spool.count(),
+    journal: (prefix) => spool.journal(prefix),
+    clearJournal: (keys) => spool.clearJournal(keys),
     close: () => spool.close(),
   };
 }

@@ -7,9 +7,11 @@ import type { HookSubsystem } from '../events/subsystem.js';
 import { setWorkerMetrics } from '../http/metrics.js';
 import type { ProcessMetrics } from '../http/metrics.js';
 import type { Logger } from '../logging/logger.js';
+import { journalKey, planJournal, restoreJournal } from '../logging/record-journal.js';
+import type { RecordWriter } from '../logging/record-writer.js';
 import type { QueueIntake } from '../queue/types.js';
 import type { Spool } from '../spool/types.js';
-import { WORKER_EPOCH_ENV, WORKER_ID_ENV } from './cluster-role.js';
+import { WORKER_EPOCH_ENV, WORKER_ID_ENV, workerTag } from './cluster-role.js';
 import { OwnerIpCounts } from './ipc-admission.js';
 import { OwnerAuthFailures } from './ipc-auth-failures.js';
 import { isWorkerMessage } from './ipc-messages.js';
@@ -20,6 +22,8 @@ import type { RuntimeContext, Subsystem } from './subsystem.js';
 export interface OwnerHubDeps {
   readonly workers: number;
   readonly spool: Spool;
+  /** the owner's record writer: a dead worker's journaled records are written through it */
+  readonly records: RecordWriter;
   /** the queue: schedules a message once, whichever way it is announced */
   readonly intake: QueueIntake & { has(id: string): boolean };
   /** the log hooks: the workers' records go through them as the owner's own do */
@@ -227,6 +231,7 @@ export class OwnerHub implements Subsystem {
     if (this.stopping) return;
     this.log?.error(`reception worker ${slot.id} exited`, { pid: w.process.pid, code, signal, lived_ms: lived });
     await this.recover(slot);
+    await this.restoreRecords(slot);
     if (this.stopping) return;
     slot.backoffMs = lived < FAST_DEATH_MS ? slot.backoffMs : BACKOFF_FIRST_MS;
     const delay = slot.backoffMs;
@@ -246,6 +251,19 @@ export class OwnerHub implements Subsystem {
       /* c8 ignore start -- the lmdb scan failing (a damaged or vanished spool) */
     } catch (e) {
       this.log?.error(`recovery scan after reception worker ${slot.id} failed (the next start rescans the whole spool)`, { error: String(e) });
+    }
+    /* c8 ignore stop */
+  }
+
+  /** The Reception records a dead worker journaled but may not have written to its file (before a new one takes its tag). */
+  private async restoreRecords(slot: Slot): Promise<void> {
+    try {
+      const plan = await planJournal(this.deps.spool, this.ctx!.store.current.main.logs.path, journalKey(workerTag(slot.id), ''), this.log);
+      await restoreJournal(plan, this.deps.records, this.deps.spool);
+      if (plan.keys.length) this.log?.info(`log records of reception worker ${slot.id} restored from the spool journal`, { written: plan.missingLines, already_logged: plan.presentLines });
+      /* c8 ignore start -- the spool or the log directory failing (the next start restores them) */
+    } catch (e) {
+      this.log?.error(`restoring the journaled records of reception worker ${slot.id} failed (the next start restores them)`, { error: String(e) });
     }
     /* c8 ignore stop */
   }

@@ -6,6 +6,7 @@ import type { LogRecord, LogWriter } from '../logging/types.js';
 import { captureHeaders } from '../logging/header-capture.js';
 import { nodeIdFor } from '../logging/node-id.js';
 import { capturedOf, logRecord, messageMeta, writeRecords } from '../logging/record-fields.js';
+import type { RecordJournal } from '../logging/record-journal.js';
 import type { Snapshot } from '../config/snapshot.js';
 import { queueParams } from '../config/queues.js';
 import { domainOf as queueDomainOf } from '../queue/job.js';
@@ -27,6 +28,8 @@ export interface ReceptionDeps {
   readonly store: ConfigStore;
   readonly spool: Spool;
   readonly records?: LogWriter;
+  /** the Reception record stored with the message's spool write (one fsync for both) */
+  readonly journal?: RecordJournal;
   /** the queue's intake, when a queue subsystem runs */
   readonly intake: () => QueueIntake | undefined;
   readonly log: Logger;
@@ -196,11 +199,16 @@ export async function prepareMessage(deps: ReceptionDeps, snapshot: Snapshot, m:
 async function spoolPrepared(deps: ReceptionDeps, snapshot: Snapshot, m: IncomingMessage, { meta, message, reports }: PreparedMessage): Promise<ReceptionResult> {
   const id = meta.id;
 
+  // the Reception record goes into the spool's transaction (on disk with the message, before
+  // the 250) and to the log file right after it
+  const journaled = deps.journal && deps.records && meta.recipients.length && !m.listener.deferredSpool ? deps.journal : undefined;
+  const staged = journaled?.stage(receptionRecord(m, meta, snapshot, reports));
+  const entry = staged && journaled!.entry(id, staged);
   if (meta.recipients.length) {
     // large bodies reach lmdb a few at a time: it holds a copy of each until its commit
     const done = m.listener.deferredSpool ? () => undefined : await spoolWrites.acquire(message.length);
     try {
-      await deps.spool.put(meta, message, { deferred: m.listener.deferredSpool });
+      await deps.spool.put(meta, message, { deferred: m.listener.deferredSpool, ...(entry ? { journal: entry } : {}) });
     } catch (e) {
       // a full or failing spool is logged by the spool's health, once per interval, not per message
       if (e instanceof SpoolError) return { ok: false, code: 451, reply: '4.3.0 spool unavailable, please try again later', reason: 'spool' };
@@ -224,9 +232,11 @@ async function spoolPrepared(deps: ReceptionDeps, snapshot: Snapshot, m: Incomin
 
   if (meta.recipients.length) receptionLatency.observe({ protocol: m.protocol }, (Date.now() - meta.receivedAt) / 1000);
   const reply = `2.0.0 OK id=${id}`;
-  // on disk before the 250 (group-synced); a log disk failure is logged by the writer and the
-  // record retried: the message is spooled, so it is still accepted rather than duplicated
-  if (deps.records) await writeRecords(deps.records, receptionRecord(m, meta, snapshot, reports), !!meta.recipients.length && !m.listener.deferredSpool).catch(() => undefined);
+  // on disk before the 250: in the journal with the message (else group-synced here), a log
+  // hook's copy in its event store; a log disk failure is logged by the writer and the record
+  // retried: the message is spooled, so it is still accepted rather than duplicated
+  if (staged) await journaled!.commit(staged, entry).catch(() => undefined);
+  else if (deps.records) await writeRecords(deps.records, receptionRecord(m, meta, snapshot, reports), !!meta.recipients.length && !m.listener.deferredSpool).catch(() => undefined);
   return { ok: true, id, reply };
 }
 

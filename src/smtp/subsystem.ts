@@ -3,6 +3,7 @@ import type { Snapshot } from '../config/snapshot.js';
 import { createResolver } from '../dns/create.js';
 import type { Resolver } from '../dns/resolver.js';
 import type { LogWriter } from '../logging/types.js';
+import type { RecordJournal } from '../logging/record-journal.js';
 import type { QueueIntake } from '../queue/types.js';
 import type { RuntimeContext, Subsystem } from '../runtime/subsystem.js';
 import type { Spool } from '../spool/types.js';
@@ -14,6 +15,8 @@ import { SmtpService } from './service.js';
 export interface SmtpSubsystemDeps {
   readonly spool: Spool;
   readonly records?: LogWriter;
+  /** Reception records stored with the message's spool write (the same writer as `records`) */
+  readonly journal?: RecordJournal;
   readonly intake?: QueueIntake;
   /**
    * Run the SMTP listeners here (default true). The owner of a node with reception workers
@@ -55,7 +58,7 @@ export class SmtpSubsystem implements Subsystem {
       return own.resolver;
     };
     const intake = this.deps.intake;
-    this.receptionDeps = { store, spool: this.deps.spool, records: this.deps.records, intake: () => intake, log };
+    this.receptionDeps = { store, spool: this.deps.spool, records: this.deps.records, journal: this.deps.journal, intake: () => intake, log };
     if (this.deps.listen === false) return;
     this.service = new SmtpService({ store, log, resolver, reception: this.receptionDeps, sharedIpLimit: this.deps.sharedIpLimit, sharedAuthFailures: this.deps.sharedAuthFailures });
     // a listener that cannot bind (or load its certificate) now fails the start; later

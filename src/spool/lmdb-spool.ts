@@ -6,7 +6,7 @@ import type { Logger } from '../logging/logger.js';
 import { SpoolError } from './errors.js';
 import { SpoolHealth } from './health.js';
 import { liveSpools, spoolWriteFailures } from './metrics.js';
-import type { Spool, SpoolEntry, SpoolMeta, SpoolPutOptions } from './types.js';
+import type { JournalEntry, Spool, SpoolEntry, SpoolMeta, SpoolPutOptions } from './types.js';
 
 export { SpoolError } from './errors.js';
 
@@ -66,6 +66,7 @@ export class LmdbSpool implements Spool {
     private readonly metaDb: Database<SpoolMeta, string>,
     private readonly bodyDb: Database<Buffer, string>,
     private readonly probeDb: Database<Buffer, string>,
+    private readonly journalDb: Database<string, string>,
     private readonly opts: LmdbSpoolOptions,
   ) {
     this.health = new SpoolHealth(path, { log: opts.log, logIntervalMs: opts.healthLogIntervalMs });
@@ -86,13 +87,14 @@ export class LmdbSpool implements Spool {
       const metaDb = root.openDB<SpoolMeta, string>({ name: 'meta', encoding: 'msgpack' });
       const bodyDb = root.openDB<Buffer, string>({ name: 'body', encoding: 'binary' });
       const probeDb = root.openDB<Buffer, string>({ name: 'probe', encoding: 'binary' });
+      const journalDb = root.openDB<string, string>({ name: 'journal', encoding: 'string' });
       // lmdb-js starts each event-turn batch with an internal write whose promise it drops;
       // when that transaction fails (disk full) the promise rejects with nobody listening, an
       // unhandled rejection. The batch starts right after the 'beforecommit' callbacks, so a
       // microtask queued from one finds that promise as `committed` and handles it.
       const ignore = () => undefined;
       root.on('beforecommit', () => queueMicrotask(() => void root.committed.then(ignore, ignore)));
-      return new LmdbSpool(opts.path, root, metaDb, bodyDb, probeDb, opts);
+      return new LmdbSpool(opts.path, root, metaDb, bodyDb, probeDb, journalDb, opts);
     } catch (e) {
       throw new SpoolError('SPOOL_OPEN', `cannot open the spool at ${opts.path}: ${(e as Error).message}`, { cause: e });
     }
@@ -105,11 +107,12 @@ export class LmdbSpool implements Spool {
       return;
     }
     this.assertHealthy();
-    // both writes in the same turn: they land in the same lmdb transaction
+    // the writes of one turn land in the same lmdb transaction (the journal's lines too)
+    const j = opts.journal ? [this.journalDb.put(opts.journal.key, opts.journal.lines) as Flushable] : [];
     const b = this.bodyDb.put(meta.id, body) as Flushable;
     const m = this.metaDb.put(meta.id, meta) as Flushable;
     try {
-      await this.durable(m, b);
+      await this.durable(m, b, ...j);
     } catch (e) {
       // the probe writes as much as this message needed, so that it tells when one would fit
       this.probeBytes = Math.min(MAX_PROBE_BYTES, Math.max(MIN_PROBE_BYTES, body.length));
@@ -223,6 +226,24 @@ export class LmdbSpool implements Spool {
   async count(): Promise<number> {
     this.assertOpen();
     return this.metaDb.getCount() + this.deferred.size;
+  }
+
+  journal(prefix: string): JournalEntry[] {
+    this.assertOpen();
+    this.root.resetReadTxn();
+    const out: JournalEntry[] = [];
+    for (const { key, value } of this.journalDb.getRange({ start: prefix })) {
+      if (!key.startsWith(prefix)) break;
+      out.push({ key, lines: value });
+    }
+    return out;
+  }
+
+  async clearJournal(keys: readonly string[]): Promise<void> {
+    if (!keys.length || this.closed) return;
+    await this.root.batch(() => {
+      for (const k of keys) void this.journalDb.remove(k);
+    });
   }
 
   /** Ids of every message on disk (tests, admin). */

@@ -1,6 +1,7 @@
 import type { RuntimeContext, Subsystem } from '../runtime/subsystem.js';
 import type { Snapshot } from '../config/snapshot.js';
 import { RecordWriter } from '../logging/record-writer.js';
+import { planJournal, RecordJournal, restoreJournal } from '../logging/record-journal.js';
 import { LmdbSpool } from './lmdb-spool.js';
 import { join } from 'node:path';
 import { LOCK_FILE, acquireDirLock, readHolder } from './lock.js';
@@ -25,6 +26,7 @@ export class StorageSubsystem implements Subsystem {
   constructor(private readonly options: StorageOptions = {}) {}
   private openSpool: LmdbSpool | undefined;
   private openRecords: RecordWriter | undefined;
+  private openJournal: RecordJournal | undefined;
   private ctx: Pick<RuntimeContext, 'store' | 'log'> | undefined;
   private readonly locks: DirLock[] = [];
 
@@ -38,6 +40,12 @@ export class StorageSubsystem implements Subsystem {
   get records(): RecordWriter {
     if (!this.openRecords) throw new Error('storage: records used before start');
     return this.openRecords;
+  }
+
+  /** where reception's records ride the spool write (src/logging/record-journal.ts); only after start */
+  get journal(): RecordJournal {
+    if (!this.openJournal) throw new Error('storage: journal used before start');
+    return this.openJournal;
   }
 
   async start(ctx: Pick<RuntimeContext, 'store' | 'log'>): Promise<void> {
@@ -57,12 +65,20 @@ export class StorageSubsystem implements Subsystem {
       if (main.logs.path !== main.spool.path) await this.lock(main.logs.path, 'log directory');
     }
     this.openSpool = LmdbSpool.open({ path: main.spool.path, commitDelayMs: main.spool.groupCommitWindowMs, log: ctx.log.child({ subsystem: 'spool' }) });
+    // the owner: records a crash left in the spool's journal go to the log first (read before
+    // the writer compresses the last run's files)
+    const plan = worker ? undefined : await planJournal(this.openSpool, main.logs.path, '', ctx.log);
     this.openRecords = new RecordWriter({
       settings: () => ctx.store.current.main.logs,
       classifier: () => ctx.store.current.bounce,
       log: ctx.log.child({ subsystem: 'records' }),
       fileTag: worker?.tag,
     });
+    this.openJournal = new RecordJournal(this.openSpool, this.openRecords, worker?.tag ?? '', ctx.log.child({ subsystem: 'records' }));
+    if (plan?.keys.length) {
+      await restoreJournal(plan, this.openRecords, this.openSpool);
+      ctx.log.info('log records restored from the spool journal', { written: plan.missingLines, already_logged: plan.presentLines });
+    }
     ctx.log.info('spool open', { path: main.spool.path, messages: await this.openSpool.count(), logs: main.logs.path });
   }
 
@@ -81,6 +97,7 @@ export class StorageSubsystem implements Subsystem {
   }
 
   async stop(_deadlineMs: number): Promise<void> {
+    await this.openJournal?.clear().catch(() => undefined);
     await this.openRecords?.close();
     await this.openSpool?.close();
     for (const l of this.locks.splice(0)) l.release();

@@ -39,6 +39,18 @@ export interface SpoolPutOptions {
    * dies before that. `scan()` does not see it.
    */
   deferred?: boolean;
+  /** log record lines stored in the same transaction (src/logging/record-journal.ts) */
+  journal?: JournalEntry;
+}
+
+/**
+ * Log record lines kept in the spool until the log file has them on disk: a Reception record
+ * rides the message's own fsync instead of a second one (src/logging/record-journal.ts).
+ * `key` is `<writer tag>:<message id>`.
+ */
+export interface JournalEntry {
+  readonly key: string;
+  readonly lines: string;
 }
 
 /** A new message for `Spool.putMany`. */
@@ -72,5 +84,9 @@ export interface Spool {
    */
   current(ids: readonly string[]): SpoolMeta[];
   count(): Promise<number>;
+  /** The journal entries whose key starts with `prefix`, read now. */
+  journal(prefix: string): JournalEntry[];
+  /** Forgets journal entries (their lines are in the log file on disk); not waited for its fsync. */
+  clearJournal(keys: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -40,6 +40,8 @@ function pausing(real: LmdbSpool, hooks: { beforeYield?: (m: SpoolMeta) => Promi
     },
     current: (ids) => real.current(ids),
     count: () => real.count(),
+    journal: (prefix) => real.journal(prefix),
+    clearJournal: (keys) => real.clearJournal(keys),
     close: () => real.close(),
   };
 }

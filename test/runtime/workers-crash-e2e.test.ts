@@ -1,14 +1,14 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitUntil } from '../queue/lab.js';
-import { injectSpread, sendOne, tagged, workersLab } from './workers-lab.js';
+import { injectSpread, readRecords, sendOne, tagged, workersLab } from './workers-lab.js';
 
 const cleanups: (() => unknown)[] = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-test('kill -9 of a reception worker under load: every 250 is delivered, the worker is restarted, the listener keeps serving', { timeout: 90_000 }, async (t) => {
+test('kill -9 of a reception worker under load: every 250 is delivered and has one Reception record, the worker is restarted, the listener keeps serving', { timeout: 90_000 }, async (t) => {
   const domain = 'crash.test';
   const lab = await workersLab(domain, { cleanups });
   await lab.kumo.waitFor((l) => l.msg === 'reception workers ready', 5_000, 'both workers ready');
@@ -43,4 +43,16 @@ test('kill -9 of a reception worker under load: every 250 is delivered, the work
   assert.equal(dup, 0, 'no message delivered twice');
   assert.equal(await sendOne(lab.smtpPort, `last@${domain}`, tagged(9999)), 250);
   assert.equal(await lab.kumo.stop('SIGTERM'), 0);
+  // the dead worker's journaled Reception records were written by the owner before it forked
+  // the new worker 1 (a clean stop restores nothing): each accepted message has one
+  const restored = lab.kumo.lines.find((l) => l.msg === 'log records of reception worker 1 restored from the spool journal');
+  const receptions = readRecords(lab.logsDir).filter((r) => r.type === 'Reception').map((r) => r.recipient as string);
+  const seen = new Map<string, number>();
+  for (const r of receptions) seen.set(r, (seen.get(r) ?? 0) + 1);
+  const noRecord = [...accepted, ...after].filter((i) => !seen.has(`u${i}@${domain}`));
+  const twice = [...seen.values()].filter((n) => n > 1).length;
+  t.diagnostic(`journal restore after the kill: ${JSON.stringify(restored ? { written: restored.written, already_logged: restored.already_logged } : null)}`);
+  assert.ok(restored, 'the owner restored worker 1\'s journal before restarting it');
+  assert.deepEqual(noRecord, [], 'every 250 has its Reception record');
+  assert.equal(twice, 0, 'no Reception record twice');
 });
