@@ -29,11 +29,15 @@ const FILE_MARGIN_MS = 60_000;
  * entries left are written to the log at the next start, or when the owner restarts the
  * reception worker that wrote them (`restoreJournal`); lines already in a log file are not
  * written twice. Log hooks are not journaled: a record a hook takes is waited for as before.
+ * The queue's outcome records (Delivery, Bounce, ...) ride the spool write that follows them
+ * (the removal, or the retry state) the same way: a Delivery record is on disk no later than
+ * the removal of its message.
  */
 export class RecordJournal {
   private pending: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private clearing: Promise<void> = Promise.resolve();
+  private seq = 0;
 
   /** `tag`: the writer's file tag (a reception worker's `w1`; '' for the owner) */
   constructor(
@@ -67,17 +71,41 @@ export class RecordJournal {
    */
   commit(staged: StagedRecords, entry: JournalEntry | undefined): Promise<void> {
     for (const p of staged.prepared) this.records.writePrepared(p);
-    if (entry) {
-      this.pending.push(entry.key);
-      if (!this.timer) {
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          void this.clear();
-        }, CLEAR_EVERY_MS);
-        this.timer.unref();
-      }
-    }
+    if (entry) this.stored(entry.key);
     return this.records.tapsDurable();
+  }
+
+  /**
+   * Writes a record now (the queue's outcome records); returns its file line ('' when the
+   * files do not take it), to be journaled with the spool write that follows it.
+   */
+  writeNow(record: LogRecord): string {
+    const p = this.records.prepare(record);
+    if (!p) return '';
+    this.records.writePrepared(p);
+    return p.toFile ? p.json + '\n' : '';
+  }
+
+  /** An entry for lines that precede a state change of message `id` (a message has several over time). */
+  entryFor(id: string, lines: string): JournalEntry {
+    return { key: `${journalKey(this.tag, id)}.${(++this.seq).toString(36)}`, lines };
+  }
+
+  /** The barrier a spool write whose records are journaled waits for: the log hooks' copies. */
+  tapsDurable(): Promise<void> {
+    return this.records.tapsDurable();
+  }
+
+  /** An entry is in the spool: forgotten once the log file has its lines on disk. */
+  stored(key: string): void {
+    this.pending.push(key);
+    if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.clear();
+      }, CLEAR_EVERY_MS);
+      this.timer.unref();
+    }
   }
 
   /** Forgets the entries whose lines are on disk now (at stop: before the writer closes). */

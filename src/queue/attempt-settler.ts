@@ -3,6 +3,7 @@ import { disposition } from '../delivery/response.js';
 import type { SmtpReply } from '../delivery/response.js';
 import { internalReply } from '../delivery/smtp-client.js';
 import type { LogWriter } from '../logging/types.js';
+import type { RecordJournal } from '../logging/record-journal.js';
 import type { SpoolMeta } from '../spool/types.js';
 import type { SpoolStateWriter } from '../spool/write-retry.js';
 import { hasPending, pendingRecipients, storeRetryState } from './job.js';
@@ -27,6 +28,8 @@ export interface AttemptSettlerDeps {
   readonly outcomes: OutcomeRecorder;
   readonly spoolWrites: SpoolStateWriter;
   readonly records: LogWriter;
+  /** when set, the attempt's records are journaled with its spool write (the same writer as `records`) */
+  readonly journal?: RecordJournal;
   /** puts a job back on the timer heap for its retry */
   readonly schedule: (job: Job, due: number) => void;
 }
@@ -94,7 +97,10 @@ export class AttemptSettler {
   /** Persists the message after an attempt: removed when nothing is pending, else its new state. */
   private finishAttempt(job: Job): void {
     const msg = this.deps.messages.get(job.meta.id);
-    if (!msg) return;
+    if (!msg) {
+      this.deps.outcomes.takeLines(job.meta.id);
+      return;
+    }
     if (!hasPending(msg.meta)) {
       this.forget(msg.meta.id);
       this.deps.finished.add(msg.meta.id);
@@ -113,13 +119,19 @@ export class AttemptSettler {
 
   /**
    * Spool writes of one message happen in order (the last state wins) and are retried until
-   * they succeed (disk full: nothing is lost). Each waits until the log records written so
-   * far (this attempt's outcomes) are on disk: a Delivery record is never behind the spool
-   * removal (or the "delivered" mark) of its recipient.
+   * they succeed (disk full: nothing is lost). A Delivery record is never behind the spool
+   * removal (or the "delivered" mark) of its recipient: the lines this message's records
+   * wrote since its last spool write go into the same lmdb transaction (the journal,
+   * src/logging/record-journal.ts), and the write waits for the log hooks' copies; without a
+   * journal it waits until the log records written so far are on disk.
    */
   persist(meta: SpoolMeta, op: 'update' | 'remove'): void {
     const id = meta.id;
-    const next = this.deps.spoolWrites.submit(meta, op, () => this.deps.records.durable());
+    const { journal } = this.deps;
+    const lines = this.deps.outcomes.takeLines(id);
+    const next = journal
+      ? this.deps.spoolWrites.submit(meta, op, () => journal.tapsDurable(), lines ? journal.entryFor(id, lines) : undefined)
+      : this.deps.spoolWrites.submit(meta, op, () => this.deps.records.durable());
     this.writes.set(id, next);
     void next.then(() => {
       if (this.writes.get(id) === next) this.writes.delete(id);

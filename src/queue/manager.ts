@@ -12,6 +12,7 @@ import { RouteError } from '../dns/route.js';
 import type { Route } from '../dns/route.js';
 import { SourceSelector } from '../egress/selector.js';
 import type { Logger } from '../logging/logger.js';
+import type { RecordJournal } from '../logging/record-journal.js';
 import type { LogWriter } from '../logging/types.js';
 import type { ShapingGate } from '../shaping/gate.js';
 import { resolveShaping } from '../shaping/resolve.js';
@@ -58,6 +59,8 @@ export interface QueueManagerDeps {
   readonly store: ConfigStore;
   readonly spool: Spool;
   readonly records: LogWriter;
+  /** outcome records journaled with the spool writes that follow them (the same writer as `records`) */
+  readonly journal?: RecordJournal;
   readonly gate: ShapingGate;
   readonly log: Logger;
   /** overrides the resolver the config describes (tests) */
@@ -128,13 +131,14 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     this.log = deps.log;
     this.finished = new RecentIds(deps.finishedWindowMs);
     this.tlsPolicy = deps.tlsPolicy ?? new TlsPolicyEngine(undefined, (what, e) => deps.log.warn(what, { error: String(e) }));
-    this.outcomes = new OutcomeRecorder(deps.records, deps.log, () => nodeIdFor(deps.store.current.main.spool.path));
+    this.outcomes = new OutcomeRecorder(deps.records, deps.log, () => nodeIdFor(deps.store.current.main.spool.path), deps.journal);
     this.settle = new AttemptSettler({
       messages: this.messages,
       finished: this.finished,
       outcomes: this.outcomes,
-      spoolWrites: new SpoolStateWriter({ spool: deps.spool, log: deps.log, stopping: () => this.stopping }),
+      spoolWrites: new SpoolStateWriter({ spool: deps.spool, log: deps.log, stopping: () => this.stopping, stored: (key) => deps.journal?.stored(key) }),
       records: deps.records,
+      journal: deps.journal,
       schedule: (job, due) => this.schedule(job, due),
     });
     this.attempt = new DeliveryAttempt({
@@ -368,7 +372,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     this.waitingRoom.set(job, { rq, epoch, ctx });
     const reply = internalReply('too many messages in the ready queue', 'QUEUE', 451, '4.4.5');
     const now = Date.now();
-    for (const rcpt of pendingRecipients(job)) this.outcomes.transient(job.meta, rcpt, reply, ctx, now);
+    for (const rcpt of pendingRecipients(job)) this.outcomes.transient(job.meta, rcpt, reply, ctx, now, false);
     this.gate.onResponse(rq.path(job), { code: reply.code, enhanced: reply.enhanced, text: reply.text, internal: true });
     delayedReadyFull.inc({ queue: job.queue });
     const fallback = Math.max(READY_FULL_FALLBACK_MS, rq.waitingForRoom * READY_FULL_FALLBACK_PER_WAITING_MS);

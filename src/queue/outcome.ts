@@ -1,5 +1,6 @@
 import type { Logger } from '../logging/logger.js';
 import type { LogWriter, RecordType } from '../logging/types.js';
+import type { RecordJournal } from '../logging/record-journal.js';
 import type { RecipientState, SpoolMeta } from '../spool/types.js';
 import type { SmtpReply } from '../delivery/response.js';
 import { outcomeRecord } from './records.js';
@@ -30,8 +31,21 @@ const FINAL: Record<'Delivery' | 'Bounce' | 'AdminBounce' | 'Expiration', { stat
 export class OutcomeRecorder {
   readonly stats: QueueStats = { messages: 0, delivered: 0, bounced: 0, transient: 0, expired: 0, received: 0, attempts: 0 };
 
-  /** `nodeId`: this node's id for the records (src/logging/node-id.ts) */
-  constructor(private readonly records: LogWriter, private readonly log: Logger, private readonly nodeId: () => string) {}
+  /** file lines written per message since its last spool write, for that write's journal entry */
+  private readonly lines = new Map<string, string>();
+
+  /**
+   * `nodeId`: this node's id for the records (src/logging/node-id.ts); `journal`: records are
+   * journaled with the spool write that follows them (src/logging/record-journal.ts)
+   */
+  constructor(private readonly records: LogWriter, private readonly log: Logger, private readonly nodeId: () => string, private readonly journal?: RecordJournal) {}
+
+  /** The lines written for message `id` since the last call: the journal of its next spool write. */
+  takeLines(id: string): string | undefined {
+    const l = this.lines.get(id);
+    this.lines.delete(id);
+    return l;
+  }
 
   /**
    * A final outcome for a still-pending recipient; false if it was not pending. `silent`: no
@@ -47,16 +61,22 @@ export class OutcomeRecorder {
     return true;
   }
 
-  /** A transient failure (the recipient stays pending). */
-  transient(meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now = Date.now()): void {
+  /**
+   * A transient failure (the recipient stays pending). `spoolWrite` false: no spool write
+   * follows (a full ready queue), so the line is not kept for a journal entry.
+   */
+  transient(meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now = Date.now(), spoolWrite = true): void {
     this.stats.transient++;
     countOutcome('TransientFailure', ctx, meta.receivedAt, now);
-    this.write('TransientFailure', meta, rcpt, reply, ctx, now);
+    this.write('TransientFailure', meta, rcpt, reply, ctx, now, spoolWrite);
   }
 
-  private write(type: RecordType, meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now: number): void {
+  private write(type: RecordType, meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now: number, spoolWrite = true): void {
     try {
-      this.records.write(outcomeRecord(type, meta, rcpt, reply, ctx, this.nodeId(), now));
+      const record = outcomeRecord(type, meta, rcpt, reply, ctx, this.nodeId(), now);
+      if (!this.journal) return this.records.write(record);
+      const line = this.journal.writeNow(record);
+      if (line && spoolWrite) this.lines.set(meta.id, (this.lines.get(meta.id) ?? '') + line);
       /* c8 ignore start -- defensive: outcomeRecord is pure and the writer buffers (its disk errors are its own, retried) */
     } catch (e) {
       this.log.error('writing a log record failed', { id: meta.id, type, error: String(e) });

@@ -1,6 +1,7 @@
 import type { RuntimeContext, Subsystem } from '../runtime/subsystem.js';
 import { createShapingGate } from '../shaping/gate.js';
 import type { ShapingGate } from '../shaping/gate.js';
+import type { RecordJournal } from '../logging/record-journal.js';
 import type { LogWriter } from '../logging/types.js';
 import type { Spool } from '../spool/types.js';
 import { QueueManager } from './manager.js';
@@ -10,6 +11,8 @@ import type { TlsPolicyEngine } from '../tls-policy/decide.js';
 export interface QueueSubsystemDeps {
   readonly spool: Spool;
   readonly records: LogWriter;
+  /** outcome records journaled with the spool writes (src/logging/record-journal.ts) */
+  readonly journal?: RecordJournal;
   /** a shaping gate shared with another user in this process; the subsystem makes its own when absent */
   readonly gate?: ShapingGate;
   /** admin bounces and suspensions, obeyed from the spool scan on */
@@ -42,7 +45,7 @@ export class QueueSubsystem implements Subsystem {
     this.gate = this.deps.gate
       ? { gate: this.deps.gate, owned: false }
       : { gate: createShapingGate(ctx.store, ctx.log.child({ subsystem: 'shaping' })), owned: true };
-    const manager = new QueueManager({ store: ctx.store, spool, records, gate: this.gate.gate, log, admin: this.deps.admin, tlsPolicy: this.deps.tlsPolicy });
+    const manager = new QueueManager({ store: ctx.store, spool, records, journal: this.deps.journal, gate: this.gate.gate, log, admin: this.deps.admin, tlsPolicy: this.deps.tlsPolicy });
     this.started = manager;
     const t0 = Date.now();
     let n = 0;

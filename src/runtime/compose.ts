@@ -35,7 +35,7 @@ export async function composeServer(ctx: RuntimeContext, opts: { readonly worker
   // TLS policy decisions and TLS-RPT; mailto: reports go through reception once SMTP runs
   let smtpRef: Smtp | undefined;
   const tlsRpt = await start(new TlsRptSubsystem({ reception: () => smtpRef?.reception }));
-  const queue = await start(new QueueSubsystem({ spool: storage.spool, records: storage.records, admin: admin.state, tlsPolicy: tlsRpt.engine }));
+  const queue = await start(new QueueSubsystem({ spool: storage.spool, records: storage.records, journal: storage.journal, admin: admin.state, tlsPolicy: tlsRpt.engine }));
   // with reception workers the owner keeps the reception path (inject, reports) but no listener
   const smtp = (smtpRef = await start(new SmtpSubsystem({ spool: storage.spool, records: storage.records, journal: storage.journal, intake: queue.manager, listen: workers <= 1 })));
   let hubRef: OwnerHub | undefined;
@@ -68,8 +68,8 @@ function durableOnly(spool: Spool): Spool {
     putMany: (entries) => spool.putMany(entries),
     getBody: (id) => spool.getBody(id),
     getMeta: (id) => spool.getMeta(id),
-    updateMeta: (meta) => spool.updateMeta(meta),
-    remove: (id) => spool.remove(id),
+    updateMeta: (meta, journal) => spool.updateMeta(meta, journal),
+    remove: (id, journal) => spool.remove(id, journal),
     scan: (from) => spool.scan(from),
     current: (ids) => spool.current(ids),
     count: () => spool.count(),

@@ -108,7 +108,7 @@ export class LmdbSpool implements Spool {
     }
     this.assertHealthy();
     // the writes of one turn land in the same lmdb transaction (the journal's lines too)
-    const j = opts.journal ? [this.journalDb.put(opts.journal.key, opts.journal.lines) as Flushable] : [];
+    const j = this.journalPut(opts.journal);
     const b = this.bodyDb.put(meta.id, body) as Flushable;
     const m = this.metaDb.put(meta.id, meta) as Flushable;
     try {
@@ -172,26 +172,36 @@ export class LmdbSpool implements Spool {
     return read();
   }
 
-  async updateMeta(meta: SpoolMeta): Promise<void> {
+  async updateMeta(meta: SpoolMeta, journal?: JournalEntry): Promise<void> {
     this.assertOpen();
+    const j = this.journalPut(journal);
     const d = this.deferred.get(meta.id);
     if (d) {
       // first transient failure of a deferred message: now it goes to disk
       const b = this.bodyDb.put(meta.id, d.body) as Flushable;
       const m = this.metaDb.put(meta.id, meta) as Flushable;
-      await this.durable(m, b);
+      await this.durable(m, b, ...j);
       this.deferred.delete(meta.id);
       return;
     }
-    await this.durable(this.metaDb.put(meta.id, meta) as Flushable);
+    await this.durable(this.metaDb.put(meta.id, meta) as Flushable, ...j);
   }
 
-  async remove(id: string): Promise<void> {
-    if (this.deferred.delete(id)) return;
+  async remove(id: string, journal?: JournalEntry): Promise<void> {
+    if (this.deferred.has(id) && !journal) {
+      this.deferred.delete(id);
+      return;
+    }
     this.assertOpen();
-    const m = this.metaDb.remove(id) as Flushable;
-    const b = this.bodyDb.remove(id) as Flushable;
-    await this.durable(m, b);
+    // a deferred message never reached the disk: only the journal's lines are written
+    const j = this.journalPut(journal);
+    const ms = this.deferred.delete(id) ? [] : [this.metaDb.remove(id) as Flushable, this.bodyDb.remove(id) as Flushable];
+    await this.durable(...ms, ...j);
+  }
+
+  /** The journal entry's write, issued in the caller's turn (so in its transaction). */
+  private journalPut(journal: JournalEntry | undefined): Flushable[] {
+    return journal ? [this.journalDb.put(journal.key, journal.lines) as Flushable] : [];
   }
 
   /**

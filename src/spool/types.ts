@@ -70,8 +70,9 @@ export interface Spool {
   getBody(id: string): Promise<Buffer | undefined>;
   getMeta(id: string): Promise<SpoolMeta | undefined>;
   /** Durably replaces the metadata (retry state survives restarts); persists a deferred message. */
-  updateMeta(meta: SpoolMeta): Promise<void>;
-  remove(id: string): Promise<void>;
+  updateMeta(meta: SpoolMeta, journal?: JournalEntry): Promise<void>;
+  /** `journal`: log record lines stored in the same transaction (the outcome records of the attempt) */
+  remove(id: string, journal?: JournalEntry): Promise<void>;
   /**
    * Every message in the spool, for recovery at start; from `fromId` on (ids are time-ordered:
    * the messages created since a time, for the recovery after a reception worker died).

@@ -1,5 +1,5 @@
 import type { Logger } from '../logging/logger.js';
-import type { Spool, SpoolMeta } from './types.js';
+import type { JournalEntry, Spool, SpoolMeta } from './types.js';
 
 export interface SpoolStateWriterOptions {
   readonly spool: Spool;
@@ -9,13 +9,15 @@ export interface SpoolStateWriterOptions {
   /** first retry delay (ms, default 1000); doubles up to `maxDelayMs` (default 30 s) */
   readonly minDelayMs?: number;
   readonly maxDelayMs?: number;
+  /** a write carrying a journal entry succeeded (src/logging/record-journal.ts) */
+  readonly stored?: (key: string) => void;
 }
 
 type Op = { kind: 'update'; meta: SpoolMeta } | { kind: 'remove' };
 
 interface Entry {
   /** the newest state still to be written (undefined while only the running write is left) */
-  want: { op: Op; before?: () => Promise<void> } | undefined;
+  want: { op: Op; before?: () => Promise<void>; journal?: JournalEntry } | undefined;
   running: boolean;
   /** a removal was submitted: nothing else is written for this message */
   removing: boolean;
@@ -44,7 +46,7 @@ export class SpoolStateWriter {
    * the attempt are on disk). The promise resolves when this or a newer state of the
    * message is on disk, or when the write was given up at shutdown; it never rejects.
    */
-  submit(meta: SpoolMeta, kind: 'update' | 'remove', before?: () => Promise<void>): Promise<void> {
+  submit(meta: SpoolMeta, kind: 'update' | 'remove', before?: () => Promise<void>, journal?: JournalEntry): Promise<void> {
     const id = meta.id;
     let e = this.entries.get(id);
     if (!e) {
@@ -52,9 +54,15 @@ export class SpoolStateWriter {
       const done = new Promise<void>((r) => (resolve = r));
       e = { want: undefined, running: false, removing: false, failures: 0, timer: undefined, done, resolve };
       this.entries.set(id, e);
-    } else if (e.removing) return e.done;
+    } else if (e.removing) {
+      // nothing follows a removal, but its log lines ride it if it has not started; else they
+      // reach the file within its flush interval (the message is gone already)
+      if (journal && e.want) e.want.journal = merged(e.want.journal, journal);
+      return e.done;
+    }
     if (kind === 'remove') e.removing = true;
-    e.want = { op: kind === 'remove' ? { kind } : { kind, meta }, before };
+    // a newer state replaces a waiting one, whose log lines it carries too
+    e.want = { op: kind === 'remove' ? { kind } : { kind, meta }, before, journal: merged(e.want?.journal, journal) };
     if (!e.running && !e.timer) void this.run(id, e);
     return e.done;
   }
@@ -77,12 +85,15 @@ export class SpoolStateWriter {
     let ok = false;
     try {
       if (w.before) await w.before();
-      if (w.op.kind === 'remove') await this.opts.spool.remove(id);
-      else await this.opts.spool.updateMeta(w.op.meta);
+      if (w.op.kind === 'remove') await this.opts.spool.remove(id, w.journal);
+      else await this.opts.spool.updateMeta(w.op.meta, w.journal);
       ok = true;
+      if (w.journal) this.opts.stored?.(w.journal.key);
     } catch (err) {
-      // a newer state submitted meanwhile replaces the failed one
-      e.want ??= w;
+      // a newer state submitted meanwhile replaces the failed one (and carries its log lines)
+      const newer = e.want as Entry['want'];
+      if (newer) newer.journal = merged(w.journal, newer.journal);
+      else e.want = w;
       if (this.opts.stopping?.() || (err as { code?: string }).code === 'SPOOL_CLOSED') {
         this.opts.log.warn(`spool ${w.op.kind} given up at shutdown; the message keeps its previous spooled state`, { id, error: String(err) });
         return this.finish(id, e);
@@ -114,4 +125,11 @@ export class SpoolStateWriter {
     if (this.entries.get(id) === e) this.entries.delete(id);
     e.resolve();
   }
+}
+
+/** One entry for the lines of two (the older's first), under the newer's key. */
+function merged(older: JournalEntry | undefined, newer: JournalEntry | undefined): JournalEntry | undefined {
+  if (!older) return newer;
+  if (!newer) return older;
+  return { key: newer.key, lines: older.lines + newer.lines };
 }

@@ -11,6 +11,7 @@ import type { ServerProcess } from '../helpers/server-process.js';
 import { tempTree } from '../helpers/tmp.js';
 import { SmtpClient, message } from '../smtp/helpers.js';
 import { exitWithin, isReady, readRecords, serveRoot } from './helpers.js';
+import { waitUntil } from '../queue/lab.js';
 
 const LOCK_MODULE = pathToFileURL(join(import.meta.dirname, '../../src/spool/lock.js')).href;
 
@@ -88,7 +89,8 @@ describe('one serve per spool', () => {
     children.push(first);
     await first.waitFor(isReady, 60_000, 'the first serve ready');
     await send(root.smtpPort, ['lock-1@test', 'lock-2@test', 'lock-3@test', 'lock-4@test', 'lock-5@test']);
-    assert.equal(receptions().length, 5);
+    // on disk with the message at the 250 (the spool's journal), in the file within its flush interval
+    await waitUntil(() => receptions().length === 5, 5_000, 'the 5 Reception records in the file');
     const activeBefore = readdirSync(join(root.dir, 'data/logs')).filter((f) => f.endsWith('.jsonl'));
     // one active file per writer: the serve process, and each reception worker when there are (-wN)
     const writers = new Set(activeBefore.map((f) => /-w\d+\.jsonl$/.exec(f)?.[0] ?? 'serve'));

@@ -38,6 +38,11 @@ test('workers = 2: every message is delivered exactly once, and both workers tak
   await waitUntil(() => spooledCount(lab.spoolDir) === 0, 20_000, 'an empty spool');
   // a duplicate delivery would show here (the sink gets one copy per delivery)
   assert.equal(lab.got.length, 300, 'one delivery per message');
+  // records reach the files within their flush interval (on disk before that in the spool's journal)
+  await waitUntil(() => {
+    const c = countBy(readRecords(lab.logsDir), (r) => r.type);
+    return c.Reception === 300 && c.Delivery === 300;
+  }, 5_000, '300 Reception and 300 Delivery records in the files').catch(() => undefined);
   const recs = readRecords(lab.logsDir);
   const byType = countBy(recs, (r) => r.type);
   assert.equal(byType.Reception, 300, 'one Reception record per message');

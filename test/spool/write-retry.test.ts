@@ -118,3 +118,27 @@ test('a write that fails because the spool closed at shutdown is given up (logge
   await w2.submit(meta('b'), 'remove');
   assert.equal(lines.filter((l) => l.msg === 'spool remove given up at shutdown; the message keeps its previous spooled state').length, 1);
 });
+
+test('journal lines ride the state writes: a waiting update replaced by a newer one (or a removal) keeps its lines', { timeout: 30_000 }, async () => {
+  const root = mkdtempSync(join(tmpdir(), 'kumo-write-retry-journal-'));
+  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+  const log = createLogger({ level: 'warn', out: () => undefined });
+  const spool = LmdbSpool.open({ path: join(root, 'spool'), log });
+  cleanups.push(() => spool.close());
+  await spool.put(meta('c'), Buffer.from('body c'));
+  const stored: string[] = [];
+  const writer = new SpoolStateWriter({ spool, log, stored: (k) => stored.push(k) });
+  // the first update runs (held at its barrier); the next two wait and are coalesced into the removal
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const first = writer.submit(meta('c'), 'update', () => held, { key: ':c.1', lines: 'one\n' });
+  void writer.submit(meta('c'), 'update', undefined, { key: ':c.2', lines: 'two\n' });
+  void writer.submit(meta('c'), 'remove', undefined, { key: ':c.3', lines: 'three\n' });
+  // after a removal nothing else is written, but the lines of a late record still ride it
+  void writer.submit(meta('c'), 'update', undefined, { key: ':c.4', lines: 'four\n' });
+  release();
+  await first;
+  assert.deepEqual(spool.ids(), [], 'removed');
+  assert.deepEqual(spool.journal(':').map((e) => [e.key, e.lines]), [[':c.1', 'one\n'], [':c.4', 'two\nthree\nfour\n']]);
+  assert.deepEqual(stored, [':c.1', ':c.4'], 'each stored entry is reported, to be cleared once the file has its lines');
+});
