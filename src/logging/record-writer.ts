@@ -159,7 +159,10 @@ export class RecordWriter implements LogWriter {
 
   /** Writes a prepared record: to the taps now, to the file buffer (flushed within the interval). */
   writePrepared({ record, json, toFile }: PreparedRecord): void {
-    if (this.closed) return;
+    if (this.closed) {
+      this.opts.log?.warn('log record written after close; dropped', { type: record.type, id: record.id });
+      return;
+    }
     // log hooks take every record, whether or not the files do (their own types filter them)
     for (const tap of this.taps) {
       try {
