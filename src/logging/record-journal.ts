@@ -150,14 +150,16 @@ export async function planJournal(spool: Spool, logDir: string, prefix: string, 
   const entries = spool.journal(prefix);
   if (!entries.length) return { keys: [], missing: '', missingLines: 0, presentLines: 0 };
   const oldest = Math.min(...entries.map((e) => receivedAtOf(e.key)));
-  const files = await recentLogFiles(logDir, oldest - FILE_MARGIN_MS, log);
+  const ids = new Set(entries.map((e) => idOf(e.key)));
+  // one pass over the files: only the lines of these messages are kept, to look up
+  const present = await linesOf(logDir, oldest - FILE_MARGIN_MS, ids, log);
   let missing = '';
   let missingLines = 0;
   let presentLines = 0;
   for (const e of entries) {
     for (const line of e.lines.split('\n')) {
       if (!line) continue;
-      if (files.some((f) => f.includes(line))) presentLines++;
+      if (present.has(line)) presentLines++;
       else {
         missing += line + '\n';
         missingLines++;
@@ -175,27 +177,41 @@ export async function restoreJournal(plan: JournalPlan, records: RecordWriter, s
   await spool.clearJournal(plan.keys);
 }
 
+/** The message id of a key `<tag>:<id>` (an outcome entry's key ends in `.<n>`). */
+function idOf(key: string): string {
+  const id = key.slice(key.indexOf(':') + 1);
+  const dot = id.indexOf('.');
+  return dot < 0 ? id : id.slice(0, dot);
+}
+
 /** Spool ids begin with their creation time in ms, 12 hex digits (src/spool/spool-id.ts). */
 function receivedAtOf(key: string): number {
-  const ms = parseInt(key.slice(key.indexOf(':') + 1, key.indexOf(':') + 13), 16);
+  const ms = parseInt(idOf(key).slice(0, 12), 16);
   return Number.isFinite(ms) ? ms : 0;
 }
 
-async function recentLogFiles(dir: string, since: number, log?: Logger): Promise<string[]> {
+/** A record line's message id: records begin `{"type":"...","id":"<id>"` (LogRecord's field order). */
+const LINE_ID = /^\{"type":"[A-Za-z]+","id":"([^"]*)"/;
+
+/** The lines of the log files in `dir` changed since `since` that belong to one of `ids`. */
+async function linesOf(dir: string, since: number, ids: ReadonlySet<string>, log?: Logger): Promise<Set<string>> {
+  const out = new Set<string>();
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
-    return [];
+    return out;
   }
-  const out: string[] = [];
   for (const name of names) {
     if (!name.endsWith(ACTIVE_SUFFIX) && !name.endsWith(ACTIVE_SUFFIX + '.gz')) continue;
     const path = join(dir, name);
     try {
       if ((await stat(path)).mtimeMs < since) continue;
       const raw = await readFile(path);
-      out.push((name.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8'));
+      for (const line of (name.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8').split('\n')) {
+        const id = LINE_ID.exec(line)?.[1];
+        if (id !== undefined && ids.has(id)) out.add(line);
+      }
     } catch (e) {
       // compressed or removed meanwhile, or damaged: its lines are written again (a duplicate beats a loss)
       log?.warn('log record journal: a log file could not be read', { file: path, error: String((e as Error)?.message ?? e) });
