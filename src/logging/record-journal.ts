@@ -133,6 +133,11 @@ export function journalKey(tag: string, id: string): string {
   return `${tag}:${id}`;
 }
 
+/** The prefix of every journal key of writer `tag` (planJournal's `prefix`). */
+export function journalPrefix(tag: string): string {
+  return journalKey(tag, '');
+}
+
 /** The lines of journal entries that no log file has, and every entry's key. */
 export interface JournalPlan {
   readonly keys: readonly string[];

@@ -7,7 +7,7 @@ import type { HookSubsystem } from '../events/subsystem.js';
 import { setWorkerMetrics } from '../http/metrics.js';
 import type { ProcessMetrics } from '../http/metrics.js';
 import type { Logger } from '../logging/logger.js';
-import { journalKey, planJournal, restoreJournal } from '../logging/record-journal.js';
+import { journalPrefix, planJournal, restoreJournal } from '../logging/record-journal.js';
 import type { RecordWriter } from '../logging/record-writer.js';
 import type { QueueIntake } from '../queue/types.js';
 import type { Spool } from '../spool/types.js';
@@ -258,7 +258,7 @@ export class OwnerHub implements Subsystem {
   /** The Reception records a dead worker journaled but may not have written to its file (before a new one takes its tag). */
   private async restoreRecords(slot: Slot): Promise<void> {
     try {
-      const plan = await planJournal(this.deps.spool, this.ctx!.store.current.main.logs.path, journalKey(workerTag(slot.id), ''), this.log);
+      const plan = await planJournal(this.deps.spool, this.ctx!.store.current.main.logs.path, journalPrefix(workerTag(slot.id)), this.log);
       await restoreJournal(plan, this.deps.records, this.deps.spool);
       if (plan.keys.length) this.log?.info(`log records of reception worker ${slot.id} restored from the spool journal`, { written: plan.missingLines, already_logged: plan.presentLines });
       /* c8 ignore start -- the spool or the log directory failing (the next start restores them) */

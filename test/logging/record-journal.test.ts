@@ -14,6 +14,7 @@ import type { LogRecord } from '../../src/logging/types.js';
 import { LmdbSpool } from '../../src/spool/lmdb-spool.js';
 import { newSpoolId } from '../../src/spool/spool-id.js';
 import type { SpoolMeta } from '../../src/spool/types.js';
+import { waitUntil } from '../queue/lab.js';
 
 const cleanups: (() => unknown)[] = [];
 after(async () => {
@@ -37,14 +38,6 @@ const reception = (id: string, rcpt = 'r@rec.test'): LogRecord => ({ type: 'Rece
 
 function fileLines(dir: string): string[] {
   return readdirSync(dir).filter((f) => f.endsWith('.jsonl')).flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean));
-}
-
-async function waitUntil(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 test('the Reception line is in the spool with its message, then in the file, then forgotten by the spool', async () => {
