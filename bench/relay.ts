@@ -42,7 +42,7 @@ try {
   console.log(`  CPU seconds: kumo-ts ${kumoCpu.toFixed(1)} (owner ${ownerCpu.toFixed(1)}, ${workers.length} reception workers ${workersCpu.toFixed(1)}) = ${((kumoCpu / MESSAGES) * 1000).toFixed(2)} ms/message, sink ${sinkCpu.toFixed(1)}, load generator ${((self.user + self.system) / 1e6).toFixed(1)}`);
   console.log(`  machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}`);
   console.log(JSON.stringify({ bench: 'relay', messages: MESSAGES, size: SIZE, sessions: SESSIONS, injectSecs: (tIn - t0) / 1000, secs, rate, kumoCpu, sinkCpu }));
-  // messages that found the ready queue full (max_ready) logged a TransientFailure
+  // messages that found the ready queue full (max_ready) logged a Delayed record (KumoMTA's ReadyQueueWasFull)
   console.log(`  records: ${JSON.stringify(recordCounts(join(kumo.root, 'data/logs')))}`);
   if (r.failed || !(sink.messages >= MESSAGES)) process.exitCode = 1;
 } finally {

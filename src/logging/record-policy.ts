@@ -4,7 +4,7 @@ import type { RecordType } from './types.js';
 export type PerRecordKey = RecordType | 'Any';
 
 export const PER_RECORD_KEYS: readonly PerRecordKey[] = [
-  'Reception', 'Delivery', 'TransientFailure', 'Bounce', 'Expiration', 'AdminBounce', 'OOB', 'Feedback', 'Rejection', 'Any',
+  'Reception', 'Delivery', 'TransientFailure', 'Bounce', 'Expiration', 'AdminBounce', 'OOB', 'Feedback', 'Rejection', 'Delayed', 'Any',
 ];
 
 /** Whether records of `type` are written: its own `enable`, else `Any`'s, else true (KumoMTA's record_is_enabled). */

@@ -9,7 +9,9 @@ export type RecordType =
   | 'AdminBounce'
   | 'OOB'
   | 'Feedback'
-  | 'Rejection';
+  | 'Rejection'
+  /** why a message went back to its scheduled queue when no TransientFailure says so (KumoMTA 2025.01.23) */
+  | 'Delayed';
 
 export interface LogResponse {
   code: number;

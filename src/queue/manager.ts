@@ -38,6 +38,7 @@ import { parseQueueName, queueName } from './naming.js';
 import { OutcomeRecorder } from './outcome.js';
 import type { QueueStats } from './outcome.js';
 import type { AttemptContext } from './records.js';
+import { delayedReply } from './records.js';
 import { nodeIdFor } from '../logging/node-id.js';
 import { TimerHeap } from './timer-heap.js';
 import { RateHold } from './rate-hold.js';
@@ -363,20 +364,23 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
 
   /**
    * The job's ready queue already holds max_ready messages: it goes back to its scheduled
-   * queue until the ready queue has room for it, with a TransientFailure record (KumoMTA's "too many
-   * messages in the ready queue"; internal, so automation rules ignore it unless
-   * match_internal). Not a delivery attempt: the attempt counter and the retry backoff are
-   * left alone, and the spool is not rewritten (its state has not changed).
+   * queue until the ready queue has room for it, with a Delayed record as KumoMTA writes one
+   * ("Context: ReadyQueueWasFull. Next due in ..."; the due time is the safety-net timer's, the
+   * job is offered again as soon as there is room). Not a delivery attempt nor a response:
+   * the attempt counter, the retry backoff and shaping automation are left alone, and the
+   * spool is not rewritten (its state has not changed).
    */
   private readyFull(job: Job, rq: ReadyQueue, epoch: number, ctx: AttemptContext): void {
     this.waitingRoom.set(job, { rq, epoch, ctx });
-    const reply = internalReply('too many messages in the ready queue', 'QUEUE', 451, '4.4.5');
     const now = Date.now();
-    for (const rcpt of pendingRecipients(job)) this.outcomes.transient(job.meta, rcpt, reply, ctx, now, false);
-    this.gate.onResponse(rq.path(job), { code: reply.code, enhanced: reply.enhanced, text: reply.text, internal: true });
-    delayedReadyFull.inc({ queue: job.queue });
     const fallback = Math.max(READY_FULL_FALLBACK_MS, rq.waitingForRoom * READY_FULL_FALLBACK_PER_WAITING_MS);
-    this.schedule(job, now + fallback + Math.floor(Math.random() * fallback));
+    const due = now + fallback + Math.floor(Math.random() * fallback);
+    const reply = delayedReply('ReadyQueueWasFull', due, now);
+    // KumoMTA's Delayed record names no site, pool nor source: the message is not in a ready queue
+    const rec: AttemptContext = { queue: ctx.queue, attempts: ctx.attempts };
+    for (const rcpt of pendingRecipients(job)) this.outcomes.delayed(job.meta, rcpt, reply, rec, now);
+    delayedReadyFull.inc({ queue: job.queue });
+    this.schedule(job, due);
     rq.waitForRoom(job);
   }
 

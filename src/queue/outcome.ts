@@ -61,14 +61,20 @@ export class OutcomeRecorder {
     return true;
   }
 
-  /**
-   * A transient failure (the recipient stays pending). `spoolWrite` false: no spool write
-   * follows (a full ready queue), so the line is not kept for a journal entry.
-   */
-  transient(meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now = Date.now(), spoolWrite = true): void {
+  /** A transient failure (the recipient stays pending). */
+  transient(meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now = Date.now()): void {
     this.stats.transient++;
     countOutcome('TransientFailure', ctx, meta.receivedAt, now);
-    this.write('TransientFailure', meta, rcpt, reply, ctx, now, spoolWrite);
+    this.write('TransientFailure', meta, rcpt, reply, ctx, now);
+  }
+
+  /**
+   * KumoMTA's Delayed record: why a recipient went back to its scheduled queue without a
+   * delivery attempt (no outcome counted). No spool write follows (the message's state has not
+   * changed), so the line is not kept for a journal entry.
+   */
+  delayed(meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now = Date.now()): void {
+    this.write('Delayed', meta, rcpt, reply, ctx, now, false);
   }
 
   private write(type: RecordType, meta: SpoolMeta, rcpt: string, reply: SmtpReply, ctx: AttemptContext, now: number, spoolWrite = true): void {

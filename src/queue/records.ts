@@ -86,3 +86,24 @@ function logCommand(reply: SmtpReply): string | null {
   if (reply.command === 'DATA' && reply.code >= 200 && reply.code < 300) return '.';
   return reply.command;
 }
+
+/**
+ * The response of a Delayed record, as KumoMTA words it: `400`, no enhanced code, content
+ * "Context: <reason>. Next due in <duration> at <time>" (humantime's duration, RFC 3339 time).
+ */
+export function delayedReply(reason: string, due: number, now = Date.now()): SmtpReply {
+  return { code: 400, text: `Context: ${reason}. Next due in ${humanDuration(Math.max(0, due - now))} at ${new Date(due).toISOString()}`, internal: true };
+}
+
+/** "1m 3s 120ms" (humantime's format_duration, to the millisecond). */
+export function humanDuration(ms: number): string {
+  const units: [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
+  const parts: string[] = [];
+  let left = Math.round(ms);
+  for (const [name, size] of units) {
+    const n = Math.floor(left / size);
+    left -= n * size;
+    if (n) parts.push(`${n}${name}`);
+  }
+  return parts.length ? parts.join(' ') : '0s';
+}

@@ -10,7 +10,7 @@ import { countBy, freePort, inject, labConfig, readRecords, seqOf, startLabServe
 /**
  * max_ready on the real delivery path: a kumo-ts child delivers to a slow sink over a single
  * connection, so the ready queue backs up; it must never hold more than max_ready messages,
- * the overflow goes back to its scheduled queue (TransientFailure, not an attempt) and every
+ * the overflow goes back to its scheduled queue (a Delayed record as KumoMTA's, not an attempt) and every
  * message still arrives exactly once.
  */
 const ZONE = `
@@ -27,7 +27,7 @@ max_ready = 5
 `;
 
 const N = 30;
-const READY_FULL = /too many messages in the ready queue/;
+const READY_FULL = /^Context: ReadyQueueWasFull\. Next due in (?:\d+(?:d|h|m|s|ms) ?)+ at (\S+)$/;
 
 /** `kumo_ts_<name>{queue="...ready.test..."} value` lines of a Prometheus scrape, by queue. */
 function metric(text: string, name: string): Map<string, number> {
@@ -102,17 +102,27 @@ describe('max_ready bounds the ready queue', { timeout: 60_000 }, () => {
     // being delayed for a full ready queue is not a delivery attempt
     assert.ok(delivered.every((r) => r.num_attempts === 1), `num_attempts: ${JSON.stringify(countBy(delivered, (r) => String(r.num_attempts)))}`);
 
-    // (b) TransientFailure records for the full ready queue: internal 451 4.4.5, no attempt counted
-    const full = recs.filter((r) => r.type === 'TransientFailure' && READY_FULL.test(r.response.content));
+    // (b) KumoMTA's Delayed records for the full ready queue: 400, no enhanced code, the due
+    // time of the safety net; no site, pool, source nor attempt; not a TransientFailure
+    const full = recs.filter((r) => r.type === 'Delayed');
     assert.ok(full.length >= 1, 'some messages found their ready queue full');
     for (const r of full) {
-      assert.equal(r.response.code, 451);
-      assert.deepEqual(r.response.enhanced_code, { class: 4, subject: 4, detail: 5 });
+      const m = READY_FULL.exec(r.response.content);
+      assert.ok(m, `content: ${r.response.content}`);
+      const due = Date.parse(m[1]);
+      assert.ok(due - r.timestamp * 1000 >= 29_000 && due - r.timestamp * 1000 <= 61_000, `due ${m[1]} at ${r.event_time}`);
+      assert.equal(r.response.code, 400);
+      assert.equal(r.response.enhanced_code, null);
+      assert.equal(r.response.command, null);
       assert.equal(r.num_attempts, 0);
       assert.equal(r.queue, 'ready.test');
-      assert.equal(r.site, 'mx.ready.test');
+      assert.equal(r.site, '');
+      assert.equal(r.egress_pool, null);
+      assert.equal(r.egress_source, null);
+      assert.equal(r.delivery_protocol, null);
+      assert.equal(r.bounce_classification, 'Uncategorized');
     }
-    assert.equal(recs.filter((r) => r.type === 'TransientFailure').length, full.length, 'no other transient failures');
+    assert.equal(recs.filter((r) => r.type === 'TransientFailure').length, 0, 'no transient failures');
     // every delayed message was delivered later
     const deliveredTo = new Set(delivered.map((r) => String(r.recipient)));
     for (const r of full) assert.ok(deliveredTo.has(String(r.recipient)));
@@ -126,6 +136,6 @@ describe('max_ready bounds the ready queue', { timeout: 60_000 }, () => {
     assert.equal(peak, 5, 'the bound was actually reached');
     assert.ok(sampledMax <= 5, `sampled ready queue size reached ${sampledMax}`);
     const delayed = [...metric(text, 'delayed_due_to_ready_queue_full_total')].find(([q]) => q === 'ready.test')?.[1] ?? 0;
-    assert.equal(delayed, full.length, 'one delay counted per TransientFailure record');
+    assert.equal(delayed, full.length, 'one delay counted per Delayed record');
   });
 });

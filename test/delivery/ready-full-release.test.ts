@@ -33,7 +33,7 @@ connection_limit = 1
 max_ready = 2
 `;
 const N = 24;
-const READY_FULL = /too many messages in the ready queue/;
+const READY_FULL = /^Context: ReadyQueueWasFull\. Next due in /;
 
 const cleanups: (() => unknown)[] = [];
 const got: SinkMessage[] = [];
@@ -75,7 +75,7 @@ test('a suspended backlog released at once: the overflow waits for room, each de
 
   const seqs = countBy(got, (m) => String(seqOf(m.data)));
   for (let i = 0; i < N; i++) assert.equal(seqs[String(i)], 1, `message ${i} arrived ${seqs[String(i)] ?? 0} times`);
-  const full = readRecords(logs).filter((r) => r.type === 'TransientFailure' && READY_FULL.test(r.response.content));
+  const full = readRecords(logs).filter((r) => r.type === 'Delayed' && READY_FULL.test(r.response.content));
   // the ready queue took max_ready (4) and the one connection's first job; the rest waited
   assert.ok(full.length >= N - 8, `${full.length} delayed: the overflow went through the ready-full path`);
   const perRecipient = countBy(full, (r) => String(r.recipient));

@@ -229,6 +229,7 @@ AdminBounce?: LogPerRecord
 OOB?: LogPerRecord
 Feedback?: LogPerRecord
 Rejection?: LogPerRecord
+Delayed?: LogPerRecord
 Any?: LogPerRecord
 }
 }
@@ -613,7 +614,7 @@ enable?: boolean
 /**
  * Record types this hook takes (default every type).
  */
-types?: ("Reception" | "Delivery" | "TransientFailure" | "Bounce" | "Expiration" | "AdminBounce" | "OOB" | "Feedback" | "Rejection")[]
+types?: ("Reception" | "Delivery" | "TransientFailure" | "Bounce" | "Expiration" | "AdminBounce" | "OOB" | "Feedback" | "Rejection" | "Delayed")[]
 /**
  * Only records of messages of these tenants (default any).
  */
