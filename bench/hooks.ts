@@ -12,6 +12,7 @@ import { benchArgs } from './lab/args.js';
 import { cpuSeconds } from './lab/proc.js';
 import { relayInject, startRelayKumo } from './lab/relay-lab.js';
 import { startSinkChild } from './lab/sink.js';
+import { speedLine } from './lab/speed.js';
 
 const args = benchArgs();
 const MESSAGES = Number(args.get('messages') ?? 5_000);
@@ -103,6 +104,6 @@ const baseCpu = median(bases.map((b) => b.cpuPerMsgUs));
 const hookCpu = median(hooks.map((h) => h.cpuPerMsgUs));
 const eventRate = median(hooks.map((h) => h.eventRate));
 const added = (hookCpu / baseCpu - 1) * 100;
-console.log(`machine: ${cpus().length} cores, node ${process.version}, load average ${load0.toFixed(1)} -> ${load1.toFixed(1)}`);
+console.log(`machine: ${cpus().length} cores, node ${process.version}, load average ${load0.toFixed(1)} -> ${load1.toFixed(1)}; ${speedLine()}`);
 console.log(`medians of ${ROUNDS}: no hook ${baseCpu.toFixed(0)} µs/msg, with hook ${hookCpu.toFixed(0)} µs/msg`);
 console.log(`RESULT hooks: webhook hook (every record, batches of 100, HMAC) adds ${added.toFixed(1)} % server CPU per message (target <= 25 %); ${eventRate.toFixed(0)} events/s`);

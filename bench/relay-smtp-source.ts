@@ -40,6 +40,7 @@ import { childPids, cpuSecondsOf, sleep, waitExit } from './lab/proc.js';
 /** CPU seconds of pids, with (default) or without their waited-for children */
 const cpuSeconds = (pids: number[], children = true) => cpuSecondsOf(pids, children);
 import { freePort, portUp } from './lab/serve.js';
+import { speedLine } from './lab/speed.js';
 
 const args = benchArgs(['-d', '--reuse', '--no-postfix']);
 const MESSAGES = Number(args.get('messages') ?? 20_000);
@@ -360,6 +361,7 @@ const noPostfix = postfixAbsent();
 console.log(`relay-smtp-source: smtp-source ${REUSE ? '-d ' : ''}-s ${SESSIONS} -m ${MESSAGES} -l ${SIZE} -f from@example.com -t to@example.net 127.0.0.1:PORT → MTA → smtp-sink -c 127.0.0.1:SINKPORT 1000`);
 console.log(`  ${REUSE ? 'connections reused (-d)' : 'one message per connection, no pipelining'}; latency probe every ${PROBE_MS > 0 ? `${PROBE_MS} ms` : '(off)'}; ${WARMUP > 0 ? `${WARMUP} messages of warm-up first` : 'no warm-up (a fresh MTA)'}`);
 console.log(`  machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, Postfix ${noPostfix ? '-' : postfixVersion()}, ${new Date().toISOString().slice(0, 10)}`);
+console.log(`  ${speedLine()}`);
 if (noPostfix) console.log(`  Postfix skipped: ${noPostfix}`);
 
 const results: RunResult[] = [];

@@ -11,6 +11,7 @@ import { benchArgs } from './lab/args.js';
 import { childPids, cpuSeconds, cpuSecondsOf, recordCounts } from './lab/proc.js';
 import { relayInject, startRelayKumo } from './lab/relay-lab.js';
 import { startSinkChild } from './lab/sink.js';
+import { speedLine } from './lab/speed.js';
 
 const args = benchArgs();
 const MESSAGES = Number(args.get('messages') ?? 20_000);
@@ -18,6 +19,8 @@ const SESSIONS = Number(args.get('sessions') ?? 20);
 const SIZE = Number(args.get('size') ?? 2048);
 const PROFILE = args.get('profile');
 
+// timed before the children start: the workload runs alone
+const speed = speedLine();
 const sink = await startSinkChild();
 const kumo = await startRelayKumo({ name: 'relay', sinkPort: sink.port, cpuProfDir: PROFILE });
 try {
@@ -40,7 +43,7 @@ try {
   console.log(`  injected (250 after the durable spool write): ${r.accepted} in ${((tIn - t0) / 1000).toFixed(2)} s = ${Math.round(r.accepted / ((tIn - t0) / 1000))} msgs/s (${r.failed} failed)`);
   console.log(`  delivered to the sink: ${sink.messages}; end to end ${secs.toFixed(2)} s = ${Math.round(rate)} msgs/s (target >= 4000)`);
   console.log(`  CPU seconds: kumo-ts ${kumoCpu.toFixed(1)} (owner ${ownerCpu.toFixed(1)}, ${workers.length} reception workers ${workersCpu.toFixed(1)}) = ${((kumoCpu / MESSAGES) * 1000).toFixed(2)} ms/message, sink ${sinkCpu.toFixed(1)}, load generator ${((self.user + self.system) / 1e6).toFixed(1)}`);
-  console.log(`  machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}`);
+  console.log(`  machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}; ${speed}`);
   console.log(JSON.stringify({ bench: 'relay', messages: MESSAGES, size: SIZE, sessions: SESSIONS, injectSecs: (tIn - t0) / 1000, secs, rate, kumoCpu, sinkCpu }));
   // messages that found the ready queue full (max_ready) logged a Delayed record (KumoMTA's ReadyQueueWasFull)
   console.log(`  records: ${JSON.stringify(recordCounts(join(kumo.root, 'data/logs')))}`);
