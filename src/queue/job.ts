@@ -20,6 +20,11 @@ export interface Job {
   /** bumped on every (re)schedule so that stale timer entries are ignored */
   gen: number;
   state: JobState;
+  /**
+   * Why it was last put up for delivery, as KumoMTA's insert context names it in a Delayed
+   * record: taken in from reception or the spool scan, or due after a wait.
+   */
+  reason: 'Received' | 'Enumerated' | 'DueTimeWasReached';
 }
 
 /** Persisted per-domain retry state of a multi-domain message (SpoolMeta.extra.retry). */
@@ -53,6 +58,7 @@ export function buildJobs(meta: SpoolMeta): Job[] {
     due: saved[domain]?.due ?? meta.due ?? 0,
     gen: 0,
     state: 'scheduled' as JobState,
+    reason: 'Received' as const,
   }));
 }
 

@@ -43,7 +43,7 @@ import { nodeIdFor } from '../logging/node-id.js';
 import { TimerHeap } from './timer-heap.js';
 import { RateHold } from './rate-hold.js';
 import { delayedReadyFull, liveReadyQueues } from './metrics.js';
-import type { QueueIntake } from './types.js';
+import type { IntakeReason, QueueIntake } from './types.js';
 import { registerQueueView, unregisterQueueView } from '../metrics/queue-metrics.js';
 import type { QueueMetricsView } from '../metrics/queue-metrics.js';
 import type { AdminState } from '../admin/admin-state.js';
@@ -194,7 +194,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   }
 
   /** Takes ownership of a durably spooled message and schedules its delivery; a known id (see `has`) is ignored. */
-  enqueue(meta: SpoolMeta): void {
+  enqueue(meta: SpoolMeta, reason: IntakeReason = 'Received'): void {
     if (this.stopping || this.has(meta.id)) return;
     const jobs = buildJobs(meta);
     if (!jobs.length) {
@@ -208,6 +208,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     this.outcomes.stats.received++;
     const snap = this.deps.store.current;
     for (const job of jobs) {
+      job.reason = reason;
       // named now so the scheduled-queue gauges count it before its first attempt
       job.queue = queueName({ domain: job.domain, tenant: meta.tenant, campaign: meta.campaign, routingDomain: jobParams(snap, job).routingDomain });
       this.schedule(job, job.due);
@@ -234,7 +235,11 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   }
 
   private onDue(items: { job: Job; gen: number }[]): void {
-    for (const { job, gen } of items) if (job.gen === gen && job.state === 'scheduled') this.track(this.promote(job));
+    for (const { job, gen } of items) {
+      if (job.gen !== gen || job.state !== 'scheduled') continue;
+      job.reason = 'DueTimeWasReached';
+      this.track(this.promote(job));
+    }
   }
 
   // ---------- scheduled -> ready ----------
@@ -365,7 +370,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   /**
    * The job's ready queue already holds max_ready messages: it goes back to its scheduled
    * queue until the ready queue has room for it, with a Delayed record as KumoMTA writes one
-   * ("Context: ReadyQueueWasFull. Next due in ..."; the due time is the safety-net timer's, the
+   * ("Context: Received, ReadyQueueWasFull. Next due in ..."; the due time is the safety-net timer's, the
    * job is offered again as soon as there is room). Not a delivery attempt nor a response:
    * the attempt counter, the retry backoff and shaping automation are left alone, and the
    * spool is not rewritten (its state has not changed).
@@ -375,7 +380,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     const now = Date.now();
     const fallback = Math.max(READY_FULL_FALLBACK_MS, rq.waitingForRoom * READY_FULL_FALLBACK_PER_WAITING_MS);
     const due = now + fallback + Math.floor(Math.random() * fallback);
-    const reply = delayedReply('ReadyQueueWasFull', due, now);
+    const reply = delayedReply(`${job.reason}, ReadyQueueWasFull`, due, now);
     // KumoMTA's Delayed record names no site, pool nor source: the message is not in a ready queue
     const rec: AttemptContext = { queue: ctx.queue, attempts: ctx.attempts };
     for (const rcpt of pendingRecipients(job)) this.outcomes.delayed(job.meta, rcpt, reply, rec, now);

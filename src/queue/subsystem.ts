@@ -50,7 +50,7 @@ export class QueueSubsystem implements Subsystem {
     const t0 = Date.now();
     let n = 0;
     for await (const meta of spool.scan()) {
-      manager.enqueue(meta);
+      manager.enqueue(meta, 'Enumerated');
       n++;
     }
     log.info('queue: spool scanned', { messages: n, ms: Date.now() - t0 });

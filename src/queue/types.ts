@@ -6,5 +6,8 @@ import type { SpoolMeta } from '../spool/types.js';
  * spool write succeeded (and at start for every message found in the spool).
  */
 export interface QueueIntake {
-  enqueue(meta: SpoolMeta): void;
+  /** `reason`: KumoMTA's insert reason, named in Delayed records ('Enumerated': found in the spool) */
+  enqueue(meta: SpoolMeta, reason?: IntakeReason): void;
 }
+
+export type IntakeReason = 'Received' | 'Enumerated';

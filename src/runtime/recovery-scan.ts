@@ -32,7 +32,7 @@ export async function recoverSpooled(deps: RecoveryDeps, fromId: string): Promis
   let recovered = 0;
   for (const meta of deps.spool.current(candidates)) {
     if (deps.intake.has(meta.id)) continue;
-    deps.intake.enqueue(meta);
+    deps.intake.enqueue(meta, 'Enumerated');
     recovered++;
   }
   return { scanned, recovered };

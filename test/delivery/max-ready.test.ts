@@ -27,7 +27,8 @@ max_ready = 5
 `;
 
 const N = 30;
-const READY_FULL = /^Context: ReadyQueueWasFull\. Next due in (?:\d+(?:d|h|m|s|ms) ?)+ at (\S+)$/;
+// fresh from reception: KumoMTA's insert context "Received, ReadyQueueWasFull"
+const READY_FULL = /^Context: Received, ReadyQueueWasFull\. Next due in (?:\d+(?:d|h|m|s|ms) ?)+ at (\S+)$/;
 
 /** `kumo_ts_<name>{queue="...ready.test..."} value` lines of a Prometheus scrape, by queue. */
 function metric(text: string, name: string): Map<string, number> {

@@ -33,7 +33,8 @@ connection_limit = 1
 max_ready = 2
 `;
 const N = 24;
-const READY_FULL = /^Context: ReadyQueueWasFull\. Next due in /;
+// released by the timer heap when the suspension ends: KumoMTA's "DueTimeWasReached, ReadyQueueWasFull"
+const READY_FULL = /^Context: DueTimeWasReached, ReadyQueueWasFull\. Next due in /;
 
 const cleanups: (() => unknown)[] = [];
 const got: SinkMessage[] = [];
