@@ -169,7 +169,6 @@ function notActedOf(snap: Snapshot, p: QueueParams, tenant: string | undefined, 
   if (t?.overallMaxMessageRate) out.push({ name: `tenant "${tenant}" overall_max_message_rate`, value: JSON.stringify(t.overallMaxMessageRate.spec), reason: NOT_ACTED_WHY.tenant_rate });
   const c = campaign !== undefined ? t?.campaignRates.get(campaign) : undefined;
   if (c) out.push({ name: `tenant "${tenant}" campaign "${campaign}" overall_max_message_rate`, value: JSON.stringify(c.spec), reason: NOT_ACTED_WHY.tenant_rate });
-  if (snap.queues.schedulingHeader) out.push({ name: 'scheduling_header', value: JSON.stringify(snap.queues.schedulingHeader), reason: NOT_ACTED_WHY.scheduling_header });
   return out;
 }
 

@@ -89,7 +89,7 @@ export interface QueueConfig {
   readonly removeCampaignHeader: boolean;
   /** tenant of messages without a tenant header */
   readonly defaultTenant?: string;
-  /** KumoMTA's scheduling_header (parsed; not acted on yet) */
+  /** KumoMTA's scheduling_header: a JSON schedule read (and removed) at reception (src/queue/schedule.ts) */
   readonly schedulingHeader?: string;
   readonly tenants: ReadonlyMap<string, TenantDef>;
   /** [queue.default] */
@@ -178,7 +178,6 @@ export function compileQueues(files: SourceFile[], egress: EgressConfig, r: Repo
     if (data.default_tenant !== undefined) top.defaultTenant = { name: data.default_tenant, file };
     if (data.scheduling_header !== undefined) {
       top.schedulingHeader = headerName(file, ['scheduling_header'], data.scheduling_header, r);
-      warnNotActed(r, file, ['scheduling_header'], NOT_ACTED_WHY.scheduling_header);
     }
 
     for (const [name, t] of Object.entries(data.tenant ?? {})) {
@@ -261,7 +260,6 @@ const PARAM_KEYS = new Set([
 
 /** Why the not-acted keys outside make_queue_config's own are ignored (validate and explain say it). */
 export const NOT_ACTED_WHY = {
-  scheduling_header: 'the header is left in the message and every message is scheduled at once',
   tenant_rate: 'no tenant-wide rate yet: max_message_rate limits each scheduled queue',
   queue_rate: "KumoMTA's queue helper applies it only under [tenant.'t'] and [tenant.'t'.campaigns.'c']",
 } as const;

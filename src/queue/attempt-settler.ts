@@ -12,6 +12,7 @@ import type { OutcomeRecorder } from './outcome.js';
 import type { RecentIds } from './recent-ids.js';
 import type { AttemptContext } from './records.js';
 import { retryDelay } from './retry.js';
+import { nextAllowed, storedSchedule } from './schedule.js';
 import { firstReply } from './util.js';
 
 /** A message the queue holds: its spooled state and one job per routing domain. */
@@ -63,11 +64,14 @@ export class AttemptSettler {
     }
     if (transient.length) {
       const failures = Math.max(job.attempts, 1);
-      const next = now + retryDelay(failures, params.retryIntervalMs, params.maxRetryIntervalMs);
-      const expires = meta.receivedAt + params.maxAgeMs;
+      // a schedule moves the retry into its delivery window, and its expires replaces max_age
+      const schedule = meta.extra?.schedule ? storedSchedule(meta.extra) : undefined;
+      const next = nextAllowed(schedule, now + retryDelay(failures, params.retryIntervalMs, params.maxRetryIntervalMs));
+      const expires = schedule?.expires ?? meta.receivedAt + params.maxAgeMs;
       for (const [rcpt, reply] of transient) outcomes.transient(meta, rcpt, reply, ctx, now);
       if (next >= expires) {
-        const why = internalReply(`message expired: next attempt would be after max_age (${Math.round(params.maxAgeMs / 1000)}s); last reply: ${firstReply(transient)}`, 'QUEUE', 551, '5.4.7');
+        const limit = schedule?.expires !== undefined ? `the expires time of its schedule (${new Date(expires).toISOString()})` : `max_age (${Math.round(params.maxAgeMs / 1000)}s)`;
+        const why = internalReply(`message expired: next attempt would be after ${limit}; last reply: ${firstReply(transient)}`, 'QUEUE', 551, '5.4.7');
         for (const [rcpt] of transient) outcomes.final('Expiration', meta, rcpt, why, ctx, now);
       } else {
         job.state = 'scheduled';

@@ -39,6 +39,7 @@ import { OutcomeRecorder } from './outcome.js';
 import type { QueueStats } from './outcome.js';
 import type { AttemptContext } from './records.js';
 import { delayedReply } from './records.js';
+import { nextAllowed, storedSchedule } from './schedule.js';
 import { nodeIdFor } from '../logging/node-id.js';
 import { TimerHeap } from './timer-heap.js';
 import { RateHold } from './rate-hold.js';
@@ -207,10 +208,18 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     this.outcomes.stats.messages++;
     this.outcomes.stats.received++;
     const snap = this.deps.store.current;
+    const now = Date.now();
     for (const job of jobs) {
       job.reason = reason;
       // named now so the scheduled-queue gauges count it before its first attempt
-      job.queue = queueName({ domain: job.domain, tenant: meta.tenant, campaign: meta.campaign, routingDomain: jobParams(snap, job).routingDomain });
+      const params = jobParams(snap, job);
+      job.queue = queueName({ domain: job.domain, tenant: meta.tenant, campaign: meta.campaign, routingDomain: params.routingDomain });
+      // only a schedule (first_attempt, a delivery window) makes a new message due later
+      if (reason === 'Received' && job.due > now) {
+        const reply = delayedReply('Received, ScheduledForLater', job.due, now);
+        const ctx: AttemptContext = { queue: job.queue, attempts: job.attempts };
+        for (const rcpt of pendingRecipients(job)) this.outcomes.delayed(meta, rcpt, reply, ctx, now);
+      }
       this.schedule(job, job.due);
     }
   }
@@ -255,14 +264,19 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     if (this.adminGate(job, params)) return;
 
     if (this.expiredByAge(job, params, ctx)) return;
+    // a delivery window (the message's schedule): outside it, wait for its next start
+    const allowed = meta.extra?.schedule ? nextAllowed(storedSchedule(meta.extra), Date.now()) : 0;
+    if (allowed > Date.now()) return this.schedule(job, allowed);
     if (params.maxMessageRate && !rateChecked && !(await this.rateHold.admit(job.queue, job))) return;
     return this.route(job, snap, params, ctx);
   }
 
-  /** Past max_age: expired (bounced with 551 5.4.7) and true. */
+  /** Past max_age (or its schedule's expires, which replaces it): expired (bounced with 551 5.4.7) and true. */
   private expiredByAge(job: Job, params: QueueParams, ctx: AttemptContext): boolean {
-    if (Date.now() < job.meta.receivedAt + params.maxAgeMs) return false;
-    this.settle.expire(job, internalReply(`message expired: older than max_age (${Math.round(params.maxAgeMs / 1000)}s)`, 'QUEUE', 551, '5.4.7'), ctx);
+    const expires = job.meta.extra?.schedule ? storedSchedule(job.meta.extra)?.expires : undefined;
+    if (Date.now() < (expires ?? job.meta.receivedAt + params.maxAgeMs)) return false;
+    const why = expires !== undefined ? `past the expires time of its schedule (${new Date(expires).toISOString()})` : `older than max_age (${Math.round(params.maxAgeMs / 1000)}s)`;
+    this.settle.expire(job, internalReply(`message expired: ${why}`, 'QUEUE', 551, '5.4.7'), ctx);
     return true;
   }
 

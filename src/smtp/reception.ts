@@ -11,6 +11,8 @@ import type { Snapshot } from '../config/snapshot.js';
 import { queueParams } from '../config/queues.js';
 import { domainOf as queueDomainOf } from '../queue/job.js';
 import { queueName } from '../queue/naming.js';
+import { nextAllowed, parseSchedule, ScheduleError, storeSchedule } from '../queue/schedule.js';
+import type { Schedule } from '../queue/schedule.js';
 import type { QueueIntake } from '../queue/types.js';
 import { SpoolError } from '../spool/errors.js';
 import { newSpoolId } from '../spool/spool-id.js';
@@ -93,7 +95,7 @@ export interface IncomingMessage {
  * `reason` of a refusal: `spool` (the spool is unavailable or failed), `dkim` (signing not
  * possible now), `authz` (not authorized for the tenant); the inject API maps them to HTTP.
  */
-export type ReceptionResult = { ok: true; id: string; reply: string } | { ok: false; code: number; reply: string; reason: 'spool' | 'dkim' | 'authz' };
+export type ReceptionResult = { ok: true; id: string; reply: string } | { ok: false; code: number; reply: string; reason: 'spool' | 'dkim' | 'authz' | 'schedule' };
 
 /**
  * Reception after DATA: tenant/campaign headers are read (and removed), the trace headers
@@ -129,6 +131,8 @@ export async function prepareMessage(deps: ReceptionDeps, snapshot: Snapshot, m:
   const wanted: { name: string; remove: boolean }[] = [];
   if (q.tenantHeader) wanted.push({ name: q.tenantHeader, remove: q.removeTenantHeader ?? true });
   if (q.campaignHeader) wanted.push({ name: q.campaignHeader, remove: q.removeCampaignHeader ?? true });
+  // KumoMTA's queue helper imports and removes it (import_scheduling_header(name, true))
+  if (q.schedulingHeader) wanted.push({ name: q.schedulingHeader, remove: true });
   // the header is edited apart from the body: new header bytes + the body as received
   const headLength = m.headerLength ?? headerEnd(m.data);
   const body = m.data.subarray(headLength);
@@ -136,6 +140,16 @@ export async function prepareMessage(deps: ReceptionDeps, snapshot: Snapshot, m:
   const taken = takeHeaders(received, wanted);
   const tenant = (q.tenantHeader && taken.values.get(q.tenantHeader.toLowerCase())) || q.defaultTenant || undefined;
   const campaign = (q.campaignHeader && taken.values.get(q.campaignHeader.toLowerCase())) || undefined;
+  let schedule: Schedule | undefined;
+  const scheduleText = q.schedulingHeader ? taken.values.get(q.schedulingHeader.toLowerCase()) : undefined;
+  if (scheduleText !== undefined) {
+    try {
+      schedule = parseSchedule(scheduleText);
+    } catch (e) {
+      if (!(e instanceof ScheduleError)) throw e;
+      return { ok: false, code: 550, reply: `5.6.0 invalid ${q.schedulingHeader} header: ${e.message}`, reason: 'schedule' };
+    }
+  }
   const allowed = tenant !== undefined ? q.tenants?.get(tenant)?.requireAuthz : undefined;
   if (allowed && (m.authUser === undefined || !allowed.includes(m.authUser)))
     return { ok: false, code: 550, reply: `5.7.1 not authorized to send for tenant "${tenant}"`, reason: 'authz' };
@@ -178,12 +192,15 @@ export async function prepareMessage(deps: ReceptionDeps, snapshot: Snapshot, m:
       ...(m.tls ? { tls: `${m.tls.version}:${m.tls.cipher}` } : {}),
     },
     attempts: 0,
-    due: 0,
+    // first_attempt, moved into the delivery window (0: at once)
+    due: schedule?.firstAttempt !== undefined || schedule?.window ? nextAllowed(schedule, Math.max(receivedAt, schedule.firstAttempt ?? 0)) : 0,
   };
+  const stored = schedule && storeSchedule(schedule);
+  if (stored) meta.extra = { schedule: stored };
   // delivery's dot-stuffing takes a shortcut for CRLF-only messages (src/delivery/dot-stuff.ts):
   // the body is, and the header fields written here are checked
   const crlf = m.crlf === true && crlfOnly(head);
-  if (m.peer.helo || m.smtputf8 || crlf) meta.extra = { ...(m.peer.helo ? { helo: m.peer.helo } : {}), ...(m.smtputf8 ? { smtputf8: true } : {}), ...(crlf ? { crlf: true } : {}) };
+  if (m.peer.helo || m.smtputf8 || crlf) meta.extra = { ...meta.extra, ...(m.peer.helo ? { helo: m.peer.helo } : {}), ...(m.smtputf8 ? { smtputf8: true } : {}), ...(crlf ? { crlf: true } : {}) };
 
   // [logs] headers: captured from the header as spooled, kept with the message for every record
   const captured = captureHeaders(head, snapshot.main.logs.headers);

@@ -52,7 +52,7 @@ const CASES: readonly Case[] = [
   {
     dir: 'guide-queue-management',
     with: [SENDING_IPS],
-    warnings: ['queues-1.toml:5 key.not-implemented scheduling_header', 'queues-3.toml:5 key.not-implemented tenant.mytenant.overall_max_message_rate'],
+    warnings: ['queues-3.toml:5 key.not-implemented tenant.mytenant.overall_max_message_rate'],
   },
   { dir: 'guide-rollup', warnings: [] },
   { dir: 'guide-sending-ips', warnings: [] },
@@ -76,7 +76,7 @@ const CASES: readonly Case[] = [
     dir: 'helper-queue-lua',
     files: ['queues-usage.toml'],
     scaffold: { 'sources.toml': '[source.s1]\n[pool.pool-0.s1]\n[pool.pool-1.s1]\n' },
-    warnings: ['queues-usage.toml:5 key.not-implemented scheduling_header'],
+    warnings: [],
   },
   { dir: 'helper-sources-lua', warnings: [] },
   // the page's provider "Office 365" is defined elsewhere (its match rules are not on the page)
@@ -95,7 +95,7 @@ const CASES: readonly Case[] = [
     dir: 'tutorial-configuring-kumomta',
     files: ['queues.toml'],
     scaffold: { 'sources.toml': '[source.s1]\n[pool.default.s1]\n[pool.pool-1.s1]\n' },
-    warnings: ['queues.toml:3 key.not-implemented scheduling_header'],
+    warnings: [],
   },
 ];
 

@@ -79,7 +79,7 @@ export type TenantQueue = (TenantQueueSettings & TenantQueueTables)
  */
 export interface Queues {
 /**
- * Header holding a JSON delivery schedule (KumoMTA import_scheduling_header: first_attempt, expires, restriction), e.g. "X-Schedule". Accepted for KumoMTA compatibility; not acted on yet.
+ * Header holding a JSON delivery schedule (KumoMTA import_scheduling_header), e.g. "X-Schedule". Read and removed at reception (JSON: first_attempt and expires as RFC 3339 date-times; dow, tz, start and end, all four or none, a delivery window such as {"dow":"Mon,Wed","tz":"America/Phoenix","start":"09:00:00","end":"17:00:00"}); an invalid header refuses the message with 550 5.6.0 naming the fault.
  */
 scheduling_header?: string
 /**
