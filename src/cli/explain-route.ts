@@ -29,7 +29,7 @@ export interface RouteExplanation {
   readonly amqpTarget?: string;
   /** the configured smarthosts, when the queue names them */
   readonly mxList?: string;
-  readonly retry: { readonly retryInterval: string; readonly maxRetryInterval?: string; readonly maxAge: string; readonly maxMessageRate?: string };
+  readonly retry: { readonly retryInterval: string; readonly maxRetryInterval?: string; readonly maxAge: string; readonly maxMessageRate?: string; readonly tenantRate?: string; readonly campaignRate?: string };
   readonly pool: { readonly name: string; readonly sources: readonly { readonly name: string; readonly weight: number }[] };
   /** the egress source explained; undefined when the pool has no usable source */
   readonly source?: {
@@ -97,8 +97,8 @@ export async function explainRoute(snap: Snapshot, resolver: Resolver, q: RouteQ
 
   const base = {
     domain, queue, ...(tenant !== undefined ? { tenant, tenantFrom } : {}), ...(q.campaign !== undefined ? { campaign: q.campaign } : {}),
-    routingDomain, retry: retryOf(params), pool: { name: params.egressPool, sources: poolSources }, ...(source ? { source } : {}),
-    notActed: [...notActedOf(snap, params, tenant, q.campaign), ...Object.entries(src?.notActed ?? {}).map(([k, v]) => ({ name: `source "${sourceName}" ${k}`, value: displayValue(v.value), reason: v.reason }))],
+    routingDomain, retry: retryOf(params, snap, tenant, q.campaign), pool: { name: params.egressPool, sources: poolSources }, ...(source ? { source } : {}),
+    notActed: [...notActedOf(params), ...Object.entries(src?.notActed ?? {}).map(([k, v]) => ({ name: `source "${sourceName}" ${k}`, value: displayValue(v.value), reason: v.reason }))],
   };
   if (params.protocol.kind === 'maildir')
     return { ...base, protocol: 'maildir', maildirPath: params.protocol.path, site: domain, mxHosts: [], hosts: [] };
@@ -154,8 +154,13 @@ export async function explainRoute(snap: Snapshot, resolver: Resolver, q: RouteQ
   };
 }
 
-function retryOf(p: QueueParams): RouteExplanation['retry'] {
+function retryOf(p: QueueParams, snap: Snapshot, tenant: string | undefined, campaign: string | undefined): RouteExplanation['retry'] {
+  // the tenant's and campaign's overall_max_message_rate (src/queue/rate-stages.ts)
+  const t = tenant !== undefined ? snap.queues.tenants.get(tenant) : undefined;
+  const c = campaign !== undefined ? t?.campaignRates.get(campaign) : undefined;
   return {
+    ...(t?.overallMaxMessageRate ? { tenantRate: t.overallMaxMessageRate.spec } : {}),
+    ...(c ? { campaignRate: c.spec } : {}),
     retryInterval: ms(p.retryIntervalMs),
     ...(p.maxRetryIntervalMs !== undefined ? { maxRetryInterval: ms(p.maxRetryIntervalMs) } : {}),
     maxAge: ms(p.maxAgeMs),
@@ -163,12 +168,8 @@ function retryOf(p: QueueParams): RouteExplanation['retry'] {
   };
 }
 
-function notActedOf(snap: Snapshot, p: QueueParams, tenant: string | undefined, campaign: string | undefined): { name: string; value: string; reason?: string }[] {
+function notActedOf(p: QueueParams): { name: string; value: string; reason?: string }[] {
   const out: { name: string; value: string; reason?: string }[] = Object.entries(p.notActed).map(([k, v]) => ({ name: `queue ${k}`, value: displayValue(v), reason: QUEUE_NOT_ACTED[k] ?? (k === 'overall_max_message_rate' ? NOT_ACTED_WHY.queue_rate : undefined) }));
-  const t = tenant !== undefined ? snap.queues.tenants.get(tenant) : undefined;
-  if (t?.overallMaxMessageRate) out.push({ name: `tenant "${tenant}" overall_max_message_rate`, value: JSON.stringify(t.overallMaxMessageRate.spec), reason: NOT_ACTED_WHY.tenant_rate });
-  const c = campaign !== undefined ? t?.campaignRates.get(campaign) : undefined;
-  if (c) out.push({ name: `tenant "${tenant}" campaign "${campaign}" overall_max_message_rate`, value: JSON.stringify(c.spec), reason: NOT_ACTED_WHY.tenant_rate });
   return out;
 }
 
@@ -196,7 +197,8 @@ export function formatRoute(r: RouteExplanation): string[] {
   ];
   out.push(`  queue:     ${r.queue}${who.length ? `  (${who.join(', ')})` : ''}`);
   out.push(`  protocol:  ${r.protocol === 'maildir' ? `maildir ${r.maildirPath}` : r.protocol === 'http' ? `http ${r.httpUrl}` : r.protocol === 'amqp' ? `amqp ${r.amqpTarget}` : r.mxList ? `smtp to mx_list ${r.mxList}` : 'smtp to the MX hosts'}`);
-  const retry = [`retry_interval ${r.retry.retryInterval}`, `max_retry_interval ${r.retry.maxRetryInterval ?? '(none)'}`, `max_age ${r.retry.maxAge}`, `max_message_rate ${r.retry.maxMessageRate ?? '(none)'}`];
+  const retry = [`retry_interval ${r.retry.retryInterval}`, `max_retry_interval ${r.retry.maxRetryInterval ?? '(none)'}`, `max_age ${r.retry.maxAge}`, `max_message_rate ${r.retry.maxMessageRate ?? '(none)'}`,
+    ...(r.retry.tenantRate ? [`tenant overall_max_message_rate ${r.retry.tenantRate}`] : []), ...(r.retry.campaignRate ? [`campaign overall_max_message_rate ${r.retry.campaignRate}`] : [])];
   out.push(`  retry:     ${retry.join(', ')}`);
   const members = r.pool.sources.map((s) => `${s.name} (weight ${s.weight})`).join(', ');
   out.push(`  pool:      "${r.pool.name}": ${members || '(no sources: messages wait until one is added)'}`);

@@ -64,7 +64,7 @@ export interface TenantDef {
   readonly layer: QueueLayer;
   /** SMTP AUTH identities allowed to select this tenant by header (undefined = anyone) */
   readonly requireAuthz?: readonly string[];
-  /** overall_max_message_rate of the tenant and of its campaigns (parsed; not acted on yet) */
+  /** overall_max_message_rate of the tenant and of its campaigns: across all their queues (src/queue/rate-stages.ts) */
   readonly overallMaxMessageRate?: Throttle;
   readonly campaignRates: ReadonlyMap<string, Throttle>;
 }
@@ -192,7 +192,6 @@ export function compileQueues(files: SourceFile[], egress: EgressConfig, r: Repo
       };
       if (overall_max_message_rate !== undefined) {
         next.overallMaxMessageRate = throttle(file, [...path, 'overall_max_message_rate'], overall_max_message_rate, r) ?? next.overallMaxMessageRate;
-        warnNotActed(r, file, [...path, 'overall_max_message_rate'], NOT_ACTED_WHY.tenant_rate);
       }
       for (const [cname, c] of Object.entries(campaigns ?? {})) tenantCampaign(file, [...path, 'campaigns', cname], c, next.campaignRates, cname, r);
       tenants.set(name, next);
@@ -260,7 +259,6 @@ const PARAM_KEYS = new Set([
 
 /** Why the not-acted keys outside make_queue_config's own are ignored (validate and explain say it). */
 export const NOT_ACTED_WHY = {
-  tenant_rate: 'no tenant-wide rate yet: max_message_rate limits each scheduled queue',
   queue_rate: "KumoMTA's queue helper applies it only under [tenant.'t'] and [tenant.'t'.campaigns.'c']",
 } as const;
 
@@ -378,7 +376,6 @@ function tenantCampaign(file: SourceFile, path: KeyPath, c: TenantCampaign, rate
     if (k === 'overall_max_message_rate') {
       const t = throttle(file, [...path, k], v as string, r);
       if (t) rates.set(name, t);
-      warnNotActed(r, file, [...path, k], 'no campaign-wide rate yet: max_message_rate limits each scheduled queue');
     } else warnNotActed(r, file, [...path, k], "KumoMTA's queue helper applies no queue setting of [tenant.'t'.campaigns.'c']; set it under [queue.'domain'.'t'.'c']");
   }
 }

@@ -43,6 +43,7 @@ import { nextAllowed, storedSchedule } from './schedule.js';
 import { nodeIdFor } from '../logging/node-id.js';
 import { TimerHeap } from './timer-heap.js';
 import { RateHold } from './rate-hold.js';
+import { rateStages } from './rate-stages.js';
 import { delayedReadyFull, liveReadyQueues } from './metrics.js';
 import type { IntakeReason, QueueIntake } from './types.js';
 import { registerQueueView, unregisterQueueView } from '../metrics/queue-metrics.js';
@@ -111,9 +112,11 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   /** messages finished lately: a late announcement or scan of one is ignored */
   private readonly finished: RecentIds;
   private readonly inflight = new Set<Promise<unknown>>();
+  /** how many of its rate stages a job held by rateHold has passed (rate-stages.ts) */
+  private readonly ratesPassed = new WeakMap<Job, number>();
   private readonly rateHold = new RateHold<Job>(
-    (queue, job) => this.queueRateDelay(queue, job),
-    (job) => this.track(this.promote(job, true)),
+    (key, job) => this.rateDelay(key, job),
+    (job) => this.track(this.promote(job, this.ratesPassed.get(job) ?? 0)),
   );
   private resolverFor: { epoch: number; resolver: Resolver } | undefined;
   private sweeper: NodeJS.Timeout;
@@ -253,7 +256,8 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
 
   // ---------- scheduled -> ready ----------
 
-  private async promote(job: Job, rateChecked = false): Promise<void> {
+  /** `ratesPassed`: the rate stages already passed (a job released by rateHold) */
+  private async promote(job: Job, ratesPassed = 0): Promise<void> {
     if (this.stopping) return;
     job.state = 'routing';
     const snap = this.deps.store.current;
@@ -267,7 +271,11 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     // a delivery window (the message's schedule): outside it, wait for its next start
     const allowed = meta.extra?.schedule ? nextAllowed(storedSchedule(meta.extra), Date.now()) : 0;
     if (allowed > Date.now()) return this.schedule(job, allowed);
-    if (params.maxMessageRate && !rateChecked && !(await this.rateHold.admit(job.queue, job))) return;
+    const stages = rateStages(snap.queues, job, params);
+    for (let i = ratesPassed; i < stages.length; i++) {
+      this.ratesPassed.set(job, i + 1);
+      if (!(await this.rateHold.admit(stages[i]!.key, job))) return;
+    }
     return this.route(job, snap, params, ctx);
   }
 
@@ -280,13 +288,17 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     return true;
   }
 
-  /** The scheduled queue's own max_message_rate, counted by the shaping gate under a queue key. */
-  private queueRateDelay(queue: string, job: Job): Promise<number> {
-    const meta = job.meta;
-    const rate = jobParams(this.deps.store.current, job).maxMessageRate;
-    if (!rate) return Promise.resolve(0);
-    const q: ShapingQuery = { domain: queue, site: `queue:${queue}`, mxHosts: [], source: '' };
-    return this.gate.messageDelay(q, { ...DEFAULT_SHAPING, max_message_rate: rate });
+  /**
+   * One rate stage's wait (0: one message may go now, and is counted), by the shaping gate
+   * under the stage's key (shared through Redis unless `local:`), read from the current config:
+   * a stage the config dropped meanwhile no longer holds anything back.
+   */
+  private rateDelay(key: string, job: Job): Promise<number> {
+    const snap = this.deps.store.current;
+    const stage = rateStages(snap.queues, job, jobParams(snap, job)).find((s) => s.key === key);
+    if (!stage) return Promise.resolve(0);
+    const q: ShapingQuery = { domain: key, site: key, mxHosts: [], source: '' };
+    return this.gate.messageDelay(q, { ...DEFAULT_SHAPING, max_message_rate: stage.rate });
   }
 
   /** Route, egress source, ready queue (or maildir). */

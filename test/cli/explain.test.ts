@@ -50,7 +50,7 @@ describe('kumo-ts explain: the whole route', () => {
     assert.equal(field(o, 'ready q'), 'ip-1->(mx1|mx2).example.com@smtp_client;port=2525');
     assert.equal(field(o, 'queue'), 't1@example.com  (tenant "t1" (default_tenant))');
     assert.equal(field(o, 'protocol'), 'smtp to the MX hosts');
-    assert.equal(field(o, 'retry'), 'retry_interval 10m, max_retry_interval (none), max_age 7d, max_message_rate 50/min');
+    assert.equal(field(o, 'retry'), 'retry_interval 10m, max_retry_interval (none), max_age 7d, max_message_rate 50/min, tenant overall_max_message_rate 100/s');
     assert.equal(field(o, 'pool'), '"p1": ip-1 (weight 2), ip-2 (weight 1)');
     assert.equal(field(o, 'source'), 'ip-1 (first pick of the pool; --source NAME for another): from 10.0.0.1, EHLO mta1.example.net');
     // the source's remote_port wins over shaping's smtp_port (KumoMTA's order)
@@ -59,7 +59,6 @@ describe('kumo-ts explain: the whole route', () => {
     assert.equal(
       field(o, 'not acted on yet'),
       'queue refresh_interval = "5m" (every config change applies at the next decision); ' +
-        'tenant "t1" overall_max_message_rate = "100/s" (no tenant-wide rate yet: max_message_rate limits each scheduled queue); ' +
         'source "ip-1" ttl = "5m" (sources are re-read on every config change)',
     );
     const line = (name: string) => o.split('\n').find((l) => l.trimStart().startsWith(name + ' '))?.replace(/\s+/g, ' ').trim();

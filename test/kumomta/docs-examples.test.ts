@@ -34,7 +34,7 @@ const CASES: readonly Case[] = [
   { dir: 'faq-high-memory-usage', warnings: [] },
   { dir: 'faq-non-relay-hosts', warnings: [] },
   { dir: 'faq-outbound-tls-failures', warnings: [] },
-  { dir: 'faq-rate-limits', warnings: ['queues-2.toml:4 key.not-implemented tenant.mytenant.overall_max_message_rate'] },
+  { dir: 'faq-rate-limits', warnings: [] },
   { dir: 'faq-receiving-inbound-mail', warnings: [] },
   { dir: 'faq-shared-throttles-in-cluster', warnings: [] },
   {
@@ -52,7 +52,7 @@ const CASES: readonly Case[] = [
   {
     dir: 'guide-queue-management',
     with: [SENDING_IPS],
-    warnings: ['queues-3.toml:5 key.not-implemented tenant.mytenant.overall_max_message_rate'],
+    warnings: [],
   },
   { dir: 'guide-rollup', warnings: [] },
   { dir: 'guide-sending-ips', warnings: [] },
@@ -68,8 +68,6 @@ const CASES: readonly Case[] = [
     scaffold: { 'sources.toml': '[source.s1]\n[pool.tpool.s1]\n[pool.foo.s1]\n[pool.bar.s1]\n' },
     warnings: [
       'queues-test-1.toml:7 key.not-implemented queue.default.shrink_policy',
-      'queues-test-1.toml:14 key.not-implemented tenant.mytenant.overall_max_message_rate',
-      'queues-test-1.toml:17 key.not-implemented tenant.mytenant.campaigns.mycampaign.overall_max_message_rate',
     ],
   },
   {

@@ -198,6 +198,38 @@ test("a scheduled queue's max_message_rate spreads its messages out (held in ord
   assert.ok(span >= 1500 && span < 6000, `12 messages at 4/s took ${span} ms`);
 });
 
+test("a tenant's overall_max_message_rate spans its queues; its campaign's limits the campaign alone", { timeout: 60_000 }, async () => {
+  const [sink] = await sinksOnOnePort(['127.0.0.2'], () => ({}));
+  cleanups.push(() => sink.close());
+  const smtpPort = await freePort();
+  const zone = ['a', 'b', 'c'].map((d) => `["${d}.rated.test"]\nmx = ["10 mx.sink.test"]\n`).join('') + '["mx.sink.test"]\na = ["127.0.0.2"]\n';
+  const queues = 'tenant_header = "X-Tenant"\ncampaign_header = "X-Campaign"\n[tenant.t1]\noverall_max_message_rate = "4/s"\n[tenant.t2]\n[tenant.t2.campaigns.slow]\noverall_max_message_rate = "4/s"\n';
+  const lab = labConfig({ smtpPort, sinkPort: sink.port, zone, queues });
+  cleanups.push(lab.cleanup);
+  const kumo = await startLabServer(lab.dir);
+  cleanups.push(() => kumo.stop());
+  // 12 messages of t1 over three domains (three scheduled queues, none with a rate of its own);
+  // 12 of t2 without a campaign and 12 of its campaign "slow", over the same three domains
+  const msg = (i: number, tenant: string, campaign?: string) => ({ from: 'a@kumo.test', to: [`${tenant}${campaign ?? ''}${i}@${'abc'[i % 3]}.rated.test`], data: tagged(i, `X-Tenant: ${tenant}\r\n${campaign ? `X-Campaign: ${campaign}\r\n` : ''}`) });
+  const msgs = [...Array.from({ length: 12 }, (_, i) => msg(i, 't1')), ...Array.from({ length: 12 }, (_, i) => msg(i, 't2')), ...Array.from({ length: 12 }, (_, i) => msg(i, 't2', 'slow'))];
+  assert.equal((await inject(smtpPort, msgs, 4)).size, 36);
+  const logs = join(lab.dir, 'logs');
+  await waitUntil(() => readRecords(logs).filter((r) => r.type === 'Delivery').length === 36, 30_000, '36 deliveries');
+  const span = (prefix: RegExp) => {
+    const times = readRecords(logs).filter((r) => r.type === 'Delivery' && prefix.test(String(r.recipient))).map((r) => Date.parse(r.event_time)).sort((a, b) => a - b);
+    assert.equal(times.length, 12);
+    return times[11] - times[0];
+  };
+  // a burst of 4, then one every 250 ms across the three queues: the last about 2 s after the first
+  const t1 = span(/^t1\d/);
+  assert.ok(t1 >= 1500 && t1 < 8000, `12 messages of tenant t1 at 4/s took ${t1} ms`);
+  const slow = span(/^t2slow\d/);
+  assert.ok(slow >= 1500 && slow < 8000, `12 messages of campaign t2/slow at 4/s took ${slow} ms`);
+  // the same tenant outside the campaign is not held back
+  const t2 = span(/^t2\d/);
+  assert.ok(t2 < 1500, `12 messages of tenant t2 without a campaign took ${t2} ms`);
+});
+
 test('TLS details of the delivery are in its log record (enable_tls from shaping.toml)', { timeout: 60_000 }, async () => {
   const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'mx.sink.test' }], { keySize: 2048, algorithm: 'sha256' });
