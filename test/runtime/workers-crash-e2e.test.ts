@@ -52,7 +52,10 @@ test('kill -9 of a reception worker under load: every 250 is delivered and has o
   const noRecord = [...accepted, ...after].filter((i) => !seen.has(`u${i}@${domain}`));
   const twice = [...seen.values()].filter((n) => n > 1).length;
   t.diagnostic(`journal restore after the kill: ${JSON.stringify(restored ? { written: restored.written, already_logged: restored.already_logged } : null)}`);
-  assert.ok(restored, 'the owner restored worker 1\'s journal before restarting it');
+  // no restore line when worker 1 died with every journal entry already cleared (they are
+  // cleared 500 ms after their lines are on disk): then nothing was owed, and the checks below
+  // still hold; when entries were left, they fail without the owner's restore
+  if (restored) assert.ok(Number(restored.written) + Number(restored.already_logged) > 0, 'a restore writes or finds lines');
   assert.deepEqual(noRecord, [], 'every 250 has its Reception record');
   assert.equal(twice, 0, 'no Reception record twice');
 });
