@@ -350,7 +350,7 @@ function compileLayer(file: SourceFile, path: KeyPath, q: CampaignQueue, egress:
     }
     if (p.smtp?.treat_mx_list_as_secure !== undefined) {
       notActed['protocol.smtp.treat_mx_list_as_secure'] = p.smtp.treat_mx_list_as_secure;
-      warnNotActed(r, file, [...pp, 'smtp', 'treat_mx_list_as_secure'], 'kumo-ts does not do DANE yet');
+      warnNotActed(r, file, [...pp, 'smtp', 'treat_mx_list_as_secure'], 'DANE applies to MX routes only: an mx_list route gets no DANE and no MTA-STS (KumoMTA without this key)');
     }
     if (p.maildir_path !== undefined) protocol = { kind: 'maildir', path: p.maildir_path, dirMode: p.dir_mode, fileMode: p.file_mode };
     else if (p.http !== undefined) protocol = compileHttpProtocol(file, [...pp, 'http'], p.http, root, r);

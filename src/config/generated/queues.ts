@@ -205,7 +205,7 @@ smtp?: {
  */
 mx_list?: [MxEntry, ...(MxEntry)[]]
 /**
- * Treat the mx_list hosts as a DNSSEC-secure selection for DANE. Accepted for KumoMTA compatibility; not acted on yet (kumo-ts does not do DANE yet).
+ * Treat the mx_list hosts as a DNSSEC-secure selection for DANE. Accepted for KumoMTA compatibility; not acted on yet: DANE applies to MX routes only, so an mx_list route gets no DANE and no MTA-STS (as KumoMTA without this key).
  */
 treat_mx_list_as_secure?: boolean
 }
