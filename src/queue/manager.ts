@@ -16,7 +16,6 @@ import type { RecordJournal } from '../logging/record-journal.js';
 import type { LogWriter } from '../logging/types.js';
 import type { ShapingGate } from '../shaping/gate.js';
 import { resolveShaping } from '../shaping/resolve.js';
-import { DEFAULT_SHAPING } from '../shaping/types.js';
 import type { EffectiveShaping, ShapingQuery } from '../shaping/types.js';
 import type { Spool, SpoolMeta } from '../spool/types.js';
 import { SpoolStateWriter } from '../spool/write-retry.js';
@@ -42,8 +41,9 @@ import { delayedReply } from './records.js';
 import { nextAllowed, storedSchedule } from './schedule.js';
 import { nodeIdFor } from '../logging/node-id.js';
 import { TimerHeap } from './timer-heap.js';
-import { RateHold } from './rate-hold.js';
-import { rateStages } from './rate-stages.js';
+import { RateStageGate } from './rate-stages.js';
+import { pickSource } from './source-pick.js';
+import type { SourcePickDeps } from './source-pick.js';
 import { delayedReadyFull, liveReadyQueues } from './metrics.js';
 import type { IntakeReason, QueueIntake } from './types.js';
 import { registerQueueView, unregisterQueueView } from '../metrics/queue-metrics.js';
@@ -106,18 +106,15 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
   /** ready queues by source → site: they share the site's connection limit */
   private readonly siblings = new SiblingQueues();
   private readonly selector = new SourceSelector();
+  private readonly sourcePick: SourcePickDeps;
   private readonly routes = new RouteCache();
   /** jobs that found their ready queue full: which queue, in which epoch (roomFor) */
   private readonly waitingRoom = new WeakMap<Job, { rq: ReadyQueue; epoch: number; ctx: AttemptContext }>();
   /** messages finished lately: a late announcement or scan of one is ignored */
   private readonly finished: RecentIds;
   private readonly inflight = new Set<Promise<unknown>>();
-  /** how many of its rate stages a job held by rateHold has passed (rate-stages.ts) */
-  private readonly ratesPassed = new WeakMap<Job, number>();
-  private readonly rateHold = new RateHold<Job>(
-    (key, job) => this.rateDelay(key, job),
-    (job) => this.track(this.promote(job, this.ratesPassed.get(job) ?? 0)),
-  );
+  /** the queue's, tenant's and campaign's message rates before routing (rate-stages.ts) */
+  private readonly rates: RateStageGate;
   private resolverFor: { epoch: number; resolver: Resolver } | undefined;
   private sweeper: NodeJS.Timeout;
   private aborting = false;
@@ -133,6 +130,8 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
 
   constructor(private readonly deps: QueueManagerDeps) {
     this.gate = deps.gate;
+    this.rates = new RateStageGate(deps.store, deps.gate, (job, passed) => this.track(this.promote(job, passed)));
+    this.sourcePick = { selector: this.selector, gate: deps.gate, shaping: (q) => this.shaping(q) };
     this.log = deps.log;
     this.finished = new RecentIds(deps.finishedWindowMs);
     this.tlsPolicy = deps.tlsPolicy ?? new TlsPolicyEngine(undefined, (what, e) => deps.log.warn(what, { error: String(e) }));
@@ -271,11 +270,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     // a delivery window (the message's schedule): outside it, wait for its next start
     const allowed = meta.extra?.schedule ? nextAllowed(storedSchedule(meta.extra), Date.now()) : 0;
     if (allowed > Date.now()) return this.schedule(job, allowed);
-    const stages = rateStages(snap.queues, job, params);
-    for (let i = ratesPassed; i < stages.length; i++) {
-      this.ratesPassed.set(job, i + 1);
-      if (!(await this.rateHold.admit(stages[i]!.key, job))) return;
-    }
+    if (!(await this.rates.pass(job, params, ratesPassed))) return;
     return this.route(job, snap, params, ctx);
   }
 
@@ -286,19 +281,6 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     const why = expires !== undefined ? `past the expires time of its schedule (${new Date(expires).toISOString()})` : `older than max_age (${Math.round(params.maxAgeMs / 1000)}s)`;
     this.settle.expire(job, internalReply(`message expired: ${why}`, 'QUEUE', 551, '5.4.7'), ctx);
     return true;
-  }
-
-  /**
-   * One rate stage's wait (0: one message may go now, and is counted), by the shaping gate
-   * under the stage's key (shared through Redis unless `local:`), read from the current config:
-   * a stage the config dropped meanwhile no longer holds anything back.
-   */
-  private rateDelay(key: string, job: Job): Promise<number> {
-    const snap = this.deps.store.current;
-    const stage = rateStages(snap.queues, job, jobParams(snap, job)).find((s) => s.key === key);
-    if (!stage) return Promise.resolve(0);
-    const q: ShapingQuery = { domain: key, site: key, mxHosts: [], source: '' };
-    return this.gate.messageDelay(q, { ...DEFAULT_SHAPING, max_message_rate: stage.rate });
   }
 
   /** Route, egress source, ready queue (or maildir). */
@@ -326,7 +308,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     if (this.stopping) return;
 
     const site: SiteIdentity = push ? { site: route.site, mxSite: route.site, ownSite: false } : siteIdentity(snap.shaping, routingDomain, route);
-    const source = await this.pickSource(snap, params.egressPool, routingDomain, route, site);
+    const source = await pickSource(this.sourcePick, snap, params.egressPool, routingDomain, route, site);
     if (this.stopping || job.state === 'done') return; // done: bounced by an admin action meanwhile
     if (typeof source !== 'string') {
       if (source.retryAt) return this.schedule(job, source.retryAt);
@@ -439,26 +421,6 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     if (this.adminGate(job, params)) return;
     if (this.expiredByAge(job, params, at.ctx)) return;
     this.enterReady(job, at.rq, snap.epoch, at.ctx);
-  }
-
-  /**
-   * The egress source for a message: the pool's next source by weighted round robin that the
-   * shaping gate lets us select now (source_selection_rate, IP warm-up); the next one if not.
-   * When none can be used: when to try again, if known.
-   */
-  private async pickSource(snap: Snapshot, pool: string, domain: string, route: Route, site: SiteIdentity): Promise<string | { retryAt?: number }> {
-    const entries = snap.egress.pools.get(pool)?.entries.length ?? 0;
-    for (let i = 0; i < entries; i++) {
-      const source = this.selector.pick(snap.egress, pool);
-      if (!source) break;
-      if (!this.gate.trySelectSource) return source;
-      const q = shapingQueryFor(domain, site, route.mxHosts, source);
-      if (await this.gate.trySelectSource(q, this.shaping(q))) return source;
-    }
-    if (!snap.egress.pools.has(pool)) return {};
-    const resume = this.selector.poolResumesAt(snap.egress, pool);
-    // suspended sources: when the first comes back; selection rates: try again a little later
-    return { retryAt: resume ?? Date.now() + 5_000 + Math.floor(Math.random() * 5_000) };
   }
 
   // ---------- ReadyQueueHost ----------
@@ -606,7 +568,7 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
     unregisterQueueView(this.metricsView);
     this.deps.admin?.off('ended', this.onRuleEnded);
     this.timers.stop();
-    this.rateHold.stop();
+    this.rates.stop();
     clearInterval(this.sweeper);
     const t0 = Date.now();
     const drainUntil = Math.min(t0 + DELIVERY_DRAIN_MS, deadline - FLUSH_RESERVE_MS);

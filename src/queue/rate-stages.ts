@@ -1,6 +1,12 @@
 import type { QueueConfig, QueueParams } from '../config/queues.js';
 import type { Throttle } from '../config/values.js';
+import type { ConfigStore } from '../config/store.js';
+import type { ShapingGate } from '../shaping/gate.js';
+import { DEFAULT_SHAPING } from '../shaping/types.js';
+import type { ShapingQuery } from '../shaping/types.js';
+import { jobParams } from './admin-hooks.js';
 import type { Job } from './job.js';
+import { RateHold } from './rate-hold.js';
 
 /** One message rate a job must pass before routing; `key` names its counter (the shaping gate's site). */
 export interface RateStage {
@@ -26,4 +32,50 @@ export function rateStages(queues: QueueConfig, job: Job, params: QueueParams): 
   const c = campaign !== undefined ? t?.campaignRates.get(campaign) : undefined;
   if (c) out.push({ key: `campaign:${tenant}:${campaign}`, rate: c });
   return out;
+}
+
+/**
+ * Holds jobs at their rate stages before routing: one RateHold line per stage key (arrival
+ * order, one timer), counted by the shaping gate; a released job goes on from the stage after
+ * the one that held it.
+ */
+export class RateStageGate {
+  /** how many of its stages a held job has passed */
+  private readonly passed = new WeakMap<Job, number>();
+  private readonly hold: RateHold<Job>;
+
+  /** `release(job, passed)`: a held job may go on, its first `passed` stages behind it */
+  constructor(
+    private readonly store: ConfigStore,
+    private readonly gate: ShapingGate,
+    release: (job: Job, passed: number) => void,
+  ) {
+    this.hold = new RateHold<Job>((key, job) => this.delay(key, job), (job) => release(job, this.passed.get(job) ?? 0));
+  }
+
+  /** true: the job may be routed now; false: it is held and comes back through `release`. */
+  async pass(job: Job, params: QueueParams, from: number): Promise<boolean> {
+    const stages = rateStages(this.store.current.queues, job, params);
+    for (let i = from; i < stages.length; i++) {
+      this.passed.set(job, i + 1);
+      if (!(await this.hold.admit(stages[i]!.key, job))) return false;
+    }
+    return true;
+  }
+
+  stop(): void {
+    this.hold.stop();
+  }
+
+  /**
+   * One stage's wait (0: one message may go now, and is counted), read from the current
+   * config: a stage the config dropped meanwhile no longer holds anything back.
+   */
+  private delay(key: string, job: Job): Promise<number> {
+    const snap = this.store.current;
+    const stage = rateStages(snap.queues, job, jobParams(snap, job)).find((s) => s.key === key);
+    if (!stage) return Promise.resolve(0);
+    const q: ShapingQuery = { domain: key, site: key, mxHosts: [], source: '' };
+    return this.gate.messageDelay(q, { ...DEFAULT_SHAPING, max_message_rate: stage.rate });
+  }
 }
