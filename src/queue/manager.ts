@@ -130,12 +130,12 @@ export class QueueManager implements QueueIntake, ReadyQueueHost {
 
   constructor(private readonly deps: QueueManagerDeps) {
     this.gate = deps.gate;
-    this.rates = new RateStageGate(deps.store, deps.gate, (job, passed) => this.track(this.promote(job, passed)));
     this.sourcePick = { selector: this.selector, gate: deps.gate, shaping: (q) => this.shaping(q) };
     this.log = deps.log;
     this.finished = new RecentIds(deps.finishedWindowMs);
     this.tlsPolicy = deps.tlsPolicy ?? new TlsPolicyEngine(undefined, (what, e) => deps.log.warn(what, { error: String(e) }));
     this.outcomes = new OutcomeRecorder(deps.records, deps.log, () => nodeIdFor(deps.store.current.main.spool.path), deps.journal);
+    this.rates = new RateStageGate(deps.store, deps.gate, this.outcomes, (job, passed) => this.track(this.promote(job, passed)));
     this.settle = new AttemptSettler({
       messages: this.messages,
       finished: this.finished,

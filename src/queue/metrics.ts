@@ -13,6 +13,22 @@ export const delayedReadyFull = new Counter({
   registers,
 });
 
+/** KumoMTA's delay_due_to_message_rate_throttle: held by the scheduled queue's max_message_rate. */
+export const delayedRateThrottle = new Counter({
+  name: 'kumo_ts_delayed_due_to_message_rate_throttle_total',
+  help: "Messages held back by their scheduled queue's max_message_rate",
+  labelNames: ['queue'] as const,
+  registers,
+});
+
+/** KumoMTA's delay_due_to_throttle_insert_ready: held by a tenant's or campaign's overall_max_message_rate. */
+export const delayedThrottleInsertReady = new Counter({
+  name: 'kumo_ts_delayed_due_to_throttle_insert_ready_total',
+  help: "Messages held back by their tenant's or campaign's overall_max_message_rate",
+  labelNames: ['queue'] as const,
+  registers,
+});
+
 /** What the ready-queue gauges read at scrape time (the live queue managers register here). */
 export interface ReadyQueueView {
   readonly key: string;

@@ -4,7 +4,8 @@
  * the rate allows. Without it every delayed message would wake up on its own and ask again.
  */
 export class RateHold<T> {
-  private readonly held = new Map<string, { jobs: T[]; timer?: NodeJS.Timeout }>();
+  /** `due`: when the line's timer fires (its head's turn) */
+  private readonly held = new Map<string, { jobs: T[]; timer?: NodeJS.Timeout; due: number }>();
   private stopped = false;
 
   constructor(
@@ -12,23 +13,28 @@ export class RateHold<T> {
     private readonly take: (key: string, item: T) => Promise<number>,
     /** a held item may go now */
     private readonly release: (item: T) => void,
+    /** `item` was held: the line's head goes at `headDue`, and `ahead` items are before it */
+    private readonly onHeld: (key: string, item: T, headDue: number, ahead: number) => void = () => undefined,
   ) {}
 
   /** true if `item` may go now; false when it is held (and will be released later). */
   async admit(key: string, item: T): Promise<boolean> {
     const h = this.held.get(key);
-    if (h) {
-      h.jobs.push(item);
-      return false;
-    }
+    if (h) return this.queue(key, h, item);
     const wait = await this.take(key, item);
     if (wait <= 0) return true;
     const again = this.held.get(key);
-    if (again) again.jobs.push(item);
-    else {
-      this.held.set(key, { jobs: [item] });
-      this.arm(key, wait);
-    }
+    if (again) return this.queue(key, again, item);
+    const line = { jobs: [item], due: 0 };
+    this.held.set(key, line);
+    this.arm(key, wait);
+    this.onHeld(key, item, line.due, 0);
+    return false;
+  }
+
+  private queue(key: string, h: { jobs: T[]; due: number }, item: T): false {
+    h.jobs.push(item);
+    this.onHeld(key, item, h.due, h.jobs.length - 1);
     return false;
   }
 
@@ -41,6 +47,7 @@ export class RateHold<T> {
   private arm(key: string, wait: number): void {
     const h = this.held.get(key);
     if (!h || this.stopped) return;
+    h.due = Date.now() + Math.max(1, wait);
     h.timer = setTimeout(() => void this.drain(key), Math.max(1, wait));
   }
 

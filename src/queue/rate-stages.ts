@@ -5,11 +5,18 @@ import type { ShapingGate } from '../shaping/gate.js';
 import { DEFAULT_SHAPING } from '../shaping/types.js';
 import type { ShapingQuery } from '../shaping/types.js';
 import { jobParams } from './admin-hooks.js';
+import { pendingRecipients } from './job.js';
 import type { Job } from './job.js';
+import { delayedRateThrottle, delayedThrottleInsertReady } from './metrics.js';
+import type { OutcomeRecorder } from './outcome.js';
 import { RateHold } from './rate-hold.js';
+import type { AttemptContext } from './records.js';
+import { delayedReply } from './records.js';
 
 /** One message rate a job must pass before routing; `key` names its counter (the shaping gate's site). */
 export interface RateStage {
+  /** whose rate: KumoMTA delays the queue's as MessageRateThrottle, the others in throttle_insert_ready_queue */
+  readonly kind: 'queue' | 'tenant' | 'campaign';
   readonly key: string;
   readonly rate: Throttle;
 }
@@ -24,13 +31,13 @@ export interface RateStage {
  */
 export function rateStages(queues: QueueConfig, job: Job, params: QueueParams): RateStage[] {
   const out: RateStage[] = [];
-  if (params.maxMessageRate) out.push({ key: `queue:${job.queue}`, rate: params.maxMessageRate });
+  if (params.maxMessageRate) out.push({ kind: 'queue', key: `queue:${job.queue}`, rate: params.maxMessageRate });
   const tenant = job.meta.tenant;
   const t = tenant !== undefined ? queues.tenants.get(tenant) : undefined;
-  if (t?.overallMaxMessageRate) out.push({ key: `tenant:${tenant}`, rate: t.overallMaxMessageRate });
+  if (t?.overallMaxMessageRate) out.push({ kind: 'tenant', key: `tenant:${tenant}`, rate: t.overallMaxMessageRate });
   const campaign = job.meta.campaign;
   const c = campaign !== undefined ? t?.campaignRates.get(campaign) : undefined;
-  if (c) out.push({ key: `campaign:${tenant}:${campaign}`, rate: c });
+  if (c) out.push({ kind: 'campaign', key: `campaign:${tenant}:${campaign}`, rate: c });
   return out;
 }
 
@@ -48,9 +55,18 @@ export class RateStageGate {
   constructor(
     private readonly store: ConfigStore,
     private readonly gate: ShapingGate,
+    private readonly outcomes: OutcomeRecorder,
     release: (job: Job, passed: number) => void,
   ) {
-    this.hold = new RateHold<Job>((key, job) => this.delay(key, job), (job) => release(job, this.passed.get(job) ?? 0));
+    this.hold = new RateHold<Job>(
+      (key, job) => this.delay(key, job),
+      (job) => release(job, this.passed.get(job) ?? 0),
+      (key, job, headDue, ahead) => {
+        const stage = this.stageOf(key, job);
+        // the head's turn, then one emission interval for each job before this one
+        if (stage) this.held(job, stage, Math.max(headDue, Date.now()) + ahead * stage.rate.intervalMs);
+      },
+    );
   }
 
   /** true: the job may be routed now; false: it is held and comes back through `release`. */
@@ -72,10 +88,32 @@ export class RateStageGate {
    * config: a stage the config dropped meanwhile no longer holds anything back.
    */
   private delay(key: string, job: Job): Promise<number> {
-    const snap = this.store.current;
-    const stage = rateStages(snap.queues, job, jobParams(snap, job)).find((s) => s.key === key);
+    const stage = this.stageOf(key, job);
     if (!stage) return Promise.resolve(0);
     const q: ShapingQuery = { domain: key, site: key, mxHosts: [], source: '' };
     return this.gate.messageDelay(q, { ...DEFAULT_SHAPING, max_message_rate: stage.rate });
+  }
+
+  /**
+   * A job held at a stage: a Delayed record per recipient, as KumoMTA writes when a throttle
+   * sends a message back to its scheduled queue ("Context: Received, MessageRateThrottle. Next
+   * due in ..."; a tenant's or campaign's rate is KumoMTA's ThrottledByThrottleInsertReadyQueue).
+   * One record per hold, due at the job's estimated turn: KumoMTA's message wakes at each
+   * throttle's retry_after and may log again.
+   */
+  private held(job: Job, stage: RateStage, due: number): void {
+    const now = Date.now();
+    const why = stage.kind === 'queue' ? 'MessageRateThrottle' : 'ThrottledByThrottleInsertReadyQueue';
+    const reply = delayedReply(`${job.reason}, ${why}`, due, now);
+    const rec: AttemptContext = { queue: job.queue, attempts: job.attempts };
+    for (const rcpt of pendingRecipients(job)) this.outcomes.delayed(job.meta, rcpt, reply, rec, now);
+    (stage.kind === 'queue' ? delayedRateThrottle : delayedThrottleInsertReady).inc({ queue: job.queue });
+    // released later, it goes on as a message whose due time came (KumoMTA requeues it with one)
+    job.reason = 'DueTimeWasReached';
+  }
+
+  private stageOf(key: string, job: Job): RateStage | undefined {
+    const snap = this.store.current;
+    return rateStages(snap.queues, job, jobParams(snap, job)).find((s) => s.key === key);
   }
 }

@@ -184,7 +184,8 @@ test("a scheduled queue's max_message_rate spreads its messages out (held in ord
   const [sink] = await sinksOnOnePort(['127.0.0.2'], () => ({}));
   cleanups.push(() => sink.close());
   const smtpPort = await freePort();
-  const lab = labConfig({ smtpPort, sinkPort: sink.port, zone: '["rated.test"]\nmx = ["10 mx.sink.test"]\n["mx.sink.test"]\na = ["127.0.0.2"]\n', queues: "[queue.'rated.test']\nmax_message_rate = \"4/s\"\n" });
+  const httpPort = await freePort();
+  const lab = labConfig({ smtpPort, httpPort, sinkPort: sink.port, zone: '["rated.test"]\nmx = ["10 mx.sink.test"]\n["mx.sink.test"]\na = ["127.0.0.2"]\n', queues: "[queue.'rated.test']\nmax_message_rate = \"4/s\"\n" });
   cleanups.push(lab.cleanup);
   const kumo = await startLabServer(lab.dir);
   cleanups.push(() => kumo.stop());
@@ -196,7 +197,38 @@ test("a scheduled queue's max_message_rate spreads its messages out (held in ord
   // a burst of 4, then one every 250 ms: the last about 2 s after the first
   const span = times[11] - times[0];
   assert.ok(span >= 1500 && span < 6000, `12 messages at 4/s took ${span} ms`);
+  // each held message got KumoMTA's Delayed record, due about when it went
+  const held = assertRateDelayed(readRecords(logs), /^u\d+@/, 'Received, MessageRateThrottle');
+  assert.ok(held >= 6, `${held} Delayed records for 12 messages at 4/s`);
+  const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  assert.match(metrics, new RegExp(`^kumo_ts_delayed_due_to_message_rate_throttle_total\\{queue="rated.test"\\} ${held}$`, 'm'));
 });
+
+/**
+ * The Delayed records of messages held at a message rate (`context`: KumoMTA's insert context):
+ * 400 without an enhanced code, no site, due within a second of the message's delivery; each
+ * recipient once. Returns how many there are among the recipients matching `who`.
+ */
+function assertRateDelayed(recs: LogRecord[], who: RegExp, context: string): number {
+  const delivered = new Map(recs.filter((r) => r.type === 'Delivery').map((r) => [String(r.recipient), Date.parse(r.event_time)]));
+  const delayed = recs.filter((r) => r.type === 'Delayed' && who.test(String(r.recipient)));
+  for (const r of delayed) {
+    const m = /^Context: (.+)\. Next due in (?:\d+(?:d|h|m|s|ms) ?)+ at (\S+)$/.exec(r.response.content);
+    assert.ok(m, `content: ${r.response.content}`);
+    assert.equal(m[1], context);
+    assert.equal(r.response.code, 400);
+    assert.equal(r.response.enhanced_code, null);
+    assert.equal(r.site, '');
+    assert.equal(r.num_attempts, 0);
+    const went = delivered.get(String(r.recipient));
+    assert.ok(went !== undefined, `${r.recipient} delivered after its delay`);
+    const due = Date.parse(m[2]);
+    assert.ok(due > r.timestamp * 1000 - 1 && Math.abs(went - due) < 1000, `${r.recipient}: due ${m[2]}, delivered ${new Date(went).toISOString()}`);
+  }
+  assert.equal(new Set(delayed.map((r) => r.recipient)).size, delayed.length, 'one Delayed record per held recipient');
+  assert.equal(recs.filter((r) => r.type === 'TransientFailure').length, 0, 'a rate delay is no transient failure');
+  return delayed.length;
+}
 
 test("a tenant's overall_max_message_rate spans its queues; its campaign's limits the campaign alone", { timeout: 60_000 }, async () => {
   const [sink] = await sinksOnOnePort(['127.0.0.2'], () => ({}));
@@ -228,6 +260,11 @@ test("a tenant's overall_max_message_rate spans its queues; its campaign's limit
   // the same tenant outside the campaign is not held back
   const t2 = span(/^t2\d/);
   assert.ok(t2 < 1500, `12 messages of tenant t2 without a campaign took ${t2} ms`);
+  // KumoMTA applies these in throttle_insert_ready_queue: their Delayed records say so
+  const recs = readRecords(logs);
+  assert.ok(assertRateDelayed(recs, /^t1\d/, 'Received, ThrottledByThrottleInsertReadyQueue') >= 6);
+  assert.ok(assertRateDelayed(recs, /^t2slow\d/, 'Received, ThrottledByThrottleInsertReadyQueue') >= 6);
+  assert.equal(assertRateDelayed(recs, /^t2\d/, ''), 0, 'tenant t2 outside the campaign was not held');
 });
 
 test('TLS details of the delivery are in its log record (enable_tls from shaping.toml)', { timeout: 60_000 }, async () => {
