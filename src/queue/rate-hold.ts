@@ -3,6 +3,12 @@
  * order, with one timer per held queue: when it fires, messages are released one by one while
  * the rate allows. Without it every delayed message would wake up on its own and ask again.
  */
+/** Where a held item is: its line's head goes at `headDue` (ms since the epoch), `ahead` items before it. */
+export interface Held {
+  readonly headDue: number;
+  readonly ahead: number;
+}
+
 export class RateHold<T> {
   /** `due`: when the line's timer fires (its head's turn) */
   private readonly held = new Map<string, { jobs: T[]; timer?: NodeJS.Timeout; due: number }>();
@@ -13,28 +19,29 @@ export class RateHold<T> {
     private readonly take: (key: string, item: T) => Promise<number>,
     /** a held item may go now */
     private readonly release: (item: T) => void,
-    /** `item` was held: the line's head goes at `headDue`, and `ahead` items are before it */
-    private readonly onHeld: (key: string, item: T, headDue: number, ahead: number) => void = () => undefined,
   ) {}
 
-  /** true if `item` may go now; false when it is held (and will be released later). */
-  async admit(key: string, item: T): Promise<boolean> {
+  /**
+   * true if `item` may go now; false when it is held (and will be released later). `onHeld`
+   * learns where it is held at once, before anything could release it.
+   */
+  async admit(key: string, item: T, onHeld: (at: Held) => void = () => undefined): Promise<boolean> {
     const h = this.held.get(key);
-    if (h) return this.queue(key, h, item);
+    if (h) return this.queue(h, item, onHeld);
     const wait = await this.take(key, item);
     if (wait <= 0) return true;
     const again = this.held.get(key);
-    if (again) return this.queue(key, again, item);
+    if (again) return this.queue(again, item, onHeld);
     const line = { jobs: [item], due: 0 };
     this.held.set(key, line);
     this.arm(key, wait);
-    this.onHeld(key, item, line.due, 0);
+    onHeld({ headDue: line.due, ahead: 0 });
     return false;
   }
 
-  private queue(key: string, h: { jobs: T[]; due: number }, item: T): false {
+  private queue(h: { jobs: T[]; due: number }, item: T, onHeld: (at: Held) => void): false {
     h.jobs.push(item);
-    this.onHeld(key, item, h.due, h.jobs.length - 1);
+    onHeld({ headDue: h.due, ahead: h.jobs.length - 1 });
     return false;
   }
 

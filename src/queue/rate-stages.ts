@@ -10,6 +10,7 @@ import type { Job } from './job.js';
 import { delayedRateThrottle, delayedThrottleInsertReady } from './metrics.js';
 import type { OutcomeRecorder } from './outcome.js';
 import { RateHold } from './rate-hold.js';
+import type { Held } from './rate-hold.js';
 import type { AttemptContext } from './records.js';
 import { delayedReply } from './records.js';
 
@@ -58,15 +59,7 @@ export class RateStageGate {
     private readonly outcomes: OutcomeRecorder,
     release: (job: Job, passed: number) => void,
   ) {
-    this.hold = new RateHold<Job>(
-      (key, job) => this.delay(key, job),
-      (job) => release(job, this.passed.get(job) ?? 0),
-      (key, job, headDue, ahead) => {
-        const stage = this.stageOf(key, job);
-        // the head's turn, then one emission interval for each job before this one
-        if (stage) this.held(job, stage, Math.max(headDue, Date.now()) + ahead * stage.rate.intervalMs);
-      },
-    );
+    this.hold = new RateHold<Job>((key, job) => this.delay(key, job), (job) => release(job, this.passed.get(job) ?? 0));
   }
 
   /** true: the job may be routed now; false: it is held and comes back through `release`. */
@@ -74,7 +67,10 @@ export class RateStageGate {
     const stages = rateStages(this.store.current.queues, job, params);
     for (let i = from; i < stages.length; i++) {
       this.passed.set(job, i + 1);
-      if (!(await this.hold.admit(stages[i]!.key, job))) return false;
+      const stage = stages[i]!;
+      // its turn: the head's, then one emission interval for each job before it
+      const onHeld = (at: Held) => this.held(job, stage, Math.max(at.headDue, Date.now()) + at.ahead * stage.rate.intervalMs);
+      if (!(await this.hold.admit(stage.key, job, onHeld))) return false;
     }
     return true;
   }
@@ -88,7 +84,8 @@ export class RateStageGate {
    * config: a stage the config dropped meanwhile no longer holds anything back.
    */
   private delay(key: string, job: Job): Promise<number> {
-    const stage = this.stageOf(key, job);
+    const snap = this.store.current;
+    const stage = rateStages(snap.queues, job, jobParams(snap, job)).find((s) => s.key === key);
     if (!stage) return Promise.resolve(0);
     const q: ShapingQuery = { domain: key, site: key, mxHosts: [], source: '' };
     return this.gate.messageDelay(q, { ...DEFAULT_SHAPING, max_message_rate: stage.rate });
@@ -110,10 +107,5 @@ export class RateStageGate {
     (stage.kind === 'queue' ? delayedRateThrottle : delayedThrottleInsertReady).inc({ queue: job.queue });
     // released later, it goes on as a message whose due time came (KumoMTA requeues it with one)
     job.reason = 'DueTimeWasReached';
-  }
-
-  private stageOf(key: string, job: Job): RateStage | undefined {
-    const snap = this.store.current;
-    return rateStages(snap.queues, job, jobParams(snap, job)).find((s) => s.key === key);
   }
 }
