@@ -134,7 +134,9 @@ export class SmtpListener {
     (this.smtp as unknown as GatedServer).kumoDataGate = (conn) => sessions.dataGate(conn);
     this.smtp.on('error', (e: Error & { meta?: { remoteAddress?: string } }) =>
       log.debug('smtp connection error', { listener: this.name, error: e.message, peer: e.meta?.remoteAddress }));
-    this.net = createServer({ noDelay: true }, (socket) => void this.accept(socket));
+    // allowHalfOpen: a client's FIN only ends what it sends; it is still owed our replies (the
+    // 250 for a message being spooled). The patch closes the connection once they are written.
+    this.net = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => void this.accept(socket));
   }
 
   /** Builds the listener and starts listening. Throws if the certificate or the bind fails. */

@@ -31,7 +31,10 @@ import './quoted-local-part.js';
  *    on a command does not count, nor does the DATA phase (its own deadline is in onData);
  *  - a command line that is not valid UTF-8 gets 500 5.5.2 (as Postfix) instead of being
  *    decoded with U+FFFD replacements and processed;
- *  - QUIT: the socket is closed once the 221 is written, not held half-open for the client.
+ *  - QUIT: the socket is closed once the 221 is written, not held half-open for the client;
+ *  - half-close: the listener's sockets allow half-open, so a client's FIN does not cut the
+ *    replies it is still owed (the 250 to a message being spooled); once the parser has run
+ *    every command it got, the connection is closed.
  */
 export type ReplyHook = (conn: SMTPConnection, code: number, data: string | string[] | null | undefined) => { code: number; data: string | string[] } | void;
 
@@ -224,6 +227,17 @@ if (!proto[PATCHED]) {
       }
     }
     if (typeof data === 'string' && ENHANCED.test(data)) context = false;
+    // smtp-server writes only while readyState is 'open'; after the client's FIN a half-open
+    // socket is 'writeOnly' and the reply would be dropped without a word
+    const socket = this._socket as Socket | undefined;
+    if (socket?.readyState === 'writeOnly' && hook) {
+      Object.defineProperty(socket, 'readyState', { value: 'open', configurable: true });
+      try {
+        return original.send.call(this, code, data, context);
+      } finally {
+        delete (socket as { readyState?: unknown }).readyState;
+      }
+    }
     return original.send.call(this, code, data, context);
   };
 
@@ -283,6 +297,12 @@ if (!proto[PATCHED]) {
         next(err);
       });
     };
+    // the input ended (the client's FIN; the parser is unpiped, not ended, on STARTTLS and
+    // close): 'finish' comes after the last command's callback, i.e. after its reply. A
+    // partial last line is run by smtp-server's own 'finish' handler, registered first.
+    parser.once('finish', () => setImmediate(() => {
+      if (!gone(conn) && conn._parser === parser && !conn._upgrading) conn.close();
+    }));
     const oncommand = parser.oncommand;
     parser.oncommand = function (command: Buffer, callback?: () => void) {
       clearLineTimer(stateOf(conn)); // the line is complete
