@@ -39,6 +39,10 @@ export interface HttpListenerSettings {
   readonly allowedHostnames: readonly string[];
   /** bytes */
   readonly maxBodySize: number;
+  /** bytes of one message an inject request generates */
+  readonly maxMessageSize: number;
+  /** one inject template rendering */
+  readonly templateTimeoutMs: number;
   readonly tls?: HttpTlsSettings;
   readonly auth?: HttpAuthSettings;
 }
@@ -52,6 +56,8 @@ export interface HttpSettings extends HttpListenerSettings {
 export const HTTP_DEFAULTS = Object.freeze({
   listen: '127.0.0.1:8000',
   maxBodySize: 64 * 1024 * 1024,
+  maxMessageSize: 20 * 1024 * 1024,
+  templateTimeoutMs: 1000,
   expiryWarningMs: 14 * 86_400_000,
   maxAuthFailures: 5,
   authFailureWindowMs: 10 * 60_000,
@@ -88,6 +94,9 @@ function compileOne(file: SourceFile, path: KeyPath, name: string, raw: RawHttp,
   });
   const maxBodySize = raw.max_body_size === undefined ? HTTP_DEFAULTS.maxBodySize
     : (r.parse(file, at('max_body_size'), 'value.size', () => parseByteSize(raw.max_body_size!)) ?? HTTP_DEFAULTS.maxBodySize);
+  const maxMessageSize = raw.max_message_size === undefined ? HTTP_DEFAULTS.maxMessageSize
+    : (r.parse(file, at('max_message_size'), 'value.size', () => parseByteSize(raw.max_message_size!)) ?? HTTP_DEFAULTS.maxMessageSize);
+  const templateTimeoutMs = dur(at('template_timeout'), raw.template_timeout, HTTP_DEFAULTS.templateTimeoutMs);
 
   let tls: HttpTlsSettings | undefined;
   if (raw.tls) {
@@ -143,7 +152,7 @@ function compileOne(file: SourceFile, path: KeyPath, name: string, raw: RawHttp,
       failureWindowMs: dur(at('auth', 'failure_window'), a.failure_window, HTTP_DEFAULTS.authFailureWindowMs),
     };
   }
-  return { name, enabled: raw.enabled ?? true, listen, trustedHosts, allowedHostnames, maxBodySize, tls, auth };
+  return { name, enabled: raw.enabled ?? true, listen, trustedHosts, allowedHostnames, maxBodySize, maxMessageSize, templateTimeoutMs, tls, auth };
 }
 
 /** Compiles `[http]` (the default listener) and `[http.listener.NAME]`. */

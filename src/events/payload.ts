@@ -40,6 +40,9 @@ function variables(rec: LogRecord): Record<string, unknown> {
   return { ...rec, record: rec, tenant: metaString(rec, 'tenant') ?? '', campaign: metaString(rec, 'campaign') ?? '', domain: recipientDomain(rec) };
 }
 
+/** an operator's template over one record: bounded all the same, a loop in it must not stall delivery */
+const PAYLOAD_LIMITS = { maxChars: 16 * 1024 * 1024, timeMs: 1000 };
+
 const templates = new Map<string, CompiledTemplate>();
 function template(hook: LogHookSettings): CompiledTemplate {
   let t = templates.get(hook.template!);
@@ -63,7 +66,7 @@ function parse(e: HookEvent): LogRecord {
 /** One event's payload: the record JSON unchanged, or the rendered template. */
 export function eventPayload(hook: LogHookSettings, e: HookEvent): string {
   if (hook.template === undefined) return e.json;
-  return template(hook).render(variables(parse(e)));
+  return template(hook).render(variables(parse(e)), PAYLOAD_LIMITS);
 }
 
 /**

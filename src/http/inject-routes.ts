@@ -3,8 +3,8 @@ import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
 import { isAddress } from '../inject/address.js';
 import { InjectRequestError } from '../inject/generate.js';
-import { injectV1, SpoolUnavailableError } from '../inject/inject.js';
-import type { InjectPeer } from '../inject/inject.js';
+import { MessageTooLargeError, injectV1, SpoolUnavailableError } from '../inject/inject.js';
+import type { InjectLimits, InjectPeer } from '../inject/inject.js';
 import { injectErrorSchema, injectRequestSchema, injectResponseSchema } from '../inject/schema.js';
 import type { InjectV1Request } from '../inject/schema.js';
 import { TemplateError } from '../inject/templates.js';
@@ -44,12 +44,19 @@ function peerOf(req: FastifyRequest): InjectPeer {
   };
 }
 
+/** The limits of the HTTP listener the request came in on (applies live). */
+function limitsOf(req: FastifyRequest, deps: ApiDeps): InjectLimits {
+  const http = deps.reception.store.current.main.http;
+  const l = (req.httpListener ? http.listeners.get(req.httpListener) : undefined) ?? http;
+  return { maxMessageSize: l.maxMessageSize, renderTimeMs: l.templateTimeoutMs };
+}
+
 // description and tags are read by the OpenAPI document (@fastify/swagger)
 const routeSchema = {
   description: 'Inject messages: one per recipient, from a complete message or a builder, with Jinja-style templates',
   tags: ['inject'],
   body: injectRequestSchema,
-  response: { 200: injectResponseSchema, 400: injectErrorSchema, 503: injectErrorSchema },
+  response: { 200: injectResponseSchema, 400: injectErrorSchema, 413: injectErrorSchema, 503: injectErrorSchema },
 };
 
 /** POST /api/inject/v1 (KumoMTA's inject API). */
@@ -63,10 +70,11 @@ export function injectRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (req, reply) => {
       try {
-        return await injectV1(deps.reception, req.body, peerOf(req));
+        return await injectV1(deps.reception, req.body, peerOf(req), limitsOf(req, deps));
       } catch (e) {
         // nothing was spooled for these
         if (e instanceof InjectRequestError) return reply.code(400).send({ error: 'bad_request', message: `body/${e.message}` });
+        if (e instanceof MessageTooLargeError) return reply.code(413).send({ error: 'payload_too_large', message: `body/${e.message}`, limit: e.limit });
         if (e instanceof TemplateError) return reply.code(400).send({ error: 'bad_request', message: `body/${e.part}: template error: ${e.detail}` });
         // the counts say what was spooled before the spool failed
         if (e instanceof SpoolUnavailableError) return reply.code(503).send({ error: 'service_unavailable', message: e.message, ...e.partial });

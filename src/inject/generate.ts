@@ -9,6 +9,7 @@ import type { MessageShape, PreparedAttachment, RecipientParts } from './mime.js
 import type { BuilderContent, InjectRecipient, InjectV1Request } from './schema.js';
 import { compileTemplate } from './templates.js';
 import type { CompiledTemplate, Variables } from './templates.js';
+import type { RenderLimits } from './template-budget.js';
 
 /** A request that cannot be served as it is (400): `field` names the part of the body. */
 export class InjectRequestError extends Error {
@@ -29,14 +30,19 @@ export interface GeneratedMessage {
 }
 
 export interface Generator {
+  /** bytes every message carries whatever the templates render (attachments, base64-encoded) */
+  readonly fixedBytes: number;
   /** renders one recipient's parts; throws a TemplateError naming the part */
   render(r: InjectRecipient): Rendered;
   /** the message for one recipient */
   build(r: InjectRecipient, rendered: Rendered): Promise<GeneratedMessage>;
 }
 
-/** Checks what the JSON Schema cannot (addresses with a reason, base64, a body part) and compiles the templates. */
-export function compileRequest(req: InjectV1Request): Generator {
+/**
+ * Checks what the JSON Schema cannot (addresses with a reason, base64, a body part) and
+ * compiles the templates; each rendering is held to `limits`.
+ */
+export function compileRequest(req: InjectV1Request, limits: RenderLimits): Generator {
   const check = (field: string, s: string) => {
     const p = addressProblem(s);
     if (p) throw new InjectRequestError(field, `${p}: ${JSON.stringify(s)}`);
@@ -51,7 +57,8 @@ export function compileRequest(req: InjectV1Request): Generator {
   if (typeof req.content === 'string') {
     const t = compileTemplate('content', req.content, { html: false, dialect });
     return {
-      render: (r) => ({ kind: 'raw', text: t.render(vars(r)) }),
+      fixedBytes: 0,
+      render: (r) => ({ kind: 'raw', text: t.render(vars(r), limits) }),
       build: async (_r, rendered) => ({ data: completeMessage((rendered as { text: string }).text, senderDomain) }),
     };
   }
@@ -89,14 +96,15 @@ export function compileRequest(req: InjectV1Request): Generator {
   // one-line header values: a template must not add header fields of its own
   const oneLine = (s: string) => s.replace(/\r?\n|\r/g, ' ');
   return {
+    fixedBytes: attachments.reduce((n, a) => n + Math.ceil(a.content.length / 3) * 4, 0),
     render(r) {
       const v = vars(r);
       return {
         kind: 'builder',
-        ...(subject ? { subject: oneLine(subject.render(v)) } : {}),
-        headers: headers.map(([n, t]) => [n, oneLine(t.render(v))] as const),
-        ...(text ? { text: text.render(v) } : {}),
-        ...(html ? { html: html.render(v) } : {}),
+        ...(subject ? { subject: oneLine(subject.render(v, limits)) } : {}),
+        headers: headers.map(([n, t]) => [n, oneLine(t.render(v, limits))] as const),
+        ...(text ? { text: text.render(v, limits) } : {}),
+        ...(html ? { html: html.render(v, limits) } : {}),
       };
     },
     async build(r, rendered) {

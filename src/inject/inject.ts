@@ -34,6 +34,25 @@ export class SpoolUnavailableError extends Error {
   }
 }
 
+/** The rendered message too large (413): `field` names the recipient. */
+export class MessageTooLargeError extends Error {
+  readonly code = 'MESSAGE_TOO_LARGE';
+  constructor(readonly field: string, readonly size: number, readonly limit: number) {
+    super(`${field}: the message would be about ${size} bytes, over the limit of ${limit} bytes (the HTTP listener's max_message_size)`);
+    this.name = 'MessageTooLargeError';
+  }
+}
+
+/** What one request's messages may cost. */
+export interface InjectLimits {
+  /** bytes of one generated message (and characters of one rendered template part) */
+  readonly maxMessageSize: number;
+  /** wall-clock time of one template rendering */
+  readonly renderTimeMs: number;
+}
+
+export const INJECT_LIMIT_DEFAULTS: InjectLimits = Object.freeze({ maxMessageSize: 20 * 1024 * 1024, renderTimeMs: 1000 });
+
 /** renderings kept between the check pass and the spool pass, per request */
 const KEEP_RENDERED_BYTES = 64 * 1024 * 1024;
 /**
@@ -49,8 +68,8 @@ const SPOOL_DOWN = '451 4.3.0 spool unavailable, please try again later';
  * Generates and spools one message per recipient. Throws InjectRequestError / TemplateError
  * (nothing spooled) or SpoolUnavailableError (with the counts of what was spooled).
  */
-export async function injectV1(deps: ReceptionDeps, req: InjectV1Request, peer: InjectPeer): Promise<InjectV1Response> {
-  const gen = compileRequest(req);
+export async function injectV1(deps: ReceptionDeps, req: InjectV1Request, peer: InjectPeer, limits: InjectLimits = INJECT_LIMIT_DEFAULTS): Promise<InjectV1Response> {
+  const gen = compileRequest(req, { maxChars: limits.maxMessageSize, timeMs: limits.renderTimeMs });
   const recipients = req.recipients;
 
   // pass 1: every rendering must succeed before any message is spooled
@@ -58,7 +77,9 @@ export async function injectV1(deps: ReceptionDeps, req: InjectV1Request, peer: 
   let keptBytes = 0;
   for (let i = 0; i < recipients.length; i++) {
     const r = gen.render(recipients[i]!);
-    keptBytes += renderedSize(r);
+    const size = renderedSize(r);
+    if (size + gen.fixedBytes > limits.maxMessageSize) throw new MessageTooLargeError(`recipients/${i}`, size + gen.fixedBytes, limits.maxMessageSize);
+    keptBytes += size;
     if (keptBytes <= KEEP_RENDERED_BYTES) kept[i] = r;
     // a long request must not hold the event loop: other requests and sessions go on
     if (i % 256 === 255) await new Promise<void>((res) => setImmediate(res));
@@ -121,6 +142,12 @@ export async function injectV1(deps: ReceptionDeps, req: InjectV1Request, peer: 
       const r = recipients[i]!;
       try {
         const msg = await gen.build(r, kept[i] ?? gen.render(r));
+        // the estimate of pass 1 leaves out MIME headers and encodings
+        if (msg.data.length > limits.maxMessageSize) {
+          fail(r.email, `552 5.3.4 the message is ${msg.data.length} bytes, over the limit of ${limits.maxMessageSize}`);
+          kept[i] = undefined;
+          continue;
+        }
         bytes += msg.data.length;
         batch.push({ email: r.email, m: { ...source, ...msg, sender: req.envelope_sender, recipients: [r.email], reportOnly: [] } });
         /* c8 ignore start -- the request's checks and templates passed in pass 1; building fails only on a composer bug: that recipient alone is refused */

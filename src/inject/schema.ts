@@ -123,6 +123,7 @@ export const injectErrorSchema = {
     fail_count: { type: 'integer', description: 'messages that could not be injected' },
     failed_recipients: { type: 'array', items: { type: 'string' }, description: 'the recipients that failed' },
     errors: { type: 'array', items: { type: 'string' }, description: 'one message per failure' },
+    limit: { type: 'integer', description: 'payload_too_large: the limit in bytes' },
   },
 } as const;
 

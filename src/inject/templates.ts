@@ -11,6 +11,8 @@
  */
 import { createRequire } from 'node:module';
 import nunjucks from 'nunjucks';
+import { TemplateLimitError, budgetEnvironment, forbiddenSyntax, renderWithin } from './template-budget.js';
+import type { LimitKind, RenderLimits } from './template-budget.js';
 
 const require = createRequire(import.meta.url);
 
@@ -46,10 +48,13 @@ function harden(): void {
   };
 }
 
-/** A template that failed to compile or render; `part` names it (`content/html_body`, `content/headers/X-Foo`...). */
+/**
+ * A template that failed to compile or render; `part` names it (`content/html_body`,
+ * `content/headers/X-Foo`...); `limit` when it went past a limit of src/inject/template-budget.ts.
+ */
 export class TemplateError extends Error {
   readonly code = 'TEMPLATE_ERROR';
-  constructor(readonly part: string, readonly detail: string) {
+  constructor(readonly part: string, readonly detail: string, readonly limit?: LimitKind) {
     super(`${part}: ${detail}`);
     this.name = 'TemplateError';
   }
@@ -59,17 +64,21 @@ export type Variables = Record<string, unknown>;
 
 export interface CompiledTemplate {
   readonly part: string;
-  render(vars: Variables): string;
+  render(vars: Variables, limits: RenderLimits): string;
 }
 
 let envs: { html: nunjucks.Environment; text: nunjucks.Environment } | undefined;
 function environments() {
   harden();
   // no loaders: {% include %} / {% import %} find nothing (no file access from a request)
-  envs ??= {
-    html: new nunjucks.Environment([], { autoescape: true, throwOnUndefined: false }),
-    text: new nunjucks.Environment([], { autoescape: false, throwOnUndefined: false }),
-  };
+  if (!envs) {
+    envs = {
+      html: new nunjucks.Environment([], { autoescape: true, throwOnUndefined: false }),
+      text: new nunjucks.Environment([], { autoescape: false, throwOnUndefined: false }),
+    };
+    budgetEnvironment(envs.html);
+    budgetEnvironment(envs.text);
+  }
   return envs;
 }
 
@@ -90,6 +99,8 @@ function compiled(src: string, html: boolean): nunjucks.Template {
     cache.set(key, known);
     return known;
   }
+  const forbidden = forbiddenSyntax(src);
+  if (forbidden) throw new Error(forbidden);
   const t = new nunjucks.Template(src, html ? environments().html : environments().text, undefined, true);
   if (src.length <= MAX_CACHED_SOURCE) {
     cache.set(key, t);
@@ -114,10 +125,11 @@ export function compileTemplate(part: string, src: string, opts: { html: boolean
   }
   return {
     part,
-    render(vars) {
+    render(vars, limits) {
       try {
-        return t.render(vars);
+        return renderWithin(limits, () => t.render(vars));
       } catch (e) {
+        if (e instanceof TemplateLimitError) throw new TemplateError(part, e.message, e.kind);
         throw new TemplateError(part, cleanMessage(e));
       }
     },

@@ -8,10 +8,12 @@ import type { InjectRecipient, InjectV1Request } from '../../src/inject/schema.j
 import { TemplateError } from '../../src/inject/templates.js';
 import { addressProblem } from '../../src/inject/address.js';
 
+const LIMITS = { maxChars: 20 * 1024 * 1024, timeMs: 1000 };
+
 const GIF = 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
 
 async function generate(req: InjectV1Request, i = 0): Promise<string> {
-  const g = compileRequest(req);
+  const g = compileRequest(req, LIMITS);
   const r: InjectRecipient = req.recipients[i]!;
   return (await g.build(r, g.render(r))).data.toString('utf8');
 }
@@ -92,18 +94,18 @@ describe('inject generation', () => {
       assert.match(msg, /text\/html; charset=utf-8\r\n(?:.+\r\n)*\r\n\[A&amp;B\]\r\n/);
     }
     // a template that does not compile is refused every time
-    for (let i = 0; i < 2; i++) assert.throws(() => compileRequest(builder({ text_body: '{{ x ' })), TemplateError);
+    for (let i = 0; i < 2; i++) assert.throws(() => compileRequest(builder({ text_body: '{{ x ' }), LIMITS), TemplateError);
   });
 
   it('a template error names the part: at compile time and at render time', () => {
-    assert.throws(() => compileRequest(builder({ text_body: 'ok', html_body: '<p>{{ name </p>' })), (e: unknown) => {
+    assert.throws(() => compileRequest(builder({ text_body: 'ok', html_body: '<p>{{ name </p>' }), LIMITS), (e: unknown) => {
       assert.ok(e instanceof TemplateError);
       assert.equal(e.part, 'content/html_body');
       assert.match(e.message, /^content\/html_body: /);
       return true;
     });
-    assert.throws(() => compileRequest(builder({ text_body: 'ok', headers: { 'X-A': '{% if %}' } })), /content\/headers\/X-A: /);
-    const g = compileRequest(builder({ text_body: '{{ nothing() }}' }));
+    assert.throws(() => compileRequest(builder({ text_body: 'ok', headers: { 'X-A': '{% if %}' } }), LIMITS), /content\/headers\/X-A: /);
+    const g = compileRequest(builder({ text_body: '{{ nothing() }}' }), LIMITS);
     assert.throws(() => g.render({ email: 'a@example.net' }), /content\/text_body: .*nothing/);
   });
 
@@ -122,7 +124,7 @@ describe('inject generation', () => {
 
   it('checks what the schema cannot: addresses with a reason, base64 data, a body part', () => {
     const bad = (req: InjectV1Request, field: RegExp) =>
-      assert.throws(() => compileRequest(req), (e: unknown) => e instanceof InjectRequestError && field.test(e.message));
+      assert.throws(() => compileRequest(req, LIMITS), (e: unknown) => e instanceof InjectRequestError && field.test(e.message));
     bad(builder({ text_body: 'x' }, { envelope_sender: 'nobody' }), /^envelope_sender: is not of the form user@domain/);
     bad(builder({ text_body: 'x' }, { recipients: [{ email: 'ok@example.net' }, { email: 'bad@exa mple.net' }] }), /^recipients\/1\/email: has an invalid domain/);
     bad(builder({ text_body: 'x', from: { email: 'a@@b' } }), /^content\/from\/email: /);

@@ -85,6 +85,7 @@ hostname = "kumo.inject.test"
 smtp = false
 [http]
 listen = "127.0.0.1:${httpPort}"
+max_message_size = "1MB"
 [spool]
 path = ${JSON.stringify(spool)}
 [logs]
@@ -138,6 +139,15 @@ zone_file = "zone.toml"
       ['unknown field', { ...good(1), colour: 'blue' }, 400, /body\/colour is not a known field/],
       ['template error', { ...good(3), content: { ...good(1).content, html_body: '<p>{{ name </p>' } }, 400, /body\/content\/html_body: template error: /],
       ['not JSON', '{"envelope_sender": ', 400, /JSON|Unexpected|body/i],
+      // templates are held to a budget per rendering (max_message_size = 1MB here)
+      ['a string doubled in a template', { ...good(20), content: { ...good(1).content, text_body: '{% set s = "xxxxxxxx" %}{% for i in range(40) %}{% set s = s ~ s %}{% endfor %}{{ s }}' } }, 400,
+        /^body\/content\/text_body: template error: makes a value of more than 1048576 characters/],
+      ['a template loop without end', { ...good(2), content: { ...good(1).content, subject: '{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}' } }, 400,
+        /^body\/content\/subject: template error: takes more than 5000000 steps/],
+      ['a regular-expression literal', { ...good(1), content: { ...good(1).content, html_body: '{{ name | replace(r/(a+)+$/, "x") }}' } }, 400,
+        /^body\/content\/html_body: template error: regular expression literals/],
+      ['a message over max_message_size', { ...good(3), content: `Subject: big\n\n${'x'.repeat(1024 * 1024)}\n` }, 413,
+        /^body\/recipients\/0: the message would be about \d+ bytes, over the limit of 1048576 bytes \(the HTTP listener's max_message_size\)/],
     ];
     for (const [what, body, status, re] of cases) {
       const r = await post(body);

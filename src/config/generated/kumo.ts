@@ -115,6 +115,11 @@ enabled?: boolean
  */
 allowed_hostnames?: string[]
 max_body_size?: ByteSize
+max_message_size?: ByteSize
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+template_timeout?: (string | number)
 tls?: HttpTls
 auth?: HttpAuth
 /**
@@ -567,6 +572,11 @@ enabled?: boolean
  */
 allowed_hostnames?: string[]
 max_body_size?: ByteSize
+max_message_size?: ByteSize
+/**
+ * A duration such as "90s", "5m", "2 hours", "1h 30m" or "3 days"; a bare number means seconds.
+ */
+template_timeout?: (string | number)
 tls?: HttpTls
 auth?: HttpAuth
 }

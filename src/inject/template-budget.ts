@@ -1,0 +1,304 @@
+/**
+ * Bounds on what one template rendering may cost. Templates come from API clients and nunjucks
+ * renders synchronously on the owner's event loop, so a template that loops, recurses or builds
+ * huge strings (`{% set s = s ~ s %}` thirty times is 1 GB) would stall every session and
+ * request of the process, or exhaust its memory. Compiled templates reach their data and
+ * output only through a handful of runtime functions; those are wrapped here to charge a
+ * budget per rendering:
+ *  - work: every lookup, output, variable set (each loop iteration sets its loop variables),
+ *    call and filter costs one unit, and the clock is read every 64 units;
+ *  - size: no string, array or object a template makes (counted as a tree, however its parts
+ *    are shared) may exceed the rendering's character limit, nor its output;
+ *  - filters whose own loops or regular expressions run away on chosen input are replaced
+ *    (trim, striptags: quadratic regular expressions on long runs of spaces or unclosed
+ *    tags) or have their arguments checked first (center, indent, replace, join, batch,
+ *    slice, range).
+ * Regular-expression literals (`r/(a+)+$/`) are refused when a template is compiled.
+ */
+import { createRequire } from 'node:module';
+import type nunjucks from 'nunjucks';
+
+const require = createRequire(import.meta.url);
+
+export interface RenderLimits {
+  /** the largest string (and output) a rendering may make */
+  readonly maxChars: number;
+  /** wall-clock time of one rendering */
+  readonly timeMs: number;
+  /** units of work of one rendering (default 5,000,000) */
+  readonly maxOps?: number;
+}
+
+export type LimitKind = 'size' | 'time' | 'work';
+
+/** A rendering went past a limit. */
+export class TemplateLimitError extends Error {
+  readonly code = 'TEMPLATE_LIMIT';
+  constructor(readonly kind: LimitKind, message: string) {
+    super(message);
+    this.name = 'TemplateLimitError';
+  }
+}
+
+interface Budget {
+  readonly limits: RenderLimits;
+  readonly deadline: number;
+  ops: number;
+  readonly maxOps: number;
+  output: number;
+  readonly sizes: WeakMap<object, number>;
+  tripped?: TemplateLimitError;
+}
+
+let current: Budget | undefined;
+
+function trip(b: Budget, e: TemplateLimitError): never {
+  b.tripped ??= e;
+  throw b.tripped;
+}
+
+/** One unit of work; the clock is read every 64. */
+function tick(): void {
+  const b = current;
+  if (!b) return;
+  if (++b.ops > b.maxOps) trip(b, new TemplateLimitError('work', `takes more than ${b.maxOps} steps to render`));
+  if ((b.ops & 63) === 0 && Date.now() > b.deadline) trip(b, new TemplateLimitError('time', `takes longer than ${b.limits.timeMs} ms to render`));
+}
+
+function tooBig(b: Budget): never {
+  trip(b, new TemplateLimitError('size', `makes a value of more than ${b.limits.maxChars} characters`));
+}
+
+let SafeStringClass: (new (s: string) => { val: string; length: number }) | undefined;
+
+/**
+ * Characters plus nodes of a value, as a tree: a list holding the same list twice counts it
+ * twice (that is what printing or dumping it costs). Memoised per rendering, so a structure
+ * of shared parts costs its distinct parts to measure, not its expanded size.
+ */
+function sizeOf(b: Budget, v: unknown): number {
+  if (typeof v === 'string') return v.length;
+  if (v === null || typeof v !== 'object') return 1;
+  if (SafeStringClass && v instanceof SafeStringClass) return v.length;
+  const known = b.sizes.get(v);
+  if (known !== undefined) return known;
+  tick();
+  let n = 1;
+  if (Array.isArray(v)) {
+    for (const x of v) if ((n += sizeOf(b, x)) > b.limits.maxChars) break;
+  } else {
+    for (const [k, x] of Object.entries(v)) if ((n += k.length + sizeOf(b, x)) > b.limits.maxChars) break;
+  }
+  b.sizes.set(v, n);
+  return n;
+}
+
+/** A value a template made or is about to print: within the size limit, or the rendering stops. */
+function check(v: unknown): void {
+  const b = current;
+  if (!b || v === undefined || v === null || (typeof v !== 'string' && typeof v !== 'object')) return;
+  const n = sizeOf(b, v);
+  if (n > b.limits.maxChars) tooBig(b);
+}
+
+/** Runs `fn` (one synchronous rendering) within `limits`; throws the TemplateLimitError it tripped. */
+export function renderWithin<T>(limits: RenderLimits, fn: () => T): T {
+  const prev = current;
+  const b: Budget = {
+    limits,
+    deadline: Date.now() + limits.timeMs,
+    ops: 0,
+    maxOps: limits.maxOps ?? 5_000_000,
+    output: 0,
+    sizes: new WeakMap(),
+  };
+  current = b;
+  try {
+    const out = fn();
+    if (typeof out === 'string' && out.length > limits.maxChars) tooBig(b);
+    return out;
+  } catch (e) {
+    // nunjucks wraps what a runtime function throws in its own error: the limit is the cause
+    throw b.tripped ?? e;
+  } finally {
+    current = prev;
+  }
+}
+
+/** nunjucks' lexer; a template with a regular-expression literal is refused. */
+interface Lexer {
+  lex(src: string, opts?: object): { nextToken(): { type: string } | null };
+  TOKEN_REGEX: string;
+}
+
+/** The reason `src` cannot be compiled under the budget, or undefined. */
+export function forbiddenSyntax(src: string): string | undefined {
+  if (!src.includes('r/')) return undefined;
+  const lexer = require('nunjucks/src/lexer') as Lexer;
+  const tokens = lexer.lex(src);
+  for (let t = tokens.nextToken(); t; t = tokens.nextToken())
+    if (t.type === lexer.TOKEN_REGEX) return 'regular expression literals (r/.../) are not allowed';
+  return undefined;
+}
+
+interface Runtime {
+  Frame: { prototype: { set(name: string, val: unknown, resolveUp?: boolean): void } };
+  SafeString: new (s: string) => { val: string; length: number };
+  suppressValue(val: unknown, autoescape: boolean): unknown;
+  memberLookup(obj: unknown, val: unknown): unknown;
+  contextOrFrameLookup(...a: unknown[]): unknown;
+  callWrap(...a: unknown[]): unknown;
+  copySafeness(dest: unknown, target: string): unknown;
+}
+
+let installed = false;
+/** Wraps nunjucks' runtime functions (once per process: the runtime is one module). */
+export function installBudgetHooks(): void {
+  if (installed) return;
+  installed = true;
+  const rt = require('nunjucks/src/runtime') as Runtime;
+  SafeStringClass = rt.SafeString;
+  const { suppressValue, memberLookup, contextOrFrameLookup, callWrap } = rt;
+  rt.suppressValue = (val, autoescape) => {
+    tick();
+    const b = current;
+    if (b && val !== undefined && val !== null) {
+      const n = sizeOf(b, val);
+      if ((b.output += n) > b.limits.maxChars) tooBig(b);
+    }
+    return suppressValue(val, autoescape);
+  };
+  rt.memberLookup = (obj, val) => (tick(), memberLookup(obj, val));
+  rt.contextOrFrameLookup = (...a) => (tick(), contextOrFrameLookup(...a));
+  rt.callWrap = (...a) => (tick(), callWrap(...a));
+  const set = rt.Frame.prototype.set;
+  rt.Frame.prototype.set = function (name, val, resolveUp) {
+    tick();
+    check(val);
+    return set.call(this, name, val, resolveUp);
+  };
+}
+
+type Filter = (...args: unknown[]) => unknown;
+
+const num = (v: unknown, dflt: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : dflt);
+const str = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+const lengthOf = (v: unknown): number => (Array.isArray(v) || typeof v === 'string' ? v.length : 0);
+
+function need(cond: boolean, what: string): void {
+  const b = current;
+  if (b && !cond) trip(b, new TemplateLimitError('size', `${what} would make more than ${b.limits.maxChars} characters`));
+}
+
+/** `str.replace(/^\s*|\s*$/g, '')` (nunjucks' trim) without its quadratic time on long inner runs of white space. */
+export function trimFilter(rt: Pick<Runtime, 'copySafeness'>): Filter {
+  return (s) => rt.copySafeness(s, str(s).trim());
+}
+
+/** Removes what nunjucks' tag pattern `<\/?([a-z][a-z0-9]*)\b[^>]*>|<!--[\s\S]*?-->` (gi) matches, in linear time. */
+export function stripTagsOnly(input: string): string {
+  let out = '';
+  let from = 0;
+  let gt = -2; // index of the next '>' at or after the scan position (-1: none left)
+  let endComment = -2;
+  const isAlpha = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  const isWord = (c: number) => isAlpha(c) || (c >= 48 && c <= 57) || c === 95;
+  for (let i = input.indexOf('<'); i !== -1; i = input.indexOf('<', i)) {
+    let end = -1;
+    let p = i + 1;
+    if (input.charCodeAt(p) === 47) p++; // '/'
+    if (isAlpha(input.charCodeAt(p))) {
+      p++;
+      while (p < input.length && (isAlpha(input.charCodeAt(p)) || (input.charCodeAt(p) >= 48 && input.charCodeAt(p) <= 57))) p++;
+      if (p >= input.length || !isWord(input.charCodeAt(p))) {
+        if (gt !== -1 && gt < p) gt = input.indexOf('>', p);
+        if (gt !== -1) end = gt + 1;
+      }
+    }
+    if (end < 0 && input.startsWith('<!--', i)) {
+      if (endComment !== -1 && endComment < i + 4) endComment = input.indexOf('-->', i + 4);
+      if (endComment !== -1) end = endComment + 3;
+    }
+    if (end < 0) {
+      i++;
+      continue;
+    }
+    out += input.slice(from, i);
+    from = i = end;
+  }
+  return out + input.slice(from);
+}
+
+/** Leading and trailing spaces off one line (/^ +| +$/ without the quadratic backtracking of ` +$`). */
+function stripSpaces(seg: string): string {
+  let a = 0;
+  let z = seg.length;
+  while (a < z && seg.charCodeAt(a) === 32) a++;
+  while (z > a && seg.charCodeAt(z - 1) === 32) z--;
+  return seg.slice(a, z);
+}
+
+/** nunjucks' striptags with its regular expressions made linear (same output). */
+export function striptagsFilter(rt: Pick<Runtime, 'copySafeness'>): Filter {
+  return (input, preserveLinebreaks) => {
+    const s = str(input);
+    const trimmed = stripTagsOnly(s).trim();
+    let res: string;
+    if (preserveLinebreaks) {
+      // /^ +| +$/gm: leading and trailing spaces of every line (lines end at \n, \r, U+2028, U+2029)
+      res = trimmed.split(/([\n\r\u2028\u2029])/).map((seg, k) => (k % 2 ? seg : stripSpaces(seg))).join('')
+        .replace(/ +/g, ' ').replace(/(\r\n)/g, '\n').replace(/\n\n\n+/g, '\n\n');
+    } else res = trimmed.replace(/\s+/gi, ' ');
+    return rt.copySafeness(input, res);
+  };
+}
+
+/** Argument checks before a filter whose output size is set by its arguments. */
+const PRECHECKS: Record<string, (args: unknown[]) => void> = {
+  center: ([, width]) => need(num(width, 80) <= (current?.limits.maxChars ?? Infinity), 'center()'),
+  indent: ([s, width]) => need(num(width, 4) * (str(s).split('\n').length) <= (current?.limits.maxChars ?? Infinity), 'indent()'),
+  replace: ([s, old, repl]) => {
+    if (typeof old !== 'string' && typeof old !== 'number') return;
+    const text = str(s);
+    const o = String(old);
+    const r = str(repl);
+    let count = 0;
+    if (o === '') count = text.length + 1;
+    else for (let k = text.indexOf(o); k !== -1; k = text.indexOf(o, k + o.length)) count++;
+    need(text.length + count * Math.max(0, r.length - o.length) <= (current?.limits.maxChars ?? Infinity), 'replace()');
+  },
+  join: ([arr, del]) => need(lengthOf(arr) * str(del).length <= (current?.limits.maxChars ?? Infinity), 'join()'),
+  batch: ([, linecount]) => need(num(linecount, 1) <= (current?.limits.maxChars ?? Infinity), 'batch()'),
+  slice: ([, slices]) => need(num(slices, 1) <= (current?.limits.maxChars ?? Infinity), 'slice()'),
+};
+
+/**
+ * Puts every filter of `env` under the budget (string arguments and results within the size
+ * limit, one unit of work per call), replaces trim and striptags, and caps range().
+ */
+export function budgetEnvironment(env: nunjucks.Environment): void {
+  installBudgetHooks();
+  const rt = require('nunjucks/src/runtime') as Runtime;
+  const filters = (env as unknown as { filters: Record<string, Filter> }).filters;
+  filters.trim = trimFilter(rt);
+  filters.striptags = striptagsFilter(rt);
+  for (const [name, f] of Object.entries(filters)) {
+    const pre = PRECHECKS[name];
+    filters[name] = function (this: unknown, ...args: unknown[]) {
+      tick();
+      for (const a of args) if (typeof a === 'string') check(a);
+      pre?.(args);
+      const out = f.apply(this, args);
+      check(out);
+      return out;
+    };
+  }
+  const globals = (env as unknown as { globals: Record<string, Filter> }).globals;
+  const range = globals.range!;
+  globals.range = (start, stop, step) => {
+    tick();
+    const [a, z, s] = stop === undefined ? [0, num(start, 0), 1] : [num(start, 0), num(stop, 0), num(step, 1) || 1];
+    need(Math.abs((z - a) / s) <= (current?.limits.maxChars ?? Infinity), 'range()');
+    return range(start, stop, step);
+  };
+}

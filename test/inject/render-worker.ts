@@ -1,0 +1,13 @@
+// Renders one template in a worker thread for template-budget.test.ts: a template that escapes
+// the budget runs a synchronous loop, which only terminating its thread can stop.
+import { parentPort, workerData } from 'node:worker_threads';
+import { compileTemplate, TemplateError } from '../../src/inject/templates.js';
+import type { RenderLimits } from '../../src/inject/template-budget.js';
+
+const { src, vars, limits, html } = workerData as { src: string; vars: Record<string, unknown>; limits: RenderLimits; html: boolean };
+try {
+  const out = compileTemplate('content/text_body', src, { html }).render(vars, limits);
+  parentPort!.postMessage({ ok: true, out });
+} catch (e) {
+  parentPort!.postMessage({ ok: false, name: (e as Error).name, message: (e as Error).message, part: (e as TemplateError).part, limit: (e as TemplateError).limit });
+}

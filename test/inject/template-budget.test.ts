@@ -1,0 +1,112 @@
+// Templates from API clients are held to a budget per rendering (src/inject/template-budget.ts):
+// runaway size, work and time end in a TemplateError naming the part and the limit, and the
+// filters whose regular expressions are quadratic on chosen data run in linear time.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { compileTemplate, TemplateError } from '../../src/inject/templates.js';
+import { stripTagsOnly, striptagsFilter, trimFilter } from '../../src/inject/template-budget.js';
+import type { LimitKind } from '../../src/inject/template-budget.js';
+
+const require = createRequire(import.meta.url);
+const LIMITS = { maxChars: 1024 * 1024, timeMs: 2000 };
+
+interface Outcome { ok: boolean; out?: string; name?: string; message?: string; part?: string; limit?: LimitKind }
+
+/**
+ * Renders in a worker thread: a template the budget fails to stop is a synchronous loop that
+ * would hold this test process for minutes; the thread is terminated after 20 s instead.
+ */
+async function render(src: string, vars: Record<string, unknown> = {}, limits = LIMITS, html = false): Promise<Outcome> {
+  const w = new Worker(new URL('./render-worker.js', import.meta.url), { workerData: { src, vars, limits, html } });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await new Promise<Outcome>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`${src.slice(0, 80)}: still rendering after 20 s`)), 20_000);
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+  } finally {
+    clearTimeout(timer);
+    await w.terminate();
+  }
+}
+
+async function refused(src: string, kind: LimitKind | LimitKind[], vars: Record<string, unknown> = {}, limits = LIMITS): Promise<Outcome> {
+  const r = await render(src, vars, limits);
+  assert.equal(r.ok, false, `${src}: rendered ${r.out?.length} characters`);
+  assert.equal(r.name, 'TemplateError', `${src}: ${r.message}`);
+  assert.equal(r.part, 'content/text_body');
+  assert.ok(([] as LimitKind[]).concat(kind).includes(r.limit!), `${src}: ${r.limit} ${r.message}`);
+  return r;
+}
+
+describe('inject templates: a budget per rendering', () => {
+  it('a string doubled in a loop stops at the size limit (the 863-byte request that took 5 GB)', async () => {
+    const e = await refused('{% set s = "xxxxxxxx" %}{% for i in range(40) %}{% set s = s ~ s %}{% endfor %}{{ s | length }}', 'size');
+    assert.match(e.message!, /^content\/text_body: makes a value of more than 1048576 characters/);
+    // and as the output, without a variable
+    await refused('{% for i in range(100000) %}{{ data }}{% endfor %}', 'size', { data: 'y'.repeat(100) });
+  });
+
+  it('structures of shared parts count as what printing them costs', async () => {
+    await refused('{% set a = ["x"] %}{% for i in range(40) %}{% set a = [a, a] %}{% endfor %}{{ a | dump }}', 'size');
+    await refused('{% set a = {"k": "v"} %}{% for i in range(40) %}{% set a = {"l": a, "r": a} %}{% endfor %}{{ a }}', 'size');
+  });
+
+  it('filters and range() whose arguments set their output size are checked first', async () => {
+    await refused('{{ "x" | center(1000000000) }}', 'size');
+    await refused('{{ text | indent(100000) }}', 'size', { text: 'a\n'.repeat(1000) });
+    await refused('{{ text | replace("", "0123456789") }}', 'size', { text: 'a'.repeat(200_000) });
+    await refused('{{ items | join(sep) }}', 'size', { items: Array(1000).fill('a'), sep: 'x'.repeat(2000) });
+    await refused('{% for i in range(1000000000) %}{% endfor %}', 'size');
+    await refused('{{ [1] | batch(1000000000, "x") | length }}', 'size');
+    await refused('{{ [1] | slice(1000000000) | length }}', 'size');
+  });
+
+  it('loops and recursion stop at the work limit or the clock', async () => {
+    const e = await refused('{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}', 'work');
+    assert.match(e.message!, /takes more than 5000000 steps/);
+    await refused('{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(60) }}', ['time', 'work'], {}, { ...LIMITS, timeMs: 200 });
+  });
+
+  it('regular-expression literals are refused when the template is compiled', () => {
+    assert.throws(() => compileTemplate('content/html_body', '{{ s | replace(r/(a+)+$/, "x") }}', { html: true }),
+      (e: unknown) => e instanceof TemplateError && e.part === 'content/html_body' && /regular expression literals/.test(e.message));
+    // "r/" in text, strings or names is not a regex literal
+    assert.equal(compileTemplate('p', 'r/ {{ "r/x" }} {{ r }}/2', { html: false }).render({ r: 4 }, LIMITS), 'r/ r/x 4/2');
+  });
+
+  it('ordinary templates render as before, within the limits', () => {
+    const t = compileTemplate('p', '{% for r in rows %}{{ loop.index }}:{{ r.name | title }}{% if not loop.last %}, {% endif %}{% endfor %} [{{ " x " | trim }}] {{ "<b>hi</b>" | striptags }}', { html: false });
+    assert.equal(t.render({ rows: [{ name: 'ann lee' }, { name: 'bo' }] }, LIMITS), '1:Ann Lee, 2:Bo [x] hi');
+  });
+
+  it('trim and striptags take linear time on the inputs that made nunjucks\' regular expressions quadratic', async () => {
+    const spaces = 'a' + ' '.repeat(200_000) + 'b';
+    assert.deepEqual(await render('{{ s | trim }}', { s: ` ${spaces} ` }), { ok: true, out: spaces });
+    const unclosed = '<a'.repeat(200_000);
+    assert.deepEqual(await render('{{ s | striptags }}', { s: unclosed }), { ok: true, out: unclosed });
+    const lines = ('x' + ' '.repeat(100_000) + 'y\n').repeat(3);
+    assert.deepEqual(await render('{{ s | striptags(true) }}', { s: lines }), { ok: true, out: lines.trim().replace(/ +/g, ' ') });
+  });
+
+  it('trim and striptags give what nunjucks\' own filters give (random inputs)', () => {
+    const original = require('nunjucks/src/filters') as { striptags(s: string, p?: boolean): string; trim(s: string): string };
+    const rt = require('nunjucks/src/runtime') as { copySafeness(d: unknown, t: string): unknown };
+    const strip = striptagsFilter(rt);
+    const trim = trimFilter(rt);
+    const alphabet = ['<', '>', '/', 'a', 'B', '1', '_', ' ', '\n', '\r', '\t', '!', '-', '<!--', '-->', '\u2028', 'é', '<p>', '</div>', '<a href="x">'];
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    for (let k = 0; k < 3000; k++) {
+      let s = '';
+      for (let n = rnd(40); n > 0; n--) s += alphabet[rnd(alphabet.length)];
+      assert.equal(stripTagsOnly(s), s.replace(/<\/?([a-z][a-z0-9]*)\b[^>]*>|<!--[\s\S]*?-->/gi, ''), JSON.stringify(s));
+      assert.equal(strip(s), original.striptags(s), JSON.stringify(s));
+      assert.equal(strip(s, true), original.striptags(s, true), JSON.stringify(s));
+      assert.equal(trim(s), original.trim(s), JSON.stringify(s));
+    }
+  });
+});
