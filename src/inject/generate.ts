@@ -11,6 +11,10 @@ import { compileTemplate } from './templates.js';
 import type { CompiledTemplate, Variables } from './templates.js';
 import type { RenderLimits } from './template-budget.js';
 
+/** a header field name (RFC 5322 §2.2: printable ASCII but ':') */
+const HEADER_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
+const CONTROL = /[\x00-\x1f\x7f]/;
+
 /** A request that cannot be served as it is (400): `field` names the part of the body. */
 export class InjectRequestError extends Error {
   readonly code = 'BAD_REQUEST';
@@ -48,6 +52,8 @@ export function compileRequest(req: InjectV1Request, limits: RenderLimits): Gene
     if (p) throw new InjectRequestError(field, `${p}: ${JSON.stringify(s)}`);
   };
   check('envelope_sender', req.envelope_sender);
+  const name = req.trace_headers?.header_name;
+  if (name !== undefined && !HEADER_NAME.test(name)) throw new InjectRequestError('trace_headers/header_name', `is not a header field name (printable ASCII without spaces or ':'): ${JSON.stringify(name)}`);
   req.recipients.forEach((r, i) => check(`recipients/${i}/email`, r.email));
   const dialect = req.template_dialect ?? 'Jinja';
   const global = req.substitutions ?? {};
@@ -68,12 +74,17 @@ export function compileRequest(req: InjectV1Request, limits: RenderLimits): Gene
   if (c.from) check('content/from/email', c.from.email);
   if (c.reply_to) check('content/reply_to/email', c.reply_to.email);
   for (const name of Object.keys(c.headers ?? {})) {
-    if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name)) throw new InjectRequestError('content/headers', `has an invalid header name ${JSON.stringify(name)}`);
+    if (!HEADER_NAME.test(name)) throw new InjectRequestError('content/headers', `has an invalid header name ${JSON.stringify(name)}`);
   }
   const subject = c.subject != null ? compileTemplate('content/subject', c.subject, { html: false, dialect }) : undefined;
   const headers: [string, CompiledTemplate][] = Object.entries(c.headers ?? {}).map(([n, v]) => [n, compileTemplate(`content/headers/${n}`, v, { html: false, dialect })]);
   const text = c.text_body != null ? compileTemplate('content/text_body', c.text_body, { html: false, dialect }) : undefined;
   const html = c.html_body != null ? compileTemplate('content/html_body', c.html_body, { html: true, dialect }) : undefined;
+  (c.attachments ?? []).forEach((a, i) => {
+    // these become header fields of the part: a line break would end the field and start another
+    for (const [k, v] of [['content_type', a.content_type], ['file_name', a.file_name], ['content_id', a.content_id]] as const)
+      if (typeof v === 'string' && CONTROL.test(v)) throw new InjectRequestError(`content/attachments/${i}/${k}`, `has a line break or another control character: ${JSON.stringify(v)}`);
+  });
   const attachments = (c.attachments ?? []).map((a, i): PreparedAttachment => ({
     content: a.base64 ? decodeBase64(`content/attachments/${i}/data`, a.data) : Buffer.from(a.data, 'utf8'),
     contentType: a.content_type,

@@ -130,6 +130,12 @@ describe('inject generation', () => {
     bad(builder({ text_body: 'x', from: { email: 'a@@b' } }), /^content\/from\/email: /);
     bad(builder({ text_body: 'x', attachments: [{ data: 'not base64!', base64: true, content_type: 'image/gif' }] }), /^content\/attachments\/0\/data: is not valid base64/);
     bad(builder({ subject: 'only a subject' }), /^content: needs at least one of text_body and html_body/);
+    // header fields built from request values: a line break would smuggle in a field of its own
+    bad(builder({ text_body: 'x' }, { trace_headers: { header_name: 'X-Ref\r\nX-Smuggled: 15' } }), /^trace_headers\/header_name: is not a header field name/);
+    bad(builder({ text_body: 'x' }, { trace_headers: { header_name: 'X Ref' } }), /^trace_headers\/header_name: /);
+    bad(builder({ text_body: 'x', attachments: [{ data: 'x', content_type: 'text/plain\r\nX-Smuggled: 1' }] }), /^content\/attachments\/0\/content_type: has a line break/);
+    bad(builder({ text_body: 'x', attachments: [{ data: 'x', content_type: 'text/plain' }, { data: 'x', content_type: 'image/gif', content_id: 'a\nb' }] }), /^content\/attachments\/1\/content_id: has a line break/);
+    bad(builder({ text_body: 'x', attachments: [{ data: 'x', content_type: 'text/plain', file_name: 'a\r.txt' }] }), /^content\/attachments\/0\/file_name: /);
     assert.equal(addressProblem('jöran@exämple.net'), undefined, 'UTF-8 addresses (SMTPUTF8) are allowed');
     assert.equal(addressProblem('"a b"@[127.0.0.1]'), undefined);
   });
