@@ -40,7 +40,8 @@ const selectorProps = {
   routing_domain: sel('The routing_domain name to match. If omitted, any routing_domain will match.'),
   tenant: sel('The tenant to match. If omitted, any tenant will match.'),
   campaign: sel('The campaign name to match. If omitted, any campaign will match.'),
-  queue_names: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Exact scheduled queue names; when present they take precedence over domain, routing_domain, tenant and campaign.' },
+  // an empty list would read as "no restriction" (every queue): refused, as empty strings are
+  queue_names: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, description: 'Exact scheduled queue names; when present they take precedence over domain, routing_domain, tenant and campaign. At least one (leave the field out to select by the other fields, or every queue).' },
 } as const;
 type SelectorField = keyof typeof selectorProps;
 

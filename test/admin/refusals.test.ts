@@ -48,6 +48,9 @@ describe('admin API refusals', () => {
       // an empty selector field matched nothing: a directive that silently did nothing
       for (const field of ['domain', 'tenant', 'campaign', ...(path.includes('bounce') ? ['routing_domain'] : [])])
         await refused('POST', path, { [field]: '', reason: 'r' }, 400, `body/${field}: must NOT have fewer than 1 characters`);
+      // an empty queue_names read as "no restriction" and selected every queue: a client whose
+      // computed list came out empty bounced everything
+      await refused('POST', path, { queue_names: [], reason: 'r' }, 400, 'body/queue_names: must NOT have fewer than 1 items');
     }
     assert.deepEqual((await api(base, 'GET', '/api/admin/bounce/v1')).body, []);
     assert.deepEqual((await api(base, 'GET', '/api/admin/suspend/v1')).body, []);
