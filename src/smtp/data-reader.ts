@@ -18,6 +18,8 @@ export interface ReceivedData {
 export interface DataReaderOptions extends NormalizeOptions {
   /** size the message is expected to reach: MAIL FROM SIZE=, else the listener's maximum */
   readonly expected: number;
+  /** the listener's max_message_size, of the message as normalised (a bare LF becomes CRLF) */
+  readonly maxSize?: number;
   /** the in-flight budget's limit now (from the current snapshot) */
   readonly limit: () => number;
   readonly reservation: Reservation;
@@ -46,6 +48,8 @@ export class DataReader {
     if (!r.ensure(FRONT_ROOM + norm.out.length + chunk.length, this.opts.limit())) return this.refuse('over-budget');
     norm.write(chunk);
     if (norm.violation) return this.refuse(norm.violation);
+    // smtp-server counts the bytes received; normalising may add up to as many again
+    if (this.opts.maxSize !== undefined && norm.out.length > this.opts.maxSize) return this.refuse('too-big');
     // normalisation can add a few bytes (CR before a bare LF, line breaks)
     if (!r.ensure(FRONT_ROOM + norm.out.length, this.opts.limit())) this.refuse('over-budget');
   }

@@ -210,6 +210,7 @@ export class SmtpSessions {
       bareNewline: s.bareNewline,
       longLines: s.longLines,
       expected: Math.min(declared ?? s.maxMessageSize, s.maxMessageSize),
+      maxSize: s.maxMessageSize,
       limit,
       reservation: st.reservation ?? inflightBudget.reservation(),
       onOverBudget: () => overBudget(this.host.name, log, st, limit()),

@@ -85,6 +85,15 @@ ${live}
     const ok = await c.send('a@example.org', ['postmaster@localhost'], big(16 * 1024));
     assert.equal(ok.final?.code, 250, ok.final?.text);
     assert.equal(h.enqueued.length, before + 1);
+    // the limit is on the message as stored: 48 KB of bare-LF lines become 72 KB with CRLF
+    assert.equal((await c.cmd('MAIL FROM:<a@example.org>')).code, 250);
+    assert.equal((await c.cmd('RCPT TO:<postmaster@localhost>')).code, 250);
+    assert.equal((await c.cmd('DATA')).code, 354);
+    c.write(`Subject: bare LFs\n\n${'x\n'.repeat(24 * 1024)}\r\n.\r\n`);
+    const lf = await c.reply();
+    assert.equal(lf.code, 552, lf.text);
+    assert.match(lf.text, /^5\.3\.4 /);
+    assert.equal(h.enqueued.length, before + 1, 'the bare-LF message is not handed to the queue');
     // a SIZE declared over the limit is refused at MAIL FROM
     const declared = await c.cmd(`MAIL FROM:<a@example.org> SIZE=${1024 * 1024}`);
     assert.equal(declared.code, 552, declared.text);
