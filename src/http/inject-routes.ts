@@ -3,7 +3,7 @@ import { Ajv } from 'ajv';
 import type { ErrorObject } from 'ajv';
 import { isAddress } from '../inject/address.js';
 import { InjectRequestError } from '../inject/generate.js';
-import { MessageTooLargeError, injectV1, SpoolUnavailableError } from '../inject/inject.js';
+import { ClientGoneError, MessageTooLargeError, injectV1, SpoolUnavailableError } from '../inject/inject.js';
 import type { InjectLimits, InjectPeer } from '../inject/inject.js';
 import { injectErrorSchema, injectRequestSchema, injectResponseSchema } from '../inject/schema.js';
 import type { InjectV1Request } from '../inject/schema.js';
@@ -70,10 +70,25 @@ export function injectRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (req, reply) => {
       try {
-        return await injectV1(deps.reception, req.body, peerOf(req), limitsOf(req, deps));
+        // the connection closing before the answer is written: the client gave up
+        const gone = new AbortController();
+        const onClose = () => {
+          if (!reply.raw.writableFinished) gone.abort();
+        };
+        reply.raw.once('close', onClose);
+        const res = await injectV1(deps.reception, req.body, peerOf(req), limitsOf(req, deps), gone.signal);
+        reply.raw.removeListener('close', onClose);
+        if (gone.signal.aborted) {
+          deps.log.warn('inject: the client went away before the answer', { peer: req.socket.remoteAddress, spooled: res.success_count, not_spooled: res.fail_count });
+        }
+        return res;
       } catch (e) {
         // nothing was spooled for these
         if (e instanceof InjectRequestError) return reply.code(400).send({ error: 'bad_request', message: `body/${e.message}` });
+        if (e instanceof ClientGoneError) {
+          deps.log.warn('inject: the client went away before anything was spooled; nothing was', { peer: req.socket.remoteAddress, recipients: req.body.recipients.length });
+          return reply.code(499).send({ error: 'client_closed_request', message: e.message });
+        }
         if (e instanceof MessageTooLargeError) return reply.code(413).send({ error: 'payload_too_large', message: `body/${e.message}`, limit: e.limit });
         if (e instanceof TemplateError) return reply.code(400).send({ error: 'bad_request', message: `body/${e.part}: template error: ${e.detail}` });
         // the counts say what was spooled before the spool failed

@@ -43,6 +43,15 @@ export class MessageTooLargeError extends Error {
   }
 }
 
+/** The client went away before anything was spooled: nothing was, nobody is there to answer. */
+export class ClientGoneError extends Error {
+  readonly code = 'CLIENT_GONE';
+  constructor() {
+    super('the client went away before the messages were spooled; none was');
+    this.name = 'ClientGoneError';
+  }
+}
+
 /** What one request's messages may cost. */
 export interface InjectLimits {
   /** bytes of one generated message (and characters of one rendered template part) */
@@ -63,27 +72,40 @@ const KEEP_RENDERED_BYTES = 64 * 1024 * 1024;
 const BATCH_MESSAGES = 256;
 const BATCH_BYTES = 8 * 1024 * 1024;
 const SPOOL_DOWN = '451 4.3.0 spool unavailable, please try again later';
+const CLIENT_GONE = 'not spooled: the client went away';
 
 /**
  * Generates and spools one message per recipient. Throws InjectRequestError / TemplateError
  * (nothing spooled) or SpoolUnavailableError (with the counts of what was spooled).
  */
-export async function injectV1(deps: ReceptionDeps, req: InjectV1Request, peer: InjectPeer, limits: InjectLimits = INJECT_LIMIT_DEFAULTS): Promise<InjectV1Response> {
+/**
+ * `gone` aborts when the client disconnects: before the first spool write the request stops
+ * (ClientGoneError); later, the batches not yet written are not (their recipients are failed
+ * with "client went away"), so a client that gave up and retries duplicates as little as can be.
+ */
+export async function injectV1(deps: ReceptionDeps, req: InjectV1Request, peer: InjectPeer, limits: InjectLimits = INJECT_LIMIT_DEFAULTS, gone?: AbortSignal): Promise<InjectV1Response> {
   const gen = compileRequest(req, { maxChars: limits.maxMessageSize, timeMs: limits.renderTimeMs });
   const recipients = req.recipients;
 
   // pass 1: every rendering must succeed before any message is spooled
   const kept: (Rendered | undefined)[] = new Array(recipients.length);
   let keptBytes = 0;
+  let slice = Date.now();
   for (let i = 0; i < recipients.length; i++) {
     const r = gen.render(recipients[i]!);
     const size = renderedSize(r);
     if (size + gen.fixedBytes > limits.maxMessageSize) throw new MessageTooLargeError(`recipients/${i}`, size + gen.fixedBytes, limits.maxMessageSize);
     keptBytes += size;
     if (keptBytes <= KEEP_RENDERED_BYTES) kept[i] = r;
-    // a long request must not hold the event loop: other requests and sessions go on
-    if (i % 256 === 255) await new Promise<void>((res) => setImmediate(res));
+    // a long request must not hold the event loop: other requests and sessions go on (and a
+    // disconnect is seen)
+    if (Date.now() - slice >= 10) {
+      await new Promise<void>((res) => setImmediate(res));
+      slice = Date.now();
+      if (gone?.aborted) throw new ClientGoneError();
+    }
   }
+  if (gone?.aborted) throw new ClientGoneError();
 
   const snapshot = deps.store.current;
   const th = req.trace_headers ?? {};
@@ -158,6 +180,11 @@ export async function injectV1(deps: ReceptionDeps, req: InjectV1Request, peer: 
       kept[i] = undefined;
     }
     await writing;
+    if (gone?.aborted) {
+      for (const b of batch) fail(b.email, CLIENT_GONE);
+      for (; i < recipients.length; i++) fail(recipients[i]!.email, CLIENT_GONE);
+      break;
+    }
     if (spoolDown) {
       // the spool refuses writes: the rest is not attempted
       for (const b of batch) fail(b.email, SPOOL_DOWN);

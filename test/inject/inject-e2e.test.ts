@@ -168,6 +168,23 @@ zone_file = "zone.toml"
     assert.deepEqual(ok.json, { success_count: 1, fail_count: 0, failed_recipients: [], errors: [] });
   });
 
+  it('a client that disconnects while its request is being rendered gets nothing spooled', async () => {
+    // each recipient's subject takes ~100 ms to render: the request outlives its client
+    const slow = { ...good(20, 5000), content: { ...good(1).content, subject: '{% for i in range(100000) %}{% endfor %}slow {{ name }}' } };
+    const before = spooledCount(spool);
+    const ac = new AbortController();
+    const pending = request(`${base}/api/inject/v1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(slow), signal: ac.signal });
+    setTimeout(() => ac.abort(), 300);
+    await assert.rejects(pending, /abort/i);
+    const line = await server.waitFor((l) => /^inject: the client went away/.test(String(l.msg)), 20_000, 'the client-gone warning');
+    assert.match(String(line.msg), /before anything was spooled; nothing was/);
+    assert.equal(line.recipients, 20);
+    assert.equal(spooledCount(spool), before, 'nothing spooled for the request whose client left');
+    // the server keeps serving
+    const ok = await post({ envelope_sender: 'bounces@example.com', content: 'Subject: after a client left\n\nstill here\n', recipients: [{ email: 'after-gone@example.net' }] });
+    assert.equal(ok.status, 200, ok.text);
+  });
+
   it('1,000 recipients in 10 requests arrive rendered per recipient, DKIM-signed, with Reception records carrying tenant and campaign', async () => {
     const answers = await Promise.all(Array.from({ length: 10 }, (_, k) => post(good(100, k * 100))));
     for (const a of answers) assert.deepEqual(a.json, { success_count: 100, fail_count: 0, failed_recipients: [], errors: [] }, a.text);
