@@ -39,3 +39,20 @@ export function parseQueueName(name: string): QueueNameParts {
   const tenant = colon >= 0 ? head.slice(colon + 1) : head;
   return { domain, tenant: tenant === '' ? undefined : tenant, campaign, routingDomain };
 }
+
+/** longest tenant or campaign name (a queue name part, a metric label, a lmdb key) */
+export const MAX_NAME_PART = 255;
+
+/**
+ * Why a tenant or campaign name read from a message header cannot be part of a queue name, or
+ * undefined: ':' and '!' would make the name parse back differently (`campaign:tenant@domain!routing`),
+ * a control character has no place in a name, a log line or a metric label.
+ */
+export function namePartProblem(v: string): string | undefined {
+  if (v.length > MAX_NAME_PART) return `is longer than ${MAX_NAME_PART} characters`;
+  if (/[\x00-\x1f\x7f]/.test(v)) return 'has a control character';
+  const c = /[:!]/.exec(v);
+  if (c) return `has a '${c[0]}', which separates the parts of a queue name`;
+  return undefined;
+}
+

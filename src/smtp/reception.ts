@@ -10,7 +10,7 @@ import type { RecordJournal } from '../logging/record-journal.js';
 import type { Snapshot } from '../config/snapshot.js';
 import { queueParams } from '../config/queues.js';
 import { domainOf as queueDomainOf } from '../queue/job.js';
-import { queueName } from '../queue/naming.js';
+import { namePartProblem, queueName } from '../queue/naming.js';
 import { nextAllowed, parseSchedule, ScheduleError, storeSchedule } from '../queue/schedule.js';
 import type { Schedule } from '../queue/schedule.js';
 import type { QueueIntake } from '../queue/types.js';
@@ -95,7 +95,7 @@ export interface IncomingMessage {
  * `reason` of a refusal: `spool` (the spool is unavailable or failed), `dkim` (signing not
  * possible now), `authz` (not authorized for the tenant); the inject API maps them to HTTP.
  */
-export type ReceptionResult = { ok: true; id: string; reply: string } | { ok: false; code: number; reply: string; reason: 'spool' | 'dkim' | 'authz' | 'schedule' };
+export type ReceptionResult = { ok: true; id: string; reply: string } | { ok: false; code: number; reply: string; reason: 'spool' | 'dkim' | 'authz' | 'schedule' | 'name' };
 
 /**
  * Reception after DATA: tenant/campaign headers are read (and removed), the trace headers
@@ -140,6 +140,10 @@ export async function prepareMessage(deps: ReceptionDeps, snapshot: Snapshot, m:
   const taken = takeHeaders(received, wanted);
   const tenant = (q.tenantHeader && taken.values.get(q.tenantHeader.toLowerCase())) || q.defaultTenant || undefined;
   const campaign = (q.campaignHeader && taken.values.get(q.campaignHeader.toLowerCase())) || undefined;
+  for (const [header, v] of [[q.tenantHeader, tenant], [q.campaignHeader, campaign]] as const) {
+    const problem = header && v !== undefined && taken.values.has(header.toLowerCase()) ? namePartProblem(v) : undefined;
+    if (problem) return { ok: false, code: 550, reply: `5.6.0 invalid ${header} header: the value ${problem}`, reason: 'name' };
+  }
   let schedule: Schedule | undefined;
   const scheduleText = q.schedulingHeader ? taken.values.get(q.schedulingHeader.toLowerCase()) : undefined;
   if (scheduleText !== undefined) {

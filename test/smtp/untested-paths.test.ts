@@ -100,6 +100,29 @@ ${live}
     await c.quit();
   });
 
+  test('a tenant or campaign header that cannot name a queue is refused (550 5.6.0), not queued under a garbled name', async () => {
+    const c = await SmtpClient.connect(h.port('small'));
+    await c.hello();
+    const before = h.enqueued.length;
+    const cases: [string, RegExp][] = [
+      ['X-Tenant: a:b', /^5\.6\.0 invalid X-Tenant header: the value has a ':', which separates the parts of a queue name/],
+      ['X-Tenant: to!elsewhere', /^5\.6\.0 invalid X-Tenant header: the value has a '!'/],
+      [`X-Tenant: ${'t'.repeat(300)}`, /^5\.6\.0 invalid X-Tenant header: the value is longer than 255 characters/],
+      ['X-Tenant: bell\x07', /^5\.6\.0 invalid X-Tenant header: the value has a control character/],
+    ];
+    for (const [header, re] of cases) {
+      const r = await c.send('a@example.org', ['postmaster@localhost'], message({ headers: [header] }));
+      assert.equal(r.final?.code, 550, `${header.slice(0, 40)}: ${r.final?.text}`);
+      assert.match(r.final!.text, re);
+    }
+    assert.equal(h.enqueued.length, before, 'none of them queued');
+    // spaces, '@' and UTF-8 are fine
+    const ok = await c.send('a@example.org', ['postmaster@localhost'], message({ headers: ['X-Tenant: Acme Corp @ EU'] }));
+    assert.equal(ok.final?.code, 250, ok.final?.text);
+    assert.equal(h.enqueued.at(-1)?.tenant, 'Acme Corp @ EU');
+    await c.quit();
+  });
+
   test("require_authz: a tenant's mail is refused (550 5.7.1) unless the session authenticated as a listed user", async () => {
     const tenantMsg = (t: string) => message({ headers: [`X-Tenant: ${t}`] });
     const session = async (user?: string) => {
