@@ -132,6 +132,11 @@ export class SmtpSessions {
     const st = this.byId.get(session.id);
     if (!st) return cb(new SmtpReplyError(421, '4.3.0 session state lost'));
     st.decisions.clear();
+    const unknownMail = unknownParam(address, MAIL_PARAMS);
+    if (unknownMail) {
+      st.pendingCommand = `MAIL FROM:<${address.address}>`;
+      return cb(new SmtpReplyError(555, `5.5.4 unsupported MAIL FROM parameter ${unknownMail}`));
+    }
     // RFC 6531: a non-ASCII address only with SMTPUTF8 (the flag is per transaction: a refused
     // MAIL with it must not leave it set for the next one)
     const utf8 = !!address.args && (address.args as Record<string, unknown>).SMTPUTF8 === true;
@@ -156,6 +161,8 @@ export class SmtpSessions {
       st.pendingRecipient = address.address;
       cb(new SmtpReplyError(code, text));
     };
+    const unknownRcpt = unknownParam(address, RCPT_PARAMS);
+    if (unknownRcpt) return reject(555, `5.5.4 unsupported RCPT TO parameter ${unknownRcpt}`);
     if (!session.envelope.smtpUtf8 && nonAsciiLine(session)) return reject(553, '5.6.7 Must declare SMTPUTF8 to send unicode address');
     if (session.envelope.rcptTo.length >= st.settings.maxRecipientsPerMessage) return reject(451, '4.5.3 too many recipients');
     const snapshot = this.host.deps.store.current;
@@ -361,3 +368,18 @@ export class SmtpSessions {
     }));
   }
 }
+
+/**
+ * RFC 5321 §4.1.1.11: a parameter the server does not know gets 555. Those of the extensions
+ * advertised, AUTH=, and DSN's (RET, ENVID, NOTIFY, ORCPT: not advertised, accepted and
+ * ignored, as clients that send them regardless expect) are known.
+ */
+const MAIL_PARAMS = new Set(['SIZE', 'BODY', 'SMTPUTF8', 'AUTH', 'REQUIRETLS', 'RET', 'ENVID']);
+const RCPT_PARAMS = new Set(['NOTIFY', 'ORCPT']);
+
+function unknownParam(address: SMTPServerAddress, known: ReadonlySet<string>): string | undefined {
+  const args = address.args;
+  if (!args || typeof args !== 'object') return undefined;
+  return Object.keys(args).find((k) => !known.has(k.toUpperCase()));
+}
+
