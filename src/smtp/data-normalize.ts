@@ -8,7 +8,11 @@ import { MessageBuffer } from './data-buffer.js';
  *  - a line over 998 octets (RFC 5322 §2.1.1) is broken ("Wrap"): a header line is folded at
  *    its last white space, else hard-broken with CRLF SP; a body line is broken with CRLF.
  *    Or the message is marked for refusal ("Reject").
- * It also finds the end of the header block on the way, so nobody scans the message again.
+ * It also finds the end of the header block on the way, so nobody scans the message again. As
+ * Postfix's cleanup does, the header ends at the first line that is neither a header field
+ * (`name:`, RFC 5322 §2.2) nor a continuation; when that line is not the blank line, a blank
+ * line is inserted before it, so that text sent without a header (or after a broken one) stays
+ * body and the trace headers added at reception do not run into it.
  */
 export const MAX_LINE = 998;
 
@@ -25,6 +29,19 @@ export interface NormalizeOptions {
 
 export type Violation = 'bare-newline' | 'long-line';
 
+const enum FieldState {
+  LineStart,
+  /** field-name characters so far */
+  Name,
+  /** white space after the name (obsolete syntax, RFC 5322 §4.5.3) */
+  NameSpace,
+  /** a field (its colon seen), a continuation, or a folded line */
+  Field,
+}
+
+/** ftext, RFC 5322 §2.2: printable US-ASCII but ':' */
+const ftext = (b: number) => b >= 0x21 && b <= 0x7e && b !== 0x3a;
+
 export class DataNormalizer {
   /** the first refused construct (Reject modes); input is ignored from then on */
   violation: Violation | undefined;
@@ -39,6 +56,10 @@ export class DataNormalizer {
   private lineStart = 0;
   private foldAt = -1;
   private lineText = false;
+  /** header mode: what the current line is so far */
+  private field: FieldState = FieldState.LineStart;
+  /** a header field has been seen (a line starting with white space continues it) */
+  private anyField = false;
 
   constructor(readonly out: MessageBuffer, private readonly opts: NormalizeOptions) {}
 
@@ -103,6 +124,11 @@ export class DataNormalizer {
         if (this.eol()) return i + 1;
         continue;
       }
+      if (this.field !== FieldState.Field && !this.classify(b)) {
+        // not a header line: the body starts with it, after the blank line put before it
+        this.bodyFrom(this.lineStart);
+        return i;
+      }
       if (this.lineLen >= MAX_LINE) {
         if (!this.long()) return chunk.length;
         this.fold();
@@ -116,9 +142,54 @@ export class DataNormalizer {
     return i;
   }
 
+  /**
+   * The next content byte of a header line that is not yet known to be a field: false when it
+   * shows the line is not one.
+   */
+  private classify(b: number): boolean {
+    switch (this.field) {
+      case FieldState.LineStart:
+        if (b === SP || b === HT) {
+          this.field = FieldState.Field;
+          return this.anyField; // a continuation needs a field to continue
+        }
+        this.field = FieldState.Name;
+        return ftext(b);
+      case FieldState.Name:
+        if (b === 0x3a) this.field = FieldState.Field;
+        else if (b === SP || b === HT) this.field = FieldState.NameSpace;
+        else return ftext(b);
+        return true;
+      case FieldState.NameSpace:
+        if (b === 0x3a) this.field = FieldState.Field;
+        else return b === SP || b === HT;
+        return true;
+      default:
+        return true;
+    }
+  }
+
+  /**
+   * The body starts at the line beginning at `at` (already written from there): a blank line
+   * goes in before it and the header ends there.
+   */
+  private bodyFrom(at: number): void {
+    this.out.insert(at, CRLF);
+    this.inHeader = false;
+    this.headEnd = at + 2;
+  }
+
   /** A header line ended (its CRLF is written); true when it was the blank line ending the header. */
   private eol(): boolean {
     const blank = this.lineLen === 0;
+    if (!blank && this.field !== FieldState.Field) {
+      // a whole line of field-name characters and no colon: body (the line is already written, CRLF too)
+      this.bodyFrom(this.lineStart);
+      this.lineLen = 0;
+      return true;
+    }
+    if (!blank) this.anyField = true;
+    this.field = FieldState.LineStart;
     this.lineLen = 0;
     this.lineStart = this.out.length;
     this.foldAt = -1;
@@ -133,6 +204,7 @@ export class DataNormalizer {
   /** The header line is full: fold it at its last white space, else break it with CRLF SP. */
   private fold(): void {
     const out = this.out;
+    this.field = FieldState.Field; // a line long enough to fold stays in the header, as before
     if (this.foldAt > this.lineStart) {
       out.insert(this.foldAt, CRLF);
       this.lineStart = this.foldAt + 2;

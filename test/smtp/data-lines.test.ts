@@ -49,9 +49,9 @@ long_lines = "Reject"
   }
 
   test('"Normalize": bare CR and bare LF are spooled as CRLF', async () => {
-    const reply = await sendRaw(h.port('lenient'), `${HEAD}X-Bare: one\rtwo\n\r\nline one\rline two\nline three\r\nend`);
+    const reply = await sendRaw(h.port('lenient'), `${HEAD}X-Bare: one\r two\n\r\nline one\rline two\nline three\r\nend`);
     const body = await spooled(reply);
-    assert.equal(body, `${HEAD}X-Bare: one\r\ntwo\r\n\r\nline one\r\nline two\r\nline three\r\nend\r\n`);
+    assert.equal(body, `${HEAD}X-Bare: one\r\n two\r\n\r\nline one\r\nline two\r\nline three\r\nend\r\n`);
     // and its spool record says so: delivery's dot-stuffing then only doubles leading dots
     const meta = await h.spool.getMeta(/id=(\S+)/.exec(reply.text)![1]!);
     assert.equal(meta?.extra?.crlf, true);

@@ -22,6 +22,43 @@ function assertWellFormed(s: string): void {
   for (const line of s.split('\r\n')) assert.ok(line.length <= MAX_LINE, `a line of ${line.length} octets`);
 }
 
+describe('DataNormalizer: where the header ends (the rule of Postfix cleanup)', () => {
+  test('text sent without a header is body: a blank line goes before it', () => {
+    const r = run('just a body line\r\nand another: with a colon\r\n');
+    assert.equal(r.out, '\r\njust a body line\r\nand another: with a colon\r\n');
+    assert.equal(r.headerLength, 2);
+  });
+
+  test('fields, then a line that is none: the header ends before it, with a blank line inserted', () => {
+    for (const line of ['not a header', 'Subjéct: 8-bit name', ':no name', 'two words: x', 'X-Broken']) {
+      const input = `From: a@b\r\nSubject: x\r\n\t continued\r\n${line}\r\nmore\r\n`;
+      const r = run(input);
+      assert.equal(r.out, `From: a@b\r\nSubject: x\r\n\t continued\r\n\r\n${line}\r\nmore\r\n`, line);
+      assert.equal(r.headerLength, 'From: a@b\r\nSubject: x\r\n\t continued\r\n\r\n'.length, line);
+      for (const size of [1, 3, 7]) assert.deepEqual(run(Buffer.from(input, 'utf8'), NORMAL, size), run(Buffer.from(input, 'utf8')), `${line}: chunks of ${size}`);
+    }
+  });
+
+  test('fields stay fields: obsolete space before the colon, empty values, a real blank line', () => {
+    const input = 'Subject : old style\r\nX-Empty:\r\nX-Tab:\tv\r\n\r\nbody: text\r\n';
+    const r = run(input);
+    assert.equal(r.out, input);
+    assert.equal(r.headerLength, input.indexOf('body'));
+  });
+
+  test('a first line starting with white space continues nothing: body', () => {
+    const r = run(' indented\r\nX-A: b\r\n');
+    assert.equal(r.out, '\r\n indented\r\nX-A: b\r\n');
+    assert.equal(r.headerLength, 2);
+  });
+
+  test('a non-field line with a bare LF: normalised, and body', () => {
+    const r = run('A: 1\nbody line\nmore\n');
+    assert.equal(r.out, 'A: 1\r\n\r\nbody line\r\nmore\r\n');
+    assert.equal(r.headerLength, 8);
+  });
+});
+
 describe('DataNormalizer: line endings', () => {
   test('bare CR and bare LF become CRLF, in the header and the body; CRLF stays', () => {
     const r = run('Subject: a\rX-A: b\n\r\nline one\rline two\nline three\r\n\r\r\n');
