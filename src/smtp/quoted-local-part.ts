@@ -2,13 +2,15 @@ import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 
 /**
  * RFC 5321 §4.1.2: a local part may be a quoted string, and a quoted string may hold spaces
- * (`RCPT TO:<"john doe"@example.com>`). smtp-server splits a MAIL / RCPT command's arguments
- * on whitespace before it looks at the address, so such a path got 501. Spaces inside the quotes
- * are swapped for a private-use character while smtp-server parses the command and put back in
- * the address it returns; every other check of the address is still smtp-server's. A command
- * that already holds that character is parsed as it is. Installed once, on import.
+ * and '@' (`RCPT TO:<"john doe"@example.com>`, `<"a@b"@example.com>`). smtp-server splits a
+ * MAIL / RCPT command's arguments on whitespace and the address on '@' before it looks at it,
+ * so such a path got 501. Spaces and '@' inside the quotes are swapped for private-use
+ * characters while smtp-server parses the command and put back in the address it returns;
+ * every other check of the address is still smtp-server's. A command that already holds one of
+ * those characters is parsed as it is. Installed once, on import.
  */
 const HOLD = '\uE000';
+const HOLD_AT = '\uE001';
 /** `MAIL FROM:<` (with an optional source route), the quoted local part, then `@domain>` and the parameters */
 const QUOTED = /^([^:]*:\s*<(?:@[^:<>\s]*:)?)("(?:[^"\\\r\n]|\\[ -~])*")(@[^<>\s]*>.*)$/s;
 
@@ -22,9 +24,9 @@ if (!proto[PATCHED]) {
   proto._parseAddressCommand = function (name, command) {
     const text = (command ?? '').toString();
     const m = QUOTED.exec(text);
-    if (!m || !m[2]!.includes(' ') || text.includes(HOLD)) return original.call(this, name, command);
-    const parsed = original.call(this, name, m[1]! + m[2]!.replaceAll(' ', HOLD) + m[3]!);
-    if (parsed && typeof parsed.address === 'string') parsed.address = parsed.address.replaceAll(HOLD, ' ');
+    if (!m || !/[ @]/.test(m[2]!) || text.includes(HOLD) || text.includes(HOLD_AT)) return original.call(this, name, command);
+    const parsed = original.call(this, name, m[1]! + m[2]!.replaceAll(' ', HOLD).replaceAll('@', HOLD_AT) + m[3]!);
+    if (parsed && typeof parsed.address === 'string') parsed.address = parsed.address.replaceAll(HOLD, ' ').replaceAll(HOLD_AT, '@');
     return parsed;
   };
 }
