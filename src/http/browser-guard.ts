@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { isIP, type Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { HostPort } from '../config/values.js';
@@ -105,6 +106,12 @@ function mediaType(v: string | undefined): string | undefined {
   return v?.split(';')[0]!.trim().toLowerCase() || undefined;
 }
 
+/** The charset parameter of a Content-Type, lower case, unquoted; undefined without one. */
+function charsetOf(v: string | undefined): string | undefined {
+  const m = /;\s*charset\s*=\s*("?)([^";\s]*)\1/i.exec(v ?? '');
+  return m ? m[2]!.toLowerCase() : undefined;
+}
+
 function hasBody(headers: Record<string, string | string[] | undefined>): boolean {
   if (headers['transfer-encoding'] !== undefined) return true;
   const len = headers['content-length'];
@@ -146,6 +153,14 @@ export function installBrowserGuard(app: FastifyInstance, policy: () => GuardPol
         message: `${req.method} ${req.url}: the body must be application/json${type ? `, not ${type}` : ''}`,
       });
     }
+    // JSON is UTF-8 (RFC 8259 §8.1): another declared charset would be read as UTF-8 all the same
+    const charset = charsetOf(req.headers['content-type']);
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      return reply.code(415).send({
+        error: 'unsupported-media-type',
+        message: `${req.method} ${req.url}: a JSON body is UTF-8, not charset=${charset}`,
+      });
+    }
   });
   // only JSON bodies are ever parsed; an empty one (POST without arguments) is no body. The
   // body is read here rather than by fastify's parser so that max_body_size applies live: a
@@ -184,7 +199,14 @@ export function installBrowserGuard(app: FastifyInstance, policy: () => GuardPol
     /* c8 ignore stop */
     payload.on('end', () => {
       if (over) return;
-      const text = Buffer.concat(chunks).toString('utf8');
+      const body = Buffer.concat(chunks);
+      if (!isUtf8(body)) {
+        // decoded anyway, the bad bytes would become U+FFFD in names and templates
+        const err = new Error('the body is not valid UTF-8 (JSON must be)') as Error & { statusCode: number };
+        err.statusCode = 400;
+        return done(err, undefined);
+      }
+      const text = body.toString('utf8');
       if (!text.trim()) return done(null, undefined);
       try {
         done(null, JSON.parse(text));

@@ -41,7 +41,7 @@ describe('HTTP API served by kumo-ts serve, requested like a browser would', () 
     tree.cleanup();
   });
 
-  const call = async (path: string, opts: { method?: 'GET' | 'POST' | 'OPTIONS'; headers?: Record<string, string>; body?: string } = {}) => {
+  const call = async (path: string, opts: { method?: 'GET' | 'POST' | 'OPTIONS'; headers?: Record<string, string>; body?: string | Buffer } = {}) => {
     const r = await request(`http://127.0.0.1:${port}${path}`, { method: opts.method ?? 'GET', headers: opts.headers, body: opts.body });
     const text = await r.body.text();
     const cors = Object.keys(r.headers).filter((h) => h.toLowerCase().startsWith('access-control-'));
@@ -84,6 +84,16 @@ describe('HTTP API served by kumo-ts serve, requested like a browser would', () 
     assert.equal((await post({ 'content-type': 'application/json; charset=utf-8' }, '')).status, 200, 'empty JSON body = no arguments');
     assert.equal((await post({})).status, 200, 'no body, no type (kumo-ts reload)');
     assert.equal((await post({ 'content-type': 'application/json' }, '{oops')).status, 400);
+    // JSON is UTF-8: another declared charset is refused, and so are bytes that are not UTF-8
+    for (const type of ['application/json; charset=latin1', 'application/json;charset="ISO-8859-1"', 'application/json; charset=utf-16']) {
+      const r = await post({ 'content-type': type }, '{}');
+      assert.equal(r.status, 415, type);
+      assert.match(r.json?.message ?? '', /a JSON body is UTF-8, not charset=/);
+    }
+    assert.equal((await post({ 'content-type': 'application/json; charset="UTF-8"' }, '{}')).status, 200);
+    const latin1 = await call('/api/admin/bump-config-epoch', { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"reason": "caf\xe9"}', 'latin1') });
+    assert.equal(latin1.status, 400);
+    assert.match(latin1.json?.message ?? '', /not valid UTF-8/);
   });
 
   test('a foreign Origin is refused, and a CORS preflight gets no Access-Control-Allow-*', async () => {
