@@ -136,7 +136,8 @@ export class DataNormalizer {
       out.byte(b);
       this.lineLen++;
       if (b === SP || b === HT) {
-        if (this.lineText) this.foldAt = out.length - 1;
+        // white space before the colon ("Subject :", obsolete syntax) is no place to fold
+        if (this.lineText && this.field === FieldState.Field) this.foldAt = out.length - 1;
       } else this.lineText = true;
     }
     return i;

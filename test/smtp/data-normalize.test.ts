@@ -46,6 +46,13 @@ describe('DataNormalizer: where the header ends (the rule of Postfix cleanup)', 
     assert.equal(r.headerLength, input.indexOf('body'));
   });
 
+  test('a long field with white space only before its colon is broken after the colon text, not folded before it', () => {
+    const r = run(`Subject :${'x'.repeat(1000)}\r\n\r\nbody\r\n`);
+    assert.ok(r.out.startsWith(`Subject :${'x'.repeat(989)}\r\n `), JSON.stringify(r.out.slice(0, 20)));
+    assertWellFormed(r.out);
+    assert.equal(r.headerLength, r.out.indexOf('body'));
+  });
+
   test('a first line starting with white space continues nothing: body', () => {
     const r = run(' indented\r\nX-A: b\r\n');
     assert.equal(r.out, '\r\n indented\r\nX-A: b\r\n');
