@@ -57,12 +57,32 @@ function trip(b: Budget, e: TemplateLimitError): never {
   throw b.tripped;
 }
 
-/** One unit of work; the clock is read every 64. */
-function tick(): void {
+/** `n` units of work (default one); the clock is read every 64 units and at every large charge. */
+function tick(n = 1): void {
   const b = current;
   if (!b) return;
-  if (++b.ops > b.maxOps) trip(b, new TemplateLimitError('work', `takes more than ${b.maxOps} steps to render`));
-  if ((b.ops & 63) === 0 && Date.now() > b.deadline) trip(b, new TemplateLimitError('time', `takes longer than ${b.limits.timeMs} ms to render`));
+  const before = b.ops;
+  if ((b.ops += n) > b.maxOps) trip(b, new TemplateLimitError('work', `takes more than ${b.maxOps} steps to render`));
+  if (((b.ops ^ before) & ~63) !== 0 && Date.now() > b.deadline) trip(b, new TemplateLimitError('time', `takes longer than ${b.limits.timeMs} ms to render`));
+}
+
+/**
+ * Work in proportion to the size of a string or list handed out (a lookup, an argument): what
+ * a template does with a value it has (compare it, concatenate it, test `in` it, turn it into
+ * a string) runs as plain JavaScript no hook sees, and costs up to its size. One unit per 32
+ * characters (a list element counts as 16).
+ */
+function use(v: unknown): void {
+  const b = current;
+  if (!b || v === undefined || v === null) return;
+  if (typeof v === 'string') {
+    if (v.length >= 64) tick(v.length >>> 5);
+    return;
+  }
+  // an object turns into "[object Object]" and answers `in` at once: only lists cost their size
+  if (!Array.isArray(v)) return;
+  const n = sizeOf(b, v);
+  if (n >= 64) tick(n >>> 5);
 }
 
 function tooBig(b: Budget): never {
@@ -78,12 +98,12 @@ let SafeStringClass: (new (s: string) => { val: string; length: number }) | unde
  */
 function sizeOf(b: Budget, v: unknown): number {
   if (typeof v === 'string') return v.length;
-  if (v === null || typeof v !== 'object') return 1;
+  if (v === null || typeof v !== 'object') return 8;
   if (SafeStringClass && v instanceof SafeStringClass) return v.length;
   const known = b.sizes.get(v);
   if (known !== undefined) return known;
   tick();
-  let n = 1;
+  let n = 16;
   if (Array.isArray(v)) {
     for (const x of v) if ((n += sizeOf(b, x)) > b.limits.maxChars) break;
   } else {
@@ -125,19 +145,29 @@ export function renderWithin<T>(limits: RenderLimits, fn: () => T): T {
   }
 }
 
-/** nunjucks' lexer; a template with a regular-expression literal is refused. */
+/** nunjucks' lexer: the tokens of a template are checked before it is compiled. */
 interface Lexer {
   lex(src: string, opts?: object): { nextToken(): { type: string } | null };
   TOKEN_REGEX: string;
+  TOKEN_SYMBOL: string;
 }
 
-/** The reason `src` cannot be compiled under the budget, or undefined. */
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The reason `src` cannot be compiled, or undefined. nunjucks' lexer reads any run of
+ * characters up to a delimiter as a symbol (quotes and backticks included) and its compiler
+ * pastes a symbol into the generated JavaScript as it is: `{{ a"&&Function`...`&&" }}` ran
+ * code. Every variable, filter, test and macro name must be a plain name.
+ */
 export function forbiddenSyntax(src: string): string | undefined {
-  if (!src.includes('r/')) return undefined;
   const lexer = require('nunjucks/src/lexer') as Lexer;
   const tokens = lexer.lex(src);
-  for (let t = tokens.nextToken(); t; t = tokens.nextToken())
+  for (let t = tokens.nextToken(); t; t = tokens.nextToken()) {
     if (t.type === lexer.TOKEN_REGEX) return 'regular expression literals (r/.../) are not allowed';
+    if (t.type === lexer.TOKEN_SYMBOL && !NAME.test((t as { value?: string }).value ?? ''))
+      return `${JSON.stringify((t as { value?: string }).value)} is not a name (letters, digits and '_', not starting with a digit)`;
+  }
   return undefined;
 }
 
@@ -148,6 +178,7 @@ interface Runtime {
   memberLookup(obj: unknown, val: unknown): unknown;
   contextOrFrameLookup(...a: unknown[]): unknown;
   callWrap(...a: unknown[]): unknown;
+  inOperator(key: unknown, val: unknown): unknown;
   copySafeness(dest: unknown, target: string): unknown;
 }
 
@@ -168,9 +199,21 @@ export function installBudgetHooks(): void {
     }
     return suppressValue(val, autoescape);
   };
-  rt.memberLookup = (obj, val) => (tick(), memberLookup(obj, val));
-  rt.contextOrFrameLookup = (...a) => (tick(), contextOrFrameLookup(...a));
+  rt.memberLookup = (obj, val) => {
+    tick();
+    const v = memberLookup(obj, val);
+    use(v);
+    return v;
+  };
+  rt.contextOrFrameLookup = (...a) => {
+    tick();
+    const v = contextOrFrameLookup(...a);
+    use(v);
+    return v;
+  };
   rt.callWrap = (...a) => (tick(), callWrap(...a));
+  const inOperator = rt.inOperator;
+  rt.inOperator = (key, val) => (tick(), use(val), inOperator(key, val));
   const set = rt.Frame.prototype.set;
   rt.Frame.prototype.set = function (name, val, resolveUp) {
     tick();
@@ -286,7 +329,19 @@ export function budgetEnvironment(env: nunjucks.Environment): void {
     const pre = PRECHECKS[name];
     filters[name] = function (this: unknown, ...args: unknown[]) {
       tick();
-      for (const a of args) if (typeof a === 'string') check(a);
+      for (const a of args) {
+        if (typeof a === 'string') check(a);
+        use(a);
+      }
+      const input = args[0];
+      // these make a list of a string's characters or words: each element costs what a list element does
+      if (SPLITS.has(name) && typeof input === 'string') {
+        need(input.length * 16 <= (current?.limits.maxChars ?? Infinity), `${name}() of a string this long`);
+        tick(input.length);
+      }
+      // sorting compares n log n times, in nunjucks' own comparator
+      const n = lengthOf(input);
+      if (SORTS.has(name) && n > 1) tick(n * Math.ceil(Math.log2(n)));
       pre?.(args);
       const out = f.apply(this, args);
       check(out);
@@ -294,11 +349,31 @@ export function budgetEnvironment(env: nunjucks.Environment): void {
     };
   }
   const globals = (env as unknown as { globals: Record<string, Filter> }).globals;
-  const range = globals.range!;
-  globals.range = (start, stop, step) => {
-    tick();
-    const [a, z, s] = stop === undefined ? [0, num(start, 0), 1] : [num(start, 0), num(stop, 0), num(step, 1) || 1];
-    need(Math.abs((z - a) / s) <= (current?.limits.maxChars ?? Infinity), 'range()');
-    return range(start, stop, step);
-  };
+  globals.range = rangeGlobal;
+  // names are looked up as obj[name]: without a prototype, `1|valueOf` (which handed out the
+  // render Context, and through it the shared Environment) finds no filter
+  for (const table of [filters, globals, (env as unknown as { tests: Record<string, unknown> }).tests]) Object.setPrototypeOf(table, null);
+}
+
+const SORTS = new Set(['sort', 'dictsort', 'groupby']);
+/** filters that split a string input into a list (of characters or words) */
+const SPLITS = new Set(['list', 'sort', 'reverse', 'urlize', 'title', 'wordcount', 'batch', 'slice', 'groupby', 'random']);
+
+/**
+ * range(stop) / range(start, stop[, step]) as nunjucks has it, for numbers only, and counted
+ * before it runs: nunjucks' loop adds the step until it passes `stop`, which never happens at
+ * 2^53 (`i + 1 === i`) or when `stop` is an array compared as a number.
+ */
+function rangeGlobal(...args: unknown[]): number[] {
+  tick();
+  // numbers, or strings that are numbers (substitutions often are), as nunjucks' comparisons took them
+  const n = args.map((a) => (typeof a === 'string' && a.trim() !== '' ? Number(a) : a));
+  if (!n.length || n.length > 3 || !n.every((a) => typeof a === 'number' && Number.isFinite(a))) throw new Error('range() takes one to three finite numbers');
+  const [start, stop, step] = n.length === 1 ? [0, n[0] as number, 1] : [n[0] as number, n[1] as number, (n[2] as number | undefined) || 1];
+  const count = Math.max(0, Math.ceil((stop - start) / step));
+  need(count * 8 <= (current?.limits.maxChars ?? Infinity), 'range()');
+  tick(count >>> 5);
+  const out = new Array<number>(count);
+  for (let k = 0; k < count; k++) out[k] = start + k * step;
+  return out;
 }

@@ -78,6 +78,47 @@ describe('inject templates: a budget per rendering', () => {
     assert.equal(compileTemplate('p', 'r/ {{ "r/x" }} {{ r }}/2', { html: false }).render({ r: 4 }, LIMITS), 'r/ r/x 4/2');
   });
 
+  it('names must be names: a symbol that smuggles JavaScript into the compiled template is refused', () => {
+    // nunjucks' lexer reads `a"&&Function`...`&&"` as one symbol and its compiler pasted it into the code
+    const src = 'Hello {{ a"&&Function`return process`()&&" }}';
+    for (const html of [false, true]) {
+      assert.throws(() => compileTemplate('content/text_body', src, { html }),
+        (e: unknown) => e instanceof TemplateError && /is not a name \(letters, digits and '_'/.test(e.message));
+    }
+    assert.throws(() => compileTemplate('p', '{{ x | up"per }}', { html: false }), /is not a name/);
+    assert.throws(() => compileTemplate('p', '{% macro m$() %}{% endmacro %}', { html: false }), /is not a name/);
+  });
+
+  it('filters and tests are found by their own names only: 1|valueOf no longer hands out the render context', () => {
+    for (const src of ['{{ 1 | valueOf }}', '{{ "x" | __defineGetter__("y", 1) }}', '{{ "a" | constructor }}', '{% if 1 is toString %}y{% endif %}']) {
+      assert.throws(() => compileTemplate('p', src, { html: false }).render({}, LIMITS), (e: unknown) => e instanceof TemplateError && /not found/.test(e.message), src);
+    }
+    // and an attempt to replace a filter for everyone leaves the next rendering alone
+    const attack = '{%- set c = 1|valueOf -%}{%- for k, v in c.env %}{% if k == "addFilter" %}{{ v("upper", cycler("HIJACKED").next) }}{% endif %}{% endfor -%}';
+    assert.throws(() => compileTemplate('a', attack, { html: false }).render({}, LIMITS), TemplateError);
+    assert.equal(compileTemplate('b', 'Hi {{ name|upper }}', { html: false }).render({ name: 'bob' }, LIMITS), 'Hi BOB');
+  });
+
+  it('range() counts before it runs and takes numbers only (nunjucks looped forever at 2^53, or on a list)', async () => {
+    assert.deepEqual(await render('{{ range(2**53, 2**53 + 2) | length }}'), { ok: true, out: '2' });
+    assert.deepEqual(await render('{{ range(n, n + 2) | length }}', { n: 2 ** 53 }), { ok: true, out: '2' });
+    assert.deepEqual(await render('{{ range(3) | join(",") }} {{ range(5, 0, -2) | join(",") }} {{ range("4") | length }}'), { ok: true, out: '0,1,2 5,3,1 4' });
+    const r = await render('{{ range([1000000000]) | length }}');
+    assert.equal(r.ok, false);
+    assert.match(r.message!, /range\(\) takes one to three finite numbers/);
+  });
+
+  it('a filter that splits a long string into a list is refused before it runs', async () => {
+    const s = 'ab '.repeat(1024 * 1024 / 3);
+    for (const f of ['list', 'sort', 'urlize', 'reverse', 'title', 'wordcount']) await refused(`{{ s | ${f} | length }}`, 'size', { s: s + s });
+    // a list compared in a loop is turned into a string each time, by JavaScript no hook sees:
+    // each lookup costs its size
+    const e = await refused('{% for i in range(1000) %}{% if a == 1 %}{% endif %}{% endfor %}', 'work', { a: Array(100_000).fill(1) });
+    assert.match(e.message!, /takes more than 5000000 steps/);
+    // the same value looked up a few times is fine
+    assert.deepEqual(await render('{{ s | length }} {{ s[0] }} {{ "b" in s }}', { s }), { ok: true, out: `${s.length} a true` });
+  });
+
   it('ordinary templates render as before, within the limits', () => {
     const t = compileTemplate('p', '{% for r in rows %}{{ loop.index }}:{{ r.name | title }}{% if not loop.last %}, {% endif %}{% endfor %} [{{ " x " | trim }}] {{ "<b>hi</b>" | striptags }}', { html: false });
     assert.equal(t.render({ rows: [{ name: 'ann lee' }, { name: 'bo' }] }, LIMITS), '1:Ann Lee, 2:Bo [x] hi');
