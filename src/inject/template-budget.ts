@@ -13,7 +13,7 @@
  *    (trim, striptags: quadratic regular expressions on long runs of spaces or unclosed
  *    tags) or have their arguments checked first (center, indent, replace, join, batch,
  *    slice, range).
- * Regular-expression literals (`r/(a+)+$/`) are refused when a template is compiled.
+ * What a template may contain at all is checked before it is compiled (template-syntax.ts).
  */
 import { createRequire } from 'node:module';
 import type nunjucks from 'nunjucks';
@@ -143,32 +143,6 @@ export function renderWithin<T>(limits: RenderLimits, fn: () => T): T {
   } finally {
     current = prev;
   }
-}
-
-/** nunjucks' lexer: the tokens of a template are checked before it is compiled. */
-interface Lexer {
-  lex(src: string, opts?: object): { nextToken(): { type: string } | null };
-  TOKEN_REGEX: string;
-  TOKEN_SYMBOL: string;
-}
-
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/**
- * The reason `src` cannot be compiled, or undefined. nunjucks' lexer reads any run of
- * characters up to a delimiter as a symbol (quotes and backticks included) and its compiler
- * pastes a symbol into the generated JavaScript as it is: `{{ a"&&Function`...`&&" }}` ran
- * code. Every variable, filter, test and macro name must be a plain name.
- */
-export function forbiddenSyntax(src: string): string | undefined {
-  const lexer = require('nunjucks/src/lexer') as Lexer;
-  const tokens = lexer.lex(src);
-  for (let t = tokens.nextToken(); t; t = tokens.nextToken()) {
-    if (t.type === lexer.TOKEN_REGEX) return 'regular expression literals (r/.../) are not allowed';
-    if (t.type === lexer.TOKEN_SYMBOL && !NAME.test((t as { value?: string }).value ?? ''))
-      return `${JSON.stringify((t as { value?: string }).value)} is not a name (letters, digits and '_', not starting with a digit)`;
-  }
-  return undefined;
 }
 
 interface Runtime {
@@ -351,8 +325,13 @@ export function budgetEnvironment(env: nunjucks.Environment): void {
   const globals = (env as unknown as { globals: Record<string, Filter> }).globals;
   globals.range = rangeGlobal;
   // names are looked up as obj[name]: without a prototype, `1|valueOf` (which handed out the
-  // render Context, and through it the shared Environment) finds no filter
-  for (const table of [filters, globals, (env as unknown as { tests: Record<string, unknown> }).tests]) Object.setPrototypeOf(table, null);
+  // render Context, and through it the shared Environment) finds no filter. Frozen, with their
+  // functions: what one request's template does cannot reach the next one's
+  for (const table of [filters, globals, (env as unknown as { tests: Record<string, unknown> }).tests]) {
+    Object.setPrototypeOf(table, null);
+    for (const f of Object.values(table)) if (typeof f === 'function') Object.freeze(f);
+    Object.freeze(table);
+  }
 }
 
 const SORTS = new Set(['sort', 'dictsort', 'groupby']);

@@ -7,11 +7,14 @@
  * Templates come from API clients: they must not reach JavaScript internals. nunjucks resolves
  * `a.b` and bare names through two runtime functions; both are narrowed here so that a
  * template sees only the JSON data it was given (own properties), never a prototype, a
- * constructor or `Function` (the known way out of a nunjucks template).
+ * constructor or `Function`. What a template may be made of is checked before it is
+ * compiled (template-syntax.ts: nunjucks' compiler pastes names into the code it generates),
+ * and what a rendering may cost is bounded (template-budget.ts).
  */
 import { createRequire } from 'node:module';
 import nunjucks from 'nunjucks';
-import { TemplateLimitError, budgetEnvironment, forbiddenSyntax, renderWithin } from './template-budget.js';
+import { TemplateLimitError, budgetEnvironment, renderWithin } from './template-budget.js';
+import { checkTemplateSyntax } from './template-syntax.js';
 import type { LimitKind, RenderLimits } from './template-budget.js';
 
 const require = createRequire(import.meta.url);
@@ -37,6 +40,13 @@ function harden(): void {
     // own data only: no inherited methods (strings and arrays keep their indexes and length)
     if (!Object.hasOwn(Object(obj), key)) return undefined;
     return memberLookup(obj, val);
+  };
+  // the one name the compiler still pastes into code as it was written: the called
+  // expression's, for its error text (quotes escaped, a trailing backslash not)
+  const { Compiler } = require('nunjucks/src/compiler') as { Compiler: { prototype: { _getNodeName(n: unknown): string } } };
+  const nodeName = Compiler.prototype._getNodeName;
+  Compiler.prototype._getNodeName = function (n) {
+    return String(nodeName.call(this, n)).replace(/[^A-Za-z0-9_ .,()[\]-]/g, '?');
   };
   const lookup = runtime.contextOrFrameLookup;
   runtime.contextOrFrameLookup = (context, frame, name) => {
@@ -99,8 +109,7 @@ function compiled(src: string, html: boolean): nunjucks.Template {
     cache.set(key, known);
     return known;
   }
-  const forbidden = forbiddenSyntax(src);
-  if (forbidden) throw new Error(forbidden);
+  checkTemplateSyntax(src);
   const t = new nunjucks.Template(src, html ? environments().html : environments().text, undefined, true);
   if (src.length <= MAX_CACHED_SOURCE) {
     cache.set(key, t);

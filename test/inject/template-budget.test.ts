@@ -80,13 +80,43 @@ describe('inject templates: a budget per rendering', () => {
 
   it('names must be names: a symbol that smuggles JavaScript into the compiled template is refused', () => {
     // nunjucks' lexer reads `a"&&Function`...`&&"` as one symbol and its compiler pasted it into the code
-    const src = 'Hello {{ a"&&Function`return process`()&&" }}';
+    // (no delimiters in it: '.', '=' and '(' are written as \x escapes the generated JS decodes)
+    const src = 'Hello {{ a"&&Function`globalThis\\x2e__kumoTemplatePwned\\x3d1```&&" }}';
     for (const html of [false, true]) {
-      assert.throws(() => compileTemplate('content/text_body', src, { html }),
-        (e: unknown) => e instanceof TemplateError && /is not a name \(letters, digits and '_'/.test(e.message));
+      assert.throws(() => compileTemplate('content/text_body', src, { html }).render({}, LIMITS),
+        (e: unknown) => e instanceof TemplateError && /is not a name/.test(e.message), src);
+      assert.equal((globalThis as { __kumoTemplatePwned?: number }).__kumoTemplatePwned, undefined);
     }
     assert.throws(() => compileTemplate('p', '{{ x | up"per }}', { html: false }), /is not a name/);
-    assert.throws(() => compileTemplate('p', '{% macro m$() %}{% endmacro %}', { html: false }), /is not a name/);
+    assert.throws(() => compileTemplate('p', '{% macro m$() %}{% endmacro %}', { html: false }), /is not a name|must be a plain name/);
+  });
+
+  it('no name position can carry code: string targets, loop variables, macro arguments, tests, call names', () => {
+    const g = globalThis as { __kumoTemplatePwned?: number };
+    delete g.__kumoTemplatePwned;
+    const payload = 'globalThis.__kumoTemplatePwned=1';
+    const attacks = [
+      `{% set "x\\", 0); ${payload}; //" = 1 %}`,
+      `{% set "a.__proto__.polluted" = "P" %}x`,
+      `{% for k, "v\\");${payload};//" in {a:1} %}{% endfor %}`,
+      `{% macro m("q\\"+(${payload})+\\""=1) %}{% endmacro %}{{ m() }}`,
+      `{{ 1 is "odd\\").call(context,1)+(${payload})+env.getTest(\\"odd" }}`,
+      `{{ "a\\\\"(",(${payload}), 1);//") }}`,
+      '{% for loop in [range] %}{% endfor %}',
+      '{% set __proto__ = range %}',
+      '{% import "x" as y %}',
+      '{% include "x" %}',
+    ];
+    for (const src of attacks) {
+      assert.throws(() => compileTemplate('content/text_body', src, { html: false }).render({}, LIMITS), TemplateError, src);
+      assert.equal(g.__kumoTemplatePwned, undefined, `ran code: ${src}`);
+    }
+    assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype untouched');
+    assert.equal(compileTemplate('p', '{{ range.index }}|{{ [1,2] | join(",") }}', { html: false }).render({}, LIMITS), '|1,2');
+    // what templates do use still compiles: macros with defaults, call blocks, tuples in for, switch-free if/else
+    const ok = '{% macro b(t, cls="x") %}<{{ cls }}>{{ t }}{{ caller() if caller }}{% endmacro %}{% call b("hi") %}!{% endcall %}'
+      + '{% for k, v in d %}{{ k }}={{ v }};{% endfor %}{% set n = 2 %}{% if n is odd %}odd{% else %}even{% endif %}';
+    assert.equal(compileTemplate('p', ok, { html: false }).render({ d: { a: 1 } }, LIMITS), '<x>hi!a=1;even');
   });
 
   it('filters and tests are found by their own names only: 1|valueOf no longer hands out the render context', () => {

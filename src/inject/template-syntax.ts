@@ -1,0 +1,128 @@
+/**
+ * What an inject template may be made of, checked on its syntax tree before nunjucks compiles it.
+ *
+ * nunjucks' compiler turns a template into JavaScript source and pastes names into it as they
+ * were written: a symbol or a string literal standing where a name goes (`{% set "x\"...\"" %}`,
+ * a second loop variable, a macro's keyword argument, the test of `is`, a call whose name ends
+ * in a backslash) closes the string it is put in and runs as code in the server. nunjucks was
+ * never meant for untrusted templates; this check is what makes it fit:
+ *  - only the node types of expressions, output, `if`, `for`, `set`, `macro`/`call`, `filter`
+ *    blocks and `switch` are allowed: no include, import, extends, blocks or extensions;
+ *  - every name a template binds or calls a test by is a Symbol matching NAME, and not one of
+ *    the names that reach JavaScript internals (`__proto__`, `constructor`, Object.prototype's)
+ *    or nunjucks' own frames (`loop`, whose fields a loop writes into whatever it holds);
+ *  - every Symbol is a plain name (the lexer reads quotes and backticks into symbols);
+ *  - no regular-expression literal (a pattern such as `(a+)+$` runs for hours).
+ * The compiler's last paste, the name of a called expression in its error text, is made safe
+ * in templates.ts.
+ */
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/** A name a template may bind or call. */
+export const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Names that are never bound: JavaScript internals and nunjucks' loop state. */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(['constructor', '__proto__', 'prototype', 'loop', ...Object.getOwnPropertyNames(Object.prototype)]);
+
+interface Node {
+  typename: string;
+  fields: string[];
+  children?: Node[];
+  value?: unknown;
+  [field: string]: unknown;
+}
+
+interface Parser {
+  parse(src: string, extensions?: unknown[], opts?: object): Node;
+}
+
+const ALLOWED = new Set([
+  'Root', 'NodeList', 'Output', 'TemplateData', 'Literal', 'Symbol', 'Group', 'Array', 'Dict', 'Pair', 'LookupVal',
+  'If', 'InlineIf', 'For', 'Set', 'Capture', 'Macro', 'Caller', 'FunCall', 'Filter', 'KeywordArgs', 'Switch', 'Case',
+  'Is', 'In', 'Or', 'And', 'Not', 'Add', 'Concat', 'Sub', 'Mul', 'Div', 'FloorDiv', 'Mod', 'Pow', 'Neg', 'Pos',
+  'Compare', 'CompareOperand',
+]);
+
+/** A template the checks refuse; the message says what and where (line, column). */
+export class TemplateSyntaxError extends Error {
+  readonly code = 'TEMPLATE_SYNTAX';
+}
+
+function at(n: Node): string {
+  const line = typeof n.lineno === 'number' ? n.lineno + 1 : undefined;
+  const col = typeof n.colno === 'number' ? n.colno + 1 : undefined;
+  return line !== undefined ? ` (line ${line}, column ${col})` : '';
+}
+
+/** A name bound by the template (set, for, macro and its arguments). */
+function bound(n: unknown, what: string): void {
+  const node = n as Node | null;
+  if (!node || node.typename !== 'Symbol' || typeof node.value !== 'string' || !NAME.test(node.value))
+    throw new TemplateSyntaxError(`${what} must be a plain name${node ? at(node) : ''}`);
+  if (RESERVED_NAMES.has(node.value)) throw new TemplateSyntaxError(`${what} "${node.value}" is reserved${at(node)}`);
+}
+
+function macroArgs(args: unknown): void {
+  for (const a of ((args as Node | null)?.children ?? [])) {
+    if (a.typename === 'KeywordArgs') for (const p of a.children ?? []) bound(p.key, 'a macro argument');
+    else bound(a, 'a macro argument');
+  }
+}
+
+function walk(n: unknown): void {
+  if (!n || typeof n !== 'object') return;
+  if (Array.isArray(n)) {
+    for (const x of n) walk(x);
+    return;
+  }
+  const node = n as Node;
+  if (typeof node.typename !== 'string') return;
+  if (!ALLOWED.has(node.typename)) throw new TemplateSyntaxError(`${node.typename} is not allowed in a template${at(node)}`);
+  switch (node.typename) {
+    case 'Symbol':
+      if (typeof node.value !== 'string' || !NAME.test(node.value)) throw new TemplateSyntaxError(`${JSON.stringify(node.value)} is not a name${at(node)}`);
+      break;
+    case 'Literal':
+      if (node.value instanceof RegExp) throw new TemplateSyntaxError(`regular expression literals (r/.../) are not allowed${at(node)}`);
+      break;
+    case 'Set':
+      for (const t of (node.targets as Node[] | null) ?? []) bound(t, 'a set target');
+      break;
+    case 'For': {
+      const name = node.name as Node;
+      if (name?.typename === 'Array') for (const c of name.children ?? []) bound(c, 'a loop variable');
+      else bound(name, 'a loop variable');
+      break;
+    }
+    case 'Macro':
+      bound(node.name, 'a macro name');
+      macroArgs(node.args);
+      break;
+    case 'Caller':
+      macroArgs(node.args);
+      break;
+    case 'Is': {
+      const right = node.right as Node | null;
+      const test = right?.typename === 'FunCall' ? (right.name as Node | null) : right;
+      if (!test || test.typename !== 'Symbol' || typeof test.value !== 'string' || !NAME.test(test.value))
+        throw new TemplateSyntaxError(`the test after "is" must be a plain name${at(node)}`);
+      break;
+    }
+  }
+  if (node.children) walk(node.children);
+  for (const f of node.fields ?? []) walk(node[f]);
+}
+
+/** Throws a TemplateSyntaxError when `src` uses anything the checks above refuse (a parse error passes: the compiler reports it). */
+export function checkTemplateSyntax(src: string): void {
+  const parser = require('nunjucks/src/parser') as Parser;
+  let root: Node;
+  try {
+    root = parser.parse(src, [], {});
+  } catch {
+    return;
+  }
+  walk(root);
+}
