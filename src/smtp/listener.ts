@@ -365,10 +365,13 @@ export class SmtpListener {
       };
       t.once('error', fail);
       t.once('close', () => fail());
+      // half-open sockets: a client that sends its FIN mid-handshake is gone all the same
+      t.once('end', () => t.destroy());
       t.once('secure', () => {
         clearTimeout(timer);
         t.removeListener('error', fail);
         t.removeAllListeners('close');
+        t.removeAllListeners('end');
         t.on('error', () => undefined);
         resolve(t);
       });

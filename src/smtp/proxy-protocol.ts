@@ -130,6 +130,7 @@ export function readProxyHeader(socket: Socket, timeoutMs: number): Promise<Prox
       socket.removeListener('readable', onReadable);
       socket.removeListener('error', onError);
       socket.removeListener('close', onClose);
+      socket.removeListener('end', onClose);
       if (err) reject(err);
       else resolve(info!);
     };
@@ -157,6 +158,8 @@ export function readProxyHeader(socket: Socket, timeoutMs: number): Promise<Prox
     socket.on('readable', onReadable);
     socket.on('error', onError);
     socket.on('close', onClose);
+    // the listener's sockets allow half-open: a client's FIN alone does not close them
+    socket.on('end', onClose);
     onReadable();
   });
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { BASE_MAIN, Harness, SmtpClient, freePort, makeCert, message, waitFor } from './helpers.js';
 
@@ -20,6 +21,11 @@ starttls = false
 [listener.tls]
 listen = "127.0.0.1:${await freePort()}"
 tls = { certificate = "cert.pem", private_key = "key.pem", implicit = true }
+
+[listener.proxied]
+listen = "127.0.0.1:${await freePort()}"
+starttls = false
+proxy_protocol_from = ["127.0.0.0/8"]
 `,
       'cert.pem': c.cert,
       'key.pem': c.key,
@@ -83,4 +89,19 @@ tls = { certificate = "cert.pem", private_key = "key.pem", implicit = true }
     assert.equal((await c.reply()).code, 250);
     await assert.rejects(c.reply(5000), /connection closed/);
   });
+
+  // before the session starts: the listener's own reads of the PROXY header and the TLS
+  // handshake see the FIN too (with half-open sockets nothing closes them by itself; the
+  // client timeout, 60 s here, would)
+  for (const [what, listener, bytes] of [['a partial PROXY header', 'proxied', 'PROXY TCP4 192.0'], ['a TLS handshake not begun', 'tls', '']] as const) {
+    test(`FIN during ${what}: the server closes at once`, async () => {
+      const sock = connect(h.port(listener), '127.0.0.1');
+      await new Promise<void>((r) => sock.once('connect', () => r()));
+      sock.on('error', () => undefined);
+      const closed = new Promise<void>((r) => sock.once('close', () => r()));
+      sock.end(bytes);
+      await waitFor(() => sock.closed || undefined, 5000);
+      await closed;
+    });
+  }
 });
