@@ -12,7 +12,10 @@
  *    the names that reach JavaScript internals (`__proto__`, `constructor`, Object.prototype's)
  *    or nunjucks' own frames (`loop`, whose fields a loop writes into whatever it holds);
  *  - every Symbol is a plain name (the lexer reads quotes and backticks into symbols);
- *  - no regular-expression literal (a pattern such as `(a+)+$` runs for hours).
+ *  - no regular-expression literal (a pattern such as `(a+)+$` runs for hours);
+ *  - a test (`is`) takes one argument: the compiler pastes a test's arguments without commas;
+ *  - no `{% raw %}` / `{% verbatim %}` (their end is found in quadratic time), and at most
+ *    MAX_NODES parts nested MAX_DEPTH deep; a template that does not parse is refused here.
  * The compiler's last paste, the name of a called expression in its error text, is made safe
  * in templates.ts.
  */
@@ -71,10 +74,17 @@ function macroArgs(args: unknown): void {
   }
 }
 
-function walk(n: unknown): void {
+/** nodes and nesting one template may have: the walk and nunjucks' compiler recurse */
+const MAX_NODES = 200_000;
+const MAX_DEPTH = 200;
+let seen = 0;
+
+function walk(n: unknown, depth = 0): void {
   if (!n || typeof n !== 'object') return;
+  if (++seen > MAX_NODES) throw new TemplateSyntaxError(`has more than ${MAX_NODES} parts`);
+  if (depth > MAX_DEPTH) throw new TemplateSyntaxError(`nests more than ${MAX_DEPTH} deep`);
   if (Array.isArray(n)) {
-    for (const x of n) walk(x);
+    for (const x of n) walk(x, depth);
     return;
   }
   const node = n as Node;
@@ -108,21 +118,38 @@ function walk(n: unknown): void {
       const test = right?.typename === 'FunCall' ? (right.name as Node | null) : right;
       if (!test || test.typename !== 'Symbol' || typeof test.value !== 'string' || !NAME.test(test.value))
         throw new TemplateSyntaxError(`the test after "is" must be a plain name${at(node)}`);
+      // the compiler pastes a test's arguments together without commas: two of them make
+      // `"a"["constructor"]...` plain JavaScript, past every lookup hook
+      if (right?.typename === 'FunCall' && ((right.args as Node | null)?.children?.length ?? 0) > 1)
+        throw new TemplateSyntaxError(`a test takes one argument${at(node)}`);
       break;
     }
   }
-  if (node.children) walk(node.children);
-  for (const f of node.fields ?? []) walk(node[f]);
+  // a NodeList's children are its one field
+  for (const f of node.fields ?? []) walk(node[f], depth + 1);
 }
 
-/** Throws a TemplateSyntaxError when `src` uses anything the checks above refuse (a parse error passes: the compiler reports it). */
+/** `{% raw %}` / `{% verbatim %}`: nunjucks finds their end with an unanchored lazy pattern, quadratic on a long rest. */
+const RAW = /\{%[-+]?\s*(?:raw|verbatim)\b/;
+
+/** nunjucks prefixes its messages with "(unknown path) [Line 1, Column 4]\n  "; keep one line. */
+function parseMessage(e: unknown): string {
+  return String((e as Error)?.message ?? e).replace(/^\(unknown path\)\s*/, '').replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/**
+ * Throws a TemplateSyntaxError when `src` uses anything the checks above refuse, or does not
+ * parse: nothing this check could not read is compiled.
+ */
 export function checkTemplateSyntax(src: string): void {
+  if (RAW.test(src)) throw new TemplateSyntaxError('{% raw %} and {% verbatim %} are not allowed');
   const parser = require('nunjucks/src/parser') as Parser;
   let root: Node;
   try {
     root = parser.parse(src, [], {});
-  } catch {
-    return;
+  } catch (e) {
+    throw new TemplateSyntaxError(parseMessage(e));
   }
+  seen = 0;
   walk(root);
 }

@@ -106,6 +106,8 @@ describe('inject templates: a budget per rendering', () => {
       '{% set __proto__ = range %}',
       '{% import "x" as y %}',
       '{% include "x" %}',
+      // a test's arguments are pasted without commas: "a"["constructor"]["constructor"](...)()
+      `{{ 1 is eq("a", ["constructor"], ["constructor"], ("${payload}"), ()) }}`,
     ];
     for (const src of attacks) {
       assert.throws(() => compileTemplate('content/text_body', src, { html: false }).render({}, LIMITS), TemplateError, src);
@@ -117,6 +119,22 @@ describe('inject templates: a budget per rendering', () => {
     const ok = '{% macro b(t, cls="x") %}<{{ cls }}>{{ t }}{{ caller() if caller }}{% endmacro %}{% call b("hi") %}!{% endcall %}'
       + '{% for k, v in d %}{{ k }}={{ v }};{% endfor %}{% set n = 2 %}{% if n is odd %}odd{% else %}even{% endif %}';
     assert.equal(compileTemplate('p', ok, { html: false }).render({ d: { a: 1 } }, LIMITS), '<x>hi!a=1;even');
+  });
+
+  it('checking a template takes time in proportion to it: deep nesting, raw blocks', async () => {
+    // the first version of the check walked a list's children twice: each level doubled the work
+    const deep = `{{ ${'['.repeat(40)}1${']'.repeat(40)} | length }}`;
+    assert.deepEqual(await render(deep), { ok: true, out: '1' });
+    const ifs = `${'{% if 1 %}'.repeat(30)}x${'{% endif %}'.repeat(30)}`;
+    assert.deepEqual(await render(ifs), { ok: true, out: 'x' });
+    const tooDeep = await render(`{{ ${'['.repeat(300)}1${']'.repeat(300)} }}`);
+    assert.equal(tooDeep.ok, false);
+    // nunjucks finds the end of a raw block in quadratic time: refused before it is parsed
+    for (const src of [`{% raw %}${'{%'.repeat(50_000)}`, '{%- verbatim %}x{% endverbatim %}']) {
+      const r = await render(src);
+      assert.equal(r.ok, false);
+      assert.match(r.message!, /raw %\} and \{% verbatim %\} are not allowed/);
+    }
   });
 
   it('filters and tests are found by their own names only: 1|valueOf no longer hands out the render context', () => {
