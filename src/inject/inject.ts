@@ -75,13 +75,12 @@ const SPOOL_DOWN = '451 4.3.0 spool unavailable, please try again later';
 const CLIENT_GONE = 'not spooled: the client went away';
 
 /**
- * Generates and spools one message per recipient. Throws InjectRequestError / TemplateError
- * (nothing spooled) or SpoolUnavailableError (with the counts of what was spooled).
- */
-/**
- * `gone` aborts when the client disconnects: before the first spool write the request stops
- * (ClientGoneError); later, the batches not yet written are not (their recipients are failed
- * with "client went away"), so a client that gave up and retries duplicates as little as can be.
+ * Generates and spools one message per recipient. Throws InjectRequestError / TemplateError /
+ * MessageTooLargeError (nothing spooled) or SpoolUnavailableError (with the counts of what was
+ * spooled). `gone` aborts when the client disconnects: before the first spool write the request
+ * stops (ClientGoneError, nothing spooled); later, the batches not yet written are not (their
+ * recipients are failed with "client went away"), so a client that gave up and retries
+ * duplicates as little as can be.
  */
 export async function injectV1(deps: ReceptionDeps, req: InjectV1Request, peer: InjectPeer, limits: InjectLimits = INJECT_LIMIT_DEFAULTS, gone?: AbortSignal): Promise<InjectV1Response> {
   const gen = compileRequest(req, { maxChars: limits.maxMessageSize, timeMs: limits.renderTimeMs });
