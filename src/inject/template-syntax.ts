@@ -94,6 +94,13 @@ function walk(n: unknown, depth = 0): void {
     case 'Symbol':
       if (typeof node.value !== 'string' || !NAME.test(node.value)) throw new TemplateSyntaxError(`${JSON.stringify(node.value)} is not a name${at(node)}`);
       break;
+    case 'Neg':
+    case 'Pos': {
+      // emitted as `-` / `+` right before the operand: two in a row are JavaScript's -- / ++
+      const t = (node.target as Node | null)?.typename;
+      if (t === 'Neg' || t === 'Pos') throw new TemplateSyntaxError(`two signs in a row: put the inner one in parentheses${at(node)}`);
+      break;
+    }
     case 'Literal':
       if (node.value instanceof RegExp) throw new TemplateSyntaxError(`regular expression literals (r/.../) are not allowed${at(node)}`);
       break;
@@ -125,8 +132,12 @@ function walk(n: unknown, depth = 0): void {
       break;
     }
   }
-  // a NodeList's children are its one field
-  for (const f of node.fields ?? []) walk(node[f], depth + 1);
+  // every node-valued property, not only the declared `fields`: a block set keeps its
+  // content in `body`, which Set does not declare and the compiler compiles all the same
+  for (const k of Object.keys(node)) {
+    const v = node[k];
+    if (v && typeof v === 'object') walk(v, depth + 1);
+  }
 }
 
 /** `{% raw %}` / `{% verbatim %}`: nunjucks finds their end with an unanchored lazy pattern, quadratic on a long rest. */

@@ -108,6 +108,10 @@ describe('inject templates: a budget per rendering', () => {
       '{% include "x" %}',
       // a test's arguments are pasted without commas: "a"["constructor"]["constructor"](...)()
       `{{ 1 is eq("a", ["constructor"], ["constructor"], ("${payload}"), ()) }}`,
+      // the content of a block set is a property Set does not declare: it is checked all the same
+      `{% set x %}{% set "y\\",0);${payload};//" = 1 %}{% endset %}hello`,
+      '{% set x %}{% include "a" %}{% endset %}',
+      '{% for i in [1] %}{{ - -i }}{% endfor %}',
     ];
     for (const src of attacks) {
       assert.throws(() => compileTemplate('content/text_body', src, { html: false }).render({}, LIMITS), TemplateError, src);
