@@ -99,7 +99,8 @@ let SafeStringClass: (new (s: string) => { val: string; length: number }) | unde
 function sizeOf(b: Budget, v: unknown): number {
   if (typeof v === 'string') return v.length;
   if (v === null || typeof v !== 'object') return 8;
-  if (SafeStringClass && v instanceof SafeStringClass) return v.length;
+  // nunjucks' own SafeString only (its prototype, a string inside): not any object that claims to be one
+  if (SafeStringClass && Object.getPrototypeOf(v) === SafeStringClass.prototype && typeof (v as { val?: unknown }).val === 'string') return (v as { val: string }).val.length;
   const known = b.sizes.get(v);
   if (known !== undefined) return known;
   tick();

@@ -94,6 +94,13 @@ function walk(n: unknown, depth = 0): void {
     case 'Symbol':
       if (typeof node.value !== 'string' || !NAME.test(node.value)) throw new TemplateSyntaxError(`${JSON.stringify(node.value)} is not a name${at(node)}`);
       break;
+    case 'Pair': {
+      // a "__proto__" key in an object literal sets the object's prototype (a fake SafeString)
+      const key = node.key as Node | null;
+      if (key && (key.typename === 'Symbol' || key.typename === 'Literal') && key.value === '__proto__')
+        throw new TemplateSyntaxError(`"__proto__" cannot be a key${at(node)}`);
+      break;
+    }
     case 'Neg':
     case 'Pos': {
       // emitted as `-` / `+` right before the operand: two in a row are JavaScript's -- / ++

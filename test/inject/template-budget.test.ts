@@ -112,6 +112,9 @@ describe('inject templates: a budget per rendering', () => {
       `{% set x %}{% set "y\\",0);${payload};//" = 1 %}{% endset %}hello`,
       '{% set x %}{% include "a" %}{% endset %}',
       '{% for i in [1] %}{{ - -i }}{% endfor %}',
+      // a "__proto__" key made an object a SafeString: unescaped output, sizes of its choosing
+      '{% macro m() %}x{% endmacro %}{% set d = {"__proto__": m(), "val": "<b>", "length": "z"} %}{{ d }}',
+      '{% macro m(a) %}{% endmacro %}{{ m(__proto__=1) }}',
     ];
     for (const src of attacks) {
       assert.throws(() => compileTemplate('content/text_body', src, { html: false }).render({}, LIMITS), TemplateError, src);
