@@ -56,6 +56,10 @@ export function compileRequest(req: InjectV1Request, limits: RenderLimits): Gene
   if (name !== undefined && !HEADER_NAME.test(name)) throw new InjectRequestError('trace_headers/header_name', `is not a header field name (printable ASCII without spaces or ':'): ${JSON.stringify(name)}`);
   req.recipients.forEach((r, i) => check(`recipients/${i}/email`, r.email));
   const dialect = req.template_dialect ?? 'Jinja';
+  // nunjucks takes any object with an own "__keywords" for a macro call's keyword arguments
+  // (and deletes from it): data must not pass for one
+  dropKeywordMarkers(req.substitutions);
+  for (const r of req.recipients) dropKeywordMarkers(r.substitutions);
   const global = req.substitutions ?? {};
   const vars = (r: InjectRecipient): Variables => ({ ...global, email: r.email, ...(r.name != null ? { name: r.name } : {}), ...r.substitutions });
   const senderDomain = req.envelope_sender.slice(req.envelope_sender.lastIndexOf('@') + 1);
@@ -130,6 +134,23 @@ export function compileRequest(req: InjectV1Request, limits: RenderLimits): Gene
       return (await (composed ??= ComposedShape.compose(shape))).build(parts);
     },
   };
+}
+
+/** Removes every own "__keywords" key from a JSON value, at any depth (without recursion: JSON may nest 10^5 deep). */
+function dropKeywordMarkers(v: unknown): void {
+  const stack: unknown[] = [v];
+  const seen = new WeakSet<object>();
+  while (stack.length) {
+    const x = stack.pop();
+    if (x === null || typeof x !== 'object' || seen.has(x)) continue;
+    seen.add(x);
+    if (Array.isArray(x)) {
+      for (const y of x) stack.push(y);
+      continue;
+    }
+    if (Object.hasOwn(x, '__keywords')) delete (x as Record<string, unknown>).__keywords;
+    for (const y of Object.values(x)) stack.push(y);
+  }
 }
 
 function decodeBase64(field: string, data: string): Buffer {

@@ -309,6 +309,10 @@ export function budgetEnvironment(env: nunjucks.Environment): void {
         use(a);
       }
       const input = args[0];
+      // nunjucks walks `for (i < obj.length)` over whatever it is given: a data object with a
+      // "length" of 1e9 (JSON can say so) ran unbudgeted until V8 aborted the process
+      if (LISTS.has(name) && input !== null && typeof input === 'object' && !Array.isArray(input) && !(SafeStringClass && input instanceof SafeStringClass) && Object.hasOwn(input, 'length'))
+        throw new Error(`${name}() takes a list, not an object with a "length"`);
       // these make a list of a string's characters or words: each element costs what a list element does
       if (SPLITS.has(name) && typeof input === 'string') {
         need(input.length * 16 <= (current?.limits.maxChars ?? Infinity), `${name}() of a string this long`);
@@ -336,6 +340,8 @@ export function budgetEnvironment(env: nunjucks.Environment): void {
 }
 
 const SORTS = new Set(['sort', 'dictsort', 'groupby']);
+/** filters that walk their input as a list */
+const LISTS = new Set(['batch', 'slice', 'reverse', 'sort', 'groupby', 'select', 'reject', 'selectattr', 'rejectattr', 'sum', 'join', 'first', 'last', 'random', 'list', 'length', 'dictsort']);
 /** filters that split a string input into a list (of characters or words) */
 const SPLITS = new Set(['list', 'sort', 'reverse', 'urlize', 'title', 'wordcount', 'batch', 'slice', 'groupby', 'random']);
 

@@ -122,6 +122,15 @@ describe('inject generation', () => {
     assert.match(msg, /\[no-constructor\]\r\n\[\]\[\]\[\]\[\]\r\n\[\]\[ANN\]\[3\]\r\n\[A\]\[3\]/);
   });
 
+  it('data cannot pass for keyword arguments: "__keywords" keys are dropped, at any depth', async () => {
+    const req = builder({ text_body: '{% macro m(a, b="d") %}[{{ a.a }}|{{ b }}]{% endmacro %}{{ m(u) }}{{ m(u) }}{{ u.a }}{{ m(deep.x[0]) }}' }, {
+      substitutions: { u: { __keywords: true, a: 'A', b: 'B' }, deep: { x: [{ __keywords: true, a: 'Z', b: 'Y' }] } },
+    });
+    const msg = await generate(req);
+    // before, u filled the macro's parameters (a = "A", b = "B") and lost them: "[A|B][|B]"
+    assert.match(msg, /\[A\|d\]\[A\|d\]A\[Z\|d\]/);
+  });
+
   it('checks what the schema cannot: addresses with a reason, base64 data, a body part', () => {
     const bad = (req: InjectV1Request, field: RegExp) =>
       assert.throws(() => compileRequest(req, LIMITS), (e: unknown) => e instanceof InjectRequestError && field.test(e.message));

@@ -163,6 +163,16 @@ describe('inject templates: a budget per rendering', () => {
     assert.match(r.message!, /range\(\) takes one to three finite numbers/);
   });
 
+  it('a data object with a huge "length" is not a list: refused, where nunjucks ran until V8 aborted', async () => {
+    for (const f of ['sort | join(", ")', 'reverse | length', 'batch(3) | length', 'select("odd") | length', 'groupby("a") | length']) {
+      const r = await render(`{{ items | ${f} }}`, { items: { length: 1e9 } });
+      assert.equal(r.ok, false, f);
+      assert.match(r.message!, /takes a list, not an object with a "length"/, f);
+    }
+    // an object with a "length" key is still data: printed, looked up
+    assert.deepEqual(await render('{{ o.length }} {{ o | dump }}', { o: { length: 3 } }), { ok: true, out: '3 {"length":3}' });
+  });
+
   it('a filter that splits a long string into a list is refused before it runs', async () => {
     const s = 'ab '.repeat(1024 * 1024 / 3);
     for (const f of ['list', 'sort', 'urlize', 'reverse', 'title', 'wordcount']) await refused(`{{ s | ${f} | length }}`, 'size', { s: s + s });
