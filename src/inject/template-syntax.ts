@@ -26,8 +26,11 @@ const require = createRequire(import.meta.url);
 /** A name a template may bind or call. */
 export const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Names that reach JavaScript internals: never looked up as data (templates.ts), never bound. */
+export const JS_INTERNAL_NAMES: ReadonlySet<string> = new Set(['constructor', '__proto__', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
+
 /** Names that are never bound: JavaScript internals and nunjucks' loop state. */
-export const RESERVED_NAMES: ReadonlySet<string> = new Set(['constructor', '__proto__', 'prototype', 'loop', ...Object.getOwnPropertyNames(Object.prototype)]);
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([...JS_INTERNAL_NAMES, 'loop']);
 
 interface Node {
   typename: string;
@@ -151,7 +154,7 @@ function walk(n: unknown, depth = 0): void {
 const RAW = /\{%[-+]?\s*(?:raw|verbatim)\b/;
 
 /** nunjucks prefixes its messages with "(unknown path) [Line 1, Column 4]\n  "; keep one line. */
-function parseMessage(e: unknown): string {
+export function nunjucksMessage(e: unknown): string {
   return String((e as Error)?.message ?? e).replace(/^\(unknown path\)\s*/, '').replace(/\s*\n\s*/g, ' ').trim();
 }
 
@@ -166,7 +169,7 @@ export function checkTemplateSyntax(src: string): void {
   try {
     root = parser.parse(src, [], {});
   } catch (e) {
-    throw new TemplateSyntaxError(parseMessage(e));
+    throw new TemplateSyntaxError(nunjucksMessage(e));
   }
   seen = 0;
   walk(root);

@@ -14,7 +14,7 @@
 import { createRequire } from 'node:module';
 import nunjucks from 'nunjucks';
 import { TemplateLimitError, budgetEnvironment, renderWithin } from './template-budget.js';
-import { checkTemplateSyntax } from './template-syntax.js';
+import { JS_INTERNAL_NAMES, checkTemplateSyntax, nunjucksMessage } from './template-syntax.js';
 import type { LimitKind, RenderLimits } from './template-budget.js';
 
 const require = createRequire(import.meta.url);
@@ -24,7 +24,7 @@ interface NunjucksRuntime {
   contextOrFrameLookup(context: { ctx: Record<string, unknown>; lookup(name: string): unknown }, frame: { lookup(name: string): unknown }, name: string): unknown;
 }
 
-const FORBIDDEN = new Set(['constructor', '__proto__', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
+const FORBIDDEN = JS_INTERNAL_NAMES;
 
 let hardened = false;
 /** Narrows nunjucks' name and member lookups (once per process; the runtime is one module). */
@@ -118,10 +118,6 @@ function compiled(src: string, html: boolean): nunjucks.Template {
   return t;
 }
 
-/** nunjucks prefixes its messages with "(unknown path) [Line 1, Column 4]\n  "; keep one line. */
-function cleanMessage(e: unknown): string {
-  return String((e as Error)?.message ?? e).replace(/^\(unknown path\)\s*/, '').replace(/\s*\n\s*/g, ' ').trim();
-}
 
 /** Compiles `src` now (syntax errors throw a TemplateError naming `part`); `Static` keeps it literal. */
 export function compileTemplate(part: string, src: string, opts: { html: boolean; dialect?: 'Jinja' | 'Static' }): CompiledTemplate {
@@ -130,7 +126,7 @@ export function compileTemplate(part: string, src: string, opts: { html: boolean
   try {
     t = compiled(src, opts.html);
   } catch (e) {
-    throw new TemplateError(part, cleanMessage(e));
+    throw new TemplateError(part, nunjucksMessage(e));
   }
   return {
     part,
@@ -139,7 +135,7 @@ export function compileTemplate(part: string, src: string, opts: { html: boolean
         return renderWithin(limits, () => t.render(vars));
       } catch (e) {
         if (e instanceof TemplateLimitError) throw new TemplateError(part, e.message, e.kind);
-        throw new TemplateError(part, cleanMessage(e));
+        throw new TemplateError(part, nunjucksMessage(e));
       }
     },
   };
