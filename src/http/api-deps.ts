@@ -8,6 +8,7 @@ import type { ReceptionDeps } from '../smtp/reception.js';
 import type { Spool } from '../spool/types.js';
 import type { AdminState } from '../admin/admin-state.js';
 import type { HookQueueView } from '../events/metrics.js';
+import type { TemplateRenderer } from '../inject/render-protocol.js';
 
 /** A reception worker as the config status shows it (`[server] workers` > 1). */
 export interface WorkerStatus {
@@ -29,6 +30,8 @@ export interface ApiDeps {
   readonly queue: QueueManager;
   /** the reception path shared with SMTP (HTTP inject) */
   readonly reception: ReceptionDeps;
+  /** renders inject templates (in a locked-down process: src/inject/render-sandbox.ts) */
+  readonly renderer: TemplateRenderer;
   /** durable admin rules: bounces, suspensions (src/admin/) */
   readonly admin: AdminState;
   /** the log hook queues (hook:NAME), for the queue summary; absent when not composed */

@@ -7,6 +7,7 @@ import { ClientGoneError, MessageTooLargeError, injectV1, SpoolUnavailableError 
 import type { InjectLimits, InjectPeer } from '../inject/inject.js';
 import { injectErrorSchema, injectRequestSchema, injectResponseSchema } from '../inject/schema.js';
 import type { InjectV1Request } from '../inject/schema.js';
+import { RendererUnavailableError } from '../inject/render-sandbox.js';
 import { TemplateError } from '../inject/templates.js';
 import type { ApiDeps } from './api-deps.js';
 import { requestUser } from './auth.js';
@@ -76,7 +77,7 @@ export function injectRoutes(app: FastifyInstance, deps: ApiDeps): void {
           if (!reply.raw.writableFinished) gone.abort();
         };
         reply.raw.once('close', onClose);
-        const res = await injectV1(deps.reception, req.body, peerOf(req), limitsOf(req, deps), gone.signal);
+        const res = await injectV1(deps.reception, deps.renderer, req.body, peerOf(req), limitsOf(req, deps), gone.signal);
         reply.raw.removeListener('close', onClose);
         if (gone.signal.aborted) {
           deps.log.warn('inject: the client went away before the answer', { peer: req.socket.remoteAddress, spooled: res.success_count, not_spooled: res.fail_count });
@@ -91,6 +92,10 @@ export function injectRoutes(app: FastifyInstance, deps: ApiDeps): void {
         }
         if (e instanceof MessageTooLargeError) return reply.code(413).send({ error: 'payload_too_large', message: `body/${e.message}`, limit: e.limit });
         if (e instanceof TemplateError) return reply.code(400).send({ error: 'bad_request', message: `body/${e.part}: template error: ${e.detail}` });
+        if (e instanceof RendererUnavailableError) {
+          deps.log.error('inject: the template renderer could not be started', { error: e.message });
+          return reply.code(503).send({ error: 'service_unavailable', message: e.message });
+        }
         // the counts say what was spooled before the spool failed
         if (e instanceof SpoolUnavailableError) return reply.code(503).send({ error: 'service_unavailable', message: e.message, ...e.partial });
         /* c8 ignore start -- injectV1 reports every failure it knows as one of the above; anything else is a bug, answered 500 */

@@ -4,6 +4,7 @@ import type { QueueManager } from '../queue/manager.js';
 import type { ReceptionDeps } from '../smtp/reception.js';
 import type { Spool } from '../spool/types.js';
 import type { Snapshot } from '../config/snapshot.js';
+import { TemplateSandbox } from '../inject/render-sandbox.js';
 import type { ApiDeps } from './api-deps.js';
 import { HttpListener } from './listener.js';
 import { registerConfigMetrics } from './metrics.js';
@@ -40,12 +41,16 @@ export class HttpSubsystem implements Subsystem {
   /** reconciliations run one at a time, in snapshot order */
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** inject templates are rendered there, started at the first request that has one */
+  private sandbox?: TemplateSandbox;
 
   constructor(readonly deps: HttpSubsystemDeps) {}
 
   async start(ctx: RuntimeContext): Promise<void> {
     this.ctx = ctx;
-    this.api = { ...this.deps, store: ctx.store, monitor: ctx.monitor, log: ctx.log.child({ subsystem: 'http' }) };
+    const log = ctx.log.child({ subsystem: 'http' });
+    this.sandbox = new TemplateSandbox(log);
+    this.api = { ...this.deps, store: ctx.store, monitor: ctx.monitor, log, renderer: this.sandbox };
     registerConfigMetrics(ctx.store);
     await this.apply(ctx.store.current);
   }
@@ -84,5 +89,6 @@ export class HttpSubsystem implements Subsystem {
     await this.chain;
     await Promise.all([...this.live.values()].map((l) => l.close(deadlineMs)));
     this.live.clear();
+    this.sandbox?.stop();
   }
 }

@@ -7,8 +7,7 @@ import { addressProblem } from './address.js';
 import { ComposedShape, completeMessage } from './mime.js';
 import type { MessageShape, PreparedAttachment, RecipientParts } from './mime.js';
 import type { BuilderContent, InjectRecipient, InjectV1Request } from './schema.js';
-import { compileTemplate } from './templates.js';
-import type { CompiledTemplate, Variables } from './templates.js';
+import type { TemplateJob, TemplatePart, TemplateRenderer } from './render-protocol.js';
 import type { RenderLimits } from './template-budget.js';
 
 /** a header field name (RFC 5322 §2.2: printable ASCII but ':') */
@@ -36,17 +35,29 @@ export interface GeneratedMessage {
 export interface Generator {
   /** bytes every message carries whatever the templates render (attachments, base64-encoded) */
   readonly fixedBytes: number;
-  /** renders one recipient's parts; throws a TemplateError naming the part */
-  render(r: InjectRecipient): Rendered;
+  /**
+   * Renders the recipients from `from` on: at least one, as many as one slice of the renderer's
+   * work takes. Throws a TemplateError naming the part.
+   */
+  render(recipients: readonly InjectRecipient[], from: number): Promise<Rendered[]>;
   /** the message for one recipient */
   build(r: InjectRecipient, rendered: Rendered): Promise<GeneratedMessage>;
+  /** the request is done: its templates are forgotten */
+  close(): void;
 }
+
+/** A template part: literal (no template syntax, or the Static dialect), or the renderer's `slot`. */
+type Source = { readonly text: string } | { readonly slot: number };
+
+/** renderings asked of the renderer at once (it may answer fewer) */
+const RENDER_SLICE = 256;
 
 /**
  * Checks what the JSON Schema cannot (addresses with a reason, base64, a body part) and
- * compiles the templates; each rendering is held to `limits`.
+ * has `renderer` compile the templates; each rendering is held to `limits`. Parts without
+ * template syntax never reach the renderer; a request with none does not use it.
  */
-export function compileRequest(req: InjectV1Request, limits: RenderLimits): Generator {
+export async function compileRequest(req: InjectV1Request, limits: RenderLimits, renderer: TemplateRenderer): Promise<Generator> {
   const check = (field: string, s: string) => {
     const p = addressProblem(s);
     if (p) throw new InjectRequestError(field, `${p}: ${JSON.stringify(s)}`);
@@ -60,16 +71,28 @@ export function compileRequest(req: InjectV1Request, limits: RenderLimits): Gene
   // (and deletes from it): data must not pass for one
   dropKeywordMarkers(req.substitutions);
   for (const r of req.recipients) dropKeywordMarkers(r.substitutions);
-  const global = req.substitutions ?? {};
-  const vars = (r: InjectRecipient): Variables => ({ ...global, email: r.email, ...(r.name != null ? { name: r.name } : {}), ...r.substitutions });
   const senderDomain = req.envelope_sender.slice(req.envelope_sender.lastIndexOf('@') + 1);
+  const slots: TemplatePart[] = [];
+  const source = (part: string, src: string, html: boolean): Source => (dialect === 'Static' || !/\{[{%#]/.test(src) ? { text: src } : { slot: slots.push({ part, src, html }) - 1 });
+  const text = (s: Source, row: readonly string[] | undefined) => ('text' in s ? s.text : row![s.slot]!);
+  /** one row of renderings per recipient from `from` on (rows of nothing when every part is literal) */
+  let job: TemplateJob | undefined;
+  const rows = async (recipients: readonly InjectRecipient[], from: number): Promise<(string[] | undefined)[]> => {
+    const slice = recipients.slice(from, from + RENDER_SLICE);
+    return job ? job.render(slice, limits) : slice.map(() => undefined);
+  };
+  const open = async () => {
+    if (slots.length) job = await renderer.open({ parts: slots, global: req.substitutions ?? {} });
+  };
 
   if (typeof req.content === 'string') {
-    const t = compileTemplate('content', req.content, { html: false, dialect });
+    const content = source('content', req.content, false);
+    await open();
     return {
       fixedBytes: 0,
-      render: (r) => ({ kind: 'raw', text: t.render(vars(r), limits) }),
+      render: async (recipients, from) => (await rows(recipients, from)).map((row): Rendered => ({ kind: 'raw', text: text(content, row) })),
       build: async (_r, rendered) => ({ data: completeMessage((rendered as { text: string }).text, senderDomain) }),
+      close: () => job?.close(),
     };
   }
 
@@ -80,10 +103,10 @@ export function compileRequest(req: InjectV1Request, limits: RenderLimits): Gene
   for (const name of Object.keys(c.headers ?? {})) {
     if (!HEADER_NAME.test(name)) throw new InjectRequestError('content/headers', `has an invalid header name ${JSON.stringify(name)}`);
   }
-  const subject = c.subject != null ? compileTemplate('content/subject', c.subject, { html: false, dialect }) : undefined;
-  const headers: [string, CompiledTemplate][] = Object.entries(c.headers ?? {}).map(([n, v]) => [n, compileTemplate(`content/headers/${n}`, v, { html: false, dialect })]);
-  const text = c.text_body != null ? compileTemplate('content/text_body', c.text_body, { html: false, dialect }) : undefined;
-  const html = c.html_body != null ? compileTemplate('content/html_body', c.html_body, { html: true, dialect }) : undefined;
+  const subject = c.subject != null ? source('content/subject', c.subject, false) : undefined;
+  const headers: [string, Source][] = Object.entries(c.headers ?? {}).map(([n, v]) => [n, source(`content/headers/${n}`, v, false)]);
+  const textBody = c.text_body != null ? source('content/text_body', c.text_body, false) : undefined;
+  const htmlBody = c.html_body != null ? source('content/html_body', c.html_body, true) : undefined;
   (c.attachments ?? []).forEach((a, i) => {
     // these become header fields of the part: a line break would end the field and start another
     for (const [k, v] of [['content_type', a.content_type], ['file_name', a.file_name], ['content_id', a.content_id]] as const)
@@ -100,8 +123,8 @@ export function compileRequest(req: InjectV1Request, limits: RenderLimits): Gene
   const shape: MessageShape = {
     ...(c.from && !named.has('from') ? { from: c.from } : {}),
     ...(c.reply_to && !named.has('reply-to') ? { replyTo: c.reply_to } : {}),
-    text: text !== undefined,
-    html: html !== undefined,
+    text: textBody !== undefined,
+    html: htmlBody !== undefined,
     attachments,
     headerNames: headers.map(([n]) => n),
     fallbackDomain: senderDomain,
@@ -110,18 +133,19 @@ export function compileRequest(req: InjectV1Request, limits: RenderLimits): Gene
   let composed: Promise<ComposedShape> | undefined;
   // one-line header values: a template must not add header fields of its own
   const oneLine = (s: string) => s.replace(/\r?\n|\r/g, ' ');
+  await open();
   return {
     fixedBytes: attachments.reduce((n, a) => n + Math.ceil(a.content.length / 3) * 4, 0),
-    render(r) {
-      const v = vars(r);
-      return {
+    async render(recipients, from) {
+      return (await rows(recipients, from)).map((row): Rendered => ({
         kind: 'builder',
-        ...(subject ? { subject: oneLine(subject.render(v, limits)) } : {}),
-        headers: headers.map(([n, t]) => [n, oneLine(t.render(v, limits))] as const),
-        ...(text ? { text: text.render(v, limits) } : {}),
-        ...(html ? { html: html.render(v, limits) } : {}),
-      };
+        ...(subject ? { subject: oneLine(text(subject, row)) } : {}),
+        headers: headers.map(([n, t]) => [n, oneLine(text(t, row))] as const),
+        ...(textBody ? { text: text(textBody, row) } : {}),
+        ...(htmlBody ? { html: text(htmlBody, row) } : {}),
+      }));
     },
+    close: () => job?.close(),
     async build(r, rendered) {
       if (rendered.kind !== 'builder') throw new Error('builder request rendered as raw');
       const parts: RecipientParts = {

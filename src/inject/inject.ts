@@ -13,7 +13,8 @@ import { LISTENER_DEFAULTS } from '../smtp/listener-config.js';
 import type { IncomingMessage, ReceptionDeps, ReceptionSource } from '../smtp/reception.js';
 import { receiveBatch } from '../smtp/reception-batch.js';
 import { compileRequest, renderedSize } from './generate.js';
-import type { Rendered } from './generate.js';
+import type { Generator, Rendered } from './generate.js';
+import type { TemplateRenderer } from './render-protocol.js';
 import type { InjectV1Request, InjectV1Response } from './schema.js';
 
 /** The HTTP client an inject request came from. */
@@ -82,26 +83,36 @@ const CLIENT_GONE = 'not spooled: the client went away';
  * recipients are failed with "client went away"), so a client that gave up and retries
  * duplicates as little as can be.
  */
-export async function injectV1(deps: ReceptionDeps, req: InjectV1Request, peer: InjectPeer, limits: InjectLimits = INJECT_LIMIT_DEFAULTS, gone?: AbortSignal): Promise<InjectV1Response> {
-  const gen = compileRequest(req, { maxChars: limits.maxMessageSize, timeMs: limits.renderTimeMs });
+export async function injectV1(deps: ReceptionDeps, renderer: TemplateRenderer, req: InjectV1Request, peer: InjectPeer, limits: InjectLimits = INJECT_LIMIT_DEFAULTS, gone?: AbortSignal): Promise<InjectV1Response> {
+  const gen = await compileRequest(req, { maxChars: limits.maxMessageSize, timeMs: limits.renderTimeMs }, renderer);
+  try {
+    return await generateAndSpool(deps, gen, req, peer, limits, gone);
+  } finally {
+    gen.close();
+  }
+}
+
+async function generateAndSpool(deps: ReceptionDeps, gen: Generator, req: InjectV1Request, peer: InjectPeer, limits: InjectLimits, gone?: AbortSignal): Promise<InjectV1Response> {
   const recipients = req.recipients;
 
   // pass 1: every rendering must succeed before any message is spooled
   const kept: (Rendered | undefined)[] = new Array(recipients.length);
   let keptBytes = 0;
   let slice = Date.now();
-  for (let i = 0; i < recipients.length; i++) {
-    const r = gen.render(recipients[i]!);
-    const size = renderedSize(r);
-    if (size + gen.fixedBytes > limits.maxMessageSize) throw new MessageTooLargeError(`recipients/${i}`, size + gen.fixedBytes, limits.maxMessageSize);
-    keptBytes += size;
-    if (keptBytes <= KEEP_RENDERED_BYTES) kept[i] = r;
-    // a long request must not hold the event loop: other requests and sessions go on (and a
-    // disconnect is seen)
+  for (let i = 0; i < recipients.length; ) {
+    for (const r of await gen.render(recipients, i)) {
+      const size = renderedSize(r);
+      if (size + gen.fixedBytes > limits.maxMessageSize) throw new MessageTooLargeError(`recipients/${i}`, size + gen.fixedBytes, limits.maxMessageSize);
+      keptBytes += size;
+      if (keptBytes <= KEEP_RENDERED_BYTES) kept[i] = r;
+      i++;
+    }
+    if (gone?.aborted) throw new ClientGoneError();
+    // a long request of literal parts must not hold the event loop (the renderer's answers
+    // leave it free): other requests and sessions go on, and a disconnect is seen
     if (Date.now() - slice >= 10) {
       await new Promise<void>((res) => setImmediate(res));
       slice = Date.now();
-      if (gone?.aborted) throw new ClientGoneError();
     }
   }
   if (gone?.aborted) throw new ClientGoneError();
@@ -162,7 +173,9 @@ export async function injectV1(deps: ReceptionDeps, req: InjectV1Request, peer: 
     for (; i < recipients.length && batch.length < BATCH_MESSAGES && bytes < BATCH_BYTES; i++) {
       const r = recipients[i]!;
       try {
-        const msg = await gen.build(r, kept[i] ?? gen.render(r));
+        // renderings past the budget of pass 1 are redone, a slice at a time
+        if (!kept[i]) (await gen.render(recipients, i)).forEach((x, k) => (kept[i + k] = x));
+        const msg = await gen.build(r, kept[i]!);
         // the estimate of pass 1 leaves out MIME headers and encodings
         if (msg.data.length > limits.maxMessageSize) {
           fail(r.email, `552 5.3.4 the message is ${msg.data.length} bytes, over the limit of ${limits.maxMessageSize}`);
@@ -171,7 +184,7 @@ export async function injectV1(deps: ReceptionDeps, req: InjectV1Request, peer: 
         }
         bytes += msg.data.length;
         batch.push({ email: r.email, m: { ...source, ...msg, sender: req.envelope_sender, recipients: [r.email], reportOnly: [] } });
-        /* c8 ignore start -- the request's checks and templates passed in pass 1; building fails only on a composer bug: that recipient alone is refused */
+        /* c8 ignore start -- the request's checks and templates passed in pass 1; a second rendering or the building fails only if the renderer or the composer does: that recipient alone is refused */
       } catch (e) {
         fail(r.email, (e as Error).message);
       }

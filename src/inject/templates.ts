@@ -16,6 +16,8 @@ import nunjucks from 'nunjucks';
 import { TemplateLimitError, budgetEnvironment, renderWithin } from './template-budget.js';
 import { JS_INTERNAL_NAMES, checkTemplateSyntax, nunjucksMessage } from './template-syntax.js';
 import type { LimitKind, RenderLimits } from './template-budget.js';
+import type { Variables } from './render-protocol.js';
+export type { Variables };
 
 const require = createRequire(import.meta.url);
 
@@ -70,7 +72,6 @@ export class TemplateError extends Error {
   }
 }
 
-export type Variables = Record<string, unknown>;
 
 export interface CompiledTemplate {
   readonly part: string;

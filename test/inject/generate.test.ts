@@ -1,21 +1,30 @@
 // Inject request → messages, in process: templates (substitution order, HTML autoescape, errors
 // naming the part, no way out to JavaScript), MIME structure from nodemailer's composer, and a
 // string message made CRLF with Date / Message-ID added.
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileRequest, InjectRequestError } from '../../src/inject/generate.js';
 import type { InjectRecipient, InjectV1Request } from '../../src/inject/schema.js';
 import { TemplateError } from '../../src/inject/templates.js';
 import { addressProblem } from '../../src/inject/address.js';
+import { TemplateSandbox } from '../../src/inject/render-sandbox.js';
+import { createLogger } from '../../src/logging/logger.js';
 
 const LIMITS = { maxChars: 20 * 1024 * 1024, timeMs: 1000 };
 
 const GIF = 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
 
+// the renderer the server uses: a locked-down process of its own
+const sandbox = new TemplateSandbox(createLogger({ out: () => undefined }));
+after(() => sandbox.stop());
+const compile = (req: InjectV1Request) => compileRequest(req, LIMITS, sandbox);
+
 async function generate(req: InjectV1Request, i = 0): Promise<string> {
-  const g = compileRequest(req, LIMITS);
+  const g = await compile(req);
   const r: InjectRecipient = req.recipients[i]!;
-  return (await g.build(r, g.render(r))).data.toString('utf8');
+  const [rendered] = await g.render(req.recipients, i);
+  g.close();
+  return (await g.build(r, rendered!)).data.toString('utf8');
 }
 
 const builder = (content: InjectV1Request['content'], extra: Partial<InjectV1Request> = {}): InjectV1Request => ({
@@ -94,19 +103,19 @@ describe('inject generation', () => {
       assert.match(msg, /text\/html; charset=utf-8\r\n(?:.+\r\n)*\r\n\[A&amp;B\]\r\n/);
     }
     // a template that does not compile is refused every time
-    for (let i = 0; i < 2; i++) assert.throws(() => compileRequest(builder({ text_body: '{{ x ' }), LIMITS), TemplateError);
+    for (let i = 0; i < 2; i++) await assert.rejects(compile(builder({ text_body: '{{ x ' })), TemplateError);
   });
 
-  it('a template error names the part: at compile time and at render time', () => {
-    assert.throws(() => compileRequest(builder({ text_body: 'ok', html_body: '<p>{{ name </p>' }), LIMITS), (e: unknown) => {
+  it('a template error names the part: at compile time and at render time', async () => {
+    await assert.rejects(compile(builder({ text_body: 'ok', html_body: '<p>{{ name </p>' })), (e: unknown) => {
       assert.ok(e instanceof TemplateError);
       assert.equal(e.part, 'content/html_body');
       assert.match(e.message, /^content\/html_body: /);
       return true;
     });
-    assert.throws(() => compileRequest(builder({ text_body: 'ok', headers: { 'X-A': '{% if %}' } }), LIMITS), /content\/headers\/X-A: /);
-    const g = compileRequest(builder({ text_body: '{{ nothing() }}' }), LIMITS);
-    assert.throws(() => g.render({ email: 'a@example.net' }), /content\/text_body: .*nothing/);
+    await assert.rejects(compile(builder({ text_body: 'ok', headers: { 'X-A': '{% if %}' } })), /content\/headers\/X-A: /);
+    const g = await compile(builder({ text_body: '{{ nothing() }}' }));
+    await assert.rejects(g.render([{ email: 'a@example.net' }], 0), /content\/text_body: .*nothing/);
   });
 
   it('templates see data, never JavaScript internals (no constructor, prototype or inherited method)', async () => {
@@ -131,20 +140,20 @@ describe('inject generation', () => {
     assert.match(msg, /\[A\|d\]\[A\|d\]A\[Z\|d\]/);
   });
 
-  it('checks what the schema cannot: addresses with a reason, base64 data, a body part', () => {
+  it('checks what the schema cannot: addresses with a reason, base64 data, a body part', async () => {
     const bad = (req: InjectV1Request, field: RegExp) =>
-      assert.throws(() => compileRequest(req, LIMITS), (e: unknown) => e instanceof InjectRequestError && field.test(e.message));
-    bad(builder({ text_body: 'x' }, { envelope_sender: 'nobody' }), /^envelope_sender: is not of the form user@domain/);
-    bad(builder({ text_body: 'x' }, { recipients: [{ email: 'ok@example.net' }, { email: 'bad@exa mple.net' }] }), /^recipients\/1\/email: has an invalid domain/);
-    bad(builder({ text_body: 'x', from: { email: 'a@@b' } }), /^content\/from\/email: /);
-    bad(builder({ text_body: 'x', attachments: [{ data: 'not base64!', base64: true, content_type: 'image/gif' }] }), /^content\/attachments\/0\/data: is not valid base64/);
-    bad(builder({ subject: 'only a subject' }), /^content: needs at least one of text_body and html_body/);
+      assert.rejects(compile(req), (e: unknown) => e instanceof InjectRequestError && field.test(e.message));
+    await bad(builder({ text_body: 'x' }, { envelope_sender: 'nobody' }), /^envelope_sender: is not of the form user@domain/);
+    await bad(builder({ text_body: 'x' }, { recipients: [{ email: 'ok@example.net' }, { email: 'bad@exa mple.net' }] }), /^recipients\/1\/email: has an invalid domain/);
+    await bad(builder({ text_body: 'x', from: { email: 'a@@b' } }), /^content\/from\/email: /);
+    await bad(builder({ text_body: 'x', attachments: [{ data: 'not base64!', base64: true, content_type: 'image/gif' }] }), /^content\/attachments\/0\/data: is not valid base64/);
+    await bad(builder({ subject: 'only a subject' }), /^content: needs at least one of text_body and html_body/);
     // header fields built from request values: a line break would smuggle in a field of its own
-    bad(builder({ text_body: 'x' }, { trace_headers: { header_name: 'X-Ref\r\nX-Smuggled: 15' } }), /^trace_headers\/header_name: is not a header field name/);
-    bad(builder({ text_body: 'x' }, { trace_headers: { header_name: 'X Ref' } }), /^trace_headers\/header_name: /);
-    bad(builder({ text_body: 'x', attachments: [{ data: 'x', content_type: 'text/plain\r\nX-Smuggled: 1' }] }), /^content\/attachments\/0\/content_type: has a line break/);
-    bad(builder({ text_body: 'x', attachments: [{ data: 'x', content_type: 'text/plain' }, { data: 'x', content_type: 'image/gif', content_id: 'a\nb' }] }), /^content\/attachments\/1\/content_id: has a line break/);
-    bad(builder({ text_body: 'x', attachments: [{ data: 'x', content_type: 'text/plain', file_name: 'a\r.txt' }] }), /^content\/attachments\/0\/file_name: /);
+    await bad(builder({ text_body: 'x' }, { trace_headers: { header_name: 'X-Ref\r\nX-Smuggled: 15' } }), /^trace_headers\/header_name: is not a header field name/);
+    await bad(builder({ text_body: 'x' }, { trace_headers: { header_name: 'X Ref' } }), /^trace_headers\/header_name: /);
+    await bad(builder({ text_body: 'x', attachments: [{ data: 'x', content_type: 'text/plain\r\nX-Smuggled: 1' }] }), /^content\/attachments\/0\/content_type: has a line break/);
+    await bad(builder({ text_body: 'x', attachments: [{ data: 'x', content_type: 'text/plain' }, { data: 'x', content_type: 'image/gif', content_id: 'a\nb' }] }), /^content\/attachments\/1\/content_id: has a line break/);
+    await bad(builder({ text_body: 'x', attachments: [{ data: 'x', content_type: 'text/plain', file_name: 'a\r.txt' }] }), /^content\/attachments\/0\/file_name: /);
     assert.equal(addressProblem('jöran@exämple.net'), undefined, 'UTF-8 addresses (SMTPUTF8) are allowed');
     assert.equal(addressProblem('"a b"@[127.0.0.1]'), undefined);
   });

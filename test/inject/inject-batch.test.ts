@@ -14,6 +14,7 @@ import { compileOrThrow } from '../../src/config/compile.js';
 import { ConfigStore } from '../../src/config/store.js';
 import type { ApiDeps } from '../../src/http/api-deps.js';
 import { injectRoutes } from '../../src/http/inject-routes.js';
+import { TemplateSandbox } from '../../src/inject/render-sandbox.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { RecordWriter } from '../../src/logging/record-writer.js';
 import type { ReceptionDeps } from '../../src/smtp/reception.js';
@@ -41,6 +42,7 @@ describe('inject: durable batches on a spool that fills up', () => {
   let records: RecordWriter;
   let app: FastifyInstance;
   const enqueued: SpoolMeta[] = [];
+  const renderer = new TemplateSandbox(log);
 
   before(async () => {
     mkdirSync(spoolDir, { recursive: true });
@@ -54,12 +56,13 @@ describe('inject: durable batches on a spool that fills up', () => {
     records = new RecordWriter({ settings: () => logs, log, flushIntervalMs: 10 });
     const reception: ReceptionDeps = { store, spool, records, intake: () => ({ enqueue: (m: SpoolMeta) => void enqueued.push(m) }) as never, log };
     app = Fastify({ bodyLimit: 64 * 1024 * 1024 });
-    injectRoutes(app, { reception } as unknown as ApiDeps);
+    injectRoutes(app, { reception, renderer, log } as unknown as ApiDeps);
     await app.ready();
   });
 
   after(async () => {
     await app?.close();
+    renderer.stop();
     await records?.close();
     await spool?.close().catch(() => undefined);
     if (!mountError) execFileSync('umount', ['-l', spoolDir], { stdio: 'pipe' });

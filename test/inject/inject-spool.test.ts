@@ -10,6 +10,7 @@ import { compileOrThrow } from '../../src/config/compile.js';
 import { ConfigStore } from '../../src/config/store.js';
 import type { ApiDeps } from '../../src/http/api-deps.js';
 import { injectRoutes } from '../../src/http/inject-routes.js';
+import { TemplateSandbox } from '../../src/inject/render-sandbox.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { RecordWriter } from '../../src/logging/record-writer.js';
 import type { ReceptionDeps } from '../../src/smtp/reception.js';
@@ -21,6 +22,7 @@ describe('inject route: spool accounting', () => {
   const tree = tempTree({}, 'kumo-inject-spool-');
   const store = new ConfigStore();
   const log = createLogger({ level: 'error', out: () => undefined });
+  const renderer = new TemplateSandbox(log);
   let spool: LmdbSpool;
   let records: RecordWriter;
   let app: FastifyInstance;
@@ -36,11 +38,12 @@ describe('inject route: spool accounting', () => {
     const reception: ReceptionDeps = { store, spool, records, intake: () => ({ enqueue: (m: SpoolMeta) => void enqueued.push(m) }) as never, log };
     app = Fastify();
     // the route uses only the reception path of the API's dependencies
-    injectRoutes(app, { reception } as unknown as ApiDeps);
+    injectRoutes(app, { reception, renderer, log } as unknown as ApiDeps);
     await app.ready();
   });
 
   after(async () => {
+    renderer.stop();
     await app.close();
     await records.close();
     await spool.close().catch(() => undefined);

@@ -1,0 +1,155 @@
+// Inject templates are rendered in a separate, locked-down process (src/inject/render-sandbox.ts).
+// What code run from a template could do there is probed with the renderer's own node flags;
+// the renderer's failures (killed, stopped, out of memory) end the request it was serving, not
+// the server, and the requests behind it are served by a fresh renderer.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RendererUnavailableError, TemplateSandbox, rendererExecArgv } from '../../src/inject/render-sandbox.js';
+import type { TemplateJob } from '../../src/inject/render-protocol.js';
+import type { RenderLimits } from '../../src/inject/template-budget.js';
+import { TemplateError } from '../../src/inject/templates.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { tempTree } from '../helpers/tmp.js';
+
+const require = createRequire(import.meta.url);
+const probe = fileURLToPath(new URL('./sandbox-probe.js', import.meta.url));
+const isRoot = process.getuid?.() === 0;
+const LIMITS = { maxChars: 1 << 20, timeMs: 1000 };
+/** ~100 ms of rendering per recipient on this kind of machine */
+const SLOW = '{% for i in range(100000) %}{% endfor %}slow {{ email }}';
+/** seconds of rendering for one recipient, with limits that allow it */
+const LONG = '{% for i in range(3000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}long';
+const LONG_LIMITS = { maxChars: 1 << 20, timeMs: 60_000, maxOps: 1e9 };
+
+function anAddon(): string | undefined {
+  try {
+    const dir = dirname(require.resolve('@lmdb/lmdb-linux-x64/package.json'));
+    const f = readdirSync(dir).find((n) => n.endsWith('.node'));
+    return f ? join(dir, f) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function runProbe(flags: string[], args: object): Record<string, string> {
+  const r = spawnSync(process.execPath, [...flags, probe, JSON.stringify(args)], { env: {}, encoding: 'utf8', timeout: 20_000, ...(isRoot ? { uid: 65534, gid: 65534 } : {}) });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as Record<string, string>;
+}
+
+const render = async (sb: TemplateSandbox, src: string, emails: string[], limits: RenderLimits = LIMITS): Promise<string[][]> => {
+  const job = await sb.open({ parts: [{ part: 'content/text_body', src, html: false }], global: {} });
+  try {
+    return await job.render(emails.map((email) => ({ email })), limits);
+  } finally {
+    job.close();
+  }
+};
+
+describe('inject templates: the renderer process', () => {
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({ level: 'debug', out: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+  const sb = new TemplateSandbox(log);
+  const tree = tempTree({ 'secret.key': 'PRIVATE KEY' }, 'kumo-sandbox-');
+  after(() => {
+    sb.stop();
+    tree.cleanup();
+  });
+
+  it('renders in a process of its own, started with the flags probed below, as nobody when the server is root', async () => {
+    assert.deepEqual(await render(sb, 'hi {{ email }}', ['a@example.net', 'b@example.net']), [['hi a@example.net'], ['hi b@example.net']]);
+    const pid = sb.pid;
+    assert.ok(pid && pid !== process.pid);
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    for (const flag of rendererExecArgv(2048)) assert.ok(argv.includes(flag), `renderer started with ${flag}: ${argv.join(' ')}`);
+    // none but node's own IPC settings
+    assert.deepEqual(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter((v) => v && !v.startsWith('NODE_CHANNEL_')), [], 'no environment');
+    if (isRoot) assert.match(readFileSync(`/proc/${pid}/status`, 'utf8'), /^Uid:\s+65534\s/m);
+  });
+
+  it('code running with those flags can write no file, read nothing but its code, start no process, thread or addon', (t) => {
+    const args = { writeTo: join(tree.dir, 'written'), readFrom: join(tree.dir, 'secret.key'), addon: anAddon() };
+    // the same probe without the flags: each attempt works, so the probe can tell
+    const open = runProbe([], { ...args, writeTo: join('/tmp', `kumo-probe-${process.pid}`) });
+    assert.equal(open.exec, 'done');
+    assert.equal(open.worker, 'done');
+    if (!isRoot) t.diagnostic('not root: the read and write controls depend on the temp tree being readable by the current user');
+    const shut = runProbe(rendererExecArgv(256), args);
+    assert.deepEqual({ ...shut, signal: undefined }, { write: 'ERR_ACCESS_DENIED', read: 'ERR_ACCESS_DENIED', exec: 'ERR_ACCESS_DENIED', worker: 'ERR_ACCESS_DENIED', addon: args.addon ? 'ERR_DLOPEN_DISABLED' : 'none', signal: undefined, env: '0' });
+    assert.equal(existsSync(args.writeTo), false);
+    // as nobody it cannot signal the server either
+    if (isRoot) assert.equal(shut.signal, 'EPERM');
+  });
+
+  it('a renderer killed mid-rendering fails that request only: the one queued behind it is served by a fresh renderer', async () => {
+    await render(sb, 'warm', ['a@example.net']);
+    const first = sb.pid!;
+    const a = render(sb, LONG, ['a@example.net'], LONG_LIMITS);
+    const b = render(sb, 'after {{ email }}', ['b@example.net']);
+    await new Promise((r) => setTimeout(r, 200));
+    process.kill(first, 'SIGKILL');
+    await assert.rejects(a, (e: unknown) => e instanceof TemplateError && /renderer stopped while rendering \(signal SIGKILL/.test(e.detail));
+    assert.deepEqual(await b, [['after b@example.net']]);
+    assert.ok(sb.pid && sb.pid !== first, 'a new renderer');
+    assert.ok(lines.some((l) => /template renderer stopped/.test(String(l.msg))), 'logged');
+  });
+
+  it('a renderer that stops answering is killed at the deadline: that request fails with a time limit, the next is served', async () => {
+    await render(sb, 'warm', ['a@example.net']);
+    const stuck = sb.pid!;
+    const limits = { ...LIMITS, timeMs: 100 };
+    const job = await sb.open({ parts: [{ part: 'content/text_body', src: 'stuck {{ email }}', html: false }], global: {} });
+    process.kill(stuck, 'SIGSTOP');
+    const a = job.render([{ email: 'a@example.net' }], limits);
+    const t0 = Date.now();
+    await assert.rejects(a, (e: unknown) => e instanceof TemplateError && e.limit === 'time' && /did not render within 2200 ms; the renderer was stopped/.test(e.detail));
+    assert.ok(Date.now() - t0 < 10_000);
+    assert.deepEqual(await render(sb, 'next {{ email }}', ['n@example.net']), [['next n@example.net']]);
+    assert.notEqual(sb.pid, stuck);
+  });
+
+  it('a rendering that exhausts the renderer\'s heap ends the renderer, not the server', async () => {
+    const small = new TemplateSandbox(log, { heapMb: 32 });
+    try {
+      // within the size limit (2^26 characters), past a 32 MB heap
+      const big = '{% set s = "xxxxxxxx" %}{% for i in range(22) %}{% set s = s ~ s %}{% endfor %}{{ s | length }} {{ s | upper | length }}';
+      await assert.rejects(render(small, big, ['a@example.net'], { maxChars: 1 << 26, timeMs: 20_000, maxOps: 1e9 }), (e: unknown) => e instanceof TemplateError && /renderer stopped while rendering/.test(e.detail));
+      assert.deepEqual(await render(small, '{{ 6 * 7 }}', ['a@example.net']), [['42']]);
+    } finally {
+      small.stop();
+    }
+  });
+
+  it('template errors cross the boundary with their part and limit', async () => {
+    await assert.rejects(render(sb, '{{ x ', ['a@example.net']), (e: unknown) => e instanceof TemplateError && e.part === 'content/text_body');
+    await assert.rejects(render(sb, '{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}', ['a@example.net'], { ...LIMITS, timeMs: 30_000 }), (e: unknown) => e instanceof TemplateError && e.limit === 'work');
+  });
+
+  it('a slice of rendering is bounded: a long request is answered in several slices', async () => {
+    const job: TemplateJob = await sb.open({ parts: [{ part: 'content/text_body', src: SLOW, html: false }], global: {} });
+    const rows = await job.render(Array.from({ length: 50 }, (_, i) => ({ email: `s${i}@example.net` })), LIMITS);
+    job.close();
+    assert.ok(rows.length >= 1 && rows.length < 50, `one slice: ${rows.length}`);
+    assert.equal(rows[0]![0], 'slow s0@example.net');
+  });
+
+  it('an idle renderer does not keep the server process alive; a stopped sandbox refuses', async () => {
+    const script = `import { TemplateSandbox } from ${JSON.stringify(new URL('../../src/inject/render-sandbox.js', import.meta.url).href)};
+import { createLogger } from ${JSON.stringify(new URL('../../src/logging/logger.js', import.meta.url).href)};
+const sb = new TemplateSandbox(createLogger({ out: () => undefined }));
+const job = await sb.open({ parts: [{ part: 'p', src: '{{ email }}', html: false }], global: {} });
+console.log(JSON.stringify(await job.render([{ email: 'idle@example.net' }], { maxChars: 1000, timeMs: 1000 })));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.signal, null, 'exited by itself');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), '[["idle@example.net"]]');
+    const stopped = new TemplateSandbox(log);
+    stopped.stop();
+    await assert.rejects(stopped.open({ parts: [{ part: 'p', src: '{{ a }}', html: false }], global: {} }), RendererUnavailableError);
+  });
+});
