@@ -67,10 +67,9 @@ export async function compileRequest(req: InjectV1Request, limits: RenderLimits,
   if (name !== undefined && !HEADER_NAME.test(name)) throw new InjectRequestError('trace_headers/header_name', `is not a header field name (printable ASCII without spaces or ':'): ${JSON.stringify(name)}`);
   req.recipients.forEach((r, i) => check(`recipients/${i}/email`, r.email));
   const dialect = req.template_dialect ?? 'Jinja';
-  // nunjucks takes any object with an own "__keywords" for a macro call's keyword arguments
-  // (and deletes from it): data must not pass for one
-  dropKeywordMarkers(req.substitutions);
-  for (const r of req.recipients) dropKeywordMarkers(r.substitutions);
+  // data must not pass for keyword arguments or set a prototype (cleanData)
+  cleanData(req.substitutions, 'substitutions');
+  req.recipients.forEach((r, i) => cleanData(r.substitutions, `recipients/${i}/substitutions`));
   const senderDomain = req.envelope_sender.slice(req.envelope_sender.lastIndexOf('@') + 1);
   const slots: TemplatePart[] = [];
   const source = (part: string, src: string, html: boolean): Source => (dialect === 'Static' || !/\{[{%#]/.test(src) ? { text: src } : { slot: slots.push({ part, src, html }) - 1 });
@@ -160,8 +159,17 @@ export async function compileRequest(req: InjectV1Request, limits: RenderLimits,
   };
 }
 
-/** Removes every own "__keywords" key from a JSON value, at any depth (without recursion: JSON may nest 10^5 deep). */
-function dropKeywordMarkers(v: unknown): void {
+/** keys of one object of the substitutions: nunjucks' filters and loops walk objects whole */
+const MAX_OBJECT_KEYS = 100_000;
+
+/**
+ * Makes request data safe to hand to nunjucks, at any depth (without recursion: JSON may nest
+ * 10^5 deep): removes own "__keywords" keys (nunjucks takes an object that has one for a macro
+ * call's keyword arguments, and deletes from it) and "__proto__" keys (JSON.parse makes them
+ * own keys; nunjucks copies the top level by assignment, which sets a prototype instead), and
+ * refuses an object of more than MAX_OBJECT_KEYS keys (`field` names the part of the request).
+ */
+function cleanData(v: unknown, field: string): void {
   const stack: unknown[] = [v];
   const seen = new WeakSet<object>();
   while (stack.length) {
@@ -172,8 +180,12 @@ function dropKeywordMarkers(v: unknown): void {
       for (const y of x) stack.push(y);
       continue;
     }
-    if (Object.hasOwn(x, '__keywords')) delete (x as Record<string, unknown>).__keywords;
-    for (const y of Object.values(x)) stack.push(y);
+    const o = x as Record<string, unknown>;
+    if (Object.hasOwn(o, '__keywords')) delete o.__keywords;
+    if (Object.hasOwn(o, '__proto__')) delete o.__proto__;
+    const keys = Object.keys(o);
+    if (keys.length > MAX_OBJECT_KEYS) throw new InjectRequestError(field, `has an object of ${keys.length} keys, more than ${MAX_OBJECT_KEYS}`);
+    for (const k of keys) stack.push(o[k]);
   }
 }
 

@@ -213,6 +213,23 @@ export function trimFilter(rt: Pick<Runtime, 'copySafeness'>): Filter {
   return (s) => rt.copySafeness(s, str(s).trim());
 }
 
+/**
+ * nunjucks' center with native padding: its own builds the padding a character at a time, 1.5 s
+ * for a width of 20 million, in one call no budget check interrupts. Same output: nunjucks'
+ * loop `for (i = 0; i < n; i++)` pads ceil(n) times for a fractional n (an odd count of spaces).
+ */
+export function centerFilter(rt: Pick<Runtime, 'copySafeness'>): Filter {
+  return (input, width) => {
+    const s = input === null || input === undefined || input === false ? '' : input;
+    const w = (width || 80) as number;
+    const len = (s as { length?: number }).length as number;
+    if (len >= w) return s;
+    const spaces = w - len;
+    const pad = (n: number) => ' '.repeat(n > 0 ? Math.ceil(n) : 0);
+    return rt.copySafeness(s, pad(spaces / 2 - (spaces % 2)) + String(s) + pad(spaces / 2));
+  };
+}
+
 /** Removes what nunjucks' tag pattern `<\/?([a-z][a-z0-9]*)\b[^>]*>|<!--[\s\S]*?-->` (gi) matches, in linear time. */
 export function stripTagsOnly(input: string): string {
   let out = '';
@@ -285,10 +302,27 @@ const PRECHECKS: Record<string, (args: unknown[]) => void> = {
     else for (let k = text.indexOf(o); k !== -1; k = text.indexOf(o, k + o.length)) count++;
     need(text.length + count * Math.max(0, r.length - o.length) <= (current?.limits.maxChars ?? Infinity), 'replace()');
   },
-  join: ([arr, del]) => need(lengthOf(arr) * str(del).length <= (current?.limits.maxChars ?? Infinity), 'join()'),
-  batch: ([, linecount]) => need(num(linecount, 1) <= (current?.limits.maxChars ?? Infinity), 'batch()'),
-  slice: ([, slices]) => need(num(slices, 1) <= (current?.limits.maxChars ?? Infinity), 'slice()'),
+  // the parts' own sizes too: [s, s, s]|join of a 20M-character s is 60M characters
+  join: ([arr, del]) => need(sizeNow(arr) + lengthOf(arr) * str(del).length <= (current?.limits.maxChars ?? Infinity), 'join()'),
+  // each chunk a list (16), the last one filled up to `linecount` when a filler is given
+  batch: ([, linecount, fill]) => {
+    const n = num(linecount, 1);
+    need(n * (fill ? 16 : 1) <= (current?.limits.maxChars ?? Infinity), 'batch()');
+    if (fill) tick(n);
+  },
+  // `slices` lists are made, however short the input: [1]|slice(20000000) made 20 million
+  slice: ([, slices]) => {
+    const n = num(slices, 1);
+    need(n * 16 <= (current?.limits.maxChars ?? Infinity), 'slice()');
+    tick(n);
+  },
+  dump: ([v, spaces]) => need(sizeNow(v) * (1 + Math.min(10, Math.max(0, num(spaces, 0)))) <= (current?.limits.maxChars ?? Infinity), 'dump()'),
 };
+
+/** The size of a value (as sizeOf) in the current rendering; 0 outside one. */
+function sizeNow(v: unknown): number {
+  return current ? sizeOf(current, v) : 0;
+}
 
 /**
  * Puts every filter of `env` under the budget (string arguments and results within the size
@@ -300,6 +334,7 @@ export function budgetEnvironment(env: nunjucks.Environment): void {
   const filters = (env as unknown as { filters: Record<string, Filter> }).filters;
   filters.trim = trimFilter(rt);
   filters.striptags = striptagsFilter(rt);
+  filters.center = centerFilter(rt);
   for (const [name, f] of Object.entries(filters)) {
     const pre = PRECHECKS[name];
     filters[name] = function (this: unknown, ...args: unknown[]) {
@@ -307,6 +342,12 @@ export function budgetEnvironment(env: nunjucks.Environment): void {
       for (const a of args) {
         if (typeof a === 'string') check(a);
         use(a);
+        // a filter walks an object whole (dictsort, list, length, dump, groupby): its size,
+        // as a list's, is work (a lookup of one is not: it is looked into, not walked)
+        if (a !== null && typeof a === 'object' && !Array.isArray(a)) {
+          const n = sizeNow(a);
+          if (n >= 64) tick(n >>> 5);
+        }
       }
       const input = args[0];
       // nunjucks walks `for (i < obj.length)` over whatever it is given: a data object with a
@@ -322,6 +363,14 @@ export function budgetEnvironment(env: nunjucks.Environment): void {
       const n = lengthOf(input);
       if (SORTS.has(name) && n > 1) tick(n * Math.ceil(Math.log2(n)));
       pre?.(args);
+      // replace and truncate keep a SafeString input safe (a macro's or caller()'s output) and
+      // paste their other string into it: in an autoescaping environment that string is escaped
+      // unless it is safe itself, as Jinja's Markup does
+      if (PASTES[name] !== undefined && SafeStringClass && input instanceof SafeStringClass && (this as { env?: { opts?: { autoescape?: boolean } } })?.env?.opts?.autoescape) {
+        const k = PASTES[name]!;
+        const a = args[k];
+        if (a !== undefined && a !== null && !(a instanceof SafeStringClass)) args[k] = escapeHtml(String(a));
+      }
       const out = f.apply(this, args);
       check(out);
       return out;
@@ -340,6 +389,11 @@ export function budgetEnvironment(env: nunjucks.Environment): void {
 }
 
 const SORTS = new Set(['sort', 'dictsort', 'groupby']);
+/** filters that paste the string argument at this index into their (possibly safe) input */
+const PASTES: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, { replace: 2, truncate: 3 });
+
+/** nunjucks' own HTML escaping */
+const escapeHtml = (require('nunjucks/src/lib') as { escape(s: string): string }).escape;
 /** filters that walk their input as a list */
 const LISTS = new Set(['batch', 'slice', 'reverse', 'sort', 'groupby', 'select', 'reject', 'selectattr', 'rejectattr', 'sum', 'join', 'first', 'last', 'random', 'list', 'length', 'dictsort']);
 /** filters that split a string input into a list (of characters or words) */

@@ -82,12 +82,17 @@ const MAX_NODES = 200_000;
 const MAX_DEPTH = 200;
 let seen = 0;
 
-function walk(n: unknown, depth = 0): void {
+/**
+ * `weight`: how many times the compiler emits this part. A loop over pairs (`for k, v in x`)
+ * compiles its body twice (for a list and for an object): nested twenty deep, a 600-character
+ * template made a million times its size in code and V8 ran out of memory compiling it.
+ */
+function walk(n: unknown, depth = 0, weight = 1): void {
   if (!n || typeof n !== 'object') return;
-  if (++seen > MAX_NODES) throw new TemplateSyntaxError(`has more than ${MAX_NODES} parts`);
+  if ((seen += weight) > MAX_NODES) throw new TemplateSyntaxError(`has more than ${MAX_NODES} parts, counted as compiled (a loop over pairs compiles its body twice)`);
   if (depth > MAX_DEPTH) throw new TemplateSyntaxError(`nests more than ${MAX_DEPTH} deep`);
   if (Array.isArray(n)) {
-    for (const x of n) walk(x, depth);
+    for (const x of n) walk(x, depth, weight);
     return;
   }
   const node = n as Node;
@@ -144,9 +149,10 @@ function walk(n: unknown, depth = 0): void {
   }
   // every node-valued property, not only the declared `fields`: a block set keeps its
   // content in `body`, which Set does not declare and the compiler compiles all the same
+  const twice = node.typename === 'For' && (node.name as Node | null)?.typename === 'Array';
   for (const k of Object.keys(node)) {
     const v = node[k];
-    if (v && typeof v === 'object') walk(v, depth + 1);
+    if (v && typeof v === 'object') walk(v, depth + 1, twice && k === 'body' ? weight * 2 : weight);
   }
 }
 

@@ -23,7 +23,7 @@ const require = createRequire(import.meta.url);
 
 interface NunjucksRuntime {
   memberLookup(obj: unknown, val: unknown): unknown;
-  contextOrFrameLookup(context: { ctx: Record<string, unknown>; lookup(name: string): unknown }, frame: { lookup(name: string): unknown }, name: string): unknown;
+  contextOrFrameLookup(context: { ctx: Record<string, unknown>; env: { globals: Record<string, unknown> } }, frame: { lookup(name: string): unknown }, name: string): unknown;
 }
 
 const FORBIDDEN = JS_INTERNAL_NAMES;
@@ -50,14 +50,29 @@ function harden(): void {
   Compiler.prototype._getNodeName = function (n) {
     return String(nodeName.call(this, n)).replace(/[^A-Za-z0-9_ .,()[\]-]/g, '?');
   };
-  const lookup = runtime.contextOrFrameLookup;
+  // a bare name is a variable the template set, the request's data, or one of our globals:
+  // own properties only. nunjucks' own lookup uses `in`, which climbs prototypes: a data key
+  // "__proto__" (JSON.parse makes it an own key) became the context's prototype, and every
+  // Array method a bare name (`concat()` handed out the Context)
   runtime.contextOrFrameLookup = (context, frame, name) => {
-    if (FORBIDDEN.has(name)) {
-      // a variable of that name set by the request or by the template itself is still data
-      return Object.hasOwn(context.ctx, name) ? context.ctx[name] : undefined;
-    }
-    return lookup(context, frame, name);
+    const v = FORBIDDEN.has(name) ? undefined : frame.lookup(name);
+    if (v !== undefined) return v;
+    if (Object.hasOwn(context.ctx, name)) return context.ctx[name];
+    const globals = context.env.globals;
+    return !FORBIDDEN.has(name) && Object.hasOwn(globals, name) ? globals[name] : undefined;
   };
+}
+
+/**
+ * What a template's Context is made from: nunjucks copies it by assignment, and assigning a
+ * "__proto__" key sets the copy's prototype. Such a key is dropped (it is not a name a
+ * template could look up anyway).
+ */
+function contextData(vars: Variables): Variables {
+  if (!Object.hasOwn(vars, '__proto__')) return vars;
+  const copy: Variables = {};
+  for (const k of Object.keys(vars)) if (k !== '__proto__') copy[k] = vars[k];
+  return copy;
 }
 
 /**
@@ -89,8 +104,24 @@ function environments() {
     };
     budgetEnvironment(envs.html);
     budgetEnvironment(envs.text);
+    for (const env of [envs.html, envs.text]) sealEnvironment(env);
   }
   return envs;
+}
+
+/**
+ * Nothing of an environment changes after it is set up: its extension, loader and async-filter
+ * lists and options are frozen, and the environment itself. A template that reached one (a
+ * Context hands out `env`) could otherwise register an extension whose `preprocess` rewrites
+ * every later template's source after the syntax check.
+ */
+function sealEnvironment(env: nunjucks.Environment): void {
+  const e = env as unknown as Record<string, unknown>;
+  for (const k of ['extensions', 'extensionsList', 'asyncFilters', 'loaders', 'opts']) {
+    const v = e[k];
+    if (v && typeof v === 'object') Object.freeze(v);
+  }
+  Object.freeze(env);
 }
 
 /**
@@ -133,7 +164,7 @@ export function compileTemplate(part: string, src: string, opts: { html: boolean
     part,
     render(vars, limits) {
       try {
-        return renderWithin(limits, () => t.render(vars));
+        return renderWithin(limits, () => t.render(contextData(vars)));
       } catch (e) {
         if (e instanceof TemplateLimitError) throw new TemplateError(part, e.message, e.kind);
         throw new TemplateError(part, nunjucksMessage(e));

@@ -140,6 +140,26 @@ describe('inject generation', () => {
     assert.match(msg, /\[A\|d\]\[A\|d\]A\[Z\|d\]/);
   });
 
+  it('data cannot set a prototype: "__proto__" keys are dropped at any depth; an object of over 100,000 keys is refused', async () => {
+    // JSON.parse (the API's parser) makes "__proto__" an own key, as a client can send it
+    const req = builder({ text_body: '[{{ u | dump }}][{{ concat }}{{ push }}]' }, { substitutions: JSON.parse('{"__proto__": [], "u": {"__proto__": {"x": 1}, "a": 1}}') as Record<string, unknown> });
+    assert.match(await generate(req), /\[\{"a":1\}\]\[\]/);
+    const many = Object.fromEntries(Array.from({ length: 100_001 }, (_, i) => [`k${i}`, i]));
+    await assert.rejects(compile(builder({ text_body: '{{ d | length }}' }, { recipients: [{ email: 'a@example.net', substitutions: { d: many } }] })),
+      (e: unknown) => e instanceof InjectRequestError && /^recipients\/0\/substitutions: has an object of 100001 keys, more than 100000/.test(e.message));
+  });
+
+  it('one request cannot change how a later one compiles (an extension pushed through the render Context)', async () => {
+    // round 7's chain: "__proto__": [] made Array methods bare names, concat() handed out the
+    // Context, map() called push() on env.extensionsList, and the macro became a preprocess
+    // hook that rewrote every later template after the syntax check
+    const attack = builder({ text_body: '{% macro m(s) %}HACKED{% endmacro %}{% set c = concat()[0] %}{% set d = {"m": map, "length": 1, "0": {"preprocess": m}} %}{% set x = d.m(push, c.env.extensionsList) %}done' },
+      { substitutions: JSON.parse('{"__proto__": []}') as Record<string, unknown> });
+    await assert.rejects(generate(attack), TemplateError);
+    const later = await generate(builder({ text_body: 'fresh {{ name }} {{ 40 + 2 }}' }));
+    assert.match(later, /\r\n\r\nfresh Ann 42\r\n/);
+  });
+
   it('checks what the schema cannot: addresses with a reason, base64 data, a body part', async () => {
     const bad = (req: InjectV1Request, field: RegExp) =>
       assert.rejects(compile(req), (e: unknown) => e instanceof InjectRequestError && field.test(e.message));

@@ -4,7 +4,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { compileTemplate, TemplateError } from '../../src/inject/templates.js';
 import type { RenderLimits } from '../../src/inject/template-budget.js';
 
-const { src, vars, limits, html } = workerData as { src: string; vars: Record<string, unknown>; limits: RenderLimits; html: boolean };
+const { src, vars: given, varsJson, limits, html } = workerData as { src: string; vars: Record<string, unknown>; varsJson?: string; limits: RenderLimits; html: boolean };
+// data as JSON text: JSON.parse makes keys such as "__proto__" own keys, as the HTTP API's parser does
+const vars = varsJson !== undefined ? (JSON.parse(varsJson) as Record<string, unknown>) : given;
 try {
   const out = compileTemplate('content/text_body', src, { html }).render(vars, limits);
   parentPort!.postMessage({ ok: true, out });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { compileTemplate, TemplateError } from '../../src/inject/templates.js';
-import { stripTagsOnly, striptagsFilter, trimFilter } from '../../src/inject/template-budget.js';
+import { centerFilter, stripTagsOnly, striptagsFilter, trimFilter } from '../../src/inject/template-budget.js';
 import type { LimitKind } from '../../src/inject/template-budget.js';
 
 const require = createRequire(import.meta.url);
@@ -18,8 +18,9 @@ interface Outcome { ok: boolean; out?: string; name?: string; message?: string; 
  * Renders in a worker thread: a template the budget fails to stop is a synchronous loop that
  * would hold this test process for minutes; the thread is terminated after 20 s instead.
  */
-async function render(src: string, vars: Record<string, unknown> = {}, limits = LIMITS, html = false): Promise<Outcome> {
-  const w = new Worker(new URL('./render-worker.js', import.meta.url), { workerData: { src, vars, limits, html } });
+async function render(src: string, vars: Record<string, unknown> | string = {}, limits = LIMITS, html = false): Promise<Outcome> {
+  const data = typeof vars === 'string' ? { vars: {}, varsJson: vars } : { vars };
+  const w = new Worker(new URL('./render-worker.js', import.meta.url), { workerData: { src, ...data, limits, html } });
   let timer: NodeJS.Timeout | undefined;
   try {
     return await new Promise<Outcome>((resolve, reject) => {
@@ -69,6 +70,51 @@ describe('inject templates: a budget per rendering', () => {
     const e = await refused('{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}', 'work');
     assert.match(e.message!, /takes more than 5000000 steps/);
     await refused('{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(60) }}', ['time', 'work'], {}, { ...LIMITS, timeMs: 200 });
+  });
+
+  it('a single filter call is bounded before it runs: slice and batch by the lists they make, join and dump by their parts', async () => {
+    // [1]|slice(20971520) made 20 million lists (4 GB, 22 s) in one call the clock never saw
+    assert.match((await refused('{{ [1] | slice(100000) | length }}', 'size')).message!, /slice\(\) would make more than/);
+    assert.match((await refused('{{ [1] | batch(100000, 0.5) | length }}', 'size')).message!, /batch\(\) would make more than/);
+    // the parts of a join and the value of a dump are measured first, not only the result
+    assert.match((await refused('{% set s = "x" | center(400000) %}{{ [s, s, s] | join | length }}', ['size', 'work'])).message!, /join\(\) would make more than/);
+    assert.match((await refused('{% set s = "x" | center(400000) %}{{ [s, s, s] | dump | length }}', ['size', 'work'])).message!, /dump\(\) would make more than/);
+    // ordinary uses are unchanged
+    assert.equal((await render('{{ [1, 2, 3, 4] | slice(2) | dump }} {{ [1, 2, 3] | batch(2, 0) | dump }} {{ ["a", "b"] | join("-") }}')).out, '[[1,2],[3,4]] [[1,2],[3]] a-b');
+  });
+
+  it('a filter that walks a data object pays for its size', async () => {
+    const d: Record<string, number> = {};
+    for (let i = 0; i < 50_000; i++) d[`key${i}`] = i;
+    await refused('{% for i in range(10000) %}{{ d | length }}{% endfor %}', 'work', { d }, { ...LIMITS, timeMs: 15_000 });
+    const small = Object.fromEntries(Object.entries(d).slice(0, 5000));
+    assert.equal((await render('{{ d | length }} {{ d | dictsort | first | first }}', { d: small })).out, '5000 key0');
+  });
+
+  it('a "__proto__" key in the data does not become the prototype of the template\'s variables', async () => {
+    // JSON.parse makes it an own key; nunjucks copied the data by assignment, which set the
+    // prototype: Array methods became bare names and concat() handed out the render Context
+    const r = await render('{% set c = concat()[0] %}[{{ c.env }}]', '{"__proto__": [], "p": 1}');
+    assert.equal(r.ok, false);
+    assert.match(r.message!, /Unable to call `concat`/);
+    assert.equal((await render('[{{ map }}{{ push }}{{ p }}]', '{"__proto__": [], "p": 1}')).out, '[1]');
+  });
+
+  it('loops over pairs count twice (their body is compiled twice): nested 18 deep is refused before compiling', async () => {
+    const nest = (k: number) => '{% for a, b in x %}'.repeat(k) + '{{ a }}' + '{% endfor %}'.repeat(k);
+    const r = await render(nest(18));
+    assert.equal(r.ok, false);
+    assert.match(r.message!, /more than 200000 parts, counted as compiled/);
+    assert.equal((await render(nest(3), { x: [[1, 2]] })).out, '1');
+  });
+
+  it('replace and truncate escape the data they paste into safe HTML (a macro\'s or caller()\'s output)', async () => {
+    const src = '{% macro hello() %}<p>Hello NAME</p>{% endmacro %}{{ hello() | replace("NAME", name) }}{% macro w() %}{{ caller() | truncate(5, true, sig) }}{% endmacro %}{% call w() %}<i>regards</i>{% endcall %}';
+    const vars = { name: '<script>alert(1)</script>', sig: '<img src=x onerror=alert(2)>' };
+    assert.equal((await render(src, vars, LIMITS, true)).out, '<p>Hello &lt;script&gt;alert(1)&lt;/script&gt;</p><i>re&lt;img src=x onerror=alert(2)&gt;');
+    // safe arguments stay as they are; text parts do not escape
+    assert.equal((await render('{% macro h() %}<p>N</p>{% endmacro %}{{ h() | replace("N", "<b>x</b>" | safe) }}', {}, LIMITS, true)).out, '<p><b>x</b></p>');
+    assert.equal((await render('{% macro h() %}<p>N</p>{% endmacro %}{{ h() | replace("N", name) }}', { name: 'A&B' })).out, '<p>A&B</p>');
   });
 
   it('regular-expression literals are refused when the template is compiled', () => {
@@ -198,8 +244,12 @@ describe('inject templates: a budget per rendering', () => {
     assert.deepEqual(await render('{{ s | striptags(true) }}', { s: lines }), { ok: true, out: lines.trim().replace(/ +/g, ' ') });
   });
 
-  it('trim and striptags give what nunjucks\' own filters give (random inputs)', () => {
-    const original = require('nunjucks/src/filters') as { striptags(s: string, p?: boolean): string; trim(s: string): string };
+  it('trim, striptags and center give what nunjucks\' own filters give (random inputs)', () => {
+    const original = require('nunjucks/src/filters') as { striptags(s: string, p?: boolean): string; trim(s: string): string; center(s: unknown, w?: unknown): unknown };
+    const center = centerFilter(require('nunjucks/src/runtime') as { copySafeness(d: unknown, t: string): unknown });
+    for (const input of ['', 'a', 'ab', 'abc', 'abcdef', 7, null, undefined, false, 'é'])
+      for (const width of [undefined, 0, 1, 2, 3, 4, 5, 9, 10, 80, '7', 2.5, 'x', null])
+        assert.deepEqual(center(input, width), original.center(input, width), `${JSON.stringify(input)} ${JSON.stringify(width)}`);
     const rt = require('nunjucks/src/runtime') as { copySafeness(d: unknown, t: string): unknown };
     const strip = striptagsFilter(rt);
     const trim = trimFilter(rt);
