@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../logging/logger.js';
-import type { FromRenderer, JobSpec, TemplateJob, TemplateRenderer, ToRenderer } from './render-protocol.js';
+import type { FromRenderer, JobSpec, TemplateJob, TemplateRenderer, ToRenderer, WireTemplateError } from './render-protocol.js';
 import type { InjectRecipient } from './schema.js';
 import type { RenderLimits } from './template-budget.js';
 import { TemplateError } from './templates.js';
@@ -42,6 +42,8 @@ export interface SandboxOptions {
   readonly heapMb?: number;
   /** compiling a request's templates may take this long (ms); default 10,000 */
   readonly openTimeoutMs?: number;
+  /** the renderer's script (default render-child.js; tests run a hostile one) */
+  readonly entry?: string;
 }
 
 /** What a process started from the server's own code may read: its code and its packages. */
@@ -85,12 +87,14 @@ interface Call {
 interface Renderer {
   readonly proc: ChildProcess;
   readonly generation: number;
-  readonly ready: Promise<void>;
+  readonly ready: Promise<void> & { settled: boolean };
   /** messages sent and not yet answered, in the order the renderer takes them */
   readonly calls: Call[];
   timer?: NodeJS.Timeout;
   /** the first call was past its deadline: the renderer was killed for it */
   timedOut?: boolean;
+  /** the renderer sent what it must not: it was killed for it */
+  broken?: string;
   stderr: string;
 }
 
@@ -104,10 +108,12 @@ export class TemplateSandbox implements TemplateRenderer {
   private dropPrivileges = process.getuid?.() === 0;
   private readonly heapMb: number;
   private readonly openTimeoutMs: number;
+  private readonly entry: string;
 
   constructor(private readonly log: Logger, opts: SandboxOptions = {}) {
     this.heapMb = opts.heapMb ?? 2048;
     this.openTimeoutMs = opts.openTimeoutMs ?? 10_000;
+    this.entry = opts.entry ?? fileURLToPath(new URL('./render-child.js', import.meta.url));
   }
 
   /** The renderer's pid, once started (tests, status). */
@@ -122,12 +128,18 @@ export class TemplateSandbox implements TemplateRenderer {
       try {
         const r = await this.renderer();
         if (r.generation !== openedIn) openedIn = await this.openIn(job, spec);
-        const reply = await this.call({ op: 'render', id: this.nextId++, job, recipients: recipients.slice(0, 256), limits }, 2 * limits.timeMs + 2_000);
+        const asked = recipients.slice(0, 256);
+        const reply = await this.call({ op: 'render', id: this.nextId++, job, recipients: asked, limits }, 2 * limits.timeMs + 2_000);
         if ('unknownJob' in reply && reply.unknownJob) {
           openedIn = -1;
           throw new RendererRestarted();
         }
-        return rowsOf(reply);
+        const rows = rowsOf(reply);
+        if (!wellFormed(rows, asked.length, spec.parts.length, limits.maxChars)) {
+          this.reject(r, 'renderings of the wrong shape');
+          throw new TemplateError(spec.parts[0]?.part ?? 'content', 'the template renderer sent renderings of the wrong shape and was stopped');
+        }
+        return rows;
       } catch (e) {
         if (e instanceof RendererRestarted && attempt < 2) return render(recipients, limits, attempt + 1);
         throw e;
@@ -181,8 +193,7 @@ export class TemplateSandbox implements TemplateRenderer {
   }
 
   private spawn(): Renderer {
-    const child = fileURLToPath(new URL('./render-child.js', import.meta.url));
-    const proc = fork(child, [], {
+    const proc = fork(this.entry, [], {
       execArgv: rendererExecArgv(this.heapMb),
       serialization: 'advanced',
       env: {},
@@ -191,10 +202,10 @@ export class TemplateSandbox implements TemplateRenderer {
     });
     let readyResolve!: () => void;
     let readyReject!: (e: Error) => void;
-    const ready = new Promise<void>((res, rej) => {
+    const ready = Object.assign(new Promise<void>((res, rej) => {
       readyResolve = res;
       readyReject = rej;
-    });
+    }), { settled: false });
     ready.catch(() => undefined);
     const r: Renderer = { proc, generation: ++this.generation, ready, calls: [], stderr: '' };
     proc.stderr?.setEncoding('utf8');
@@ -203,16 +214,25 @@ export class TemplateSandbox implements TemplateRenderer {
     proc.stderr?.on('data', (s: string) => {
       r.stderr = (r.stderr + s).slice(-2_000);
     });
-    proc.on('message', (m: FromRenderer) => {
-      if ('op' in m) {
+    proc.on('message', (m: unknown) => {
+      // the renderer runs what templates compiled into: its messages are checked, never trusted
+      const reply = m as FromRenderer | null;
+      if (reply !== null && typeof reply === 'object' && 'op' in reply && reply.op === 'ready' && !r.ready.settled) {
+        r.ready.settled = true;
         readyResolve();
         this.idle(r);
         return;
       }
-      const call = r.calls.shift();
+      const call = r.calls[0];
+      if (!call || reply === null || typeof reply !== 'object' || !('id' in reply) || reply.id !== call.msg.id) {
+        r.broken = 'an answer out of turn';
+        proc.kill('SIGKILL');
+        return;
+      }
+      r.calls.shift();
       clearTimeout(r.timer);
       this.arm(r);
-      call?.resolve(m);
+      call.resolve(reply);
     });
     proc.on('error', (e) => {
       // fork's own failure (no process): 'exit' may not follow
@@ -237,6 +257,10 @@ export class TemplateSandbox implements TemplateRenderer {
     if (first) {
       const part = first.msg.op === 'open' ? first.msg.spec.parts[0]?.part ?? 'content' : 'content';
       if (r.timedOut) first.reject(new TemplateError(part, `did not render within ${first.deadlineMs} ms; the renderer was stopped`, 'time'));
+      else if (r.broken) {
+        this.log.error('inject: the template renderer sent a malformed answer and was stopped', { why: r.broken });
+        first.reject(new TemplateError(part, `the template renderer sent ${r.broken} and was stopped`));
+      }
       else {
         this.log.warn('inject: the template renderer stopped while rendering a request', { why, stderr: r.stderr.trim().slice(-500) || undefined });
         first.reject(new TemplateError(part, `the template renderer stopped while rendering (${why}; out of memory?)`));
@@ -270,6 +294,13 @@ export class TemplateSandbox implements TemplateRenderer {
     }, head.deadlineMs);
   }
 
+  /** The renderer broke the protocol: it is killed (the request it serves fails, the others go to a fresh one). */
+  private reject(r: Renderer, why: string): void {
+    this.log.error('inject: the template renderer sent a malformed answer and was stopped', { why });
+    if (this.current === r) this.current = undefined;
+    r.proc.kill('SIGKILL');
+  }
+
   /** An idle renderer does not keep the server's event loop alive. */
   private idle(r: Renderer): void {
     if (r.calls.length) return;
@@ -279,6 +310,16 @@ export class TemplateSandbox implements TemplateRenderer {
 }
 
 function rowsOf(reply: FromRenderer): string[][] {
-  if ('error' in reply && reply.error) throw new TemplateError(reply.error.part, reply.error.detail, reply.error.limit);
+  if ('error' in reply && reply.error) {
+    const e = reply.error as Partial<WireTemplateError>;
+    const limit = e.limit === 'size' || e.limit === 'time' || e.limit === 'work' ? e.limit : undefined;
+    throw new TemplateError(String(e.part ?? 'content').slice(0, 200), String(e.detail ?? 'failed').slice(0, 2_000), limit);
+  }
   return ('rows' in reply && reply.rows) || [];
+}
+
+/** 1 to `asked` rows of `parts` strings each, none longer than the limit. */
+function wellFormed(rows: unknown, asked: number, parts: number, maxChars: number): rows is string[][] {
+  if (!Array.isArray(rows) || rows.length < 1 || rows.length > asked) return false;
+  return rows.every((row) => Array.isArray(row) && row.length === parts && row.every((s) => typeof s === 'string' && s.length <= maxChars));
 }

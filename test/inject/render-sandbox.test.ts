@@ -15,6 +15,7 @@ import type { RenderLimits } from '../../src/inject/template-budget.js';
 import { TemplateError } from '../../src/inject/templates.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { tempTree } from '../helpers/tmp.js';
+import { waitUntil } from '../queue/lab.js';
 
 const require = createRequire(import.meta.url);
 const probe = fileURLToPath(new URL('./sandbox-probe.js', import.meta.url));
@@ -136,6 +137,24 @@ describe('inject templates: the renderer process', () => {
     job.close();
     assert.ok(rows.length >= 1 && rows.length < 50, `one slice: ${rows.length}`);
     assert.equal(rows[0]![0], 'slow s0@example.net');
+  });
+
+  it('a renderer that breaks the protocol is stopped: its answers are checked, never trusted, and the server goes on', async () => {
+    const hostile = new TemplateSandbox(log, { entry: fileURLToPath(new URL('./hostile-renderer.js', import.meta.url)) });
+    try {
+      const limits = { maxChars: 1000, timeMs: 1000 };
+      for (const mode of ['not-an-object', 'out-of-turn', 'wrong-shape', 'no-rows', 'too-long']) {
+        const pid = await render(hostile, 'warm', ['a@example.net'], limits).then(() => hostile.pid);
+        await assert.rejects(render(hostile, mode, ['a@example.net'], limits), (e: unknown) => e instanceof TemplateError && /the template renderer sent .* and was stopped/.test(e.detail), mode);
+        await waitUntil(() => hostile.pid !== pid || !existsSync(`/proc/${pid}`), 5_000, `${mode}: the renderer killed`);
+      }
+      // an error of the wrong types becomes a plain template error (no unknown limit kind)
+      await assert.rejects(render(hostile, 'odd-error', ['a@example.net'], limits), (e: unknown) => e instanceof TemplateError && e.limit === undefined && e.part === '[object Object]' && e.detail === '7');
+      assert.deepEqual(await render(hostile, 'fine', ['a@example.net'], limits), [['ok fine']]);
+      assert.ok(lines.some((l) => /sent a malformed answer/.test(String(l.msg))));
+    } finally {
+      hostile.stop();
+    }
   });
 
   it('an idle renderer does not keep the server process alive; a stopped sandbox refuses', async () => {

@@ -1,0 +1,22 @@
+// A renderer that breaks the protocol, for render-sandbox.test.ts: what code that took over the
+// real renderer could send back. The template's source names what it does.
+process.on('message', (m: { op: string; id: number; spec?: { parts: { src: string }[] } }) => {
+  if (m.op === 'open') {
+    mode = m.spec!.parts[0]!.src;
+    return void process.send!({ id: m.id, rows: [] });
+  }
+  if (m.op !== 'render') return;
+  const send = (x: unknown) => process.send!(x);
+  switch (mode) {
+    case 'not-an-object': return send(42);
+    case 'out-of-turn': return send({ id: m.id + 1000, rows: [['x']] });
+    case 'wrong-shape': return send({ id: m.id, rows: [[1, 2]] });
+    case 'no-rows': return send({ id: m.id, rows: [] });
+    case 'too-long': return send({ id: m.id, rows: [['x'.repeat(2000)]] });
+    case 'odd-error': return send({ id: m.id, error: { part: { nested: true }, detail: 7, limit: 'forever' } });
+    default: return send({ id: m.id, rows: [[`ok ${mode}`]] });
+  }
+});
+let mode = '';
+process.on('disconnect', () => process.exit(0));
+process.send!({ op: 'ready' });
