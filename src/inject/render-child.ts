@@ -3,7 +3,7 @@
  * clients and nunjucks turns them into JavaScript: whatever the checks of template-syntax.ts
  * miss would run here, in a process that may read only its own code, write no file, start no
  * process or thread, load no addon, has no environment, runs as `nobody` when the server runs
- * as root, and holds no spool, key or config. Its heap is capped, so a rendering that runs away
+ * as root, has no network where the system allows a namespace, and holds no spool, key or config. Its heap is capped, so a rendering that runs away
  * in memory ends this process, not the server.
  *
  * One message at a time, in order: the server counts each answer's deadline from the previous.

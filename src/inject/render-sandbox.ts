@@ -4,26 +4,23 @@
  * cannot read the spool, keys or config, write a file, start a process or signal the server
  * (as `nobody` when the server runs as root), and a rendering that runs away in memory ends
  * the renderer, not the server. Node's permission model does not cover the network in Node 20:
- * the renderer could still open loopback connections.
+ * where the system allows, the renderer has a network namespace of its own (render-launch.ts).
  *
  * The renderer answers one message at a time. Each answer has a deadline counted from the
  * previous one (a rendering is bounded by template_timeout inside the renderer; the deadline
  * is the backstop): past it, the renderer is killed, the request it was serving fails, and the
  * requests queued behind it are sent again to a fresh renderer.
  */
-import { fork } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, realpathSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../logging/logger.js';
 import type { FromRenderer, JobSpec, TemplateJob, TemplateRenderer, ToRenderer, WireTemplateError } from './render-protocol.js';
 import type { InjectRecipient } from './schema.js';
 import type { RenderLimits } from './template-budget.js';
 import { TemplateError } from './templates.js';
-
-const require = createRequire(import.meta.url);
+import { isolationLevels, rendererLaunch } from './render-launch.js';
+import type { Isolation } from './render-launch.js';
 
 /** The renderer could not be started (503: the request may be retried). */
 export class RendererUnavailableError extends Error {
@@ -44,37 +41,6 @@ export interface SandboxOptions {
   readonly openTimeoutMs?: number;
   /** the renderer's script (default render-child.js; tests run a hostile one) */
   readonly entry?: string;
-}
-
-/** What a process started from the server's own code may read: its code and its packages. */
-export function rendererReadPaths(): string[] {
-  const dist = realpathSync(fileURLToPath(new URL('../../', import.meta.url)));
-  const modules = realpathSync(dirname(dirname(require.resolve('nunjucks/package.json'))));
-  // Node reads the package.json above dist/ for "type": "module"
-  const pkg = join(dirname(dist), 'package.json');
-  return [join(dist, '*'), join(modules, '*'), pkg];
-}
-
-/** The node flags of the renderer: the permission model with reads of its own code only. */
-export function rendererExecArgv(heapMb: number): string[] {
-  return [
-    '--experimental-permission',
-    ...rendererReadPaths().map((p) => `--allow-fs-read=${p}`),
-    '--disable-warning=ExperimentalWarning',
-    `--max-old-space-size=${heapMb}`,
-  ];
-}
-
-/** The uid/gid of `nobody` (65534 when /etc/passwd does not say). */
-function nobody(): { uid: number; gid: number } {
-  try {
-    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('nobody:'));
-    const f = line?.split(':');
-    if (f && Number.isInteger(Number(f[2])) && Number.isInteger(Number(f[3]))) return { uid: Number(f[2]), gid: Number(f[3]) };
-  } catch {
-    /* no passwd file: the usual numbers */
-  }
-  return { uid: 65534, gid: 65534 };
 }
 
 interface Call {
@@ -104,8 +70,8 @@ export class TemplateSandbox implements TemplateRenderer {
   private nextId = 1;
   private nextJob = 1;
   private stopped = false;
-  /** false once `nobody` could not start the renderer (it cannot read the code) */
-  private dropPrivileges = process.getuid?.() === 0;
+  /** the isolations still to try, strongest first; the first is what the renderer runs with */
+  private readonly levels: Isolation[] = isolationLevels();
   private readonly heapMb: number;
   private readonly openTimeoutMs: number;
   private readonly entry: string;
@@ -114,6 +80,11 @@ export class TemplateSandbox implements TemplateRenderer {
     this.heapMb = opts.heapMb ?? 2048;
     this.openTimeoutMs = opts.openTimeoutMs ?? 10_000;
     this.entry = opts.entry ?? fileURLToPath(new URL('./render-child.js', import.meta.url));
+  }
+
+  /** What the renderer is kept from beyond the permission model (the strongest the system allowed so far). */
+  get isolation(): Isolation {
+    return this.levels[0] ?? { net: false, nobody: false };
   }
 
   /** The renderer's pid, once started (tests, status). */
@@ -180,11 +151,11 @@ export class TemplateSandbox implements TemplateRenderer {
     try {
       await r.ready;
     } catch (e) {
-      if (this.dropPrivileges) {
-        // nobody may not be able to read the code (a checkout under /root): the permission
-        // model still holds without the uid change
-        this.dropPrivileges = false;
-        this.log.warn('inject: the template renderer could not start as nobody; it runs as the server\'s user (still without file writes, processes or addons)', { error: (e as Error).message });
+      if (this.levels.length > 1) {
+        // nobody may not read the code (a checkout under /root), namespaces may be off: the
+        // permission model holds without either
+        const failed = this.levels.shift()!;
+        this.log.warn('inject: the template renderer could not start with its full isolation; trying less', { failed, next: this.levels[0], error: (e as Error).message });
         return this.renderer();
       }
       throw new RendererUnavailableError((e as Error).message);
@@ -193,12 +164,12 @@ export class TemplateSandbox implements TemplateRenderer {
   }
 
   private spawn(): Renderer {
-    const proc = fork(this.entry, [], {
-      execArgv: rendererExecArgv(this.heapMb),
+    const launch = rendererLaunch(this.entry, this.heapMb, this.isolation);
+    const proc = spawn(launch.file, launch.args, {
       serialization: 'advanced',
       env: {},
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      ...(this.dropPrivileges ? nobody() : {}),
+      ...(launch.uid !== undefined ? { uid: launch.uid, gid: launch.gid! } : {}),
     });
     let readyResolve!: () => void;
     let readyReject!: (e: Error) => void;

@@ -5,11 +5,15 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RendererUnavailableError, TemplateSandbox, rendererExecArgv } from '../../src/inject/render-sandbox.js';
+import { RendererUnavailableError, TemplateSandbox } from '../../src/inject/render-sandbox.js';
+import { isolationLevels, rendererExecArgv, rendererLaunch } from '../../src/inject/render-launch.js';
+import type { Isolation } from '../../src/inject/render-launch.js';
 import type { TemplateJob } from '../../src/inject/render-protocol.js';
 import type { RenderLimits } from '../../src/inject/template-budget.js';
 import { TemplateError } from '../../src/inject/templates.js';
@@ -37,11 +41,16 @@ function anAddon(): string | undefined {
   }
 }
 
-function runProbe(flags: string[], args: object): Record<string, string> {
-  const r = spawnSync(process.execPath, [...flags, probe, JSON.stringify(args)], { env: {}, encoding: 'utf8', timeout: 20_000, ...(isRoot ? { uid: 65534, gid: 65534 } : {}) });
+/** The probe started as the renderer is with `isolation`, or (undefined) as a plain node process. */
+function runProbe(isolation: Isolation | undefined, args: object): Record<string, string> {
+  const l = isolation ? rendererLaunch(probe, 256, isolation) : { file: process.execPath, args: [probe] };
+  const r = spawnSync(l.file, [...l.args, JSON.stringify(args)], { env: {}, encoding: 'utf8', timeout: 20_000, ...('uid' in l && l.uid !== undefined ? { uid: l.uid, gid: l.gid } : {}) });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as Record<string, string>;
 }
+
+/** the strongest isolation this machine allows (what the sandbox starts with) */
+const strongest = isolationLevels()[0]!;
 
 const render = async (sb: TemplateSandbox, src: string, emails: string[], limits: RenderLimits = LIMITS): Promise<string[][]> => {
   const job = await sb.open({ parts: [{ part: 'content/text_body', src, html: false }], global: {} });
@@ -71,17 +80,32 @@ describe('inject templates: the renderer process', () => {
     // none but node's own IPC settings
     assert.deepEqual(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter((v) => v && !v.startsWith('NODE_CHANNEL_')), [], 'no environment');
     if (isRoot) assert.match(readFileSync(`/proc/${pid}/status`, 'utf8'), /^Uid:\s+65534\s/m);
+    assert.deepEqual(sb.isolation, strongest);
+    // a network namespace of its own wherever util-linux's unshare is there (Linux; CI installs it)
+    if (strongest.net) assert.notEqual(readlinkSync(`/proc/${pid}/ns/net`), readlinkSync('/proc/self/ns/net'));
   });
 
-  it('code running with those flags can write no file, read nothing but its code, start no process, thread or addon', (t) => {
-    const args = { writeTo: join(tree.dir, 'written'), readFrom: join(tree.dir, 'secret.key'), addon: anAddon() };
-    // the same probe without the flags: each attempt works, so the probe can tell
-    const open = runProbe([], { ...args, writeTo: join('/tmp', `kumo-probe-${process.pid}`) });
+  it('code started as the renderer is can write no file, read nothing but its code, start no process, thread or addon, reach no network', async (t) => {
+    const listener = createServer((s) => s.destroy());
+    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+    after(() => listener.close());
+    const port = (listener.address() as AddressInfo).port;
+    const args = { writeTo: join(tree.dir, 'written'), readFrom: join(tree.dir, 'secret.key'), addon: anAddon(), port };
+    // the same probe as a plain node process: each attempt works, so the probe can tell
+    const open = runProbe(undefined, { ...args, writeTo: join('/tmp', `kumo-probe-${process.pid}`) });
     assert.equal(open.exec, 'done');
     assert.equal(open.worker, 'done');
+    assert.equal(open.net, 'done');
     if (!isRoot) t.diagnostic('not root: the read and write controls depend on the temp tree being readable by the current user');
-    const shut = runProbe(rendererExecArgv(256), args);
-    assert.deepEqual({ ...shut, signal: undefined }, { write: 'ERR_ACCESS_DENIED', read: 'ERR_ACCESS_DENIED', exec: 'ERR_ACCESS_DENIED', worker: 'ERR_ACCESS_DENIED', addon: args.addon ? 'ERR_DLOPEN_DISABLED' : 'none', signal: undefined, env: '0' });
+    if (!strongest.net) t.diagnostic('no unshare here: the network is not isolated');
+    const shut = runProbe(strongest, args);
+    assert.deepEqual({ ...shut, signal: undefined, net: undefined }, { write: 'ERR_ACCESS_DENIED', read: 'ERR_ACCESS_DENIED', exec: 'ERR_ACCESS_DENIED', worker: 'ERR_ACCESS_DENIED', addon: args.addon ? 'ERR_DLOPEN_DISABLED' : 'none', signal: undefined, net: undefined, env: '0' });
+    if (strongest.net) assert.equal(shut.net, 'ENETUNREACH', 'loopback unreachable from its own network namespace');
+    // the flags alone (the weakest level) still hold the files, processes and addons
+    const flagsOnly = runProbe({ net: false, nobody: false }, args);
+    assert.equal(flagsOnly.write, 'ERR_ACCESS_DENIED');
+    assert.equal(flagsOnly.exec, 'ERR_ACCESS_DENIED');
+    assert.ok(rendererExecArgv(256).includes('--experimental-permission'));
     assert.equal(existsSync(args.writeTo), false);
     // as nobody it cannot signal the server either
     if (isRoot) assert.equal(shut.signal, 'EPERM');

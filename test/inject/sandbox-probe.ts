@@ -2,9 +2,10 @@
 // out of a template would try, and reports each outcome (an error code, or "done").
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { Worker } from 'node:worker_threads';
 
-const { writeTo, readFrom, addon } = JSON.parse(process.argv[2]!) as { writeTo: string; readFrom: string; addon?: string };
+const { writeTo, readFrom, addon, port } = JSON.parse(process.argv[process.argv.length - 1]!) as { writeTo: string; readFrom: string; addon?: string; port: number };
 const attempt = (f: () => unknown): string => {
   try {
     f();
@@ -20,6 +21,14 @@ const out: Record<string, string> = {
   worker: attempt(() => new Worker('0', { eval: true }).terminate()),
   addon: addon ? attempt(() => process.dlopen({ exports: {} } as NodeJS.Module, addon)) : 'none',
   signal: attempt(() => process.kill(process.ppid, 0)),
-  env: String(Object.keys(process.env).length),
+  env: String(Object.keys(process.env).filter((k) => !k.startsWith('NODE_CHANNEL_')).length),
 };
+// a loopback connection (the admin API trusts loopback peers)
+out.net = await new Promise<string>((resolve) => {
+  const s = connect(port, '127.0.0.1', () => {
+    s.destroy();
+    resolve('done');
+  });
+  s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+});
 process.stdout.write(JSON.stringify(out));
