@@ -5,7 +5,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -178,6 +178,25 @@ describe('inject templates: the renderer process', () => {
       assert.ok(lines.some((l) => /sent a malformed answer/.test(String(l.msg))));
     } finally {
       hostile.stop();
+    }
+  });
+
+  it('a renderer that cannot start with its full isolation starts with less, and says what is missing', async (t) => {
+    if (!isRoot) return t.skip('needs root: a script nobody cannot read');
+    // a renderer script only root can read: as nobody it cannot start
+    const hostile = fileURLToPath(new URL('./hostile-renderer.js', import.meta.url));
+    const privateCopy = join(dirname(hostile), `hostile-private-${process.pid}.js`);
+    copyFileSync(hostile, privateCopy);
+    chmodSync(privateCopy, 0o600);
+    const sb2 = new TemplateSandbox(log, { entry: privateCopy });
+    try {
+      assert.deepEqual(await render(sb2, 'root only', ['a@example.net']), [['ok root only']]);
+      assert.equal(sb2.isolation.nobody, false);
+      assert.equal(sb2.isolation.net, strongest.net, 'the namespace is kept when only the user change failed');
+      assert.ok(lines.some((l) => /could not start with its full isolation/.test(String(l.msg))), 'warned');
+    } finally {
+      sb2.stop();
+      rmSync(privateCopy, { force: true });
     }
   });
 
