@@ -72,6 +72,8 @@ export class TemplateSandbox implements TemplateRenderer {
   private stopped = false;
   /** the isolations still to try, strongest first; the first is what the renderer runs with */
   private readonly levels: Isolation[] = isolationLevels();
+  /** starts in a row that failed at the current isolation */
+  private startFailures = 0;
   private readonly heapMb: number;
   private readonly openTimeoutMs: number;
   private readonly entry: string;
@@ -151,6 +153,10 @@ export class TemplateSandbox implements TemplateRenderer {
     try {
       await r.ready;
     } catch (e) {
+      // a start that failed once may have met a passing shortage (processes, memory): the
+      // same isolation is tried again before less of it
+      if (++this.startFailures < 2) return this.renderer();
+      this.startFailures = 0;
       if (this.levels.length > 1) {
         // nobody may not read the code (a checkout under /root), namespaces may be off: the
         // permission model holds without either
@@ -160,6 +166,7 @@ export class TemplateSandbox implements TemplateRenderer {
       }
       throw new RendererUnavailableError((e as Error).message);
     }
+    this.startFailures = 0;
     return r;
   }
 
