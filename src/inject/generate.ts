@@ -130,8 +130,9 @@ export async function compileRequest(req: InjectV1Request, limits: RenderLimits,
   };
   // the MIME structure is composed once, at the first message
   let composed: Promise<ComposedShape> | undefined;
-  // one-line header values: a template must not add header fields of its own
-  const oneLine = (s: string) => s.replace(/\r?\n|\r/g, ' ');
+  // one-line header values: a template must not add header fields of its own (nor put other
+  // control characters, NUL included, into one)
+  const oneLine = (s: string) => s.replace(/\r?\n|[\x00-\x08\x0a-\x1f\x7f]/g, ' ');
   await open();
   return {
     fixedBytes: attachments.reduce((n, a) => n + Math.ceil(a.content.length / 3) * 4, 0),

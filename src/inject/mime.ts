@@ -132,15 +132,19 @@ export class ComposedShape {
     head += (own.has('date') ? '' : `Date: ${rfc5322Date(new Date())}\r\n`) +
       (own.has('message-id') ? '' : `Message-ID: <${randomUUID()}@${this.idDomain}>\r\n`) +
       'MIME-Version: 1.0\r\n' + this.structural + '\r\n';
-    let out = head;
+    let out = '';
     for (const seg of this.segments) {
       // what is signed is what is sent: CRLF line endings
       if (seg === 'text') out += this.textPart.encode(normalizeCrlf(p.text ?? ''));
       else if (seg === 'html') out += this.htmlPart.encode(normalizeCrlf(p.html ?? ''));
       else out += seg;
     }
-    // the markers were latin1-decoded; the header fields and encoded parts are ASCII
-    return { data: Buffer.from(out, 'latin1'), headerLength: head.length };
+    // the header block as UTF-8: a character the composer leaves unencoded (In-Reply-To,
+    // References, Content-ID...) must not lose its high byte, which made U+010D a CR and
+    // U+010A a LF, header fields and a body of the data's own. The body was latin1-decoded
+    // from the composer's output (base64, quoted-printable, boundaries: ASCII)
+    const headBytes = Buffer.from(head, 'utf8');
+    return { data: Buffer.concat([headBytes, Buffer.from(out, 'latin1')]), headerLength: headBytes.length };
   }
 }
 

@@ -48,7 +48,10 @@ function harden(): void {
   const { Compiler } = require('nunjucks/src/compiler') as { Compiler: { prototype: { _getNodeName(n: unknown): string } } };
   const nodeName = Compiler.prototype._getNodeName;
   Compiler.prototype._getNodeName = function (n) {
-    return String(nodeName.call(this, n)).replace(/[^A-Za-z0-9_ .,()[\]-]/g, '?');
+    // at most 80 characters: the compiler names a call once per level of calls, each name
+    // holding the inner ones; whole, a 1 MB literal called 190 deep took 28 s to compile
+    const name = String(nodeName.call(this, n));
+    return (name.length > 80 ? `${name.slice(0, 77)}...` : name).replace(/[^A-Za-z0-9_ .,()[\]-]/g, '?');
   };
   // a bare name is a variable the template set, the request's data, or one of our globals:
   // own properties only. nunjucks' own lookup uses `in`, which climbs prototypes: a data key

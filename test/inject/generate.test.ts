@@ -149,6 +149,18 @@ describe('inject generation', () => {
       (e: unknown) => e instanceof InjectRequestError && /^recipients\/0\/substitutions: has an object of 100001 keys, more than 100000/.test(e.message));
   });
 
+  it('a header value cannot break its line through a character whose low byte is CR or LF', async () => {
+    // U+010D / U+010A: the header block was written as latin1, which keeps the low byte; the
+    // composer leaves In-Reply-To, References and Content-ID unencoded
+    const inj = 'abc@x\u010d\u010aBcc: hidden@evil.example\u010d\u010a\u010d\u010ainjected';
+    const msg = await generate(builder({ text_body: 'real body', headers: { 'In-Reply-To': '{{ ref }}', References: inj } }, { recipients: [{ email: 'ann@example.net', substitutions: { ref: inj } }] }));
+    assert.doesNotMatch(msg, /\r\nBcc:/);
+    assert.match(msg, /^In-Reply-To: <abc@x\u010d\u010aBcc: hidden@evil\.example\u010d\u010a\u010d\u010ainjected>\r$/m);
+    assert.match(msg, /\r\n\r\nreal body\r\n/);
+    // other control characters become spaces
+    assert.match(await generate(builder({ text_body: 'x', headers: { 'X-A': 'a\u0000b\u001bc' } })), /^X-A: a b c\r$/m);
+  });
+
   it('one request cannot change how a later one compiles (an extension pushed through the render Context)', async () => {
     // round 7's chain: "__proto__": [] made Array methods bare names, concat() handed out the
     // Context, map() called push() on env.extensionsList, and the macro became a preprocess
