@@ -289,15 +289,22 @@ export class TemplateSandbox implements TemplateRenderer {
 
 function rowsOf(reply: FromRenderer): string[][] {
   if ('error' in reply && reply.error) {
-    const e = reply.error as Partial<WireTemplateError>;
+    // strings only: turning anything else into one could walk a structure of shared parts
+    // (arrays holding the next one twice, 30 deep) for minutes
+    const e = (typeof reply.error === 'object' ? reply.error : {}) as Partial<WireTemplateError>;
     const limit = e.limit === 'size' || e.limit === 'time' || e.limit === 'work' ? e.limit : undefined;
-    throw new TemplateError(String(e.part ?? 'content').slice(0, 200), String(e.detail ?? 'failed').slice(0, 2_000), limit);
+    throw new TemplateError(typeof e.part === 'string' ? e.part.slice(0, 200) : 'content', typeof e.detail === 'string' ? e.detail.slice(0, 2_000) : 'the renderer failed', limit);
   }
   return ('rows' in reply && reply.rows) || [];
 }
 
-/** 1 to `asked` rows of `parts` strings each, none longer than the limit. */
+/**
+ * 1 to `asked` rows of `parts` strings each, none longer than the limit, and no more in all
+ * than a slice of the real renderer makes (it stops past 4M characters, after a whole row).
+ */
 function wellFormed(rows: unknown, asked: number, parts: number, maxChars: number): rows is string[][] {
   if (!Array.isArray(rows) || rows.length < 1 || rows.length > asked) return false;
-  return rows.every((row) => Array.isArray(row) && row.length === parts && row.every((s) => typeof s === 'string' && s.length <= maxChars));
+  let total = 0;
+  const most = 4 * 1024 * 1024 + parts * maxChars;
+  return rows.every((row) => Array.isArray(row) && row.length === parts && row.every((s) => typeof s === 'string' && s.length <= maxChars && (total += s.length) <= most));
 }

@@ -1,6 +1,6 @@
 // A renderer that breaks the protocol, for render-sandbox.test.ts: what code that took over the
 // real renderer could send back. The template's source names what it does.
-process.on('message', (m: { op: string; id: number; spec?: { parts: { src: string }[] } }) => {
+process.on('message', (m: { op: string; id: number; spec?: { parts: { src: string }[] }; recipients: unknown[]; limits: { maxChars: number } }) => {
   if (m.op === 'open') {
     mode = m.spec!.parts[0]!.src;
     return void process.send!({ id: m.id, rows: [] });
@@ -14,6 +14,13 @@ process.on('message', (m: { op: string; id: number; spec?: { parts: { src: strin
     case 'no-rows': return send({ id: m.id, rows: [] });
     case 'too-long': return send({ id: m.id, rows: [['x'.repeat(2000)]] });
     case 'odd-error': return send({ id: m.id, error: { part: { nested: true }, detail: 7, limit: 'forever' } });
+    case 'shared-parts': {
+      // String() of this walks 2^30 entries
+      let x: unknown[] = [];
+      for (let d = 0; d < 30; d++) x = [x, x];
+      return send({ id: m.id, error: { part: x, detail: x } });
+    }
+    case 'too-much': return send({ id: m.id, rows: Array.from({ length: m.recipients.length }, () => ['y'.repeat(m.limits.maxChars)]) });
     default: return send({ id: m.id, rows: [[`ok ${mode}`]] });
   }
 });

@@ -173,7 +173,11 @@ describe('inject templates: the renderer process', () => {
         await waitUntil(() => hostile.pid !== pid || !existsSync(`/proc/${pid}`), 5_000, `${mode}: the renderer killed`);
       }
       // an error of the wrong types becomes a plain template error (no unknown limit kind)
-      await assert.rejects(render(hostile, 'odd-error', ['a@example.net'], limits), (e: unknown) => e instanceof TemplateError && e.limit === undefined && e.part === '[object Object]' && e.detail === '7');
+      await assert.rejects(render(hostile, 'odd-error', ['a@example.net'], limits), (e: unknown) => e instanceof TemplateError && e.limit === undefined && e.part === 'content' && e.detail === 'the renderer failed');
+      // fields that are not strings are not turned into strings (that walked 2^30 shared parts)
+      await assert.rejects(render(hostile, 'shared-parts', ['a@example.net'], limits), (e: unknown) => e instanceof TemplateError && e.detail === 'the renderer failed');
+      // more in all than a slice of the real renderer holds
+      await assert.rejects(render(hostile, 'too-much', Array.from({ length: 200 }, (_, i) => `r${i}@example.net`), { maxChars: 100_000, timeMs: 1000 }).then(() => undefined), (e: unknown) => e instanceof TemplateError);
       assert.deepEqual(await render(hostile, 'fine', ['a@example.net'], limits), [['ok fine']]);
       assert.ok(lines.some((l) => /sent a malformed answer/.test(String(l.msg))));
     } finally {
