@@ -6,6 +6,7 @@ import { workerRole } from './runtime/cluster-role.js';
 import { composeServer } from './runtime/compose.js';
 import { runWorker } from './runtime/worker-runtime.js';
 import type { Subsystem } from './runtime/subsystem.js';
+import { refuseDebugSignal } from './runtime/debug-signal.js';
 export { StartupError } from './runtime/subsystem.js';
 
 export interface ServerOptions {
@@ -80,6 +81,7 @@ export async function runServer(opts: ServerOptions): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  refuseDebugSignal(log);
   process.on('SIGHUP', () => {
     log.info('SIGHUP: re-evaluating config');
     void monitor.force();

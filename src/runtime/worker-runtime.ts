@@ -14,6 +14,7 @@ import { IpcRecordTap } from './ipc-record-tap.js';
 import { isOwnerMessage } from './ipc-messages.js';
 import type { WorkerToOwner } from './ipc-messages.js';
 import type { Subsystem } from './subsystem.js';
+import { refuseDebugSignal } from './debug-signal.js';
 
 export interface WorkerOptions {
   readonly configDir: string;
@@ -48,6 +49,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   // the owner decides when to stop: a signal to the whole process group must not cut the
   // messages in DATA short before the owner's drain reaches this worker
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => undefined);
+  refuseDebugSignal(log);
   // records for the owner's log hooks; the 250 waits for the owner's confirmation through it
   let hookTap: IpcRecordTap | undefined;
   // prepended: node's own cluster 'disconnect' listener (registered first) exits with code 0 at once

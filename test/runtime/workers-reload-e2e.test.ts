@@ -53,6 +53,15 @@ test('a config change (banner) goes live in every reception worker; the config s
   await lab.kumo.waitFor((l) => l.msg === `config epoch ${epoch + 1} live in every reception worker`, 20_000, 'the forced epoch live in both workers');
   assert.ok(!lab.kumo.lines.some((l) => l.worker !== undefined && l.msg === `config epoch ${epoch + 1} live`), 'no worker recompiled the same files');
   assert.match(await greeting(lab.smtpPort), /ESMTP epoch two$/);
+  // SIGUSR1 opens no inspector, in the owner or a worker (any local process could have
+  // connected to it and run code in the server)
+  const worker = lab.kumo.lines.find((l) => l.msg === 'reception worker ready')!.pid as number;
+  for (const pid of [lab.kumo.child.pid!, worker]) process.kill(pid, 'SIGUSR1');
+  await lab.kumo.waitFor((l) => /^SIGUSR1 ignored/.test(String(l.msg)) && l.worker !== undefined, 10_000, 'the worker ignoring SIGUSR1');
+  await lab.kumo.waitFor((l) => /^SIGUSR1 ignored/.test(String(l.msg)) && l.worker === undefined, 10_000, 'the owner ignoring SIGUSR1');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.ok(!lab.kumo.lines.some((l) => /Debugger listening/.test(String(l.msg))), 'no inspector');
+  assert.match(await greeting(lab.smtpPort), /ESMTP epoch two$/);
   assert.equal(await lab.kumo.stop('SIGTERM'), 0);
 });
 
