@@ -1,8 +1,9 @@
 /**
  * How the template renderer process is started (render-sandbox.ts): Node's permission model
  * with reads of kumo-ts's own code only, no environment, a capped heap; where the system allows,
- * also a network namespace of its own (no network at all: not even loopback, where the admin
- * API trusts its peers) and the `nobody` user when the server runs as root.
+ * also network and PID namespaces of its own (no network at all: not even loopback, where the
+ * admin API trusts its peers; no other process it could signal) and the `nobody` user when the
+ * server runs as root.
  */
 import { accessSync, constants, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,7 +14,7 @@ const require = createRequire(import.meta.url);
 
 /** What the renderer is kept from beyond the permission model. */
 export interface Isolation {
-  /** its own network namespace (util-linux `unshare --net`; a user namespace too when not root) */
+  /** its own network and PID namespaces (util-linux `unshare`; a user namespace too when not root) */
   readonly net: boolean;
   /** runs as nobody (the server is root) */
   readonly nobody: boolean;
@@ -80,8 +81,10 @@ export function rendererLaunch(entry: string, heapMb: number, isolation: Isolati
   const node = [...rendererExecArgv(heapMb), entry];
   const unshare = isolation.net ? unshareCommand() : undefined;
   if (!unshare) return { file: process.execPath, args: node, ...(isolation.nobody ? nobody() : {}) };
-  // unshare execs node in place (same pid); as root it creates the namespace, then changes user
-  // (and drops supplementary groups); otherwise a user namespace makes the network one possible
+  // as root unshare creates the namespaces, then changes user (and drops supplementary groups);
+  // otherwise a user namespace makes the others possible. A PID namespace of its own: the
+  // server's pid (and every other process's) cannot be named, so not signalled, even by the
+  // same user. node runs as unshare's child, killed with it (--kill-child)
   const user = isolation.nobody ? ['--setgid', String(nobody().gid), '--setuid', String(nobody().uid)] : process.getuid?.() === 0 ? [] : ['--user'];
-  return { file: unshare, args: ['--net', ...user, '--', process.execPath, ...node] };
+  return { file: unshare, args: ['--net', '--pid', '--fork', '--kill-child', ...user, '--', process.execPath, ...node] };
 }

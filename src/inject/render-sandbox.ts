@@ -12,6 +12,7 @@
  * requests queued behind it are sent again to a fresh renderer.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../logging/logger.js';
@@ -89,9 +90,9 @@ export class TemplateSandbox implements TemplateRenderer {
     return this.levels[0] ?? { net: false, nobody: false };
   }
 
-  /** The renderer's pid, once started (tests, status). */
+  /** The renderer's pid, once started (tests, status): node's, under unshare when namespaced. */
   get pid(): number | undefined {
-    return this.current?.proc.pid;
+    return this.current ? nodePid(this.current.proc) : undefined;
   }
 
   async open(spec: JobSpec): Promise<TemplateJob> {
@@ -130,7 +131,7 @@ export class TemplateSandbox implements TemplateRenderer {
   /** Stops the renderer (server shutdown); requests still waiting fail. */
   stop(): void {
     this.stopped = true;
-    this.current?.proc.kill('SIGKILL');
+    if (this.current) kill(this.current.proc);
   }
 
   private async openIn(job: number, spec: JobSpec, attempt = 0): Promise<number> {
@@ -176,6 +177,8 @@ export class TemplateSandbox implements TemplateRenderer {
       serialization: 'advanced',
       env: {},
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // a process group of its own: kill(0) from the renderer reaches only itself
+      detached: true,
       ...(launch.uid !== undefined ? { uid: launch.uid, gid: launch.gid! } : {}),
     });
     let readyResolve!: () => void;
@@ -204,7 +207,7 @@ export class TemplateSandbox implements TemplateRenderer {
       const call = r.calls[0];
       if (!call || reply === null || typeof reply !== 'object' || !('id' in reply) || reply.id !== call.msg.id) {
         r.broken = 'an answer out of turn';
-        proc.kill('SIGKILL');
+        kill(proc);
         return;
       }
       r.calls.shift();
@@ -257,7 +260,7 @@ export class TemplateSandbox implements TemplateRenderer {
       (r.proc.channel as { ref?(): void } | undefined)?.ref?.();
       r.proc.send(msg, (e) => {
         // the channel closed under us: 'exit' follows and settles the call
-        if (e) r.proc.kill('SIGKILL');
+        if (e) kill(r.proc);
       });
     });
   }
@@ -268,7 +271,7 @@ export class TemplateSandbox implements TemplateRenderer {
     if (!head) return this.idle(r);
     r.timer = setTimeout(() => {
       r.timedOut = true;
-      r.proc.kill('SIGKILL');
+      kill(r.proc);
     }, head.deadlineMs);
   }
 
@@ -276,7 +279,7 @@ export class TemplateSandbox implements TemplateRenderer {
   private reject(r: Renderer, why: string): void {
     this.log.error('inject: the template renderer sent a malformed answer and was stopped', { why });
     if (this.current === r) this.current = undefined;
-    r.proc.kill('SIGKILL');
+    kill(r.proc);
   }
 
   /** An idle renderer does not keep the server's event loop alive. */
@@ -285,6 +288,35 @@ export class TemplateSandbox implements TemplateRenderer {
     r.proc.unref();
     (r.proc.channel as { unref?(): void } | undefined)?.unref?.();
   }
+}
+
+/** node's pid: unshare's child when the renderer runs under unshare --fork, else the process's own. */
+function nodePid(proc: ChildProcess): number | undefined {
+  const pid = proc.pid;
+  if (pid === undefined) return undefined;
+  try {
+    const child = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0]);
+    return child > 0 ? child : pid;
+  } catch {
+    return pid;
+  }
+}
+
+/**
+ * Kills the renderer: node itself, then unshare. unshare's --kill-child does not hold once it
+ * has changed user (the kernel clears the parent-death signal on a credential change), and a
+ * stopped renderer would stay behind.
+ */
+function kill(proc: ChildProcess): void {
+  const node = nodePid(proc);
+  if (node !== undefined && node !== proc.pid) {
+    try {
+      process.kill(node, 'SIGKILL');
+    } catch {
+      /* gone already */
+    }
+  }
+  proc.kill('SIGKILL');
 }
 
 function rowsOf(reply: FromRenderer): string[][] {

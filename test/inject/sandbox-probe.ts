@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { Worker } from 'node:worker_threads';
 
-const { writeTo, readFrom, addon, port } = JSON.parse(process.argv[process.argv.length - 1]!) as { writeTo: string; readFrom: string; addon?: string; port: number };
+const { writeTo, readFrom, addon, port, serverPid, serverGroup } = JSON.parse(process.argv[process.argv.length - 1]!) as { writeTo: string; readFrom: string; addon?: string; port: number; serverPid: number; serverGroup: number };
 const attempt = (f: () => unknown): string => {
   try {
     f();
@@ -20,7 +20,9 @@ const out: Record<string, string> = {
   exec: attempt(() => execFileSync('/bin/true')),
   worker: attempt(() => new Worker('0', { eval: true }).terminate()),
   addon: addon ? attempt(() => process.dlopen({ exports: {} } as NodeJS.Module, addon)) : 'none',
-  signal: attempt(() => process.kill(process.ppid, 0)),
+  // the server (the test process): by its pid, and its whole process group
+  signal: attempt(() => process.kill(serverPid, 0)),
+  group: attempt(() => process.kill(-serverGroup, 0)),
   env: String(Object.keys(process.env).filter((k) => !k.startsWith('NODE_CHANNEL_')).length),
 };
 // a loopback connection (the admin API trusts loopback peers)
