@@ -62,6 +62,8 @@ interface Renderer {
   timedOut?: boolean;
   /** the renderer sent what it must not: it was killed for it */
   broken?: string;
+  /** killed after the call it broke on was answered: every call still queued is sent again */
+  retryAll?: boolean;
   stderr: string;
 }
 
@@ -233,6 +235,10 @@ export class TemplateSandbox implements TemplateRenderer {
     if (this.current === r) this.current = undefined;
     clearTimeout(r.timer);
     const calls = r.calls.splice(0);
+    if (r.retryAll) {
+      for (const c of calls) c.reject(new RendererRestarted());
+      return;
+    }
     if (!calls.length && !this.stopped) this.log.warn('inject: the template renderer exited; a new one starts with the next request', { why, stderr: r.stderr.trim().slice(-500) || undefined });
     const [first, ...rest] = calls;
     if (first) {
@@ -279,6 +285,8 @@ export class TemplateSandbox implements TemplateRenderer {
   private reject(r: Renderer, why: string): void {
     this.log.error('inject: the template renderer sent a malformed answer and was stopped', { why });
     if (this.current === r) this.current = undefined;
+    // the call it broke on is already answered: the ones queued behind it are not to blame
+    r.retryAll = true;
     kill(r.proc);
   }
 

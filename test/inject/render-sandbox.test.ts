@@ -187,6 +187,11 @@ describe('inject templates: the renderer process', () => {
         await assert.rejects(render(hostile, mode, ['a@example.net'], limits), (e: unknown) => e instanceof TemplateError && /the template renderer sent .* and was stopped/.test(e.detail), mode);
         await waitUntil(() => hostile.pid !== pid || !existsSync(`/proc/${pid}`), 5_000, `${mode}: the renderer killed`);
       }
+      // the request queued behind a malformed answer is not to blame: a fresh renderer serves it
+      const bad = render(hostile, 'late-wrong-shape', ['a@example.net'], limits);
+      const behind = render(hostile, 'behind', ['b@example.net'], limits);
+      await assert.rejects(bad, TemplateError);
+      assert.deepEqual(await behind, [['ok behind']]);
       // an error of the wrong types becomes a plain template error (no unknown limit kind)
       await assert.rejects(render(hostile, 'odd-error', ['a@example.net'], limits), (e: unknown) => e instanceof TemplateError && e.limit === undefined && e.part === 'content' && e.detail === 'the renderer failed');
       // fields that are not strings are not turned into strings (that walked 2^30 shared parts)
