@@ -5,8 +5,7 @@
  * recipients; the renderer answers each slice with one row of strings per recipient, one
  * string per template part.
  */
-import type { RenderLimits } from './template-budget.js';
-import type { LimitKind } from './template-budget.js';
+import type { LimitKind, RenderLimits } from './template-budget.js';
 import type { InjectRecipient } from './schema.js';
 
 export type Variables = Record<string, unknown>;

@@ -46,6 +46,8 @@ export interface SandboxOptions {
 
 interface Call {
   readonly msg: ToRenderer & { id: number };
+  /** the template part a failure of this call is reported on */
+  readonly part: string;
   readonly deadlineMs: number;
   resolve(reply: FromRenderer): void;
   reject(e: Error): void;
@@ -99,13 +101,15 @@ export class TemplateSandbox implements TemplateRenderer {
 
   async open(spec: JobSpec): Promise<TemplateJob> {
     const job = this.nextJob++;
+    // a failure that no template part reported itself is reported on the request's first one
+    const firstPart = spec.parts[0]?.part ?? 'content';
     let openedIn = await this.openIn(job, spec);
     const render = async (recipients: readonly InjectRecipient[], limits: RenderLimits, attempt = 0): Promise<string[][]> => {
       try {
         const r = await this.renderer();
         if (r.generation !== openedIn) openedIn = await this.openIn(job, spec);
         const asked = recipients.slice(0, 256);
-        const reply = await this.call({ op: 'render', id: this.nextId++, job, recipients: asked, limits }, 2 * limits.timeMs + 2_000);
+        const reply = await this.call({ op: 'render', id: this.nextId++, job, recipients: asked, limits }, 2 * limits.timeMs + 2_000, firstPart);
         if ('unknownJob' in reply && reply.unknownJob) {
           openedIn = -1;
           throw new RendererRestarted();
@@ -113,7 +117,7 @@ export class TemplateSandbox implements TemplateRenderer {
         const rows = rowsOf(reply);
         if (!wellFormed(rows, asked.length, spec.parts.length, limits.maxChars)) {
           this.reject(r, 'renderings of the wrong shape');
-          throw new TemplateError(spec.parts[0]?.part ?? 'content', 'the template renderer sent renderings of the wrong shape and was stopped');
+          throw new TemplateError(firstPart, 'the template renderer sent renderings of the wrong shape and was stopped');
         }
         return rows;
       } catch (e) {
@@ -139,7 +143,7 @@ export class TemplateSandbox implements TemplateRenderer {
   private async openIn(job: number, spec: JobSpec, attempt = 0): Promise<number> {
     try {
       const r = await this.renderer();
-      const reply = await this.call({ op: 'open', id: this.nextId++, job, spec }, this.openTimeoutMs);
+      const reply = await this.call({ op: 'open', id: this.nextId++, job, spec }, this.openTimeoutMs, spec.parts[0]?.part ?? 'content');
       rowsOf(reply);
       return r.generation;
     } catch (e) {
@@ -242,7 +246,7 @@ export class TemplateSandbox implements TemplateRenderer {
     if (!calls.length && !this.stopped) this.log.warn('inject: the template renderer exited; a new one starts with the next request', { why, stderr: r.stderr.trim().slice(-500) || undefined });
     const [first, ...rest] = calls;
     if (first) {
-      const part = first.msg.op === 'open' ? first.msg.spec.parts[0]?.part ?? 'content' : 'content';
+      const part = first.part;
       if (r.timedOut) first.reject(new TemplateError(part, `did not render within ${first.deadlineMs} ms; the renderer was stopped`, 'time'));
       else if (r.broken) {
         this.log.error('inject: the template renderer sent a malformed answer and was stopped', { why: r.broken });
@@ -256,11 +260,11 @@ export class TemplateSandbox implements TemplateRenderer {
     for (const c of rest) c.reject(new RendererRestarted());
   }
 
-  private call(msg: ToRenderer & { id: number }, deadlineMs: number): Promise<FromRenderer> {
+  private call(msg: ToRenderer & { id: number }, deadlineMs: number, part: string): Promise<FromRenderer> {
     const r = this.current;
     if (!r) return Promise.reject(new RendererRestarted());
     return new Promise((resolve, reject) => {
-      r.calls.push({ msg, deadlineMs, resolve, reject });
+      r.calls.push({ msg, part, deadlineMs, resolve, reject });
       if (r.calls.length === 1) this.arm(r);
       r.proc.ref();
       (r.proc.channel as { ref?(): void } | undefined)?.ref?.();
